@@ -1,0 +1,64 @@
+/// Every failure FleetCore reports, each with enough context to act on without a debugger:
+/// which file, which chunk, what was expected and what was found.
+///
+/// Errors are values (not classes) so they cross actor and process boundaries unchanged;
+/// `description` is the sentence an operator reads in a log or a CLI message.
+public enum FleetError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A digest string that is not `sha256:` followed by 64 lowercase hex digits.
+    case malformedDigest(String, reason: String)
+    /// Bytes whose SHA-256 is not the one they were named by.
+    case digestMismatch(subject: String, expected: Digest, actual: Digest)
+    /// A chunk's stored (compressed) bytes could not be decoded back to its original length.
+    case corruptChunk(digest: Digest, reason: String)
+    /// A codec name in a manifest that this build does not know.
+    case unknownCodec(String)
+    /// A codec library call failed (zlib or zstd return code, with the library's message).
+    case codecFailure(codec: String, reason: String)
+    /// A file could not be opened, read or written.
+    case io(path: String, operation: String, errno: Int32)
+    /// An ONNX file whose protobuf structure is broken; `offset` is the byte where parsing stopped.
+    case malformedONNX(path: String, offset: UInt64, reason: String)
+    /// A semantic version string that does not follow semver 2.0.
+    case malformedVersion(String, reason: String)
+    /// Manifest JSON that cannot be read: truncated, malformed, over the size limit, or a bad field.
+    case malformedManifest(reason: String)
+    /// A manifest whose content contradicts itself (chunks that do not tile the file, duplicate paths, …).
+    case invalidManifest(reason: String)
+    /// A manifest with no signature, or one signed by a key the verifier does not trust.
+    case untrustedManifest(reason: String)
+    /// A manifest whose signature does not match its content.
+    case badSignature(keyID: String, reason: String)
+    /// A key file that cannot be parsed.
+    case malformedKey(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .malformedDigest(text, reason):
+            return "malformed digest '\(text.prefix(80))': \(reason)"
+        case let .digestMismatch(subject, expected, actual):
+            return "digest mismatch for \(subject): expected \(expected), got \(actual)"
+        case let .corruptChunk(digest, reason):
+            return "corrupt chunk \(digest): \(reason)"
+        case let .unknownCodec(name):
+            return "unknown codec '\(name)' (known: \(ChunkCodec.allNames.joined(separator: ", ")))"
+        case let .codecFailure(codec, reason):
+            return "\(codec) failed: \(reason)"
+        case let .io(path, operation, code):
+            return "cannot \(operation) \(path): \(SystemErrorText.describe(code)) (errno \(code))"
+        case let .malformedONNX(path, offset, reason):
+            return "malformed ONNX file \(path) at byte \(offset): \(reason)"
+        case let .malformedVersion(text, reason):
+            return "malformed version '\(text.prefix(80))': \(reason)"
+        case let .malformedManifest(reason):
+            return "malformed manifest: \(reason)"
+        case let .invalidManifest(reason):
+            return "invalid manifest: \(reason)"
+        case let .untrustedManifest(reason):
+            return "untrusted manifest: \(reason)"
+        case let .badSignature(keyID, reason):
+            return "bad manifest signature (key \(keyID)): \(reason)"
+        case let .malformedKey(path, reason):
+            return "malformed key file \(path): \(reason)"
+        }
+    }
+}
