@@ -1,0 +1,69 @@
+/// Checks that a manifest is internally consistent and safe to install from.
+///
+/// A signature proves who wrote a manifest, not that it is sane. An agent writes files to the paths a
+/// manifest names and reassembles files from its chunk lists, so both are checked before anything
+/// trusts them: paths cannot escape the model directory, chunks must tile each file exactly.
+public enum ManifestValidator {
+    public static func validate(_ manifest: Manifest) throws {
+        func fail(_ reason: String) -> FleetError { .invalidManifest(reason: reason) }
+        guard manifest.format == Manifest.currentFormat else { throw fail("format \(manifest.format) is not supported") }
+        try checkName(manifest.model, what: "model name")
+        try checkName(manifest.variant, what: "variant")
+        guard !manifest.publisher.isEmpty else { throw fail("publisher key id is empty") }
+        guard !manifest.files.isEmpty else { throw fail("a manifest must list at least one file") }
+        var paths = Set<String>()
+        for file in manifest.files {
+            try checkPath(file.path)
+            guard paths.insert(file.path).inserted else { throw fail("file '\(file.path)' is listed twice") }
+            try checkChunks(of: file)
+        }
+        if let test = manifest.selfTest {
+            for path in [test.model] + test.inputs + test.outputs where !paths.contains(path) {
+                throw fail("self-test refers to '\(path)', which is not among the files")
+            }
+            guard !test.inputs.isEmpty, !test.outputs.isEmpty else { throw fail("self-test needs at least one input and one output") }
+            for tolerance in [test.relativeTolerance, test.absoluteTolerance] where !(tolerance.isFinite && tolerance >= 0) {
+                throw fail("self-test tolerance \(tolerance) must be a finite number >= 0")
+            }
+        }
+    }
+
+    /// Model and variant names end up in URLs and directory names: a conservative alphabet.
+    static func checkName(_ name: String, what: String) throws {
+        let allowed = name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+        guard (1...128).contains(name.utf8.count), allowed, name.first != ".", name.first != "-" else {
+            throw FleetError.invalidManifest(reason: "\(what) '\(name.prefix(140))' must be 1-128 characters of a-z 0-9 . _ -, not starting with . or -")
+        }
+    }
+
+    static func checkPath(_ path: String) throws {
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        let safe = !path.isEmpty && path.utf8.count <= 1024
+            && !path.utf8.contains(0) && !path.contains("\\")
+            && components.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+        guard safe else {
+            throw FleetError.invalidManifest(reason: "file path '\(path.prefix(200))' must be relative, '/'-separated, without empty, '.' or '..' components")
+        }
+    }
+
+    static func checkChunks(of file: Manifest.File) throws {
+        func fail(_ reason: String) -> FleetError { .invalidManifest(reason: "file '\(file.path)': \(reason)") }
+        var expectedOffset: UInt64 = 0
+        for (index, chunk) in file.chunks.enumerated() {
+            guard chunk.offset == expectedOffset else {
+                throw fail("chunk \(index) starts at \(chunk.offset), expected \(expectedOffset) (chunks must tile the file in order)")
+            }
+            guard chunk.length > 0, chunk.storedLength > 0 else { throw fail("chunk \(index) has a zero length") }
+            guard chunk.codec != .identity || chunk.storedLength == chunk.length else {
+                throw fail("chunk \(index) is stored uncompressed but its stored length \(chunk.storedLength) differs from its length \(chunk.length)")
+            }
+            expectedOffset += UInt64(chunk.length)
+        }
+        guard expectedOffset == file.size else {
+            throw fail("chunks cover \(expectedOffset) bytes but the file has \(file.size)")
+        }
+    }
+}
