@@ -19,4 +19,8 @@ static inline CURLcode modelfleet_curl_setopt_off(CURL *handle, CURLoption optio
 static inline CURLcode modelfleet_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+/// CURLVERSION_NOW is a macro naming the newest struct layout this header knows.
+static inline curl_version_info_data *modelfleet_curl_version_info(void) {
+    return curl_version_info(CURLVERSION_NOW);
+}
 #endif

@@ -10,7 +10,7 @@ public enum LibcurlInfo {
 
     /// The protocols this libcurl was built with (the agent needs at least `http` and `https`).
     public static var protocols: [String] {
-        guard let info = curl_version_info(CURLVERSION_NOW), var cursor = info.pointee.protocols else { return [] }
+        guard let info = modelfleet_curl_version_info(), var cursor = info.pointee.protocols else { return [] }
         var names: [String] = []
         while let name = cursor.pointee {
             names.append(String(cString: name))

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Locates the shared corpus of real ONNX models (`../shared/corpus` beside the repository).
+/// `MODELFLEET_CORPUS` overrides the location. A missing corpus is a test failure, not a skip.
+enum Corpus {
+    static var root: URL {
+        if let override = ProcessInfo.processInfo.environment["MODELFLEET_CORPUS"] {
+            return URL(fileURLWithPath: override)
+        }
+        // Tests/FleetCoreTests/Support/Corpus.swift → repository root → ../shared/corpus
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+            .appendingPathComponent("shared/corpus")
+    }
+
+    static func path(_ relative: String) -> String {
+        root.appendingPathComponent(relative).path
+    }
+
+    /// Every `.onnx` file under `models/`, sorted, so tests cover what is there rather than a fixed list.
+    static func models() throws -> [String] {
+        let base = root.appendingPathComponent("models")
+        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: base.path])
+        }
+        return walker.compactMap { ($0 as? URL)?.path }.filter { $0.hasSuffix(".onnx") }.sorted()
+    }
+}
+
+/// A scratch directory removed when the test's scope ends.
+final class ScratchDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("modelfleet-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func write(_ bytes: [UInt8], to name: String) throws -> String {
+        let path = url.appendingPathComponent(name).path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+}
+
+/// Deterministic pseudo-random bytes (SplitMix64), so a failing test fails the same way every run.
+struct SeededBytes: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    static func make(count: Int, seed: UInt64) -> [UInt8] {
+        var generator = SeededBytes(state: seed)
+        var bytes = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            var word = generator.next()
+            for _ in 0..<8 where index < count {
+                bytes[index] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                index += 1
+            }
+        }
+        return bytes
+    }
+}
