@@ -47,13 +47,4 @@ public struct ChunkCodec: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-extension ChunkCodec: Codable {
-    public init(from decoder: any Decoder) throws {
-        try self.init(parsing: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension ChunkCodec: ParsedStringCodable {}

@@ -81,17 +81,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 }
 
-extension Digest: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        try self.init(parsing: text)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension Digest: ParsedStringCodable {}
 
 /// Incremental SHA-256 for data that arrives in pieces (streamed files, downloads).
 public struct DigestHasher: Sendable {

@@ -20,6 +20,8 @@ public enum FleetError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedONNX(path: String, offset: UInt64, reason: String)
     /// A semantic version string that does not follow semver 2.0.
     case malformedVersion(String, reason: String)
+    /// A timestamp that is not RFC 3339 UTC with one-second precision.
+    case malformedTimestamp(String)
     /// Manifest JSON that cannot be read: truncated, malformed, over the size limit, or a bad field.
     case malformedManifest(reason: String)
     /// A manifest whose content contradicts itself (chunks that do not tile the file, duplicate paths, …).
@@ -49,6 +51,8 @@ public enum FleetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "malformed ONNX file \(path) at byte \(offset): \(reason)"
         case let .malformedVersion(text, reason):
             return "malformed version '\(text.prefix(80))': \(reason)"
+        case let .malformedTimestamp(text):
+            return "malformed timestamp '\(text.prefix(40))': expected RFC 3339 UTC like 2026-11-27T08:30:00Z"
         case let .malformedManifest(reason):
             return "malformed manifest: \(reason)"
         case let .invalidManifest(reason):

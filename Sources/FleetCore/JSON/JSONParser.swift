@@ -16,9 +16,10 @@ public struct JSONParser {
 
     /// Where and why parsing stopped.
     public struct Failure: Error, Equatable, CustomStringConvertible {
-        public var offset: Int
+        /// The byte where parsing stopped; nil when the document was refused as a whole.
+        public var offset: Int?
         public var reason: String
-        public var description: String { "\(reason) at byte \(offset)" }
+        public var description: String { offset.map { "\(reason) at byte \($0)" } ?? reason }
     }
 
     private let bytes: [UInt8]
@@ -27,7 +28,7 @@ public struct JSONParser {
 
     public static func parse(_ bytes: [UInt8], limits: Limits) throws(Failure) -> JSONValue {
         guard bytes.count <= limits.maximumBytes else {
-            throw Failure(offset: limits.maximumBytes, reason: "document is \(bytes.count) bytes, over the limit of \(limits.maximumBytes)")
+            throw Failure(offset: nil, reason: "document is \(bytes.count) bytes, over the limit of \(limits.maximumBytes)")
         }
         var parser = JSONParser(bytes: bytes, limits: limits)
         parser.skipWhitespace()

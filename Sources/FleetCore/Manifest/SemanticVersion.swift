@@ -88,16 +88,7 @@ public struct SemanticVersion: Hashable, Sendable, Comparable, CustomStringConve
     }
 }
 
-extension SemanticVersion: Codable {
-    public init(from decoder: any Decoder) throws {
-        try self.init(parsing: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension SemanticVersion: ParsedStringCodable {}
 
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }

@@ -15,7 +15,7 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public init(parsing text: String) throws {
-        func fail() -> FleetError { .malformedManifest(reason: "timestamp '\(text.prefix(40))' is not RFC 3339 UTC like 2026-11-27T08:30:00Z") }
+        func fail() -> FleetError { .malformedTimestamp(text) }
         let utf8 = Array(text.utf8)
         guard utf8.count == 20, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-"), utf8[10] == UInt8(ascii: "T"),
               utf8[13] == UInt8(ascii: ":"), utf8[16] == UInt8(ascii: ":"), utf8[19] == UInt8(ascii: "Z")
@@ -79,16 +79,7 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 }
 
-extension Timestamp: Codable {
-    public init(from decoder: any Decoder) throws {
-        try self.init(parsing: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-}
+extension Timestamp: ParsedStringCodable {}
 
 #if canImport(Glibc)
 import Glibc
