@@ -51,7 +51,8 @@ let package = Package(
 
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"]),
         .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP"]),
-        .testTarget(name: "ExecutableTests", dependencies: ["FleetCore"]),
+        // Runs the built programs as a user would; depending on them makes `swift test` build them first.
+        .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),
     ],
     swiftLanguageModes: [.v6]
 )

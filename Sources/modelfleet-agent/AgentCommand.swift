@@ -7,7 +7,7 @@ struct AgentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modelfleet-agent",
         abstract: "Check in with the registry, pull only missing chunks, verify, swap atomically, serve inference.",
-        discussion: "Not implemented yet: \(AgentStatus.unavailableReason). Running it exits with status 1."
+        discussion: "Status: \(AgentStatus.unavailableReason). Running it exits with status 1."
     )
 
     @Option(help: "Configuration file (YAML).") var config: String?

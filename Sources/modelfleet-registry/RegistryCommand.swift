@@ -7,7 +7,7 @@ struct RegistryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modelfleet-registry",
         abstract: "Store versioned model artifacts, track devices and drive rollouts (HTTP API v1).",
-        discussion: "Not implemented yet: \(RegistryStatus.unavailableReason). Running it exits with status 1."
+        discussion: "Status: \(RegistryStatus.unavailableReason). Running it exits with status 1."
     )
 
     @Option(help: "Configuration file (YAML).") var config: String?

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Runs one of the package's built programs and captures what a user would see.
+struct ProgramRunner {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The build folder holding both the test bundle and the executables.
+    static var binaries: URL {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var folder = exe.deletingLastPathComponent()
+        // On Linux the test runner is `<build>/ModelFleetPackageTests.xctest`; on macOS it sits deeper in a bundle.
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("fleetctl").path), folder.path != "/" {
+            folder.deleteLastPathComponent()
+        }
+        return folder
+    }
+
+    static func run(_ program: String, _ arguments: [String], in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent(program)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+enum TestPaths {
+    static var corpus: URL {
+        if let override = ProcessInfo.processInfo.environment["MODELFLEET_CORPUS"] { return URL(fileURLWithPath: override) }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus")
+    }
+
+    static func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("modelfleet-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
