@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// ModelFleet: ships ML models to fleets of edge devices. See docs/DESIGN.md for the map.
+// ModelFleet: ships ML models to fleets of edge devices. Map: ../shared/DESIGN.md; format: docs/artifact-format.md.
 import PackageDescription
 
 let package = Package(
