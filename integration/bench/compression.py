@@ -16,7 +16,7 @@ from common import CORPUS, build_release, machine, write_result
 
 CODECS = [
     ("zlib:6", False), ("zlib:6", True), ("zlib:9", True),
-    ("zstd:3", False), ("zstd:3", True), ("zstd:9", True), ("zstd:19", False), ("zstd:19", True),
+    ("zstd:3", False), ("zstd:3", True), ("zstd:9", True), ("zstd:15", False), ("zstd:15", True), ("zstd:19", True),
 ]
 
 

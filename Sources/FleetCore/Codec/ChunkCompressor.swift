@@ -20,7 +20,7 @@ public final class ChunkCompressor {
         }
 
         /// The default for publishing; see docs/decisions/codec.md for the measurements behind it.
-        public static let standard = Settings(compressor: .zstd, level: 19)
+        public static let standard = Settings(compressor: .zstd, level: 15)
     }
 
     private let zstdCompression: OpaquePointer

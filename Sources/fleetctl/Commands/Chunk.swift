@@ -45,7 +45,7 @@ struct CodecOption: ExpressibleByArgument {
     init?(argument: String) {
         let parts = argument.split(separator: ":", maxSplits: 1)
         guard let compressor = ChunkCodec.Compressor(rawValue: String(parts[0])) else { return nil }
-        let defaultLevel: Int32 = compressor == .zlib ? 6 : 19
+        let defaultLevel: Int32 = compressor == .zlib ? 6 : 15
         guard let level = parts.count == 2 ? Int32(parts[1]) : defaultLevel else { return nil }
         settings = .init(compressor: compressor, level: level)
     }
