@@ -15,6 +15,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Registry only: the agent must stay on FoundationEssentials, so none of these reach it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // System-library shims. Variadic C functions are wrapped in static inline helpers.
@@ -33,7 +42,20 @@ let package = Package(
         // The ONNX engine depends on nothing but the standard library.
         .target(name: "InferenceEngine"),
         .target(name: "FleetHTTP", dependencies: ["FleetCore", "CCurl"]),
-        .target(name: "Registry", dependencies: ["FleetCore"]),
+        .target(
+            name: "Registry",
+            dependencies: [
+                "FleetCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "Agent", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine"]),
 
         .executableTarget(
@@ -51,6 +73,10 @@ let package = Package(
 
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"]),
         .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP"]),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: ["Registry", "FleetCore", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         // Runs the built programs as a user would; depending on them makes `swift test` build them first.
         .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),
     ],

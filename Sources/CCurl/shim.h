@@ -19,6 +19,16 @@ static inline CURLcode modelfleet_curl_setopt_off(CURL *handle, CURLoption optio
 static inline CURLcode modelfleet_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+typedef size_t (*modelfleet_curl_data_callback)(char *data, size_t size, size_t count, void *context);
+
+/// Write and header callbacks are function pointers passed through the variadic setopt.
+static inline CURLcode modelfleet_curl_setopt_callback(CURL *handle, CURLoption option, modelfleet_curl_data_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+static inline CURLcode modelfleet_curl_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
 /// CURLVERSION_NOW is a macro naming the newest struct layout this header knows.
 static inline curl_version_info_data *modelfleet_curl_version_info(void) {
     return curl_version_info(CURLVERSION_NOW);

@@ -72,7 +72,7 @@ public enum ManifestCoding {
     }
 
     /// A one-line reason naming the field, e.g. `files[2].chunks[0].digest: malformed digest …`.
-    static func describe(_ error: DecodingError) -> String {
+    public static func describe(_ error: DecodingError) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
             let text = codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined()
             return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? "(top level)" : text)

@@ -29,7 +29,7 @@ public enum ManifestValidator {
     }
 
     /// Model and variant names end up in URLs and directory names: a conservative alphabet.
-    static func checkName(_ name: String, what: String) throws {
+    public static func checkName(_ name: String, what: String) throws {
         let allowed = name.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")

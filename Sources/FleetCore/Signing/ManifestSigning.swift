@@ -34,13 +34,16 @@ public struct TrustedPublishers: Sendable {
         guard key.isValidSignature(signature, for: ManifestCoding.signedBytes(of: document)) else {
             throw FleetError.badSignature(keyID: manifest.publisher, reason: "signature does not match the manifest's content")
         }
-        return VerifiedManifest(manifest: manifest, digest: Digest.of(CanonicalJSON.encode(document)))
+        let canonical = CanonicalJSON.encode(document)
+        return VerifiedManifest(manifest: manifest, canonicalBytes: canonical, digest: Digest.of(canonical))
     }
 }
 
 /// A manifest whose signature checked out against a trusted key. Only `TrustedPublishers` makes one.
 public struct VerifiedManifest: Sendable, Equatable {
     public let manifest: Manifest
-    /// SHA-256 of the canonical bytes of the whole signed manifest.
+    /// The canonical JSON of the whole signed manifest: what a registry stores and serves.
+    public let canonicalBytes: [UInt8]
+    /// SHA-256 of `canonicalBytes`: the manifest's name.
     public let digest: Digest
 }

@@ -1,0 +1,135 @@
+/// The JSON bodies devices and the registry exchange (wire API v1). Shared here because the registry
+/// and the agent must agree on them and neither may import the other.
+
+/// What a device says about itself at enrollment; the registry picks variants from it.
+public struct DeviceProfile: Codable, Equatable, Sendable {
+    public var arch: String
+    public var ramBytes: UInt64
+    public var diskBytes: UInt64
+    public var engineVersion: String
+    public var supportedOps: [String]
+    public var labels: [String: String]
+
+    public init(arch: String, ramBytes: UInt64, diskBytes: UInt64, engineVersion: String, supportedOps: [String] = [], labels: [String: String] = [:]) {
+        self.arch = arch
+        self.ramBytes = ramBytes
+        self.diskBytes = diskBytes
+        self.engineVersion = engineVersion
+        self.supportedOps = supportedOps
+        self.labels = labels
+    }
+}
+
+/// `POST /v1/devices/enroll` answer: the device's identity and its own bearer token (shown once).
+public struct EnrollmentResponse: Codable, Equatable, Sendable {
+    public var deviceID: String
+    public var token: String
+
+    public init(deviceID: String, token: String) {
+        self.deviceID = deviceID
+        self.token = token
+    }
+}
+
+/// One model as a device reports it at check-in.
+public struct InstalledModel: Codable, Equatable, Sendable {
+    public var model: String
+    public var version: SemanticVersion
+    public var variant: String
+
+    public init(model: String, version: SemanticVersion, variant: String) {
+        self.model = model
+        self.version = version
+        self.variant = variant
+    }
+}
+
+/// Recent inference statistics for one installed model.
+public struct InferenceStats: Codable, Equatable, Sendable {
+    public var model: String
+    public var version: SemanticVersion
+    public var count: UInt64
+    public var errors: UInt64
+    public var latencyP50Milliseconds: Double?
+    public var latencyP95Milliseconds: Double?
+
+    public init(model: String, version: SemanticVersion, count: UInt64, errors: UInt64, latencyP50Milliseconds: Double? = nil, latencyP95Milliseconds: Double? = nil) {
+        self.model = model
+        self.version = version
+        self.count = count
+        self.errors = errors
+        self.latencyP50Milliseconds = latencyP50Milliseconds
+        self.latencyP95Milliseconds = latencyP95Milliseconds
+    }
+}
+
+/// `POST /v1/devices/{id}/checkin` body.
+public struct CheckinRequest: Codable, Equatable, Sendable {
+    public var installed: [InstalledModel]
+    /// The agent's sync state, e.g. `idle`, `downloading`, `failing`.
+    public var state: String
+    public var stats: [InferenceStats]
+
+    public init(installed: [InstalledModel], state: String, stats: [InferenceStats] = []) {
+        self.installed = installed
+        self.state = state
+        self.stats = stats
+    }
+}
+
+/// What a device should run: one entry per model.
+public struct DesiredModel: Codable, Equatable, Sendable {
+    public var model: String
+    public var version: SemanticVersion
+    public var variant: String
+    public var manifestDigest: Digest
+    /// Path (relative to the registry's base URL) of the signed manifest.
+    public var manifestPath: String
+
+    public init(model: String, version: SemanticVersion, variant: String, manifestDigest: Digest, manifestPath: String) {
+        self.model = model
+        self.version = version
+        self.variant = variant
+        self.manifestDigest = manifestDigest
+        self.manifestPath = manifestPath
+    }
+}
+
+/// `POST /v1/devices/{id}/checkin` answer.
+public struct CheckinResponse: Codable, Equatable, Sendable {
+    public var desired: [DesiredModel]
+    public var checkinIntervalSeconds: Int
+
+    public init(desired: [DesiredModel], checkinIntervalSeconds: Int) {
+        self.desired = desired
+        self.checkinIntervalSeconds = checkinIntervalSeconds
+    }
+}
+
+/// One thing that happened on a device: an install result, an error, a deferral.
+public struct DeviceEvent: Codable, Equatable, Sendable {
+    public var kind: String
+    public var model: String?
+    public var version: SemanticVersion?
+    public var result: String?
+    public var message: String?
+    public var at: Timestamp
+
+    public init(kind: String, model: String? = nil, version: SemanticVersion? = nil, result: String? = nil, message: String? = nil, at: Timestamp) {
+        self.kind = kind
+        self.model = model
+        self.version = version
+        self.result = result
+        self.message = message
+        self.at = at
+    }
+}
+
+/// `POST /v1/devices/{id}/events` body.
+public struct EventBatch: Codable, Equatable, Sendable {
+    public var events: [DeviceEvent]
+
+    public init(events: [DeviceEvent]) {
+        self.events = events
+    }
+}

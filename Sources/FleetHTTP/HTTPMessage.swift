@@ -1,0 +1,33 @@
+/// A request as the client sends it. Bodies are small here (chunks ≤ 256 KiB, manifests, JSON).
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A response with header names lower-cased, so lookups do not depend on the server's spelling.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public subscript(header name: String) -> String? { headers[name.lowercased()] }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A transfer that failed below HTTP: no connection, timeout, reset, TLS failure.
+public struct TransportError: Error, CustomStringConvertible, Sendable {
+    public var url: String
+    public var code: Int32
+    public var message: String
+    public var description: String { "\(url): \(message) (curl error \(code))" }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+
+/// Resolves `Authorization: Bearer <token>` to a `Principal` on every request but `/healthz`.
+/// A missing or unknown token is 401 here; whether the principal may do what it asks (403) is
+/// decided by each route, which knows what it needs.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = RegistryContext
+    let store: any MetadataStore
+    static let publicPaths: Set<String> = ["/healthz"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            throw RegistryError.unauthorized("missing bearer token (Authorization: Bearer <token>)")
+        }
+        guard header.hasPrefix("Bearer "), case let token = header.dropFirst("Bearer ".count), !token.isEmpty else {
+            throw RegistryError.unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        guard let record = try await store.token(hash: BearerToken.hash(String(token))) else {
+            throw RegistryError.unauthorized("unknown or revoked token")
+        }
+        var context = context
+        switch record.kind {
+        case .admin: context.principal = .admin(scopes: Set(record.scopes), label: record.label)
+        case .enrollment: context.principal = .enrollment
+        case .device: context.principal = .device(id: record.deviceID ?? "")
+        }
+        return try await next(request, context)
+    }
+}

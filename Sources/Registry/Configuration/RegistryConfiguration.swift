@@ -1,0 +1,97 @@
+import Foundation
+import Yams
+
+/// The registry's settings: embedded defaults, then a YAML file, then `MODELFLEET_*` environment
+/// variables, then command-line flags, each overriding the one before.
+///
+/// One table (`settings`) names every key once; the YAML reader, the environment reader and the
+/// error messages all use it, so a key cannot exist in one and be missing from another.
+public struct RegistryConfiguration: Sendable, Equatable {
+    public struct Limits: Sendable, Equatable {
+        /// Largest signed manifest accepted (also bounds the JSON of a missing-chunks query).
+        public var maxManifestBytes = 32 << 20
+        /// Largest original chunk length (FleetCore's maximum chunk size).
+        public var maxChunkBytes = 256 << 10
+        /// Largest stored chunk body; zstd and zlib add a little over the original in the worst case.
+        public var maxChunkStoredBytes = (256 << 10) + 4096
+    }
+
+    public var bind = "127.0.0.1:8080"
+    public var dataDirectory = "./registry-data"
+    public var checkinIntervalSeconds = 300
+    public var limits = Limits()
+
+    public init() {}
+
+    /// `key` → how to apply a text value. YAML keys are `section.key`; environment variables are
+    /// `MODELFLEET_SECTION_KEY`.
+    static let settings: [String: @Sendable (inout RegistryConfiguration, String) throws -> Void] = [
+        "http.bind": { $0.bind = $1 },
+        "storage.data_dir": { $0.dataDirectory = $1 },
+        "devices.checkin_interval_seconds": { $0.checkinIntervalSeconds = try integer($1, "devices.checkin_interval_seconds") },
+        "limits.max_manifest_bytes": { $0.limits.maxManifestBytes = try integer($1, "limits.max_manifest_bytes") },
+        "limits.max_chunk_bytes": { $0.limits.maxChunkBytes = try integer($1, "limits.max_chunk_bytes") },
+        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") },
+    ]
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private static func integer(_ text: String, _ key: String) throws -> Int {
+        guard let value = Int(text), value > 0 else { throw Invalid(description: "\(key) must be a positive integer, got '\(text)'") }
+        return value
+    }
+
+    /// Applies a YAML document of `section: {key: value}` mappings. Unknown keys are errors:
+    /// a misspelt setting silently ignored is a production incident waiting.
+    public mutating func apply(yaml text: String, source: String) throws {
+        guard let root = try Yams.compose(yaml: text) else { return }
+        guard let sections = root.mapping else { throw Invalid(description: "\(source): expected a mapping of sections") }
+        for (sectionNode, body) in sections {
+            guard let section = sectionNode.string, let entries = body.mapping else {
+                throw Invalid(description: "\(source): section '\(sectionNode.string ?? "?")' must be a mapping")
+            }
+            for (keyNode, valueNode) in entries {
+                let key = "\(section).\(keyNode.string ?? "?")"
+                guard let apply = Self.settings[key] else {
+                    throw Invalid(description: "\(source): unknown setting '\(key)' (known: \(Self.settings.keys.sorted().joined(separator: ", ")))")
+                }
+                guard let value = valueNode.string else { throw Invalid(description: "\(source): '\(key)' must be a scalar") }
+                try apply(&self, value)
+            }
+        }
+    }
+
+    /// Applies `MODELFLEET_SECTION_KEY` variables for every known setting.
+    public mutating func apply(environment: [String: String]) throws {
+        for (key, apply) in Self.settings {
+            let name = Self.environmentName(key)
+            if let value = environment[name] { try apply(&self, value) }
+        }
+    }
+
+    static func environmentName(_ key: String) -> String {
+        "MODELFLEET_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Defaults ← file (if any) ← environment.
+    public static func load(file: String?, environment: [String: String]) throws -> RegistryConfiguration {
+        var configuration = RegistryConfiguration()
+        if let file {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw Invalid(description: "cannot read configuration file \(file): \(error.localizedDescription)")
+            }
+            try configuration.apply(yaml: text, source: file)
+        }
+        try configuration.apply(environment: environment)
+        return configuration
+    }
+
+    /// `HOST:PORT` split for the listener.
+    public var hostAndPort: (host: String, port: Int)? {
+        guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        return (String(bind[..<colon]), port)
+    }
+}

@@ -1,0 +1,29 @@
+import Hummingbird
+
+/// Per-request state: Hummingbird's core context plus who is asking.
+public struct RegistryContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// Throws 403 unless the caller is an admin token with `scope`.
+    func require(_ scope: Scope) throws {
+        guard let principal, principal.has(scope) else { throw RegistryError.forbidden("this token lacks the '\(scope.rawValue)' scope") }
+    }
+
+    /// Artifacts are readable by admin tokens with `read` and by any enrolled device.
+    func requireArtifactReader() throws {
+        if case .device = principal { return }
+        try require(.read)
+    }
+
+    /// Throws 403 unless the caller is the device `id` itself.
+    func requireDevice(_ id: String) throws {
+        guard case let .device(own) = principal, own == id else {
+            throw RegistryError.forbidden("only device \(id) may act as itself")
+        }
+    }
+}

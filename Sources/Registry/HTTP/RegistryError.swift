@@ -1,0 +1,68 @@
+import FleetCore
+import Foundation
+import Hummingbird
+
+/// Every error the API returns, rendered as `{"error": {"code": …, "message": …}}` with its status.
+///
+/// Services throw these directly; `ErrorMiddleware` turns anything else (FleetCore errors,
+/// Hummingbird's own errors, body-size errors) into one, so clients see a single error shape.
+public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    /// Digests a request referred to that the registry lacks (409 on commit).
+    public var missing: [Digest]?
+
+    public init(status: HTTPResponse.Status, code: String, message: String, missing: [Digest]? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.missing = missing
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public static func badRequest(_ message: String) -> RegistryError { .init(status: .badRequest, code: "bad_request", message: message) }
+    public static func unauthorized(_ message: String) -> RegistryError { .init(status: .unauthorized, code: "unauthorized", message: message) }
+    public static func forbidden(_ message: String) -> RegistryError { .init(status: .forbidden, code: "forbidden", message: message) }
+    public static func notFound(_ message: String) -> RegistryError { .init(status: .notFound, code: "not_found", message: message) }
+    public static func conflict(_ message: String) -> RegistryError { .init(status: .conflict, code: "conflict", message: message) }
+    public static func unprocessable(_ code: String, _ message: String) -> RegistryError { .init(status: .unprocessableContent, code: code, message: message) }
+    public static func tooLarge(_ limit: Int) -> RegistryError {
+        .init(status: .contentTooLarge, code: "too_large", message: "request body is over the limit of \(limit) bytes")
+    }
+
+    /// Maps FleetCore's verdicts on client input to statuses.
+    public init(_ error: FleetError) {
+        switch error {
+        case .badSignature, .untrustedManifest:
+            self.init(status: .unprocessableContent, code: "bad_signature", message: error.description)
+        case .digestMismatch, .corruptChunk:
+            self.init(status: .unprocessableContent, code: "digest_mismatch", message: error.description)
+        case .io:
+            self.init(status: .internalServerError, code: "storage", message: error.description)
+        default:
+            self.init(status: .badRequest, code: "bad_request", message: error.description)
+        }
+    }
+
+    private struct Body: Encodable {
+        struct Detail: Encodable {
+            var code: String
+            var message: String
+            var missing: [Digest]?
+        }
+        var error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(Body(error: .init(code: code, message: message, missing: missing)))
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}

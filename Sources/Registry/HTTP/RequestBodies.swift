@@ -1,0 +1,41 @@
+import FleetCore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Reading request bodies with a size limit and JSON errors that name the field.
+extension Request {
+    /// The whole body, or 413 if it is larger than `limit`.
+    mutating func bytes(upTo limit: Int) async throws -> [UInt8] {
+        do {
+            let buffer = try await collectBody(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw RegistryError.tooLarge(limit)
+        }
+    }
+
+    /// Decodes a JSON body; malformed JSON is 400 naming the byte, a wrong field is 400 naming the field.
+    mutating func decodeJSON<T: Decodable>(_ type: T.Type, upTo limit: Int = 1 << 20) async throws -> T {
+        let bytes = try await bytes(upTo: limit)
+        do {
+            _ = try JSONParser.parse(bytes, limits: .init(maximumBytes: limit))
+        } catch {
+            throw RegistryError.badRequest("malformed JSON: \(error.description)")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw RegistryError.badRequest("invalid request body: \(ManifestCoding.describe(error))")
+        }
+    }
+}
+
+/// JSON responses with sorted keys, so output is stable for clients and tests.
+struct JSONBody {
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}

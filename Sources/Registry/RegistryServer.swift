@@ -1,0 +1,68 @@
+import FleetCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Assembles the registry: data directory, stores, first-start tokens, router, Hummingbird application.
+public struct RegistryServer: Sendable {
+    public let configuration: RegistryConfiguration
+    public let store: any MetadataStore
+    public let blobs: any ChunkBlobStore
+    public let metrics = RegistryMetrics()
+
+    /// Opens (creating on first start) the data directory with the embedded stores:
+    /// `registry.sqlite` (WAL) and `chunks/`.
+    public init(configuration: RegistryConfiguration) throws {
+        self.configuration = configuration
+        let data = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        store = try SQLiteMetadataStore(path: data + "/registry.sqlite")
+        blobs = try FileChunkStore(root: data + "/chunks")
+    }
+
+    /// On first start, creates the admin and enrollment tokens and writes them to
+    /// `DATA/admin.token` and `DATA/enroll.token` (0600). Returns the paths it wrote.
+    @discardableResult
+    public func createInitialTokens() async throws -> [String] {
+        var written: [String] = []
+        for (kind, file, scopes) in [(TokenKind.admin, "admin.token", [Scope.admin]), (.enrollment, "enroll.token", [])] {
+            guard try await !store.hasTokens(of: kind) else { continue }
+            let token = BearerToken.generate(kind: kind)
+            let path = configuration.dataDirectory + "/" + file
+            guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw FleetError.io(path: path, operation: "write", errno: errno)
+            }
+            try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: kind, scopes: scopes, deviceID: nil, label: file, createdAt: .now()))
+            written.append(path)
+        }
+        return written
+    }
+
+    public func router() -> Router<RegistryContext> {
+        let router = Router(context: RegistryContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthenticationMiddleware(store: store))
+        let limits = configuration.limits
+        let publishing = PublishingService(store: store, blobs: blobs, limits: limits)
+        OpsRoutes(store: store, metrics: metrics).register(on: router)
+        ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics).register(on: router)
+        ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: router)
+        DeviceRoutes(devices: DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds), store: store, metrics: metrics).register(on: router)
+        AdminRoutes(store: store).register(on: router)
+        return router
+    }
+
+    /// The Hummingbird application; `onListening` receives the bound port (useful with port 0).
+    public func application(logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        guard let (host, port) = configuration.hostAndPort else {
+            throw RegistryConfiguration.Invalid(description: "bind address '\(configuration.bind)' must be HOST:PORT")
+        }
+        return Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,59 @@
+import FleetCore
+import Hummingbird
+
+/// Publisher keys, assignments and tokens: what operators set up.
+struct AdminRoutes {
+    let store: any MetadataStore
+
+    struct PublisherRequest: Decodable { var publicKeyPEM: String }
+    struct AssignmentRequest: Decodable {
+        var model: String
+        var selector: LabelSelector
+        var version: SemanticVersion?
+        var variant: String?
+    }
+    struct TokenRequest: Decodable {
+        var scopes: [Scope]
+        var label: String
+    }
+
+    func register(on router: Router<RegistryContext>) {
+        router.post("/v1/publishers") { request, context in
+            try context.require(.admin)
+            var request = request
+            let body = try await request.decodeJSON(PublisherRequest.self)
+            let key: PublisherPublicKey
+            do { key = try PublisherPublicKey(pem: body.publicKeyPEM, path: "publicKeyPEM") } catch let error as FleetError { throw RegistryError(error) }
+            let record = PublisherRecord(keyID: key.keyID, publicKeyPEM: key.pem, registeredAt: .now())
+            try await store.addPublisher(record)
+            return try JSONBody.response(["keyID": key.keyID], status: .created)
+        }
+        router.get("/v1/publishers") { _, context in
+            try context.require(.read)
+            return try JSONBody.response(["publishers": try await store.publishers()])
+        }
+        router.put("/v1/assignments") { request, context in
+            try context.require(.fleet)
+            var request = request
+            let body = try await request.decodeJSON(AssignmentRequest.self)
+            try PublishingService.checkName(body.model, what: "model name")
+            if let variant = body.variant { try PublishingService.checkName(variant, what: "variant") }
+            let record = AssignmentRecord(model: body.model, selector: body.selector, version: body.version, variant: body.variant, updatedAt: .now())
+            try await store.setAssignment(record)
+            return try JSONBody.response(record)
+        }
+        router.get("/v1/assignments") { _, context in
+            try context.require(.fleet)
+            return try JSONBody.response(["assignments": try await store.assignments()])
+        }
+        router.post("/v1/tokens") { request, context in
+            try context.require(.admin)
+            var request = request
+            let body = try await request.decodeJSON(TokenRequest.self)
+            guard !body.scopes.isEmpty else { throw RegistryError.badRequest("a token needs at least one scope") }
+            let token = BearerToken.generate(kind: .admin)
+            try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .admin, scopes: body.scopes, deviceID: nil, label: body.label, createdAt: .now()))
+            return try JSONBody.response(["token": token], status: .created)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import FleetCore
+import HTTPTypes
+import Hummingbird
+
+/// `/v1/chunks`: dedup queries, uploads and cacheable downloads.
+struct ChunkRoutes {
+    let publishing: PublishingService
+    let store: any MetadataStore
+    let blobs: any ChunkBlobStore
+    let limits: RegistryConfiguration.Limits
+    let metrics: RegistryMetrics
+    let fileIO = FileIO()
+    // Both names are valid HTTP tokens, so the failable initialiser cannot fail.
+    static let codecHeader = HTTPField.Name(ChunkHeaders.codec) ?? .contentEncoding
+    static let lengthHeader = HTTPField.Name(ChunkHeaders.length) ?? .contentLength
+
+    func register(on router: Router<RegistryContext>) {
+        router.post("/v1/chunks/missing") { request, context in
+            try context.require(.publish)
+            var request = request
+            let query = try await request.decodeJSON(MissingChunksRequest.self, upTo: limits.maxManifestBytes)
+            return try JSONBody.response(try await publishing.missing(query))
+        }
+        router.put("/v1/chunks/:digest") { request, context in
+            try context.require(.publish)
+            let digest = try Self.digest(context)
+            guard let codecName = request.headers[ChunkRoutes.codecHeader], let lengthText = request.headers[ChunkRoutes.lengthHeader],
+                  let length = Int(lengthText) else {
+                throw RegistryError.badRequest("a chunk upload needs the headers \(ChunkHeaders.codec) and \(ChunkHeaders.length)")
+            }
+            let codec: ChunkCodec
+            do { codec = try ChunkCodec(parsing: codecName) } catch let error as FleetError { throw RegistryError(error) }
+            var request = request
+            let stored = try await request.bytes(upTo: limits.maxChunkStoredBytes)
+            let record = try await publishing.putChunk(digest: digest, codec: codec, length: length, stored: stored)
+            metrics.chunkStored(bytes: stored.count)
+            return try JSONBody.response(record.form, status: .created)
+        }
+        router.get("/v1/chunks/:digest") { request, context in try await download(request, context) }
+        router.head("/v1/chunks/:digest") { request, context in try await download(request, context) }
+    }
+
+    /// Serves a chunk's stored bytes from disk: strong ETag, immutable caching, single ranges.
+    private func download(_ request: Request, _ context: RegistryContext) async throws -> Response {
+        try context.requireArtifactReader()
+        let digest = try Self.digest(context)
+        guard let record = try await store.chunks([digest])[digest], let path = blobs.file(for: digest, codec: record.codec) else {
+            throw RegistryError.notFound("chunk \(digest) is not stored here")
+        }
+        var headers: HTTPFields = [
+            .eTag: "\"\(digest)\"",
+            .cacheControl: "public, max-age=31536000, immutable",
+            .acceptRanges: "bytes",
+            .contentType: "application/octet-stream",
+            ChunkRoutes.codecHeader: record.codec.description,
+            ChunkRoutes.lengthHeader: String(record.length),
+        ]
+        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "\"\(digest)\"" || $0 == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        let size = record.storedLength
+        var status = HTTPResponse.Status.ok
+        var range = 0...(size - 1)
+        if let header = request.headers[.range] {
+            guard let requested = ByteRange(header: header, size: size) else {
+                headers[.contentRange] = "bytes */\(size)"
+                throw RegistryError(status: .rangeNotSatisfiable, code: "bad_range", message: "range '\(header)' does not fit a \(size)-byte chunk (one range only)")
+            }
+            range = requested.range
+            status = .partialContent
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
+        }
+        headers[.contentLength] = String(range.count)
+        if request.method == .head { return Response(status: status, headers: headers) }
+        metrics.chunkServed(bytes: range.count)
+        let body = try await fileIO.loadFile(path: path, range: range, context: context)
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    static func digest(_ context: RegistryContext) throws -> Digest {
+        let text = try context.parameters.require("digest")
+        do { return try Digest(parsing: text) } catch let error as FleetError { throw RegistryError(error) }
+    }
+}
+
+/// One `Range: bytes=…` request (first-last, first-, or -suffix). Multiple ranges are not supported.
+struct ByteRange {
+    let range: ClosedRange<Int>
+
+    init?(header: String, size: Int) {
+        guard header.hasPrefix("bytes="), size > 0 else { return nil }
+        let spec = header.dropFirst("bytes=".count)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
+        let first = spec[..<dash], last = spec[spec.index(after: dash)...]
+        switch (Int(first), Int(last)) {
+        case let (start?, end?) where start <= end && start < size: range = start...min(end, size - 1)
+        case let (start?, nil) where last.isEmpty && start < size: range = start...(size - 1)
+        case let (nil, suffix?) where first.isEmpty && suffix > 0: range = max(0, size - suffix)...(size - 1)
+        default: return nil
+        }
+    }
+}

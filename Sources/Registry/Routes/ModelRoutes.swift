@@ -1,0 +1,99 @@
+import FleetCore
+import Hummingbird
+
+/// `/v1/models`: committing signed versions and reading them back.
+struct ModelRoutes {
+    let publishing: PublishingService
+    let store: any MetadataStore
+    let limits: RegistryConfiguration.Limits
+
+    /// One row of a version listing.
+    struct VersionSummary: Encodable {
+        var version: SemanticVersion
+        var variant: String
+        var manifestDigest: Digest
+        var publisher: String
+        var createdAt: Timestamp
+        var committedAt: Timestamp
+        var totalSize: UInt64
+        var storedSize: UInt64
+
+        init(_ record: VersionRecord) {
+            version = record.version
+            variant = record.variant
+            manifestDigest = record.manifestDigest
+            publisher = record.publisher
+            createdAt = record.createdAt
+            committedAt = record.committedAt
+            totalSize = record.totalSize
+            storedSize = record.storedSize
+        }
+    }
+
+    struct ModelSummary: Encodable {
+        var name: String
+        var latest: SemanticVersion?
+        var versions: Int
+        var variants: [String]
+    }
+
+    func register(on router: Router<RegistryContext>) {
+        router.post("/v1/models/:name/versions") { request, context in
+            try context.require(.publish)
+            let name = try context.parameters.require("name")
+            var request = request
+            let bytes = try await request.bytes(upTo: limits.maxManifestBytes)
+            let record = try await publishing.commit(model: name, manifestBytes: bytes, now: .now())
+            return try JSONBody.response(VersionSummary(record), status: .created)
+        }
+        router.get("/v1/models") { _, context in
+            try context.requireArtifactReader()
+            var models: [ModelSummary] = []
+            for name in try await store.modelNames() {
+                let versions = try await store.versions(of: name)
+                models.append(ModelSummary(
+                    name: name, latest: versions.map(\.version).max(),
+                    versions: Set(versions.map(\.version)).count, variants: Set(versions.map(\.variant)).sorted()
+                ))
+            }
+            return try JSONBody.response(["models": models])
+        }
+        router.get("/v1/models/:name/versions") { _, context in
+            try context.requireArtifactReader()
+            let versions = try await knownVersions(context)
+            let sorted = versions.sorted { ($0.version, $0.variant) > ($1.version, $1.variant) }
+            return try JSONBody.response(["versions": sorted.map(VersionSummary.init)])
+        }
+        router.get("/v1/models/:name/versions/:version") { request, context in
+            try context.requireArtifactReader()
+            let versions = try await knownVersions(context)
+            let text = try context.parameters.require("version")
+            let version: SemanticVersion
+            do { version = try SemanticVersion(parsing: text) } catch let error as FleetError { throw RegistryError(error) }
+            let variants = versions.filter { $0.version == version }
+            let wanted = request.uri.queryParameters["variant"].map(String.init)
+            let match: VersionRecord?
+            if let wanted {
+                match = variants.first { $0.variant == wanted }
+            } else if variants.count > 1 {
+                throw RegistryError.badRequest("version \(version) has variants \(variants.map(\.variant).sorted().joined(separator: ", ")); pick one with ?variant=")
+            } else {
+                match = variants.first
+            }
+            guard let match else { throw RegistryError.notFound("\(try context.parameters.require("name")) has no version \(version)\(wanted.map { " (\($0))" } ?? "")") }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .eTag: "\"\(match.manifestDigest)\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: match.manifest))
+            )
+        }
+    }
+
+    private func knownVersions(_ context: RegistryContext) async throws -> [VersionRecord] {
+        let name = try context.parameters.require("name")
+        try PublishingService.checkName(name, what: "model name")
+        let versions = try await store.versions(of: name)
+        guard !versions.isEmpty else { throw RegistryError.notFound("no model named '\(name)'") }
+        return versions
+    }
+}

@@ -1,0 +1,82 @@
+import FleetCore
+
+/// Chunk uploads with dedup, and version commits that are all-or-nothing.
+///
+/// A chunk enters the store only after its bytes decode to exactly the digest it is named by;
+/// a version enters only after its manifest's signature verifies against a registered publisher key
+/// and every chunk it names is present in the stored form it claims.
+public struct PublishingService: Sendable {
+    let store: any MetadataStore
+    let blobs: any ChunkBlobStore
+    let limits: RegistryConfiguration.Limits
+
+    public func missing(_ request: MissingChunksRequest) async throws -> MissingChunksResponse {
+        let known = try await store.chunks(request.digests)
+        var present: [String: StoredChunkForm] = [:]
+        var missing: [Digest] = []
+        for digest in request.digests {
+            if let record = known[digest] { present[digest.description] = record.form } else if !missing.contains(digest) { missing.append(digest) }
+        }
+        return MissingChunksResponse(missing: missing, present: present)
+    }
+
+    /// Verifies and stores one chunk. Idempotent: a chunk already present keeps its stored form.
+    public func putChunk(digest: Digest, codec: ChunkCodec, length: Int, stored: [UInt8]) async throws -> ChunkRecord {
+        guard length > 0, length <= limits.maxChunkBytes else {
+            throw RegistryError.badRequest("\(ChunkHeaders.length) must be between 1 and \(limits.maxChunkBytes), got \(length)")
+        }
+        if let existing = try await store.chunks([digest])[digest] { return existing }
+        do {
+            _ = try stored.withUnsafeBytes { try ChunkCompressor().decode($0, codec: codec, length: length, digest: digest) }
+        } catch let error as FleetError {
+            throw RegistryError(error)
+        }
+        try await blobs.write(stored, digest: digest, codec: codec)
+        return try await store.recordChunk(ChunkRecord(digest: digest, length: length, storedLength: stored.count, codec: codec))
+    }
+
+    /// Verifies and commits a signed manifest as a new version of `model`.
+    public func commit(model: String, manifestBytes: [UInt8], now: Timestamp) async throws -> VersionRecord {
+        try Self.checkName(model, what: "model name")
+        let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
+        let verified: VerifiedManifest
+        do {
+            verified = try TrustedPublishers(keys).verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
+        } catch let error as FleetError {
+            throw RegistryError(error)
+        }
+        let manifest = verified.manifest
+        guard manifest.model == model else {
+            throw RegistryError.badRequest("the manifest is for model '\(manifest.model)', not '\(model)'")
+        }
+        let named = manifest.files.flatMap(\.chunks)
+        let stored = try await store.chunks(named.map(\.digest))
+        var missing: [Digest] = []
+        for chunk in named {
+            guard let record = stored[chunk.digest] else {
+                if !missing.contains(chunk.digest) { missing.append(chunk.digest) }
+                continue
+            }
+            guard record.form == StoredChunkForm(length: chunk.length, storedLength: chunk.storedLength, codec: chunk.codec) else {
+                throw RegistryError.conflict("chunk \(chunk.digest) is stored as \(record.codec), \(record.storedLength) bytes, but the manifest says \(chunk.codec), \(chunk.storedLength) bytes; use the stored form from POST /v1/chunks/missing")
+            }
+        }
+        guard missing.isEmpty else {
+            throw RegistryError(status: .conflict, code: "missing_chunks", message: "\(missing.count) chunk(s) named by the manifest are not uploaded", missing: missing)
+        }
+        let record = VersionRecord(
+            model: manifest.model, version: manifest.version, variant: manifest.variant,
+            manifestDigest: verified.digest, manifest: verified.canonicalBytes, publisher: manifest.publisher,
+            createdAt: manifest.createdAt, committedAt: now, totalSize: manifest.totalSize, storedSize: manifest.totalStoredSize
+        )
+        try await store.insertVersion(record)
+        return record
+    }
+
+    /// Model and variant names from URLs: the manifest alphabet, reported as 400.
+    static func checkName(_ name: String, what: String) throws {
+        do { try ManifestValidator.checkName(name, what: what) } catch let error as FleetError {
+            throw RegistryError.badRequest(error.description.replacingOccurrences(of: "invalid manifest: ", with: ""))
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import FleetCore
+
+/// Where chunk bytes live, in their stored (compressed) form.
+///
+/// The embedded default is `FileChunkStore` (local disk); an S3-compatible store implements the same
+/// protocol for many replicas. Writes must be all-or-nothing: a reader never sees a partial chunk.
+public protocol ChunkBlobStore: Sendable {
+    /// Stores `bytes` as the stored form of `digest` with `codec`, replacing nothing visible until complete.
+    func write(_ bytes: [UInt8], digest: Digest, codec: ChunkCodec) async throws
+    /// A local file holding the stored form, for streaming responses; nil if absent.
+    func file(for digest: Digest, codec: ChunkCodec) -> String?
+}

@@ -1,0 +1,78 @@
+import FleetCore
+import Foundation
+
+/// Chunks as files under `root/ab/cd/<hex>.<codec>`: write to `root/incoming`, fsync, rename, fsync
+/// the directory. A crash mid-write leaves only a file in `incoming`, which `init` clears.
+///
+/// The codec is part of the file name so two publishers uploading one chunk in different stored forms
+/// at once cannot mix: the metadata store decides which form is served, and each form is whole.
+public struct FileChunkStore: ChunkBlobStore {
+    public let root: String
+    private var incoming: String { root + "/incoming" }
+
+    public init(root: String) throws {
+        self.root = root
+        try FileManager.default.createDirectory(atPath: root + "/incoming", withIntermediateDirectories: true)
+        // Partial uploads from a previous run are garbage: none of them was ever visible.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/incoming")) ?? [] {
+            try? FileManager.default.removeItem(atPath: root + "/incoming/" + name)
+        }
+    }
+
+    func path(for digest: Digest, codec: ChunkCodec) -> String {
+        let hex = digest.hex
+        return "\(root)/\(hex.prefix(2))/\(hex.dropFirst(2).prefix(2))/\(hex).\(codec)"
+    }
+
+    public func file(for digest: Digest, codec: ChunkCodec) -> String? {
+        let path = path(for: digest, codec: codec)
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    public func write(_ bytes: [UInt8], digest: Digest, codec: ChunkCodec) async throws {
+        let final = path(for: digest, codec: codec)
+        let directory = String(final[..<(final.lastIndex(of: "/") ?? final.endIndex)])
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = "\(incoming)/\(digest.hex).\(UUID().uuidString)"
+        try DurableFile.write(bytes, to: temporary)
+        try DurableFile.rename(temporary, to: final, directory: directory)
+    }
+}
+
+/// The POSIX steps that make a write survive power loss: write, fsync the file, rename, fsync the folder.
+enum DurableFile {
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FleetError.io(path: path, operation: "create", errno: errno) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, bytes.count - offset, off_t(offset)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                unlink(path)
+                throw FleetError.io(path: path, operation: "write", errno: code)
+            }
+            offset += written
+        }
+        guard fsync(fd) == 0 else {
+            let code = errno
+            unlink(path)
+            throw FleetError.io(path: path, operation: "fsync", errno: code)
+        }
+    }
+
+    static func rename(_ from: String, to: String, directory: String) throws {
+        guard Foundation.rename(from, to) == 0 else {
+            let code = errno
+            unlink(from)
+            throw FleetError.io(path: to, operation: "rename into place", errno: code)
+        }
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// `k=v,k2=v2`: matches devices whose labels hold every pair. The empty selector matches every device.
+public struct LabelSelector: Hashable, Sendable, CustomStringConvertible {
+    public var requirements: [String: String]
+
+    public init(_ requirements: [String: String]) {
+        self.requirements = requirements
+    }
+
+    public init(parsing text: String) throws(RegistryError) {
+        var requirements: [String: String] = [:]
+        for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw .badRequest("selector '\(text)': expected comma-separated key=value pairs")
+            }
+            requirements[String(parts[0])] = String(parts[1])
+        }
+        self.requirements = requirements
+    }
+
+    public func matches(_ labels: [String: String]) -> Bool {
+        requirements.allSatisfy { labels[$0.key] == $0.value }
+    }
+
+    /// Sorted `k=v` pairs: one spelling per selector, usable as a key.
+    public var description: String {
+        requirements.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+}
+
+extension LabelSelector: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(parsing: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -1,0 +1,36 @@
+import FleetCore
+
+/// Everything the registry knows besides chunk bytes: chunks' stored forms, publisher keys,
+/// versions and their manifests, tokens, devices, assignments and events.
+///
+/// The embedded default is SQLite (`SQLiteMetadataStore`); a PostgreSQL store for many replicas
+/// implements the same protocol. Implementations must make each call atomic: a crash leaves a
+/// call's effect whole or absent.
+public protocol MetadataStore: Sendable {
+    func chunks(_ digests: [Digest]) async throws -> [Digest: ChunkRecord]
+    /// Records a chunk unless one with that digest exists; returns the record that is now stored.
+    func recordChunk(_ chunk: ChunkRecord) async throws -> ChunkRecord
+    func chunkCount() async throws -> Int
+
+    func addPublisher(_ publisher: PublisherRecord) async throws
+    func publishers() async throws -> [PublisherRecord]
+
+    /// Inserts a version; throws `RegistryError.conflict` if that model, version and variant exist.
+    func insertVersion(_ version: VersionRecord) async throws
+    func modelNames() async throws -> [String]
+    func versions(of model: String) async throws -> [VersionRecord]
+
+    func insertToken(_ token: TokenRecord) async throws
+    func token(hash: String) async throws -> TokenRecord?
+    func hasTokens(of kind: TokenKind) async throws -> Bool
+
+    func insertDevice(_ device: DeviceRecord) async throws
+    func device(id: String) async throws -> DeviceRecord?
+    func devices() async throws -> [DeviceRecord]
+    func recordCheckin(deviceID: String, at: Timestamp, report: CheckinRequest) async throws
+    func insertEvents(_ events: [EventRecord]) async throws
+    func events(deviceID: String) async throws -> [EventRecord]
+
+    func setAssignment(_ assignment: AssignmentRecord) async throws
+    func assignments() async throws -> [AssignmentRecord]
+}

@@ -1,0 +1,75 @@
+import FleetCore
+
+/// What the metadata store keeps. Plain values: the stores behind `MetadataStore` map them to tables.
+
+/// A chunk the registry holds, in its one stored form.
+public struct ChunkRecord: Codable, Equatable, Sendable {
+    public var digest: Digest
+    public var length: Int
+    public var storedLength: Int
+    public var codec: ChunkCodec
+
+    public var form: StoredChunkForm { StoredChunkForm(length: length, storedLength: storedLength, codec: codec) }
+}
+
+/// A publisher key allowed to sign manifests.
+public struct PublisherRecord: Codable, Equatable, Sendable {
+    public var keyID: String
+    public var publicKeyPEM: String
+    public var registeredAt: Timestamp
+}
+
+/// One committed version of one variant of a model, with its signed manifest.
+public struct VersionRecord: Codable, Equatable, Sendable {
+    public var model: String
+    public var version: SemanticVersion
+    public var variant: String
+    public var manifestDigest: Digest
+    public var manifest: [UInt8]
+    public var publisher: String
+    public var createdAt: Timestamp
+    public var committedAt: Timestamp
+    public var totalSize: UInt64
+    public var storedSize: UInt64
+}
+
+/// What kind of bearer token a hash belongs to.
+public enum TokenKind: String, Codable, Sendable {
+    case admin, enrollment, device
+}
+
+/// A bearer token, stored only as the SHA-256 of its text.
+public struct TokenRecord: Codable, Equatable, Sendable {
+    public var hash: String
+    public var kind: TokenKind
+    public var scopes: [Scope]
+    public var deviceID: String?
+    public var label: String
+    public var createdAt: Timestamp
+}
+
+/// An enrolled device and what it last said.
+public struct DeviceRecord: Codable, Equatable, Sendable {
+    public var id: String
+    public var profile: DeviceProfile
+    public var labels: [String: String]
+    public var enrolledAt: Timestamp
+    public var lastSeenAt: Timestamp?
+    public var lastCheckin: CheckinRequest?
+}
+
+/// "Devices whose labels match `selector` should run `model` (at `version`, or the latest)."
+public struct AssignmentRecord: Codable, Equatable, Sendable {
+    public var model: String
+    public var selector: LabelSelector
+    public var version: SemanticVersion?
+    public var variant: String?
+    public var updatedAt: Timestamp
+}
+
+/// A stored device event.
+public struct EventRecord: Codable, Equatable, Sendable {
+    public var deviceID: String
+    public var receivedAt: Timestamp
+    public var event: DeviceEvent
+}

@@ -1,0 +1,252 @@
+import FleetCore
+import Foundation
+import GRDB
+
+/// The embedded metadata store: one SQLite file in WAL mode (readers never wait for the writer).
+///
+/// Every method is one transaction, so a crash or `kill -9` leaves it whole or absent; a version
+/// row and its manifest are written together or not at all.
+public final class SQLiteMetadataStore: MetadataStore {
+    private let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE chunks (digest TEXT PRIMARY KEY, length INTEGER NOT NULL, storedLength INTEGER NOT NULL, codec TEXT NOT NULL);
+                CREATE TABLE publishers (keyID TEXT PRIMARY KEY, publicKeyPEM TEXT NOT NULL, registeredAt INTEGER NOT NULL);
+                CREATE TABLE versions (
+                    model TEXT NOT NULL, version TEXT NOT NULL, variant TEXT NOT NULL,
+                    manifestDigest TEXT NOT NULL, manifest BLOB NOT NULL, publisher TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL, committedAt INTEGER NOT NULL, totalSize INTEGER NOT NULL, storedSize INTEGER NOT NULL,
+                    PRIMARY KEY (model, version, variant));
+                CREATE TABLE tokens (hash TEXT PRIMARY KEY, kind TEXT NOT NULL, scopes TEXT NOT NULL, deviceID TEXT, label TEXT NOT NULL, createdAt INTEGER NOT NULL);
+                CREATE TABLE devices (id TEXT PRIMARY KEY, profile TEXT NOT NULL, labels TEXT NOT NULL, enrolledAt INTEGER NOT NULL, lastSeenAt INTEGER, lastCheckin TEXT);
+                CREATE TABLE assignments (model TEXT NOT NULL, selector TEXT NOT NULL, version TEXT, variant TEXT, updatedAt INTEGER NOT NULL, PRIMARY KEY (model, selector));
+                CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, deviceID TEXT NOT NULL, receivedAt INTEGER NOT NULL, event TEXT NOT NULL);
+                CREATE INDEX events_by_device ON events(deviceID, id);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: chunks
+
+    public func chunks(_ digests: [Digest]) async throws -> [Digest: ChunkRecord] {
+        guard !digests.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var found: [Digest: ChunkRecord] = [:]
+            // SQLite limits bound parameters per statement; 500 keeps well under it.
+            for batch in stride(from: 0, to: digests.count, by: 500).map({ digests[$0..<min($0 + 500, digests.count)] }) {
+                let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM chunks WHERE digest IN (\(marks))", arguments: StatementArguments(batch.map(\.description)))
+                for row in rows {
+                    let record = try Self.chunk(row)
+                    found[record.digest] = record
+                }
+            }
+            return found
+        }
+    }
+
+    public func recordChunk(_ chunk: ChunkRecord) async throws -> ChunkRecord {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO chunks (digest, length, storedLength, codec) VALUES (?, ?, ?, ?)",
+                arguments: [chunk.digest.description, chunk.length, chunk.storedLength, chunk.codec.description]
+            )
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM chunks WHERE digest = ?", arguments: [chunk.digest.description]) else {
+                throw RegistryError(status: .internalServerError, code: "storage", message: "chunk \(chunk.digest) vanished after insert")
+            }
+            return try Self.chunk(row)
+        }
+    }
+
+    public func chunkCount() async throws -> Int {
+        try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM chunks") ?? 0 }
+    }
+
+    private static func chunk(_ row: Row) throws -> ChunkRecord {
+        ChunkRecord(digest: try Digest(parsing: row["digest"]), length: row["length"], storedLength: row["storedLength"], codec: try ChunkCodec(parsing: row["codec"]))
+    }
+
+    // MARK: publishers
+
+    public func addPublisher(_ publisher: PublisherRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO publishers (keyID, publicKeyPEM, registeredAt) VALUES (?, ?, ?)",
+                arguments: [publisher.keyID, publisher.publicKeyPEM, publisher.registeredAt.secondsSinceEpoch]
+            )
+        }
+    }
+
+    public func publishers() async throws -> [PublisherRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM publishers ORDER BY keyID").map {
+                PublisherRecord(keyID: $0["keyID"], publicKeyPEM: $0["publicKeyPEM"], registeredAt: Timestamp(secondsSinceEpoch: $0["registeredAt"]))
+            }
+        }
+    }
+
+    // MARK: versions
+
+    public func insertVersion(_ version: VersionRecord) async throws {
+        try await pool.write { db in
+            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
+                                           arguments: [version.model, version.version.description, version.variant]) ?? false
+            guard !exists else {
+                throw RegistryError.conflict("\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
+            }
+            try db.execute(sql: """
+                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    version.model, version.version.description, version.variant, version.manifestDigest.description,
+                    Data(version.manifest), version.publisher, version.createdAt.secondsSinceEpoch,
+                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize),
+                ])
+        }
+    }
+
+    public func modelNames() async throws -> [String] {
+        try await pool.read { try String.fetchAll($0, sql: "SELECT DISTINCT model FROM versions ORDER BY model") }
+    }
+
+    public func versions(of model: String) async throws -> [VersionRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM versions WHERE model = ?", arguments: [model]).map { row in
+                VersionRecord(
+                    model: row["model"], version: try SemanticVersion(parsing: row["version"]), variant: row["variant"],
+                    manifestDigest: try Digest(parsing: row["manifestDigest"]), manifest: [UInt8](row["manifest"] as Data),
+                    publisher: row["publisher"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
+                    committedAt: Timestamp(secondsSinceEpoch: row["committedAt"]),
+                    totalSize: UInt64(row["totalSize"] as Int64), storedSize: UInt64(row["storedSize"] as Int64)
+                )
+            }
+        }
+    }
+
+    // MARK: tokens
+
+    public func insertToken(_ token: TokenRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO tokens (hash, kind, scopes, deviceID, label, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [token.hash, token.kind.rawValue, token.scopes.map(\.rawValue).joined(separator: ","), token.deviceID, token.label, token.createdAt.secondsSinceEpoch]
+            )
+        }
+    }
+
+    public func token(hash: String) async throws -> TokenRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ?", arguments: [hash]).map { row in
+                TokenRecord(
+                    hash: row["hash"], kind: TokenKind(rawValue: row["kind"]) ?? .device,
+                    scopes: (row["scopes"] as String).split(separator: ",").compactMap { Scope(rawValue: String($0)) },
+                    deviceID: row["deviceID"], label: row["label"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"])
+                )
+            }
+        }
+    }
+
+    public func hasTokens(of kind: TokenKind) async throws -> Bool {
+        try await pool.read { try Bool.fetchOne($0, sql: "SELECT 1 FROM tokens WHERE kind = ? LIMIT 1", arguments: [kind.rawValue]) ?? false }
+    }
+
+    // MARK: devices
+
+    public func insertDevice(_ device: DeviceRecord) async throws {
+        let profile = try JSONColumn.encode(device.profile), labels = try JSONColumn.encode(device.labels)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO devices (id, profile, labels, enrolledAt) VALUES (?, ?, ?, ?)",
+                arguments: [device.id, profile, labels, device.enrolledAt.secondsSinceEpoch]
+            )
+        }
+    }
+
+    public func device(id: String) async throws -> DeviceRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]).map(Self.device) }
+    }
+
+    public func devices() async throws -> [DeviceRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM devices ORDER BY id").map(Self.device) }
+    }
+
+    private static func device(_ row: Row) throws -> DeviceRecord {
+        DeviceRecord(
+            id: row["id"], profile: try JSONColumn.decode(row["profile"]), labels: try JSONColumn.decode(row["labels"]),
+            enrolledAt: Timestamp(secondsSinceEpoch: row["enrolledAt"]),
+            lastSeenAt: (row["lastSeenAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
+            lastCheckin: try (row["lastCheckin"] as String?).map(JSONColumn.decode)
+        )
+    }
+
+    public func recordCheckin(deviceID: String, at: Timestamp, report: CheckinRequest) async throws {
+        let json = try JSONColumn.encode(report)
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE devices SET lastSeenAt = ?, lastCheckin = ? WHERE id = ?", arguments: [at.secondsSinceEpoch, json, deviceID])
+        }
+    }
+
+    public func insertEvents(_ events: [EventRecord]) async throws {
+        let rows = try events.map { ($0.deviceID, $0.receivedAt.secondsSinceEpoch, try JSONColumn.encode($0.event)) }
+        try await pool.write { db in
+            for row in rows {
+                try db.execute(sql: "INSERT INTO events (deviceID, receivedAt, event) VALUES (?, ?, ?)", arguments: [row.0, row.1, row.2])
+            }
+        }
+    }
+
+    public func events(deviceID: String) async throws -> [EventRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE deviceID = ? ORDER BY id", arguments: [deviceID]).map { row in
+                EventRecord(deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try JSONColumn.decode(row["event"]))
+            }
+        }
+    }
+
+    // MARK: assignments
+
+    public func setAssignment(_ assignment: AssignmentRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO assignments (model, selector, version, variant, updatedAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [assignment.model, assignment.selector.description, assignment.version?.description, assignment.variant, assignment.updatedAt.secondsSinceEpoch]
+            )
+        }
+    }
+
+    public func assignments() async throws -> [AssignmentRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM assignments ORDER BY model, selector").map { row in
+                AssignmentRecord(
+                    model: row["model"], selector: try LabelSelector(parsing: row["selector"]),
+                    version: try (row["version"] as String?).map(SemanticVersion.init(parsing:)), variant: row["variant"],
+                    updatedAt: Timestamp(secondsSinceEpoch: row["updatedAt"])
+                )
+            }
+        }
+    }
+}
+
+/// JSON text columns for values the registry stores but never queries inside.
+enum JSONColumn {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}
