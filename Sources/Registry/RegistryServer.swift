@@ -38,19 +38,21 @@ public struct RegistryServer: Sendable {
         return written
     }
 
-    public func router() -> Router<RegistryContext> {
+    /// The router with every route and middleware, and the table of what was registered.
+    public func routes() -> (router: Router<RegistryContext>, table: RouteTable) {
         let router = Router(context: RegistryContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(store: store))
+        let table = RouteTable(router: router)
         let limits = configuration.limits
         let publishing = PublishingService(store: store, blobs: blobs, limits: limits)
-        OpsRoutes(store: store, metrics: metrics).register(on: router)
-        ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics).register(on: router)
-        ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: router)
-        DeviceRoutes(devices: DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds), store: store, metrics: metrics).register(on: router)
-        AdminRoutes(store: store).register(on: router)
-        return router
+        OpsRoutes(store: store, metrics: metrics).register(on: table)
+        ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics).register(on: table)
+        ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: table)
+        DeviceRoutes(devices: DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds), store: store, metrics: metrics).register(on: table)
+        AdminRoutes(store: store).register(on: table)
+        return (router, table)
     }
 
     /// The Hummingbird application; `onListening` receives the bound port (useful with port 0).
@@ -59,7 +61,7 @@ public struct RegistryServer: Sendable {
             throw RegistryConfiguration.Invalid(description: "bind address '\(configuration.bind)' must be HOST:PORT")
         }
         return Application(
-            router: router(),
+            router: routes().router,
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger

@@ -17,7 +17,7 @@ struct AdminRoutes {
         var label: String
     }
 
-    func register(on router: Router<RegistryContext>) {
+    func register(on router: RouteTable) {
         router.post("/v1/publishers") { request, context in
             try context.require(.admin)
             var request = request

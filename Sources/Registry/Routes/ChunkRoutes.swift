@@ -14,7 +14,7 @@ struct ChunkRoutes {
     static let codecHeader = HTTPField.Name(ChunkHeaders.codec) ?? .contentEncoding
     static let lengthHeader = HTTPField.Name(ChunkHeaders.length) ?? .contentLength
 
-    func register(on router: Router<RegistryContext>) {
+    func register(on router: RouteTable) {
         router.post("/v1/chunks/missing") { request, context in
             try context.require(.publish)
             var request = request

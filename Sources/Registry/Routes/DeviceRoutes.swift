@@ -7,7 +7,7 @@ struct DeviceRoutes {
     let store: any MetadataStore
     let metrics: RegistryMetrics
 
-    func register(on router: Router<RegistryContext>) {
+    func register(on router: RouteTable) {
         router.post("/v1/devices/enroll") { request, context in
             guard context.principal == .enrollment else {
                 throw RegistryError.forbidden("enrollment needs the enrollment token")

@@ -37,7 +37,7 @@ struct ModelRoutes {
         var variants: [String]
     }
 
-    func register(on router: Router<RegistryContext>) {
+    func register(on router: RouteTable) {
         router.post("/v1/models/:name/versions") { request, context in
             try context.require(.publish)
             let name = try context.parameters.require("name")

@@ -5,7 +5,7 @@ struct OpsRoutes {
     let store: any MetadataStore
     let metrics: RegistryMetrics
 
-    func register(on router: Router<RegistryContext>) {
+    func register(on router: RouteTable) {
         router.get("/healthz") { _, _ in
             _ = try await store.chunkCount() // the database answers, or this is a 500
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
