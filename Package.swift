@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP"]),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "FleetCore", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["Registry", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]
         ),
         // Runs the built programs as a user would; depending on them makes `swift test` build them first.
         .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),

@@ -1,10 +1,9 @@
 import CCurl
-import Dispatch
 
 /// Performs HTTP requests with libcurl.
 ///
-/// Each request runs on a Dispatch queue, never on a Swift concurrency thread: libcurl blocks, and
-/// a blocked cooperative thread could starve a server running in the same process (as in tests).
+/// Each request runs on a thread of its own (`BlockingThread`), never on a Swift concurrency thread:
+/// libcurl blocks, and a blocked cooperative thread starves every task in the process.
 /// Resumable downloads, retries, bandwidth caps and connection reuse arrive with the agent (issue #4).
 public struct HTTPClient: Sendable {
     public var timeoutSeconds: Int
@@ -15,11 +14,7 @@ public struct HTTPClient: Sendable {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try perform(request) })
-            }
-        }
+        try await BlockingThread.run { try perform(request) }
     }
 
     private func perform(_ request: HTTPRequest) throws -> HTTPResponse {

@@ -18,6 +18,12 @@ extension Request {
     /// Decodes a JSON body; malformed JSON is 400 naming the byte, a wrong field is 400 naming the field.
     mutating func decodeJSON<T: Decodable>(_ type: T.Type, upTo limit: Int = 1 << 20) async throws -> T {
         let bytes = try await bytes(upTo: limit)
+        return try Self.decodeJSON(T.self, from: bytes, limit: limit)
+    }
+
+    /// Kept synchronous: do/catch error mapping inside async functions tripped a Swift 6.3 task
+    /// allocator abort (see docs/decisions.md, "Swift 6.3 hazard").
+    private static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], limit: Int) throws -> T {
         do {
             _ = try JSONParser.parse(bytes, limits: .init(maximumBytes: limit))
         } catch {

@@ -22,8 +22,7 @@ struct AdminRoutes {
             try context.require(.admin)
             var request = request
             let body = try await request.decodeJSON(PublisherRequest.self)
-            let key: PublisherPublicKey
-            do { key = try PublisherPublicKey(pem: body.publicKeyPEM, path: "publicKeyPEM") } catch let error as FleetError { throw RegistryError(error) }
+            let key = try PublisherPublicKey(pem: body.publicKeyPEM, path: "publicKeyPEM")
             let record = PublisherRecord(keyID: key.keyID, publicKeyPEM: key.pem, registeredAt: .now())
             try await store.addPublisher(record)
             return try JSONBody.response(["keyID": key.keyID], status: .created)

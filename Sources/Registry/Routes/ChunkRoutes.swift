@@ -28,8 +28,7 @@ struct ChunkRoutes {
                   let length = Int(lengthText) else {
                 throw RegistryError.badRequest("a chunk upload needs the headers \(ChunkHeaders.codec) and \(ChunkHeaders.length)")
             }
-            let codec: ChunkCodec
-            do { codec = try ChunkCodec(parsing: codecName) } catch let error as FleetError { throw RegistryError(error) }
+            let codec = try ChunkCodec(parsing: codecName)
             var request = request
             let stored = try await request.bytes(upTo: limits.maxChunkStoredBytes)
             let record = try await publishing.putChunk(digest: digest, codec: codec, length: length, stored: stored)
@@ -47,23 +46,48 @@ struct ChunkRoutes {
         guard let record = try await store.chunks([digest])[digest], let path = blobs.file(for: digest, codec: record.codec) else {
             throw RegistryError.notFound("chunk \(digest) is not stored here")
         }
-        var headers: HTTPFields = [
-            .eTag: "\"\(digest)\"",
+        let plan = try DownloadPlan(request: request, record: record)
+        guard let range = plan.range, request.method != .head else {
+            return Response(status: plan.status, headers: plan.headers)
+        }
+        metrics.chunkServed(bytes: range.count)
+        return Response(status: plan.status, headers: plan.headers, body: try await fileIO.loadFile(path: path, range: range, context: context))
+    }
+
+    static func digest(_ context: RegistryContext) throws -> Digest {
+        let text = try context.parameters.require("digest")
+        return try Digest(parsing: text)
+    }
+}
+
+/// What to answer to a chunk GET or HEAD, decided before any I/O: status, headers, byte range.
+/// Synchronous on purpose (see docs/decisions.md, "Swift 6.3 hazard").
+struct DownloadPlan {
+    var status: HTTPResponse.Status = .ok
+    var headers: HTTPFields
+    /// Bytes to send; nil for 304.
+    var range: ClosedRange<Int>?
+
+    init(request: Request, record: ChunkRecord) throws {
+        let tag = "\"\(record.digest)\""
+        headers = [
+            .eTag: tag,
             .cacheControl: "public, max-age=31536000, immutable",
             .acceptRanges: "bytes",
             .contentType: "application/octet-stream",
             ChunkRoutes.codecHeader: record.codec.description,
             ChunkRoutes.lengthHeader: String(record.length),
         ]
-        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "\"\(digest)\"" || $0 == "*" }) {
-            return Response(status: .notModified, headers: headers)
+        if let tags = request.headers[.ifNoneMatch],
+           tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" }) {
+            status = .notModified
+            range = nil
+            return
         }
         let size = record.storedLength
-        var status = HTTPResponse.Status.ok
         var range = 0...(size - 1)
         if let header = request.headers[.range] {
             guard let requested = ByteRange(header: header, size: size) else {
-                headers[.contentRange] = "bytes */\(size)"
                 throw RegistryError(status: .rangeNotSatisfiable, code: "bad_range", message: "range '\(header)' does not fit a \(size)-byte chunk (one range only)")
             }
             range = requested.range
@@ -71,15 +95,7 @@ struct ChunkRoutes {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
         }
         headers[.contentLength] = String(range.count)
-        if request.method == .head { return Response(status: status, headers: headers) }
-        metrics.chunkServed(bytes: range.count)
-        let body = try await fileIO.loadFile(path: path, range: range, context: context)
-        return Response(status: status, headers: headers, body: body)
-    }
-
-    static func digest(_ context: RegistryContext) throws -> Digest {
-        let text = try context.parameters.require("digest")
-        do { return try Digest(parsing: text) } catch let error as FleetError { throw RegistryError(error) }
+        self.range = range
     }
 }
 

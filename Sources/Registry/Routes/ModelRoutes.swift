@@ -68,25 +68,26 @@ struct ModelRoutes {
             try context.requireArtifactReader()
             let versions = try await knownVersions(context)
             let text = try context.parameters.require("version")
-            let version: SemanticVersion
-            do { version = try SemanticVersion(parsing: text) } catch let error as FleetError { throw RegistryError(error) }
-            let variants = versions.filter { $0.version == version }
+            let version = try SemanticVersion(parsing: text)
             let wanted = request.uri.queryParameters["variant"].map(String.init)
-            let match: VersionRecord?
-            if let wanted {
-                match = variants.first { $0.variant == wanted }
-            } else if variants.count > 1 {
-                throw RegistryError.badRequest("version \(version) has variants \(variants.map(\.variant).sorted().joined(separator: ", ")); pick one with ?variant=")
-            } else {
-                match = variants.first
-            }
-            guard let match else { throw RegistryError.notFound("\(try context.parameters.require("name")) has no version \(version)\(wanted.map { " (\($0))" } ?? "")") }
+            let match = try Self.pick(versions.filter { $0.version == version }, variant: wanted, model: try context.parameters.require("name"), version: version)
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/json", .eTag: "\"\(match.manifestDigest)\""],
                 body: .init(byteBuffer: ByteBuffer(bytes: match.manifest))
             )
         }
+    }
+
+    /// The requested variant, or the only one; several variants and no choice is a 400.
+    static func pick(_ variants: [VersionRecord], variant wanted: String?, model: String, version: SemanticVersion) throws -> VersionRecord {
+        if wanted == nil, variants.count > 1 {
+            throw RegistryError.badRequest("version \(version) has variants \(variants.map(\.variant).sorted().joined(separator: ", ")); pick one with ?variant=")
+        }
+        guard let match = variants.first(where: { wanted == nil || $0.variant == wanted }) else {
+            throw RegistryError.notFound("\(model) has no version \(version)\(wanted.map { " (\($0))" } ?? "")")
+        }
+        return match
     }
 
     private func knownVersions(_ context: RegistryContext) async throws -> [VersionRecord] {

@@ -4,7 +4,8 @@ import FleetCore
 ///
 /// A chunk enters the store only after its bytes decode to exactly the digest it is named by;
 /// a version enters only after its manifest's signature verifies against a registered publisher key
-/// and every chunk it names is present in the stored form it claims.
+/// and every chunk it names is present in the stored form it claims. FleetCore errors thrown here
+/// reach clients through `ErrorMiddleware`, which gives them their HTTP statuses.
 public struct PublishingService: Sendable {
     let store: any MetadataStore
     let blobs: any ChunkBlobStore
@@ -26,11 +27,7 @@ public struct PublishingService: Sendable {
             throw RegistryError.badRequest("\(ChunkHeaders.length) must be between 1 and \(limits.maxChunkBytes), got \(length)")
         }
         if let existing = try await store.chunks([digest])[digest] { return existing }
-        do {
-            _ = try stored.withUnsafeBytes { try ChunkCompressor().decode($0, codec: codec, length: length, digest: digest) }
-        } catch let error as FleetError {
-            throw RegistryError(error)
-        }
+        _ = try stored.withUnsafeBytes { try ChunkCompressor().decode($0, codec: codec, length: length, digest: digest) }
         try await blobs.write(stored, digest: digest, codec: codec)
         return try await store.recordChunk(ChunkRecord(digest: digest, length: length, storedLength: stored.count, codec: codec))
     }
@@ -39,12 +36,7 @@ public struct PublishingService: Sendable {
     public func commit(model: String, manifestBytes: [UInt8], now: Timestamp) async throws -> VersionRecord {
         try Self.checkName(model, what: "model name")
         let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
-        let verified: VerifiedManifest
-        do {
-            verified = try TrustedPublishers(keys).verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
-        } catch let error as FleetError {
-            throw RegistryError(error)
-        }
+        let verified = try TrustedPublishers(keys).verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
         let manifest = verified.manifest
         guard manifest.model == model else {
             throw RegistryError.badRequest("the manifest is for model '\(manifest.model)', not '\(model)'")

@@ -1,0 +1,55 @@
+import FleetCore
+import FleetHTTP
+import Foundation
+
+/// Packs corpus files, uploads what the registry lacks and commits a signed manifest — the steps
+/// `fleetctl push` performs — keeping every stored chunk in memory for assertions.
+/// A class, used from one test task at a time: its store is read after the awaits that filled it.
+final class TestPublisher: @unchecked Sendable {
+    let key: PublisherPrivateKey
+    var stored: [Digest: [UInt8]] = [:]
+
+    init(key: PublisherPrivateKey = .generate()) {
+        self.key = key
+    }
+
+    static func corpus(_ relative: String) -> String {
+        if let root = ProcessInfo.processInfo.environment["MODELFLEET_CORPUS"] { return root + "/" + relative }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/" + relative).path
+    }
+
+    /// A signed manifest for one model file (no upload).
+    func manifest(model: String, version: String, variant: String = "fp32", file: String) throws -> Manifest {
+        var entry = try ArtifactPacker().pack(file: file, as: "model.onnx", mode: ArtifactPacker.defaultMode(forPath: file)) { chunk, bytes in
+            stored[chunk.digest] = bytes
+        }
+        entry.path = "model.onnx"
+        let unsigned = Manifest(model: model, version: try SemanticVersion(parsing: version), variant: variant, files: [entry],
+                                createdAt: .now(), publisher: key.publicKey.keyID)
+        return try ManifestSigning.sign(unsigned, with: key)
+    }
+
+    /// Uploads the chunks the registry lacks; returns how many stored bytes went over the wire.
+    @discardableResult
+    func upload(_ manifest: Manifest, to client: RegistryClient) async throws -> Int {
+        let chunks = manifest.files.flatMap(\.chunks)
+        let answer = try await client.missingChunks(chunks.map(\.digest))
+        var sent = 0
+        for digest in answer.missing {
+            guard let chunk = chunks.first(where: { $0.digest == digest }), let bytes = stored[digest] else { continue }
+            try await client.putChunk(digest, codec: chunk.codec, length: chunk.length, stored: bytes)
+            sent += bytes.count
+        }
+        return sent
+    }
+
+    /// Upload + commit.
+    @discardableResult
+    func publish(model: String, version: String, variant: String = "fp32", file: String, to client: RegistryClient) async throws -> (manifest: Manifest, uploaded: Int) {
+        let manifest = try manifest(model: model, version: version, variant: variant, file: file)
+        let uploaded = try await upload(manifest, to: client)
+        try await client.commit(try ManifestCoding.encode(manifest), model: model)
+        return (manifest, uploaded)
+    }
+}
