@@ -29,6 +29,8 @@ public struct HTTPClient: Sendable {
 
         _ = modelfleet_curl_setopt_string(handle, CURLOPT_URL, request.url)
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        // Send paths exactly as given: the server, not the client, decides what `..` means.
+        _ = modelfleet_curl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeoutSeconds)
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, min(timeoutSeconds, 10))
         _ = modelfleet_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, ResponseSink.onBody)

@@ -34,7 +34,7 @@ public struct RegistryClient: Sendable {
         return response
     }
 
-    static func failure(_ response: HTTPResponse) -> Failure {
+    public static func failure(_ response: HTTPResponse) -> Failure {
         struct Envelope: Decodable {
             struct Detail: Decodable { var code: String; var message: String; var missing: [Digest]? }
             var error: Detail
