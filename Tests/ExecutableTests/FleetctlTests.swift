@@ -80,7 +80,7 @@ import Testing
 }
 
 @Suite struct UnbuiltProgramsTests {
-    @Test(arguments: ["modelfleet-registry", "modelfleet-agent"])
+    @Test(arguments: ["modelfleet-agent"])
     func sayTheyAreNotImplementedAndFail(program: String) throws {
         let help = try ProgramRunner.run(program, ["--help"])
         #expect(help.status == 0)
