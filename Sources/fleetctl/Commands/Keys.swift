@@ -3,10 +3,10 @@ import FleetCore
 import Foundation
 
 /// `fleetctl keys`: the publisher's Ed25519 signing keys.
-struct Keys: ParsableCommand {
+struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create and inspect publisher signing keys.",
-        subcommands: [Generate.self, ID.self]
+        subcommands: [Generate.self, ID.self, RegisterKey.self]
     )
 
     struct Generate: ParsableCommand {

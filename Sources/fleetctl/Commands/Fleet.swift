@@ -1,0 +1,42 @@
+import ArgumentParser
+import FleetCore
+import FleetHTTP
+import Foundation
+
+/// `fleetctl keys register`: allow a publisher key to sign manifests on the registry (admin scope).
+struct RegisterKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "register", abstract: "Register a publisher public key with the registry (admin scope).")
+
+    @OptionGroup var connection: RegistryOptions
+    @Argument(help: "The public key file (publisher.pub), or the private key file.") var file: String
+
+    func run() async throws {
+        let key = try KeyFiles.loadPublicKey(from: file)
+        try await connection.client().registerPublisher(key)
+        print("registered \(key.keyID)")
+    }
+}
+
+/// `fleetctl assign`: say what devices whose labels match should run (fleet scope).
+struct Assign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Say which model (and version) devices matching a label selector should run.",
+        discussion: "Without --version, devices get the latest committed version. The most specific matching selector wins."
+    )
+
+    @OptionGroup var connection: RegistryOptions
+    @Argument(help: "Model name.") var model: String
+    @Option(help: "Pin a version (default: always the latest).") var version: String?
+    @Option(help: "Pin a variant (default: fp32, or the only one).") var variant: String?
+    @Option(help: "Label selector, e.g. 'site=eu,type=camera' (empty: every device).") var select: String = ""
+
+    func run() async throws {
+        struct Body: Encodable { var model: String; var selector: String; var version: String?; var variant: String? }
+        if let version { _ = try SemanticVersion(parsing: version) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = try encoder.encode(Body(model: model, selector: select, version: version, variant: variant))
+        _ = try await connection.client().send("PUT", "/v1/assignments", headers: [("Content-Type", "application/json")], body: [UInt8](body))
+        print("devices matching '\(select)' now run \(model) \(version ?? "(latest)")\(variant.map { " (\($0))" } ?? "")")
+    }
+}

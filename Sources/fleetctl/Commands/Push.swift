@@ -1,0 +1,72 @@
+import ArgumentParser
+import FleetCore
+import FleetHTTP
+import Foundation
+
+/// `fleetctl push`: publish a model version to the registry, uploading only what it lacks.
+struct Push: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish a model version: chunk, upload only missing chunks, sign the manifest, commit.",
+        discussion: "Re-running an interrupted push uploads only what is still missing."
+    )
+
+    @OptionGroup var connection: RegistryOptions
+    @Argument(help: "The model file.") var file: String
+    @Option(help: "Model name (a-z 0-9 . _ -).") var model: String
+    @Option(help: "Semantic version, e.g. 1.4.0.") var version: String
+    @Option(help: "Variant, e.g. fp32 or int8.") var variant: String = "fp32"
+    @Option(help: "Publisher private key.") var key: String = "publisher.key"
+    @Option(help: "Folder with input_N.pb and output_N.pb TensorProto files to attach as self-test vectors.") var selfTest: String?
+    @Option(help: "Codec and level for new chunks: zlib[:LEVEL], zstd[:LEVEL].") var codec: CodecOption = .init(settings: .standard)
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func run() async throws {
+        let signingKey = try KeyFiles.loadPrivateKey(from: key)
+        let modelName = URL(fileURLWithPath: file).lastPathComponent
+        var inputs = [ModelPublisher.FileInput(localPath: file, manifestPath: modelName, mode: ArtifactPacker.defaultMode(forPath: file))]
+        var test: FleetCore.Manifest.SelfTest?
+        if let selfTest {
+            let vectors = try SelfTestVectors(folder: selfTest)
+            for name in vectors.inputs + vectors.outputs {
+                inputs.append(.init(localPath: selfTest + "/" + name, manifestPath: "self-test/" + name, mode: .plain))
+            }
+            test = .init(model: modelName, inputs: vectors.inputs.map { "self-test/" + $0 }, outputs: vectors.outputs.map { "self-test/" + $0 })
+        }
+        let publisher = ModelPublisher(registry: try connection.client(), key: signingKey, settings: codec.settings)
+        let bar = ProgressBar(enabled: !json)
+        let summary = try await publisher.push(
+            model: model, version: try SemanticVersion(parsing: version), variant: variant, files: inputs, selfTest: test
+        ) { event in bar.show(event) }
+        bar.finish()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print("pushed \(summary.model) \(summary.version) (\(summary.variant)): \(summary.totalBytes) bytes in \(summary.chunks) chunks")
+            print("uploaded \(summary.uploadedChunks) new chunks, \(summary.uploadedBytes) bytes compressed; \(summary.deduplicatedBytes) bytes already on the registry")
+            print("manifest \(summary.manifestDigest), \(String(format: "%.2f", summary.seconds)) s")
+        }
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+
+    init(enabled: Bool) {
+        self.enabled = enabled && isatty(STDERR_FILENO) == 1
+    }
+
+    func show(_ event: ModelPublisher.Progress) {
+        guard enabled, case let .uploaded(done, total, bytes) = event, total > 0 else { return }
+        let width = 30, filled = width * done / total
+        let line = "\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) chunks, \(bytes / 1024) KiB"
+        lock.withLock { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
