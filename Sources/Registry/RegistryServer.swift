@@ -6,7 +6,7 @@ import Logging
 /// Assembles the registry: data directory, stores, first-start tokens, router, Hummingbird application.
 public struct RegistryServer: Sendable {
     public let configuration: RegistryConfiguration
-    public let store: any MetadataStore
+    public let store: CachingMetadataStore
     public let blobs: any ChunkBlobStore
     public let metrics = RegistryMetrics()
 
@@ -16,7 +16,7 @@ public struct RegistryServer: Sendable {
         self.configuration = configuration
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        store = try SQLiteMetadataStore(path: data + "/registry.sqlite")
+        store = CachingMetadataStore(wrapping: try SQLiteMetadataStore(path: data + "/registry.sqlite"))
         blobs = try FileChunkStore(root: data + "/chunks")
     }
 
@@ -48,7 +48,8 @@ public struct RegistryServer: Sendable {
         let limits = configuration.limits
         let publishing = PublishingService(store: store, blobs: blobs, limits: limits)
         OpsRoutes(store: store, metrics: metrics).register(on: table)
-        ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics).register(on: table)
+        ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics,
+                    memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)).register(on: table)
         ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: table)
         DeviceRoutes(devices: DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds), store: store, metrics: metrics).register(on: table)
         AdminRoutes(store: store).register(on: table)
@@ -63,6 +64,7 @@ public struct RegistryServer: Sendable {
         return Application(
             router: routes().router,
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
+            services: [CheckinFlusher(store: store, interval: .seconds(1), logger: logger)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger
         )

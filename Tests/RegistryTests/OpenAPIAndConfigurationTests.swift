@@ -45,7 +45,7 @@ import Yams
         #expect {
             try configuration.apply(yaml: "http:\n  bnid: 1\n", source: "registry.yaml")
         } throws: { error in
-            "\(error)".hasPrefix("registry.yaml: unknown setting 'http.bnid' (known: devices.checkin_interval_seconds, http.bind,")
+            "\(error)".hasPrefix("registry.yaml: unknown setting 'http.bnid' (known: cache.chunk_memory_bytes, devices.checkin_interval_seconds, http.bind,")
         }
         #expect {
             try configuration.apply(environment: ["MODELFLEET_LIMITS_MAX_CHUNK_BYTES": "lots"])

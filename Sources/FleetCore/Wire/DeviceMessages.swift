@@ -18,6 +18,19 @@ public struct DeviceProfile: Codable, Equatable, Sendable {
         self.supportedOps = supportedOps
         self.labels = labels
     }
+
+    /// `supportedOps` and `labels` may be left out (empty).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            arch: try container.decode(String.self, forKey: .arch),
+            ramBytes: try container.decode(UInt64.self, forKey: .ramBytes),
+            diskBytes: try container.decode(UInt64.self, forKey: .diskBytes),
+            engineVersion: try container.decode(String.self, forKey: .engineVersion),
+            supportedOps: try container.decodeIfPresent([String].self, forKey: .supportedOps) ?? [],
+            labels: try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        )
+    }
 }
 
 /// `POST /v1/devices/enroll` answer: the device's identity and its own bearer token (shown once).
@@ -74,6 +87,16 @@ public struct CheckinRequest: Codable, Equatable, Sendable {
         self.installed = installed
         self.state = state
         self.stats = stats
+    }
+
+    /// `stats` may be left out (a device that has served nothing yet).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            installed: try container.decode([InstalledModel].self, forKey: .installed),
+            state: try container.decode(String.self, forKey: .state),
+            stats: try container.decodeIfPresent([InferenceStats].self, forKey: .stats) ?? []
+        )
     }
 }
 

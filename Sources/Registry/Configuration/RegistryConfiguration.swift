@@ -19,6 +19,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var bind = "127.0.0.1:8080"
     public var dataDirectory = "./registry-data"
     public var checkinIntervalSeconds = 300
+    /// Memory for the stored bytes of recently served chunks.
+    public var chunkMemoryCacheBytes = 64 << 20
     public var limits = Limits()
 
     public init() {}
@@ -29,6 +31,7 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "http.bind": { $0.bind = $1 },
         "storage.data_dir": { $0.dataDirectory = $1 },
         "devices.checkin_interval_seconds": { $0.checkinIntervalSeconds = try integer($1, "devices.checkin_interval_seconds") },
+        "cache.chunk_memory_bytes": { $0.chunkMemoryCacheBytes = try integer($1, "cache.chunk_memory_bytes") },
         "limits.max_manifest_bytes": { $0.limits.maxManifestBytes = try integer($1, "limits.max_manifest_bytes") },
         "limits.max_chunk_bytes": { $0.limits.maxChunkBytes = try integer($1, "limits.max_chunk_bytes") },
         "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") },

@@ -9,7 +9,7 @@ struct ChunkRoutes {
     let blobs: any ChunkBlobStore
     let limits: RegistryConfiguration.Limits
     let metrics: RegistryMetrics
-    let fileIO = FileIO()
+    let memory: ChunkMemoryCache
     // Both names are valid HTTP tokens, so the failable initialiser cannot fail.
     static let codecHeader = HTTPField.Name(ChunkHeaders.codec) ?? .contentEncoding
     static let lengthHeader = HTTPField.Name(ChunkHeaders.length) ?? .contentLength
@@ -43,15 +43,25 @@ struct ChunkRoutes {
     private func download(_ request: Request, _ context: RegistryContext) async throws -> Response {
         try context.requireArtifactReader()
         let digest = try Self.digest(context)
-        guard let record = try await store.chunks([digest])[digest], let path = blobs.file(for: digest, codec: record.codec) else {
+        guard let record = try await store.chunks([digest])[digest] else {
             throw RegistryError.notFound("chunk \(digest) is not stored here")
         }
         let plan = try DownloadPlan(request: request, record: record)
         guard let range = plan.range, request.method != .head else {
             return Response(status: plan.status, headers: plan.headers)
         }
+        // Stored chunks are at most a few hundred KiB: read whole, keep hot ones in memory.
+        var bytes = memory.bytes(for: digest)
+        if bytes == nil {
+            bytes = try await blobs.read(digest, codec: record.codec, storedLength: record.storedLength)
+            if let bytes { memory.insert(bytes, for: digest) }
+        }
+        guard let bytes, bytes.readableBytes == record.storedLength,
+              let slice = bytes.getSlice(at: bytes.readerIndex + range.lowerBound, length: range.count) else {
+            throw RegistryError(status: .internalServerError, code: "storage", message: "chunk \(digest) is recorded but its stored bytes are missing or short")
+        }
         metrics.chunkServed(bytes: range.count)
-        return Response(status: plan.status, headers: plan.headers, body: try await fileIO.loadFile(path: path, range: range, context: context))
+        return Response(status: plan.status, headers: plan.headers, body: .init(byteBuffer: slice))
     }
 
     static func digest(_ context: RegistryContext) throws -> Digest {

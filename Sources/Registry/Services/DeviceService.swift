@@ -17,7 +17,7 @@ public struct DeviceService: Sendable {
     /// Records the report and answers with what the device should run.
     public func checkin(deviceID: String, report: CheckinRequest, now: Timestamp) async throws -> CheckinResponse {
         guard let device = try await store.device(id: deviceID) else { throw RegistryError.notFound("device \(deviceID) is not enrolled") }
-        try await store.recordCheckin(deviceID: deviceID, at: now, report: report)
+        try await store.recordCheckins([CheckinRecord(deviceID: deviceID, at: now, report: report)])
         return CheckinResponse(desired: try await desired(for: device), checkinIntervalSeconds: checkinIntervalSeconds)
     }
 

@@ -1,4 +1,5 @@
 import FleetCore
+import NIOCore
 
 /// Where chunk bytes live, in their stored (compressed) form.
 ///
@@ -7,6 +8,6 @@ import FleetCore
 public protocol ChunkBlobStore: Sendable {
     /// Stores `bytes` as the stored form of `digest` with `codec`, replacing nothing visible until complete.
     func write(_ bytes: [UInt8], digest: Digest, codec: ChunkCodec) async throws
-    /// A local file holding the stored form, for streaming responses; nil if absent.
-    func file(for digest: Digest, codec: ChunkCodec) -> String?
+    /// The stored bytes, or nil if this store does not hold that form of the chunk.
+    func read(_ digest: Digest, codec: ChunkCodec, storedLength: Int) async throws -> ByteBuffer?
 }

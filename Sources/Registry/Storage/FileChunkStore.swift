@@ -1,5 +1,7 @@
 import FleetCore
 import Foundation
+import NIOCore
+import _NIOFileSystem
 
 /// Chunks as files under `root/ab/cd/<hex>.<codec>`: write to `root/incoming`, fsync, rename, fsync
 /// the directory. A crash mid-write leaves only a file in `incoming`, which `init` clears.
@@ -24,9 +26,14 @@ public struct FileChunkStore: ChunkBlobStore {
         return "\(root)/\(hex.prefix(2))/\(hex.dropFirst(2).prefix(2))/\(hex).\(codec)"
     }
 
-    public func file(for digest: Digest, codec: ChunkCodec) -> String? {
-        let path = path(for: digest, codec: codec)
-        return FileManager.default.fileExists(atPath: path) ? path : nil
+    public func read(_ digest: Digest, codec: ChunkCodec, storedLength: Int) async throws -> ByteBuffer? {
+        do {
+            return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path(for: digest, codec: codec))) { handle in
+                try await handle.readToEnd(maximumSizeAllowed: .bytes(Int64(storedLength)))
+            }
+        } catch let error as FileSystemError where error.code == .notFound {
+            return nil
+        }
     }
 
     public func write(_ bytes: [UInt8], digest: Digest, codec: ChunkCodec) async throws {

@@ -27,7 +27,8 @@ public protocol MetadataStore: Sendable {
     func insertDevice(_ device: DeviceRecord) async throws
     func device(id: String) async throws -> DeviceRecord?
     func devices() async throws -> [DeviceRecord]
-    func recordCheckin(deviceID: String, at: Timestamp, report: CheckinRequest) async throws
+    /// Stores the latest check-in of each device in the batch (one transaction).
+    func recordCheckins(_ checkins: [CheckinRecord]) async throws
     func insertEvents(_ events: [EventRecord]) async throws
     func events(deviceID: String) async throws -> [EventRecord]
 

@@ -73,3 +73,10 @@ public struct EventRecord: Codable, Equatable, Sendable {
     public var receivedAt: Timestamp
     public var event: DeviceEvent
 }
+
+/// What a device said at one check-in, and when.
+public struct CheckinRecord: Sendable, Equatable {
+    public var deviceID: String
+    public var at: Timestamp
+    public var report: CheckinRequest
+}

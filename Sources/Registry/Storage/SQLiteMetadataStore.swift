@@ -190,10 +190,12 @@ public final class SQLiteMetadataStore: MetadataStore {
         )
     }
 
-    public func recordCheckin(deviceID: String, at: Timestamp, report: CheckinRequest) async throws {
-        let json = try JSONColumn.encode(report)
+    public func recordCheckins(_ checkins: [CheckinRecord]) async throws {
+        let rows = try checkins.map { ($0.deviceID, $0.at.secondsSinceEpoch, try JSONColumn.encode($0.report)) }
         try await pool.write { db in
-            try db.execute(sql: "UPDATE devices SET lastSeenAt = ?, lastCheckin = ? WHERE id = ?", arguments: [at.secondsSinceEpoch, json, deviceID])
+            for row in rows {
+                try db.execute(sql: "UPDATE devices SET lastSeenAt = ?, lastCheckin = ? WHERE id = ?", arguments: [row.1, row.2, row.0])
+            }
         }
     }
 

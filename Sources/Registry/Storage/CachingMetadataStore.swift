@@ -1,0 +1,173 @@
+import FleetCore
+import Synchronization
+
+/// Keeps the hot path of check-ins and chunk downloads in memory, in front of any `MetadataStore`.
+///
+/// - Immutable rows (tokens, chunk forms) are cached once read: they never change.
+/// - Devices, assignments and version lists are cached for `ttl` and dropped at once when this process
+///   changes them, so one replica sees its own writes immediately and others within `ttl`.
+/// - Check-ins are write-behind: the latest report of each device is kept and `flush()` writes them all
+///   in one transaction (the registry flushes every second and at shutdown). A crash loses at most that
+///   much "last seen" information, never a commit, token or chunk.
+public final class CachingMetadataStore: MetadataStore {
+    private let inner: any MetadataStore
+    private let ttl: Duration
+    private let clock = ContinuousClock()
+
+    private struct Expiring<Value> {
+        var value: Value
+        var expires: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var tokens: [String: TokenRecord] = [:]
+        var chunks: [Digest: ChunkRecord] = [:]
+        var devices: [String: Expiring<DeviceRecord>] = [:]
+        var assignments: Expiring<[AssignmentRecord]>?
+        var versions: [String: Expiring<[VersionRecord]>] = [:]
+        var pendingCheckins: [String: CheckinRecord] = [:]
+    }
+
+    private let state = Mutex(State())
+    /// Bounds memory on registries with millions of chunks: past this, the chunk cache starts over.
+    private static let maximumCachedChunks = 1_000_000
+
+    public init(wrapping inner: any MetadataStore, ttl: Duration = .seconds(2)) {
+        self.inner = inner
+        self.ttl = ttl
+    }
+
+    private func fresh<Value>(_ entry: Expiring<Value>?) -> Value? {
+        guard let entry, entry.expires > clock.now else { return nil }
+        return entry.value
+    }
+
+    // MARK: chunks (immutable once recorded)
+
+    public func chunks(_ digests: [Digest]) async throws -> [Digest: ChunkRecord] {
+        var found: [Digest: ChunkRecord] = [:]
+        let unknown = state.withLock { state in
+            digests.filter { digest in
+                if let record = state.chunks[digest] { found[digest] = record; return false }
+                return true
+            }
+        }
+        guard !unknown.isEmpty else { return found }
+        let loaded = try await inner.chunks(unknown)
+        state.withLock { state in
+            if state.chunks.count + loaded.count > Self.maximumCachedChunks { state.chunks.removeAll(keepingCapacity: true) }
+            state.chunks.merge(loaded) { _, new in new }
+        }
+        return found.merging(loaded) { _, new in new }
+    }
+
+    public func recordChunk(_ chunk: ChunkRecord) async throws -> ChunkRecord {
+        let stored = try await inner.recordChunk(chunk)
+        state.withLock { $0.chunks[stored.digest] = stored }
+        return stored
+    }
+
+    public func chunkCount() async throws -> Int { try await inner.chunkCount() }
+
+    // MARK: publishers and versions
+
+    public func addPublisher(_ publisher: PublisherRecord) async throws { try await inner.addPublisher(publisher) }
+    public func publishers() async throws -> [PublisherRecord] { try await inner.publishers() }
+
+    public func insertVersion(_ version: VersionRecord) async throws {
+        try await inner.insertVersion(version)
+        state.withLock { _ = $0.versions.removeValue(forKey: version.model) }
+    }
+
+    public func modelNames() async throws -> [String] { try await inner.modelNames() }
+
+    public func versions(of model: String) async throws -> [VersionRecord] {
+        if let cached = state.withLock({ fresh($0.versions[model]) }) { return cached }
+        let loaded = try await inner.versions(of: model)
+        let expires = clock.now + ttl
+        state.withLock { $0.versions[model] = Expiring(value: loaded, expires: expires) }
+        return loaded
+    }
+
+    // MARK: tokens (immutable)
+
+    public func insertToken(_ token: TokenRecord) async throws {
+        try await inner.insertToken(token)
+        state.withLock { $0.tokens[token.hash] = token }
+    }
+
+    public func token(hash: String) async throws -> TokenRecord? {
+        if let cached = state.withLock({ $0.tokens[hash] }) { return cached }
+        // Unknown tokens are not cached: a flood of wrong tokens must not grow memory.
+        guard let loaded = try await inner.token(hash: hash) else { return nil }
+        state.withLock { $0.tokens[hash] = loaded }
+        return loaded
+    }
+
+    public func hasTokens(of kind: TokenKind) async throws -> Bool { try await inner.hasTokens(of: kind) }
+
+    // MARK: devices
+
+    public func insertDevice(_ device: DeviceRecord) async throws {
+        try await inner.insertDevice(device)
+        let expires = clock.now + ttl
+        state.withLock { $0.devices[device.id] = Expiring(value: device, expires: expires) }
+    }
+
+    public func device(id: String) async throws -> DeviceRecord? {
+        if let cached = state.withLock({ fresh($0.devices[id]) }) { return cached }
+        guard let loaded = try await inner.device(id: id) else { return nil }
+        let expires = clock.now + ttl
+        state.withLock { $0.devices[id] = Expiring(value: loaded, expires: expires) }
+        return loaded
+    }
+
+    public func devices() async throws -> [DeviceRecord] {
+        try await flush()
+        return try await inner.devices()
+    }
+
+    public func recordCheckins(_ checkins: [CheckinRecord]) async throws {
+        state.withLock { state in
+            for checkin in checkins { state.pendingCheckins[checkin.deviceID] = checkin }
+        }
+    }
+
+    /// Writes buffered check-ins. Called every second by `CheckinFlusher` and at shutdown.
+    public func flush() async throws {
+        let pending = state.withLock { state in
+            defer { state.pendingCheckins.removeAll(keepingCapacity: true) }
+            return Array(state.pendingCheckins.values)
+        }
+        guard !pending.isEmpty else { return }
+        var failure: (any Error)?
+        do { try await inner.recordCheckins(pending) } catch { failure = error }
+        if let failure {
+            // Put them back unless a newer check-in of the same device arrived meanwhile.
+            state.withLock { state in
+                for checkin in pending where state.pendingCheckins[checkin.deviceID] == nil {
+                    state.pendingCheckins[checkin.deviceID] = checkin
+                }
+            }
+            throw failure
+        }
+    }
+
+    public func insertEvents(_ events: [EventRecord]) async throws { try await inner.insertEvents(events) }
+    public func events(deviceID: String) async throws -> [EventRecord] { try await inner.events(deviceID: deviceID) }
+
+    // MARK: assignments
+
+    public func setAssignment(_ assignment: AssignmentRecord) async throws {
+        try await inner.setAssignment(assignment)
+        state.withLock { $0.assignments = nil }
+    }
+
+    public func assignments() async throws -> [AssignmentRecord] {
+        if let cached = state.withLock({ fresh($0.assignments) }) { return cached }
+        let loaded = try await inner.assignments()
+        let expires = clock.now + ttl
+        state.withLock { $0.assignments = Expiring(value: loaded, expires: expires) }
+        return loaded
+    }
+}

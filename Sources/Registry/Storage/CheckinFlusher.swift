@@ -1,0 +1,25 @@
+import Logging
+import ServiceLifecycle
+
+/// Writes buffered check-ins every `interval`, and once more on graceful shutdown.
+struct CheckinFlusher: Service {
+    let store: CachingMetadataStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await flush()
+            }
+        }
+        await flush()
+    }
+
+    private func flush() async {
+        do { try await store.flush() } catch {
+            logger.error("could not write buffered check-ins; they will be retried", metadata: ["error": "\(error)"])
+        }
+    }
+}
