@@ -25,13 +25,14 @@ extension Request {
     /// allocator abort (see docs/decisions.md, "Swift 6.3 hazard").
     private static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], limit: Int) throws -> T {
         do {
-            _ = try JSONParser.parse(bytes, limits: .init(maximumBytes: limit))
-        } catch {
-            throw RegistryError.badRequest("malformed JSON: \(error.description)")
-        }
-        do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
+            // Only a failed decode pays for the strict parse that locates syntax errors by byte.
+            do {
+                _ = try JSONParser.parse(bytes, limits: .init(maximumBytes: limit))
+            } catch {
+                throw RegistryError.badRequest("malformed JSON: \(error.description)")
+            }
             throw RegistryError.badRequest("invalid request body: \(ManifestCoding.describe(error))")
         }
     }

@@ -9,17 +9,31 @@ public final class RegistryMetrics: Sendable {
     public let prometheus = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let seenDevices = Mutex<Set<String>>([])
+    private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let servedBytes: CoreMetrics.Counter
+    private let checkins: CoreMetrics.Counter
 
     public init() {
         factory = PrometheusMetricsFactory(registry: prometheus)
+        servedBytes = Counter(label: "modelfleet_chunk_bytes_served_total", factory: factory)
+        checkins = Counter(label: "modelfleet_device_checkins_total", factory: factory)
     }
 
+    /// Counters per route, method and status are made once and reused: making one takes the
+    /// Prometheus registry's lock and builds label strings.
     func request(route: String, method: String, status: Int) {
-        Counter(label: "modelfleet_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory).increment()
+        let key = "\(route) \(method) \(status)"
+        let counter = requestCounters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            let made = Counter(label: "modelfleet_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
+            counters[key] = made
+            return made
+        }
+        counter.increment()
     }
 
     func chunkServed(bytes: Int) {
-        Counter(label: "modelfleet_chunk_bytes_served_total", factory: factory).increment(by: bytes)
+        servedBytes.increment(by: bytes)
     }
 
     func chunkStored(bytes: Int) {
@@ -36,12 +50,12 @@ public final class RegistryMetrics: Sendable {
     }
 
     func deviceSeen(_ id: String) {
-        Counter(label: "modelfleet_device_checkins_total", factory: factory).increment()
-        let count = seenDevices.withLock { seen in
-            seen.insert(id)
-            return seen.count
+        checkins.increment()
+        let (count, isNew) = seenDevices.withLock { seen in
+            let inserted = seen.insert(id).inserted
+            return (seen.count, inserted)
         }
-        Gauge(label: "modelfleet_devices_seen", factory: factory).record(count)
+        if isNew { Gauge(label: "modelfleet_devices_seen", factory: factory).record(count) }
     }
 }
 
