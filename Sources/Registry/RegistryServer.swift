@@ -46,13 +46,14 @@ public struct RegistryServer: Sendable {
         router.add(middleware: AuthenticationMiddleware(store: store))
         let table = RouteTable(router: router)
         let limits = configuration.limits
-        let publishing = PublishingService(store: store, blobs: blobs, limits: limits)
+        let answers = DesiredStateCache()
+        let publishing = PublishingService(store: store, blobs: blobs, limits: limits, answers: answers)
         OpsRoutes(store: store, metrics: metrics).register(on: table)
         ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics,
                     memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)).register(on: table)
         ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: table)
-        DeviceRoutes(devices: DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds), store: store, metrics: metrics).register(on: table)
-        AdminRoutes(store: store).register(on: table)
+        DeviceRoutes(devices: DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers), store: store, metrics: metrics).register(on: table)
+        AdminRoutes(store: store, answers: answers).register(on: table)
         return (router, table)
     }
 

@@ -56,13 +56,6 @@ public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, 
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(Body(error: .init(code: code, message: message, missing: missing)))
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
+        JSONBody.response(bytes: try StableJSON.encodeBytes(Body(error: .init(code: code, message: message, missing: missing))), status: status)
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 /// Publisher keys, assignments and tokens: what operators set up.
 struct AdminRoutes {
     let store: any MetadataStore
+    let answers: DesiredStateCache
 
     struct PublisherRequest: Decodable { var publicKeyPEM: String }
     struct AssignmentRequest: Decodable {
@@ -39,6 +40,7 @@ struct AdminRoutes {
             if let variant = body.variant { try PublishingService.checkName(variant, what: "variant") }
             let record = AssignmentRecord(model: body.model, selector: body.selector, version: body.version, variant: body.variant, updatedAt: .now())
             try await store.setAssignment(record)
+            answers.invalidate()
             return try JSONBody.response(record)
         }
         router.get("/v1/assignments") { _, context in

@@ -24,7 +24,7 @@ struct DeviceRoutes {
             var request = request
             let report = try await request.decodeJSON(CheckinRequest.self)
             metrics.deviceSeen(id)
-            return try JSONBody.response(try await devices.checkin(deviceID: id, report: report, now: .now()))
+            return JSONBody.response(bytes: try await devices.checkin(deviceID: id, report: report, now: .now()))
         }
         router.post("/v1/devices/:id/events") { request, context in
             let id = try context.parameters.require("id")

@@ -5,6 +5,7 @@ import Foundation
 public struct DeviceService: Sendable {
     let store: any MetadataStore
     let checkinIntervalSeconds: Int
+    let answers: DesiredStateCache
 
     public func enroll(_ profile: DeviceProfile, now: Timestamp) async throws -> EnrollmentResponse {
         let id = UUID().uuidString.lowercased()
@@ -14,11 +15,14 @@ public struct DeviceService: Sendable {
         return EnrollmentResponse(deviceID: id, token: token)
     }
 
-    /// Records the report and answers with what the device should run.
-    public func checkin(deviceID: String, report: CheckinRequest, now: Timestamp) async throws -> CheckinResponse {
+    /// Records the report and answers (as JSON) with what the device should run.
+    public func checkin(deviceID: String, report: CheckinRequest, now: Timestamp) async throws -> [UInt8] {
         guard let device = try await store.device(id: deviceID) else { throw RegistryError.notFound("device \(deviceID) is not enrolled") }
         try await store.recordCheckins([CheckinRecord(deviceID: deviceID, at: now, report: report)])
-        return CheckinResponse(desired: try await desired(for: device), checkinIntervalSeconds: checkinIntervalSeconds)
+        if let cached = answers.body(for: device.labels) { return cached }
+        let body = try StableJSON.encodeBytes(CheckinResponse(desired: try await desired(for: device), checkinIntervalSeconds: checkinIntervalSeconds))
+        answers.store(body, for: device.labels)
+        return body
     }
 
     /// Per model, the most specific matching assignment (most selector keys, then the newest) decides.

@@ -10,6 +10,7 @@ public struct PublishingService: Sendable {
     let store: any MetadataStore
     let blobs: any ChunkBlobStore
     let limits: RegistryConfiguration.Limits
+    let answers: DesiredStateCache
 
     public func missing(_ request: MissingChunksRequest) async throws -> MissingChunksResponse {
         let known = try await store.chunks(request.digests)
@@ -62,6 +63,7 @@ public struct PublishingService: Sendable {
             createdAt: manifest.createdAt, committedAt: now, totalSize: manifest.totalSize, storedSize: manifest.totalStoredSize
         )
         try await store.insertVersion(record)
+        answers.invalidate()
         return record
     }
 

@@ -164,7 +164,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     // MARK: devices
 
     public func insertDevice(_ device: DeviceRecord) async throws {
-        let profile = try JSONColumn.encode(device.profile), labels = try JSONColumn.encode(device.labels)
+        let profile = try StableJSON.encode(device.profile), labels = try StableJSON.encode(device.labels)
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO devices (id, profile, labels, enrolledAt) VALUES (?, ?, ?, ?)",
@@ -183,15 +183,15 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     private static func device(_ row: Row) throws -> DeviceRecord {
         DeviceRecord(
-            id: row["id"], profile: try JSONColumn.decode(row["profile"]), labels: try JSONColumn.decode(row["labels"]),
+            id: row["id"], profile: try StableJSON.decode(row["profile"]), labels: try StableJSON.decode(row["labels"]),
             enrolledAt: Timestamp(secondsSinceEpoch: row["enrolledAt"]),
             lastSeenAt: (row["lastSeenAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
-            lastCheckin: try (row["lastCheckin"] as String?).map(JSONColumn.decode)
+            lastCheckin: try (row["lastCheckin"] as String?).map(StableJSON.decode)
         )
     }
 
     public func recordCheckins(_ checkins: [CheckinRecord]) async throws {
-        let rows = try checkins.map { ($0.deviceID, $0.at.secondsSinceEpoch, try JSONColumn.encode($0.report)) }
+        let rows = try checkins.map { ($0.deviceID, $0.at.secondsSinceEpoch, try StableJSON.encode($0.report)) }
         try await pool.write { db in
             for row in rows {
                 try db.execute(sql: "UPDATE devices SET lastSeenAt = ?, lastCheckin = ? WHERE id = ?", arguments: [row.1, row.2, row.0])
@@ -200,7 +200,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func insertEvents(_ events: [EventRecord]) async throws {
-        let rows = try events.map { ($0.deviceID, $0.receivedAt.secondsSinceEpoch, try JSONColumn.encode($0.event)) }
+        let rows = try events.map { ($0.deviceID, $0.receivedAt.secondsSinceEpoch, try StableJSON.encode($0.event)) }
         try await pool.write { db in
             for row in rows {
                 try db.execute(sql: "INSERT INTO events (deviceID, receivedAt, event) VALUES (?, ?, ?)", arguments: [row.0, row.1, row.2])
@@ -211,7 +211,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func events(deviceID: String) async throws -> [EventRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events WHERE deviceID = ? ORDER BY id", arguments: [deviceID]).map { row in
-                EventRecord(deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try JSONColumn.decode(row["event"]))
+                EventRecord(deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try StableJSON.decode(row["event"]))
             }
         }
     }
@@ -240,12 +240,17 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 }
 
-/// JSON text columns for values the registry stores but never queries inside.
-enum JSONColumn {
+/// JSON with sorted keys: stable bytes for response bodies and for JSON text columns (values the
+/// registry stores but never queries inside).
+enum StableJSON {
     static func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encodeBytes(value), as: UTF8.self)
+    }
+
+    static func encodeBytes<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return [UInt8](try encoder.encode(value))
     }
 
     static func decode<T: Decodable>(_ text: String) throws -> T {
