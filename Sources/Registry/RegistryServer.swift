@@ -41,6 +41,8 @@ public struct RegistryServer: Sendable {
     /// The router with every route and middleware, and the table of what was registered.
     public func routes() -> (router: Router<RegistryContext>, table: RouteTable) {
         let router = Router(context: RegistryContext.self)
+        // One structured log line per request at debug level (`--log-level debug` to see them).
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(store: store))

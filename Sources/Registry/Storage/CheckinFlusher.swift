@@ -2,7 +2,9 @@ import Logging
 import ServiceLifecycle
 
 /// Writes buffered check-ins every `interval`, and once more on graceful shutdown.
-struct CheckinFlusher: Service {
+struct CheckinFlusher: Service, CustomStringConvertible {
+    var description: String { "CheckinFlusher" }
+
     let store: CachingMetadataStore
     let interval: Duration
     let logger: Logger
