@@ -11,31 +11,17 @@ struct Push: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: RegistryOptions
-    @Argument(help: "The model file.") var file: String
-    @Option(help: "Model name (a-z 0-9 . _ -).") var model: String
-    @Option(help: "Semantic version, e.g. 1.4.0.") var version: String
-    @Option(help: "Variant, e.g. fp32 or int8.") var variant: String = "fp32"
-    @Option(help: "Publisher private key.") var key: String = "publisher.key"
-    @Option(help: "Folder with input_N.pb and output_N.pb TensorProto files to attach as self-test vectors.") var selfTest: String?
+    @OptionGroup var version: ModelVersionOptions
     @Option(help: "Codec and level for new chunks: zlib[:LEVEL], zstd[:LEVEL].") var codec: CodecOption = .init(settings: .standard)
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
-        let signingKey = try KeyFiles.loadPrivateKey(from: key)
-        let modelName = URL(fileURLWithPath: file).lastPathComponent
-        var inputs = [ModelPublisher.FileInput(localPath: file, manifestPath: modelName, mode: ArtifactPacker.defaultMode(forPath: file))]
-        var test: FleetCore.Manifest.SelfTest?
-        if let selfTest {
-            let vectors = try SelfTestVectors(folder: selfTest)
-            for name in vectors.inputs + vectors.outputs {
-                inputs.append(.init(localPath: selfTest + "/" + name, manifestPath: "self-test/" + name, mode: .plain))
-            }
-            test = .init(model: modelName, inputs: vectors.inputs.map { "self-test/" + $0 }, outputs: vectors.outputs.map { "self-test/" + $0 })
-        }
+        let signingKey = try KeyFiles.loadPrivateKey(from: version.key)
+        let (inputs, test) = try version.files()
         let publisher = ModelPublisher(registry: try connection.client(), key: signingKey, settings: codec.settings)
         let bar = ProgressBar(enabled: !json)
         let summary = try await publisher.push(
-            model: model, version: try SemanticVersion(parsing: version), variant: variant, files: inputs, selfTest: test
+            model: version.model, version: try version.semanticVersion, variant: version.variant, files: inputs, selfTest: test
         ) { event in bar.show(event) }
         bar.finish()
         if json {
