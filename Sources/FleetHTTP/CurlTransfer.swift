@@ -1,28 +1,118 @@
 import CCurl
 
-/// Performs HTTP requests with libcurl.
+/// Performs HTTP requests with libcurl: small requests in memory, downloads into files that resume.
 ///
-/// Each request runs on a thread of its own (`BlockingThread`), never on a Swift concurrency thread:
-/// libcurl blocks, and a blocked cooperative thread starves every task in the process.
-/// Resumable downloads, retries, bandwidth caps and connection reuse arrive with the agent (issue #4).
+/// Each transfer runs on a thread of its own (`BlockingThread`), never on a Swift concurrency
+/// thread: libcurl blocks, and a blocked cooperative thread starves every task in the process.
+/// Easy handles return to a pool after use, so connections to the registry are reused.
 public struct HTTPClient: Sendable {
-    public var timeoutSeconds: Int
+    public var options: TransferOptions
+    private let pool = CurlHandlePool()
 
-    public init(timeoutSeconds: Int = 30) {
-        self.timeoutSeconds = timeoutSeconds
+    public init(options: TransferOptions = TransferOptions()) {
+        self.options = options
         CurlGlobal.initialize()
     }
 
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await BlockingThread.run { try perform(request) }
+    public init(timeoutSeconds: Int) {
+        var options = TransferOptions()
+        options.timeoutSeconds = timeoutSeconds
+        self.init(options: options)
     }
 
-    private func perform(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard let handle = curl_easy_init() else {
-            throw TransportError(url: request.url, code: -1, message: "curl_easy_init failed")
+    /// One attempt, response in memory.
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await BlockingThread.run { [pool, options] in
+            try pool.withHandle { handle in
+                let sink = ResponseSink(file: nil)
+                return try Self.perform(request, on: handle, sink: sink, options: options, wholeTransferLimit: true)
+            }
         }
-        defer { curl_easy_cleanup(handle) }
-        let sink = ResponseSink()
+    }
+
+    /// Retries on connection errors, timeouts, 5xx and 429, with backoff and full jitter. The whole
+    /// loop, waits included, runs on the transfer's own thread.
+    public func sendWithRetries(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await BlockingThread.run { [pool, options] in
+            var attempt = 0
+            while true {
+                var retryAfter: Int?
+                do {
+                    let response = try pool.withHandle { try Self.perform(request, on: $0, sink: ResponseSink(file: nil), options: options, wholeTransferLimit: true) }
+                    guard RetryPolicy.isRetryable(status: response.status), attempt + 1 < options.retry.maxAttempts else { return response }
+                    retryAfter = response[header: "retry-after"].flatMap { Int($0) }
+                } catch is TransportError where attempt + 1 < options.retry.maxAttempts {
+                    // retried below
+                }
+                BlockingThread.sleep(options.retry.delay(afterAttempt: attempt, retryAfterSeconds: retryAfter))
+                attempt += 1
+            }
+        }
+    }
+
+    /// Downloads `request` into the file at `path`, continuing from the bytes already there
+    /// (`Range: bytes=N-`), retrying as `sendWithRetries` does. A server that ignores the range gets
+    /// the file rewritten from the start. Returns the number of bytes received over the wire.
+    @discardableResult
+    public func download(_ request: HTTPRequest, to path: String, expectedLength: Int) async throws -> Int {
+        try await BlockingThread.run { [pool, options] in
+            var received = 0
+            var attempt = 0
+            while true {
+                let outcome = try pool.withHandle { try Self.downloadOnce(request, to: path, expectedLength: expectedLength, on: $0, options: options) }
+                received += outcome.received
+                switch outcome.result {
+                case .complete:
+                    return received
+                case let .failed(error, retryAfter):
+                    attempt += 1
+                    guard attempt < options.retry.maxAttempts else { throw error }
+                    BlockingThread.sleep(options.retry.delay(afterAttempt: attempt - 1, retryAfterSeconds: retryAfter))
+                }
+            }
+        }
+    }
+
+    private struct DownloadOutcome: Sendable {
+        enum Result: Sendable {
+            case complete
+            case failed(any Error, retryAfter: Int?)
+        }
+        var result: Result
+        var received: Int
+    }
+
+    private static func downloadOnce(_ request: HTTPRequest, to path: String, expectedLength: Int, on handle: UnsafeMutableRawPointer, options: TransferOptions) throws -> DownloadOutcome {
+        let file = try AppendFile(path: path)
+        let have = file.size
+        if have == expectedLength { return DownloadOutcome(result: .complete, received: 0) }
+        if have > expectedLength { try file.truncate() }
+        var ranged = request
+        if file.size > 0 { ranged.headers.append((name: "Range", value: "bytes=\(file.size)-")) }
+        let sink = ResponseSink(file: file)
+        do {
+            let response = try perform(ranged, on: handle, sink: sink, options: options, wholeTransferLimit: false)
+            switch response.status {
+            case 200, 206:
+                guard file.size == expectedLength else {
+                    return DownloadOutcome(result: .failed(TransportError(url: request.url, code: -2, message: "body ended at \(file.size) of \(expectedLength) bytes"), retryAfter: nil), received: sink.received)
+                }
+                return DownloadOutcome(result: .complete, received: sink.received)
+            case 416:
+                try file.truncate() // our partial file is longer or other than the server's: start over
+                return DownloadOutcome(result: .failed(TransportError(url: request.url, code: -3, message: "range not satisfiable; restarting"), retryAfter: nil), received: sink.received)
+            case let status where RetryPolicy.isRetryable(status: status):
+                let error = TransportError(url: request.url, code: -4, message: "HTTP \(status)")
+                return DownloadOutcome(result: .failed(error, retryAfter: response[header: "retry-after"].flatMap { Int($0) }), received: sink.received)
+            default:
+                throw HTTPStatusError(url: request.url, response: response)
+            }
+        } catch let error as TransportError {
+            return DownloadOutcome(result: .failed(error, retryAfter: nil), received: sink.received)
+        }
+    }
+
+    private static func perform(_ request: HTTPRequest, on handle: UnsafeMutableRawPointer, sink: ResponseSink, options: TransferOptions, wholeTransferLimit: Bool) throws -> HTTPResponse {
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
@@ -31,8 +121,16 @@ public struct HTTPClient: Sendable {
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         // Send paths exactly as given: the server, not the client, decides what `..` means.
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)
-        _ = modelfleet_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeoutSeconds)
-        _ = modelfleet_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, min(timeoutSeconds, 10))
+        if wholeTransferLimit { _ = modelfleet_curl_setopt_long(handle, CURLOPT_TIMEOUT, options.timeoutSeconds) }
+        _ = modelfleet_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds)
+        _ = modelfleet_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedBytesPerSecond)
+        _ = modelfleet_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.lowSpeedSeconds)
+        if options.maxReceiveBytesPerSecond > 0 {
+            _ = modelfleet_curl_setopt_off(handle, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(options.maxReceiveBytesPerSecond))
+        }
+        if let caFile = options.caFile { _ = modelfleet_curl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
+        if let certificate = options.clientCertificate { _ = modelfleet_curl_setopt_string(handle, CURLOPT_SSLCERT, certificate) }
+        if let key = options.clientKey { _ = modelfleet_curl_setopt_string(handle, CURLOPT_SSLKEY, key) }
         _ = modelfleet_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, ResponseSink.onBody)
         _ = modelfleet_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
         _ = modelfleet_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, ResponseSink.onHeader)
@@ -60,6 +158,7 @@ public struct HTTPClient: Sendable {
         _ = modelfleet_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, headerList)
 
         let code = curl_easy_perform(handle)
+        if let failure = sink.writeError { throw failure }
         guard code == CURLE_OK else {
             throw TransportError(url: request.url, code: Int32(code.rawValue), message: String(cString: curl_easy_strerror(code)))
         }
@@ -69,16 +168,63 @@ public struct HTTPClient: Sendable {
     }
 }
 
-/// Collects what libcurl hands to the write and header callbacks of one transfer.
+/// A response status the caller did not ask for, with the body (the registry's JSON error).
+public struct HTTPStatusError: Error, CustomStringConvertible, Sendable {
+    public var url: String
+    public var response: HTTPResponse
+    public var description: String { "\(url): HTTP \(response.status) \(String(response.text.prefix(200)))" }
+}
+
+/// Easy handles kept between transfers: libcurl keeps each handle's connections open, so the next
+/// request to the same registry skips the TCP (and TLS) handshake.
+final class CurlHandlePool: @unchecked Sendable {
+    private var idle: [UnsafeMutableRawPointer] = []
+    private let lock = PThreadMutex()
+
+    func withHandle<T>(_ body: (UnsafeMutableRawPointer) throws -> T) throws -> T {
+        let handle = lock.withLock { idle.popLast() } ?? curl_easy_init()
+        guard let handle else { throw TransportError(url: "", code: -1, message: "curl_easy_init failed") }
+        curl_easy_reset(handle)
+        defer { lock.withLock { idle.append(handle) } }
+        return try body(handle)
+    }
+
+    deinit {
+        for handle in idle { curl_easy_cleanup(handle) }
+    }
+}
+
+/// Collects what libcurl hands to the write and header callbacks of one transfer: the body in
+/// memory, or appended to a file for downloads (only for 200/206 answers, never an error page).
 private final class ResponseSink {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
+    var status = 0
+    var received = 0
+    var writeError: (any Error)?
+    let file: AppendFile?
+
+    init(file: AppendFile?) {
+        self.file = file
+    }
 
     static let onBody: modelfleet_curl_data_callback = { data, size, count, context in
         guard let data, let context else { return 0 }
         let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
         let length = size * count
-        sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length))
+        let bytes = UnsafeRawBufferPointer(start: data, count: length)
+        sink.received += length
+        if let file = sink.file, sink.status == 200 || sink.status == 206 {
+            do {
+                if sink.status == 200 && sink.received == length { try file.truncate() } // a full body: start over
+                try file.append(bytes)
+            } catch {
+                sink.writeError = error
+                return 0 // aborts the transfer
+            }
+        } else {
+            sink.body.append(contentsOf: bytes)
+        }
         return length
     }
 
@@ -89,6 +235,7 @@ private final class ResponseSink {
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             sink.headers = [:] // a new response (after a redirect or 100 Continue) starts over
+            sink.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingWhitespace

@@ -10,11 +10,15 @@ public struct RegistryClient: Sendable {
     public var baseURL: String
     public var token: String
     public var http: HTTPClient
+    /// Retry transport errors, 5xx and 429 per `http.options.retry` (the agent does; fleetctl
+    /// reports at once, so a person sees a failing commit instead of waiting for backoff).
+    public var retrying: Bool
 
-    public init(baseURL: String, token: String, http: HTTPClient = HTTPClient()) {
+    public init(baseURL: String, token: String, http: HTTPClient = HTTPClient(), retrying: Bool = false) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.http = http
+        self.retrying = retrying
     }
 
     /// An HTTP status the call did not expect, with the server's error code and message.
@@ -29,7 +33,7 @@ public struct RegistryClient: Sendable {
     /// Sends a request with the bearer token; any status outside `expected` becomes a `Failure`.
     public func send(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, expected: Set<Int> = [200]) async throws -> HTTPResponse {
         let request = HTTPRequest(method: method, url: baseURL + path, headers: [("Authorization", "Bearer \(token)")] + headers, body: body)
-        let response = try await http.send(request)
+        let response = retrying ? try await http.sendWithRetries(request) : try await http.send(request)
         guard expected.contains(response.status) else { throw Self.failure(response) }
         return response
     }
@@ -87,6 +91,14 @@ public struct RegistryClient: Sendable {
 
     public func chunk(_ digest: Digest) async throws -> HTTPResponse {
         try await send("GET", "/v1/chunks/\(digest)")
+    }
+
+    /// Downloads a chunk's stored bytes into `path`, resuming from what is already there.
+    /// Returns the bytes received over the wire.
+    @discardableResult
+    public func downloadChunk(_ digest: Digest, storedLength: Int, to path: String) async throws -> Int {
+        let request = HTTPRequest(method: "GET", url: baseURL + "/v1/chunks/\(digest)", headers: [("Authorization", "Bearer \(token)")])
+        return try await http.download(request, to: path, expectedLength: storedLength)
     }
 
     // MARK: devices
