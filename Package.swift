@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The agent's journal uses SQLite's C API directly: GRDB would pull full Foundation into the device binary.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // The artifact format, shared by all three programs. No networking, no storage.
         .target(
@@ -58,7 +60,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "Agent", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine"]),
+        .target(name: "Agent", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "CSQLite"]),
 
         .executableTarget(
             name: "modelfleet-registry",
@@ -75,9 +77,13 @@ let package = Package(
 
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"]),
         .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP"]),
+        // A real registry in-process and a publisher, for the registry's and the agent's tests.
+        .target(name: "TestSupport", dependencies: ["Registry", "FleetCore", "FleetHTTP"], path: "Tests/TestSupport"),
+        // Agent tests run a real registry in-process (the agent binary itself never links Registry).
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "FleetCore", "FleetHTTP"]),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]
         ),
         // Runs the built programs as a user would; depending on them makes `swift test` build them first.
         .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "FleetHTTP", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),

@@ -41,17 +41,3 @@ final class AppendFile {
         guard ftruncate(descriptor, 0) == 0 else { throw FleetError.io(path: path, operation: "truncate", errno: errno) }
     }
 }
-
-/// A pthread mutex: FleetHTTP avoids Foundation and runs on platforms older than `Synchronization`.
-final class PThreadMutex: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
-}

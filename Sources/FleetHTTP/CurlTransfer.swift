@@ -1,4 +1,5 @@
 import CCurl
+import FleetCore
 
 /// Performs HTTP requests with libcurl: small requests in memory, downloads into files that resume.
 ///

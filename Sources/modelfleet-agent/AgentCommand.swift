@@ -1,26 +1,132 @@
 import Agent
 import ArgumentParser
+import FleetCore
+import FleetHTTP
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
-/// `modelfleet-agent`: keeps one device's models in sync and serves inference.
+/// `modelfleet-agent`: keeps one device's models in sync with the registry.
 @main
-struct AgentCommand: ParsableCommand {
+struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modelfleet-agent",
-        abstract: "Check in with the registry, pull only missing chunks, verify, swap atomically, serve inference.",
-        discussion: "Status: \(AgentStatus.unavailableReason). Running it exits with status 1."
+        abstract: "Check in with the registry, pull only missing chunks, verify, swap atomically.",
+        discussion: """
+        Not built yet: serving inference (--listen), the YAML config file, download windows and the battery \
+        policy (issue #4 continues; the engine is issues #5 and #7). Every option can also come from a \
+        MODELFLEET_* environment variable (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …).
+        """,
+        subcommands: [Run.self, Status.self, Rollback.self],
+        defaultSubcommand: Run.self
     )
+}
 
-    @Option(help: "Configuration file (YAML).") var config: String?
-    @Option(help: "Data directory for the journal and the chunk store.") var dataDir: String?
+/// Options every subcommand shares.
+struct AgentOptions: ParsableArguments {
+    @Option(help: "Data directory: identity, journal, chunk store, model versions.") var dataDir: String?
     @Option(help: "Registry base URL.") var registry: String?
+    @Option(help: "Enrollment token (only needed until the device is enrolled).") var enrollToken: String?
+    @Option(help: "Trusted publisher public key (PEM), repeatable.") var trust: [String] = []
+    @Option(help: "Device labels, e.g. site=eu,type=camera.") var labels: String?
+    @Option(help: "Seconds between check-ins (jittered by up to 20%).") var checkinInterval: Int?
+    @Option(help: "Download bandwidth cap in bytes per second.") var maxDownloadRate: Int?
+    @Option(help: "Disk budget in bytes for everything under the data directory.") var diskBudget: UInt64?
 
-    func run() throws {
-        throw NotImplemented(reason: AgentStatus.unavailableReason)
+    func settings() throws -> AgentSettings {
+        let environment = ProcessInfo.processInfo.environment
+        func value(_ flag: String?, _ name: String) -> String? { flag ?? environment["MODELFLEET_" + name] }
+        guard let registry = value(registry, "REGISTRY") else { throw ValidationError("give --registry URL (or MODELFLEET_REGISTRY)") }
+        let keyFiles = trust.isEmpty ? (environment["MODELFLEET_TRUST"]?.split(separator: ",").map(String.init) ?? []) : trust
+        guard !keyFiles.isEmpty else { throw ValidationError("give at least one --trust KEY.pub: the agent installs only what a trusted publisher signed") }
+        let keys = try keyFiles.map { path in
+            try PublisherPublicKey(pem: String(contentsOfFile: path, encoding: .utf8), path: path)
+        }
+        var labelMap: [String: String] = [:]
+        for pair in (value(labels, "LABELS") ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { throw ValidationError("labels must be k=v pairs separated by commas, got '\(pair)'") }
+            labelMap[String(parts[0])] = String(parts[1])
+        }
+        var transfer = TransferOptions()
+        if let rate = maxDownloadRate ?? environment["MODELFLEET_MAX_DOWNLOAD_RATE"].flatMap(Int.init) { transfer.maxReceiveBytesPerSecond = rate }
+        return AgentSettings(
+            registry: registry, enrollToken: value(enrollToken, "ENROLL_TOKEN"),
+            dataDirectory: value(dataDir, "DATA_DIR") ?? "/var/lib/modelfleet", trustedKeys: keys, labels: labelMap,
+            checkinIntervalSeconds: checkinInterval ?? environment["MODELFLEET_CHECKIN_INTERVAL"].flatMap(Int.init) ?? 300,
+            diskBudgetBytes: diskBudget ?? environment["MODELFLEET_DISK_BUDGET"].flatMap(UInt64.init), transfer: transfer
+        )
     }
 }
 
-/// An unimplemented command must never look like success: ArgumentParser prints this and exits 1.
-struct NotImplemented: Error, CustomStringConvertible {
-    let reason: String
-    var description: String { reason }
+/// `modelfleet-agent run`: enroll once, then check in and sync forever (or once with --once).
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Enroll if needed, then check in and sync on an interval.")
+
+    @OptionGroup var options: AgentOptions
+    @Flag(help: "Run one check-in and sync, then exit (0 if every model is current).") var once = false
+
+    func run() async throws {
+        let settings = try options.settings()
+        let engine = try SyncEngine(settings: settings)
+        while true {
+            var failed = false
+            do {
+                for outcome in try await engine.checkInAndSync() {
+                    say("\(outcome.model) \(outcome.version): \(describe(outcome))")
+                    if case .failed = outcome.result { failed = true }
+                    if case .rejected = outcome.result { failed = true }
+                }
+            } catch {
+                failed = true
+                say("check-in failed (will retry; the current models keep serving): \(error)")
+            }
+            if once { if failed { throw ExitCode.failure } else { return } }
+            let jitter = Double.random(in: 0.8...1.2)
+            try await Task.sleep(for: .milliseconds(Int(Double(settings.checkinIntervalSeconds) * 1000 * jitter)))
+        }
+    }
+
+    func describe(_ outcome: SyncEngine.Outcome) -> String {
+        switch outcome.result {
+        case .upToDate: return "up to date"
+        case let .activated(test): return "activated (\(outcome.chunksDownloaded) chunks, \(outcome.bytesDownloaded) bytes downloaded; self-test \(test))"
+        case let .rejected(reason): return "rejected before download: \(reason)"
+        case let .failed(reason): return "failed, previous version still live: \(reason)"
+        }
+    }
+}
+
+/// `modelfleet-agent status`: what is live on this device.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the live version of each model.")
+    @OptionGroup var options: AgentOptions
+
+    func run() async throws {
+        let engine = try SyncEngine(settings: try options.settings())
+        for model in await engine.activeModels() { say("\(model.model) \(model.version) (\(model.variant))") }
+    }
+}
+
+/// `modelfleet-agent rollback MODEL`: make the previous version live again.
+struct Rollback: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Swap a model back to its previous version (one rename).")
+    @OptionGroup var options: AgentOptions
+    @Argument(help: "The model to roll back.") var model: String
+
+    func run() async throws {
+        let engine = try SyncEngine(settings: try options.settings())
+        say("\(model) is back at \(try await engine.rollback(model: model))")
+    }
+}
+
+/// Writes a line to standard output at once (it may be a pipe a supervisor reads).
+func say(_ line: String) {
+    print(line)
+    fflush(stdout)
 }

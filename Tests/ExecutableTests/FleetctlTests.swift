@@ -78,15 +78,3 @@ import Testing
         #expect(result.stderr.contains("malformed ONNX file broken.onnx at byte"))
     }
 }
-
-@Suite struct UnbuiltProgramsTests {
-    @Test(arguments: ["modelfleet-agent"])
-    func sayTheyAreNotImplementedAndFail(program: String) throws {
-        let help = try ProgramRunner.run(program, ["--help"])
-        #expect(help.status == 0)
-        #expect(help.stdout.contains("USAGE: \(program)"))
-        let run = try ProgramRunner.run(program, [])
-        #expect(run.status != 0)
-        #expect(run.stderr.contains("is not implemented yet (tracked in issue #"))
-    }
-}

@@ -2,6 +2,7 @@ import FleetCore
 import FleetHTTP
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct AuthTests {
     @Test func missingOrUnknownTokensAre401() async throws {

@@ -2,6 +2,7 @@ import FleetCore
 import FleetHTTP
 import Foundation
 import Testing
+import TestSupport
 
 /// Each bad request gets the exact status and JSON error, and leaves nothing stored.
 @Suite struct BadInputTests {

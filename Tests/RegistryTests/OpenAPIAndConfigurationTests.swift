@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import Testing
+import TestSupport
 import Yams
 
 @Suite struct OpenAPITests {

@@ -7,15 +7,15 @@ import Registry
 /// A real registry on a loopback port (port 0, so tests run in parallel), in a temporary data
 /// directory, talked to over real HTTP through libcurl.
 /// Hold it in a local `let`; it shuts down when released.
-final class RegistryHarness: Sendable {
-    let dataDirectory: String
-    let server: RegistryServer
-    let baseURL: String
-    let adminToken: String
-    let enrollToken: String
+public final class RegistryHarness: Sendable {
+    public let dataDirectory: String
+    public let server: RegistryServer
+    public let baseURL: String
+    public let adminToken: String
+    public let enrollToken: String
     private let task: Task<Void, any Error>
 
-    static func start(_ configure: (inout RegistryConfiguration) -> Void = { _ in }) async throws -> RegistryHarness {
+    public static func start(_ configure: (inout RegistryConfiguration) -> Void = { _ in }) async throws -> RegistryHarness {
         var configuration = RegistryConfiguration()
         configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)").path
         configuration.bind = "127.0.0.1:0"
@@ -52,18 +52,18 @@ final class RegistryHarness: Sendable {
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 
-    var admin: RegistryClient { RegistryClient(baseURL: baseURL, token: adminToken) }
+    public var admin: RegistryClient { RegistryClient(baseURL: baseURL, token: adminToken) }
 
-    func client(token: String) -> RegistryClient { RegistryClient(baseURL: baseURL, token: token) }
+    public func client(token: String) -> RegistryClient { RegistryClient(baseURL: baseURL, token: token) }
 
     /// A raw request, for checking statuses and error bodies the typed client would turn into throws.
-    func raw(_ method: String, _ path: String, token: String?, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) async throws -> HTTPResponse {
+    public func raw(_ method: String, _ path: String, token: String?, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) async throws -> HTTPResponse {
         let auth = token.map { [(name: "Authorization", value: "Bearer \($0)")] } ?? []
         return try await HTTPClient().send(HTTPRequest(method: method, url: baseURL + path, headers: auth + headers, body: body))
     }
 
     /// Files currently stored as chunks (what a crash or a rejected upload must not leave behind).
-    func storedChunkFiles() -> [String] {
+    public func storedChunkFiles() -> [String] {
         let root = dataDirectory + "/chunks"
         let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
         return files.filter { !$0.hasPrefix("incoming") && $0.split(separator: "/").count == 3 }

@@ -5,22 +5,22 @@ import Foundation
 /// Packs corpus files, uploads what the registry lacks and commits a signed manifest — the steps
 /// `fleetctl push` performs — keeping every stored chunk in memory for assertions.
 /// A class, used from one test task at a time: its store is read after the awaits that filled it.
-final class TestPublisher: @unchecked Sendable {
-    let key: PublisherPrivateKey
-    var stored: [Digest: [UInt8]] = [:]
+public final class TestPublisher: @unchecked Sendable {
+    public let key: PublisherPrivateKey
+    public var stored: [Digest: [UInt8]] = [:]
 
-    init(key: PublisherPrivateKey = .generate()) {
+    public init(key: PublisherPrivateKey = .generate()) {
         self.key = key
     }
 
-    static func corpus(_ relative: String) -> String {
+    public static func corpus(_ relative: String) -> String {
         if let root = ProcessInfo.processInfo.environment["MODELFLEET_CORPUS"] { return root + "/" + relative }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/" + relative).path
     }
 
     /// A signed manifest for one model file (no upload).
-    func manifest(model: String, version: String, variant: String = "fp32", file: String) throws -> Manifest {
+    public func manifest(model: String, version: String, variant: String = "fp32", file: String) throws -> Manifest {
         var entry = try ArtifactPacker().pack(file: file, as: "model.onnx", mode: ArtifactPacker.defaultMode(forPath: file)) { chunk, bytes in
             stored[chunk.digest] = bytes
         }
@@ -32,7 +32,7 @@ final class TestPublisher: @unchecked Sendable {
 
     /// Uploads the chunks the registry lacks; returns how many stored bytes went over the wire.
     @discardableResult
-    func upload(_ manifest: Manifest, to client: RegistryClient) async throws -> Int {
+    public func upload(_ manifest: Manifest, to client: RegistryClient) async throws -> Int {
         let chunks = manifest.files.flatMap(\.chunks)
         let answer = try await client.missingChunks(chunks.map(\.digest))
         var sent = 0
@@ -46,7 +46,7 @@ final class TestPublisher: @unchecked Sendable {
 
     /// Upload + commit.
     @discardableResult
-    func publish(model: String, version: String, variant: String = "fp32", file: String, to client: RegistryClient) async throws -> (manifest: Manifest, uploaded: Int) {
+    public func publish(model: String, version: String, variant: String = "fp32", file: String, to client: RegistryClient) async throws -> (manifest: Manifest, uploaded: Int) {
         let manifest = try manifest(model: model, version: version, variant: variant, file: file)
         let uploaded = try await upload(manifest, to: client)
         try await client.commit(try ManifestCoding.encode(manifest), model: model)

@@ -1,0 +1,28 @@
+import FleetCore
+import FleetHTTP
+
+/// Everything the agent needs to run; filled from flags and `MODELFLEET_*` variables by the executable.
+public struct AgentSettings: Sendable {
+    public var registry: String
+    public var enrollToken: String?
+    public var dataDirectory: String
+    public var trustedKeys: [PublisherPublicKey]
+    public var labels: [String: String]
+    public var checkinIntervalSeconds: Int
+    /// Total bytes the agent may keep on disk (chunk store + versions); nil: only the free space limits it.
+    public var diskBudgetBytes: UInt64?
+    public var transfer: TransferOptions
+
+    public init(registry: String, enrollToken: String?, dataDirectory: String, trustedKeys: [PublisherPublicKey],
+                labels: [String: String] = [:], checkinIntervalSeconds: Int = 300, diskBudgetBytes: UInt64? = nil,
+                transfer: TransferOptions = TransferOptions()) {
+        self.registry = registry
+        self.enrollToken = enrollToken
+        self.dataDirectory = dataDirectory
+        self.trustedKeys = trustedKeys
+        self.labels = labels
+        self.checkinIntervalSeconds = checkinIntervalSeconds
+        self.diskBudgetBytes = diskBudgetBytes
+        self.transfer = transfer
+    }
+}

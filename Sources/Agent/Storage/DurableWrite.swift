@@ -1,0 +1,46 @@
+import FleetCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The POSIX steps that make a write survive power loss: write, fsync the file, rename, fsync the folder.
+enum DurableWrite {
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FleetError.io(path: path, operation: "create", errno: errno) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, bytes.count - offset, off_t(offset)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FleetError.io(path: path, operation: "write", errno: errno)
+            }
+            offset += written
+        }
+        guard fsync(fd) == 0 else { throw FleetError.io(path: path, operation: "fsync", errno: errno) }
+    }
+
+    static func rename(_ from: String, to: String, directory: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw FleetError.io(path: to, operation: "rename into place", errno: errno) }
+        syncDirectory(directory)
+    }
+
+    static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+
+    /// Points `link` at `target` atomically: a new symlink beside it, renamed over it.
+    static func repoint(_ link: String, to target: String, directory: String) throws {
+        let temporary = link + ".new"
+        unlink(temporary)
+        guard symlink(target, temporary) == 0 else { throw FleetError.io(path: temporary, operation: "symlink", errno: errno) }
+        try rename(temporary, to: link, directory: directory)
+    }
+}
