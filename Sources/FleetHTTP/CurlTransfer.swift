@@ -9,9 +9,11 @@ import FleetCore
 public struct HTTPClient: Sendable {
     public var options: TransferOptions
     private let pool = CurlHandlePool()
+    private let limiter: BandwidthLimiter?
 
     public init(options: TransferOptions = TransferOptions()) {
         self.options = options
+        limiter = options.maxReceiveBytesPerSecond > 0 ? BandwidthLimiter(bytesPerSecond: options.maxReceiveBytesPerSecond) : nil
         CurlGlobal.initialize()
     }
 
@@ -23,9 +25,9 @@ public struct HTTPClient: Sendable {
 
     /// One attempt, response in memory.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await BlockingThread.run { [pool, options] in
+        try await BlockingThread.run { [pool, options, limiter] in
             try pool.withHandle { handle in
-                let sink = ResponseSink(file: nil)
+                let sink = ResponseSink(file: nil, limiter: limiter)
                 return try Self.perform(request, on: handle, sink: sink, options: options, wholeTransferLimit: true)
             }
         }
@@ -34,12 +36,12 @@ public struct HTTPClient: Sendable {
     /// Retries on connection errors, timeouts, 5xx and 429, with backoff and full jitter. The whole
     /// loop, waits included, runs on the transfer's own thread.
     public func sendWithRetries(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await BlockingThread.run { [pool, options] in
+        try await BlockingThread.run { [pool, options, limiter] in
             var attempt = 0
             while true {
                 var retryAfter: Int?
                 do {
-                    let response = try pool.withHandle { try Self.perform(request, on: $0, sink: ResponseSink(file: nil), options: options, wholeTransferLimit: true) }
+                    let response = try pool.withHandle { try Self.perform(request, on: $0, sink: ResponseSink(file: nil, limiter: limiter), options: options, wholeTransferLimit: true) }
                     guard RetryPolicy.isRetryable(status: response.status), attempt + 1 < options.retry.maxAttempts else { return response }
                     retryAfter = response[header: "retry-after"].flatMap { Int($0) }
                 } catch is TransportError where attempt + 1 < options.retry.maxAttempts {
@@ -56,11 +58,11 @@ public struct HTTPClient: Sendable {
     /// the file rewritten from the start. Returns the number of bytes received over the wire.
     @discardableResult
     public func download(_ request: HTTPRequest, to path: String, expectedLength: Int) async throws -> Int {
-        try await BlockingThread.run { [pool, options] in
+        try await BlockingThread.run { [pool, options, limiter] in
             var received = 0
             var attempt = 0
             while true {
-                let outcome = try pool.withHandle { try Self.downloadOnce(request, to: path, expectedLength: expectedLength, on: $0, options: options) }
+                let outcome = try pool.withHandle { try Self.downloadOnce(request, to: path, expectedLength: expectedLength, on: $0, options: options, limiter: limiter) }
                 received += outcome.received
                 switch outcome.result {
                 case .complete:
@@ -83,14 +85,14 @@ public struct HTTPClient: Sendable {
         var received: Int
     }
 
-    private static func downloadOnce(_ request: HTTPRequest, to path: String, expectedLength: Int, on handle: UnsafeMutableRawPointer, options: TransferOptions) throws -> DownloadOutcome {
+    private static func downloadOnce(_ request: HTTPRequest, to path: String, expectedLength: Int, on handle: UnsafeMutableRawPointer, options: TransferOptions, limiter: BandwidthLimiter?) throws -> DownloadOutcome {
         let file = try AppendFile(path: path)
         let have = file.size
         if have == expectedLength { return DownloadOutcome(result: .complete, received: 0) }
         if have > expectedLength { try file.truncate() }
         var ranged = request
         if file.size > 0 { ranged.headers.append((name: "Range", value: "bytes=\(file.size)-")) }
-        let sink = ResponseSink(file: file)
+        let sink = ResponseSink(file: file, limiter: limiter)
         do {
             let response = try perform(ranged, on: handle, sink: sink, options: options, wholeTransferLimit: false)
             switch response.status {
@@ -204,9 +206,11 @@ private final class ResponseSink {
     var received = 0
     var writeError: (any Error)?
     let file: AppendFile?
+    let limiter: BandwidthLimiter?
 
-    init(file: AppendFile?) {
+    init(file: AppendFile?, limiter: BandwidthLimiter?) {
         self.file = file
+        self.limiter = limiter
     }
 
     static let onBody: modelfleet_curl_data_callback = { data, size, count, context in
@@ -215,6 +219,7 @@ private final class ResponseSink {
         let length = size * count
         let bytes = UnsafeRawBufferPointer(start: data, count: length)
         sink.received += length
+        sink.limiter?.consume(length)
         if let file = sink.file, sink.status == 200 || sink.status == 206 {
             do {
                 if sink.status == 200 && sink.received == length { try file.truncate() } // a full body: start over

@@ -79,6 +79,20 @@ import Testing
         #expect(stats.contains(#""/missing": 1"#), "a 404 must not be retried: \(stats)")
     }
 
+    @Test func theBandwidthCapHoldsAcrossTransfers() async throws {
+        var options = TransferOptions()
+        options.maxReceiveBytesPerSecond = 1_000_000
+        let client = HTTPClient(options: options)
+        let started = ContinuousClock.now
+        for _ in 0..<3 {
+            let path = scratchFile()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try await client.download(HTTPRequest(method: "GET", url: base + "/ok"), to: path, expectedLength: expected.count)
+        }
+        // 900,000 bytes at 1 MB/s: at least ~0.9 s, whatever each transfer's size.
+        #expect(ContinuousClock.now - started >= .milliseconds(850))
+    }
+
     @Test func aDeadServerFailsAfterTheRetryBudget() async throws {
         let client = fastRetries()
         let started = ContinuousClock.now
