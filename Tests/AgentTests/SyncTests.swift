@@ -1,4 +1,4 @@
-import Agent
+@testable import Agent
 import FleetCore
 import FleetHTTP
 import Foundation
@@ -117,5 +117,59 @@ import TestSupport
                                                              trustedKeys: [publisher.key.publicKey], labels: ["type": "camera"], transfer: quick))
         await #expect(throws: (any Error).self) { _ = try await offline.checkInAndSync() }
         #expect(try live() == before)
+    }
+}
+
+/// A host whose self-test always fails: stands in for the engine (issues #5/#7) to show that a
+/// version failing its self-test never becomes live.
+struct FailingHost: ModelHost {
+    func selfTest(modelDirectory: String, manifest: Manifest) async throws -> SelfTestOutcome {
+        .failed(reason: "output 0 differs from the expected tensor by 0.5 (tolerance 1e-4)")
+    }
+}
+
+@Suite struct SelfTestGateTests {
+    @Test func aFailedSelfTestNeverGoesLiveAndIsReported() async throws {
+        let registry = try await RegistryHarness.start()
+        let publisher = TestPublisher()
+        try await registry.admin.registerPublisher(publisher.key.publicKey)
+        _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":""}"#.utf8))
+        try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
+        let settings = AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data, trustedKeys: [publisher.key.publicKey])
+        let outcome = try #require(try await SyncEngine(settings: settings, host: FailingHost()).checkInAndSync().first)
+        #expect(outcome.result == .failed(reason: "self-test failed: output 0 differs from the expected tensor by 0.5 (tolerance 1e-4)"))
+        #expect(!FileManager.default.fileExists(atPath: data + "/models/digits-mlp/current"))
+        let id = try String(contentsOfFile: data + "/device.id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await registry.admin.send("GET", "/v1/devices/\(id)/events").text.contains("self-test failed: output 0 differs"))
+    }
+}
+
+@Suite struct ManifestGateTests {
+    /// What a compromised registry or cache might serve: each is refused before any chunk is fetched.
+    @Test func tamperedOrSubstitutedManifestsAreRefused() throws {
+        let key = PublisherPrivateKey.generate()
+        let packer = ArtifactPacker()
+        let file = try packer.pack(file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), as: "model.onnx", mode: .tensorAware)
+        func signed(_ version: String) throws -> [UInt8] {
+            try ManifestCoding.encode(try ManifestSigning.sign(Manifest(model: "digits-mlp", version: try SemanticVersion(parsing: version), variant: "fp32",
+                                                                        files: [file], createdAt: .now(), publisher: key.publicKey.keyID), with: key))
+        }
+        let bytes = try signed("1.0.0")
+        let trust = TrustedPublishers([key.publicKey])
+        let desired = DesiredModel(model: "digits-mlp", version: try SemanticVersion(parsing: "1.0.0"), variant: "fp32",
+                                   manifestDigest: Digest.of(bytes), manifestPath: "/m")
+        guard case .success = SyncEngine.check(bytes, desired: desired, current: nil, trust: trust) else { Issue.record("the genuine manifest was refused"); return }
+
+        var tampered = bytes
+        let index = try #require(tampered.firstIndex(of: UInt8(ascii: "f")))  // inside "fp32" or a field name
+        tampered[index] = UInt8(ascii: "g")
+        guard case let .failure(reason) = SyncEngine.check(tampered, desired: desired, current: nil, trust: trust) else { Issue.record("a tampered manifest was accepted"); return }
+        #expect(reason.description.contains("manifest"))
+
+        // Genuinely signed, but not the version the check-in named (a replayed older manifest).
+        let other = try signed("0.9.0")
+        guard case let .failure(substituted) = SyncEngine.check(other, desired: desired, current: nil, trust: trust) else { Issue.record("a substituted manifest was accepted"); return }
+        #expect(substituted.description.hasPrefix("the registry served digits-mlp 0.9.0"))
     }
 }
