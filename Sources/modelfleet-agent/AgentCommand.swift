@@ -18,9 +18,9 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "modelfleet-agent",
         abstract: "Check in with the registry, pull only missing chunks, verify, swap atomically.",
         discussion: """
-        Not built yet: serving inference (--listen), the YAML config file, download windows and the battery \
-        policy (issue #4 continues; the engine is issues #5 and #7). Every option can also come from a \
-        MODELFLEET_* environment variable (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …).
+        Settings come from --config (agent-config/agent.yaml documents every key), then MODELFLEET_* environment \
+        variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. Not built yet: \
+        serving inference, download windows and the battery policy (issue #4 continues; the engine is issues #5 and #7).
         """,
         subcommands: [Run.self, Status.self, Rollback.self],
         defaultSubcommand: Run.self
@@ -29,6 +29,7 @@ struct AgentCommand: AsyncParsableCommand {
 
 /// Options every subcommand shares.
 struct AgentOptions: ParsableArguments {
+    @Option(help: "Configuration file (agent.yaml).") var config: String?
     @Option(help: "Data directory: identity, journal, chunk store, model versions.") var dataDir: String?
     @Option(help: "Registry base URL.") var registry: String?
     @Option(help: "Enrollment token (only needed until the device is enrolled).") var enrollToken: String?
@@ -38,28 +39,44 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Download bandwidth cap in bytes per second.") var maxDownloadRate: Int?
     @Option(help: "Disk budget in bytes for everything under the data directory.") var diskBudget: UInt64?
 
+    /// Flag, else `MODELFLEET_<KEY>`, else the config file's `key`.
     func settings() throws -> AgentSettings {
         let environment = ProcessInfo.processInfo.environment
-        func value(_ flag: String?, _ name: String) -> String? { flag ?? environment["MODELFLEET_" + name] }
-        guard let registry = value(registry, "REGISTRY") else { throw ValidationError("give --registry URL (or MODELFLEET_REGISTRY)") }
-        let keyFiles = trust.isEmpty ? (environment["MODELFLEET_TRUST"]?.split(separator: ",").map(String.init) ?? []) : trust
+        let file = try config.map { path in
+            try AgentConfigFile(text: try String(contentsOfFile: path, encoding: .utf8), source: path)
+        }
+        func value(_ flag: String?, _ key: String) -> String? {
+            flag ?? environment["MODELFLEET_" + key.uppercased()] ?? file?.scalar(key)
+        }
+        func number<T: FixedWidthInteger>(_ flag: T?, _ key: String) throws -> T? {
+            if let flag { return flag }
+            guard let text = value(nil, key) else { return nil }
+            guard let parsed = T(text) else { throw ValidationError("\(key) must be a whole number, got '\(text)'") }
+            return parsed
+        }
+        guard let registry = value(registry, "registry") else { throw ValidationError("give --registry URL (or MODELFLEET_REGISTRY, or registry: in the config)") }
+        let keyFiles = !trust.isEmpty ? trust
+            : environment["MODELFLEET_TRUSTED_PUBLISHER_KEYS"]?.split(separator: ",").map(String.init) ?? file?.list("trusted_publisher_keys") ?? []
         guard !keyFiles.isEmpty else { throw ValidationError("give at least one --trust KEY.pub: the agent installs only what a trusted publisher signed") }
         let keys = try keyFiles.map { path in
             try PublisherPublicKey(pem: String(contentsOfFile: path, encoding: .utf8), path: path)
         }
-        var labelMap: [String: String] = [:]
-        for pair in (value(labels, "LABELS") ?? "").split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { throw ValidationError("labels must be k=v pairs separated by commas, got '\(pair)'") }
-            labelMap[String(parts[0])] = String(parts[1])
+        var labelMap = file?.map("labels") ?? [:]
+        if let text = labels ?? environment["MODELFLEET_LABELS"] {
+            labelMap = [:]
+            for pair in text.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else { throw ValidationError("labels must be k=v pairs separated by commas, got '\(pair)'") }
+                labelMap[String(parts[0])] = String(parts[1])
+            }
         }
         var transfer = TransferOptions()
-        if let rate = maxDownloadRate ?? environment["MODELFLEET_MAX_DOWNLOAD_RATE"].flatMap(Int.init) { transfer.maxReceiveBytesPerSecond = rate }
+        if let rate: Int = try number(maxDownloadRate, "max_download_bytes_per_second") { transfer.maxReceiveBytesPerSecond = rate }
         return AgentSettings(
-            registry: registry, enrollToken: value(enrollToken, "ENROLL_TOKEN"),
-            dataDirectory: value(dataDir, "DATA_DIR") ?? "/var/lib/modelfleet", trustedKeys: keys, labels: labelMap,
-            checkinIntervalSeconds: checkinInterval ?? environment["MODELFLEET_CHECKIN_INTERVAL"].flatMap(Int.init) ?? 300,
-            diskBudgetBytes: diskBudget ?? environment["MODELFLEET_DISK_BUDGET"].flatMap(UInt64.init), transfer: transfer
+            registry: registry, enrollToken: value(enrollToken, "enroll_token"),
+            dataDirectory: value(dataDir, "data_dir") ?? "/var/lib/modelfleet", trustedKeys: keys, labels: labelMap,
+            checkinIntervalSeconds: try number(checkinInterval, "checkin_interval_seconds") ?? 300,
+            diskBudgetBytes: try number(diskBudget, "disk_budget_bytes"), transfer: transfer
         )
     }
 }
