@@ -112,9 +112,17 @@ struct Run: AsyncParsableCommand {
     func describe(_ outcome: SyncEngine.Outcome) -> String {
         switch outcome.result {
         case .upToDate: return "up to date"
-        case let .activated(test): return "activated (\(outcome.chunksDownloaded) chunks, \(outcome.bytesDownloaded) bytes downloaded; self-test \(test))"
+        case let .activated(test): return "activated (\(outcome.chunksDownloaded) chunks, \(outcome.bytesDownloaded) bytes downloaded; \(Self.describe(test)))"
         case let .rejected(reason): return "rejected before download: \(reason)"
         case let .failed(reason): return "failed, previous version still live: \(reason)"
+        }
+    }
+
+    static func describe(_ test: SelfTestOutcome) -> String {
+        switch test {
+        case .passed: return "self-test passed"
+        case let .failed(reason): return "self-test failed: \(reason)"
+        case let .skipped(reason): return "self-test skipped: \(reason)"
         }
     }
 }

@@ -16,7 +16,9 @@ struct CheckinFlusher: Service, CustomStringConvertible {
                 await flush()
             }
         }
-        await flush()
+        // The last flush runs in a task of its own: the service's task may already be cancelled, and the
+        // database refuses work from a cancelled task.
+        await Task { await flush() }.value
     }
 
     private func flush() async {
