@@ -11,8 +11,9 @@ struct CheckinFlusher: Service, CustomStringConvertible {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+            while true {
                 try? await Task.sleep(for: interval)
+                if Task.isCancelled { break }
                 await flush()
             }
         }
