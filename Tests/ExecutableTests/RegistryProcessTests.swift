@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct RegistryProcessTests {
     func scratch() throws -> String { try TestPaths.scratch().path }
 
-    @Test func firstStartWritesTokensAndSIGTERMShutsDownCleanly() throws {
+    @Test func firstStartWritesTokensAndSIGTERMShutsDownCleanly() async throws {
         let data = try scratch() + "/data"
         let registry = RegistryProcess(dataDirectory: data)
         try registry.start()
@@ -25,6 +25,16 @@ import Testing
         try registry.start()
         #expect(try registry.token("admin.token") == admin)
         #expect(!registry.output.contains("created"))
+
+        // A check-in buffered in memory is written at graceful shutdown, not lost.
+        let device = try await RegistryClient(baseURL: registry.baseURL, token: try registry.token("enroll.token"))
+            .enroll(DeviceProfile(arch: "x86_64", ramBytes: 1, diskBytes: 1, engineVersion: "0.0.0"))
+        _ = try await RegistryClient(baseURL: registry.baseURL, token: device.token).checkin(deviceID: device.deviceID, CheckinRequest(installed: [], state: "idle"))
+        kill(registry.process.processIdentifier, SIGTERM)
+        registry.process.waitUntilExit()
+        try registry.start()
+        let devices = try await registry.admin.send("GET", "/v1/devices").text
+        #expect(devices.contains(#""lastSeenAt":"#), "\(devices)")
     }
 
     @Test func killedMidUploadLeavesNoPartialChunk() async throws {
