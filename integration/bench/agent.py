@@ -71,6 +71,7 @@ def main():
         registry.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
+    dynamic = ", ".join(sorted(set(re.findall(r"(lib[\w+-]+)\.so", libs))))
     lines = [
         "# Agent footprint",
         "",
@@ -81,7 +82,7 @@ def main():
         f"| binary size (release, --static-swift-stdlib, stripped) | {size / 1e6:.1f} MB | <= 25 MB |",
         f"| idle RSS, 3 s after syncing a model (peak during the sync) | {rss / 1024:.1f} MiB ({hwm / 1024:.1f} MiB) | <= 20 MB |",
         "",
-        f"Dynamic libraries: {', '.join(sorted(set(re.findall(r'(lib[\\w+-]+)\\.so', libs))))}. "
+        f"Dynamic libraries: {dynamic}. "
         f"Full Foundation linked: {'yes' if foundation else 'no'}; ICU data strings in the binary: {symbols}.",
         "",
         f"First sync line: `{synced.strip()}`",
