@@ -143,16 +143,13 @@ public actor SyncEngine {
             record(desired, .failed, refusal, event: "deferred")
             return .failed(reason: refusal)
         }
-        for chunk in needed.values.sorted(by: { $0.digest < $1.digest }) {
-            switch await download(chunk, registry: registry) {
-            case let .success(received):
-                outcome.bytesDownloaded += received
-                outcome.chunksDownloaded += 1
-            case let .failure(error):
-                let reason = "chunk \(chunk.digest): \(error)"
-                record(desired, .failed, reason, event: "install")
-                return .failed(reason: reason)
-            }
+        let fetched = await Self.downloadAll(needed.values.sorted(by: { $0.digest < $1.digest }), registry: registry,
+                                             store: chunks, parallel: settings.parallelDownloads)
+        outcome.bytesDownloaded += fetched.bytes
+        outcome.chunksDownloaded += fetched.chunks
+        if let failure = fetched.failure {
+            record(desired, .failed, failure, event: "install")
+            return .failed(reason: failure)
         }
         record(desired, .downloaded, "")
         let staged: String
@@ -180,18 +177,45 @@ public actor SyncEngine {
         return .activated(selfTest: test)
     }
 
+    /// Fetches chunks with up to `parallel` transfers in flight: on a link with latency, one request at a
+    /// time would spend more time waiting for first bytes than receiving them.
+    static func downloadAll(_ chunks: [Manifest.Chunk], registry: RegistryClient, store: LocalChunkStore, parallel: Int)
+        async -> (bytes: Int, chunks: Int, failure: String?) {
+        await withTaskGroup(of: (Manifest.Chunk, Result<Int, any Error>).self) { group in
+            var pending = chunks[...]
+            func startNext() {
+                guard let chunk = pending.popFirst() else { return }
+                group.addTask { (chunk, await download(chunk, registry: registry, store: store)) }
+            }
+            for _ in 0..<max(1, parallel) { startNext() }
+            var bytes = 0, count = 0
+            var failure: String?
+            for await (chunk, result) in group {
+                switch result {
+                case let .success(received):
+                    bytes += received
+                    count += 1
+                    if failure == nil { startNext() }
+                case let .failure(error):
+                    failure = failure ?? "chunk \(chunk.digest): \(error)"
+                }
+            }
+            return (bytes, count, failure)
+        }
+    }
+
     /// Fetches one chunk (resuming a partial download) and admits it to the store once verified.
     /// A chunk that arrives corrupt is deleted and fetched again, up to three times.
-    private func download(_ chunk: Manifest.Chunk, registry: RegistryClient) async -> Result<Int, any Error> {
+    static func download(_ chunk: Manifest.Chunk, registry: RegistryClient, store: LocalChunkStore) async -> Result<Int, any Error> {
         var received = 0
         var lastError: (any Error)?
         for _ in 0..<3 {
-            let partial = chunks.partialPath(of: chunk.digest, codec: chunk.codec)
-            switch await Self.attempt({ try await registry.downloadChunk(chunk.digest, storedLength: chunk.storedLength, to: partial) }) {
+            let partial = store.partialPath(of: chunk.digest, codec: chunk.codec)
+            switch await attempt({ try await registry.downloadChunk(chunk.digest, storedLength: chunk.storedLength, to: partial) }) {
             case let .success(bytes): received += bytes
             case let .failure(error): return .failure(error)
             }
-            switch Result(catching: { try chunks.admit(chunk) }) {
+            switch Result(catching: { try store.admit(chunk) }) {
             case .success: return .success(received)
             case let .failure(error): lastError = error
             }
