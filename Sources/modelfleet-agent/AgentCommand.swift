@@ -38,6 +38,10 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Seconds between check-ins (jittered by up to 20%).") var checkinInterval: Int?
     @Option(help: "Download bandwidth cap in bytes per second.") var maxDownloadRate: Int?
     @Option(help: "Disk budget in bytes for everything under the data directory.") var diskBudget: UInt64?
+    @Option(help: "Chunk downloads in flight at once (hides link latency; default 8).") var parallelDownloads: Int?
+    @Option(help: "Local time window for downloads, HH:MM-HH:MM, repeatable (default: any time).") var downloadWindow: [String] = []
+    @Option(help: "Defer downloads and swaps below this battery charge (percent).") var minBattery: Int?
+    @Option(help: "File holding the battery charge in percent.") var batteryPath: String?
 
     /// Flag, else `MODELFLEET_<KEY>`, else the config file's `key`.
     func settings() throws -> AgentSettings {
@@ -72,12 +76,19 @@ struct AgentOptions: ParsableArguments {
         }
         var transfer = TransferOptions()
         if let rate: Int = try number(maxDownloadRate, "max_download_bytes_per_second") { transfer.maxReceiveBytesPerSecond = rate }
-        return AgentSettings(
+        var settings = AgentSettings(
             registry: registry, enrollToken: value(enrollToken, "enroll_token"),
             dataDirectory: value(dataDir, "data_dir") ?? "/var/lib/modelfleet", trustedKeys: keys, labels: labelMap,
             checkinIntervalSeconds: try number(checkinInterval, "checkin_interval_seconds") ?? 300,
             diskBudgetBytes: try number(diskBudget, "disk_budget_bytes"), transfer: transfer
         )
+        if let parallel: Int = try number(parallelDownloads, "parallel_downloads") { settings.parallelDownloads = max(1, parallel) }
+        let windows = !downloadWindow.isEmpty ? downloadWindow
+            : environment["MODELFLEET_DOWNLOAD_WINDOWS"]?.split(separator: ",").map(String.init) ?? file?.list("download_windows") ?? []
+        settings.policy.downloadWindows = try windows.map(DailyWindow.init(parsing:))
+        settings.policy.minimumBatteryPercent = try number(minBattery, "min_battery_percent")
+        if let path = value(batteryPath, "battery_capacity_path") { settings.policy.batteryCapacityPath = path }
+        return settings
     }
 }
 
@@ -114,6 +125,7 @@ struct Run: AsyncParsableCommand {
         case .upToDate: return "up to date"
         case let .activated(test): return "activated (\(outcome.chunksDownloaded) chunks, \(outcome.bytesDownloaded) bytes downloaded; \(Self.describe(test)))"
         case let .rejected(reason): return "rejected before download: \(reason)"
+        case let .deferred(reason): return "deferred, current version keeps serving: \(reason)"
         case let .failed(reason): return "failed, previous version still live: \(reason)"
         }
     }

@@ -79,8 +79,11 @@ public struct AgentConfigFile: Sendable, Equatable {
     }
 
     public func list(_ key: String) -> [String]? {
-        if case let .list(items)? = values[key] { return items }
-        return nil
+        switch values[key] {
+        case let .list(items)?: return items
+        case .scalar("[]")?: return []
+        default: return nil
+        }
     }
 
     public func map(_ key: String) -> [String: String]? {

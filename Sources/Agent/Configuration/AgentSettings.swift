@@ -12,8 +12,10 @@ public struct AgentSettings: Sendable {
     /// Total bytes the agent may keep on disk (chunk store + versions); nil: only the free space limits it.
     public var diskBudgetBytes: UInt64?
     public var transfer: TransferOptions
+    /// Download windows and the battery rule.
+    public var policy = SyncPolicy()
     /// Chunk downloads in flight at once (hides link latency; the bandwidth cap still holds for the sum).
-    public var parallelDownloads = 4
+    public var parallelDownloads = 8
 
     public init(registry: String, enrollToken: String?, dataDirectory: String, trustedKeys: [PublisherPublicKey],
                 labels: [String: String] = [:], checkinIntervalSeconds: Int = 300, diskBudgetBytes: UInt64? = nil,

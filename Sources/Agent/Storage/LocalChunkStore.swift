@@ -41,6 +41,19 @@ struct LocalChunkStore: Sendable {
         return try file.read(count: Int(file.size), at: 0)
     }
 
+    /// Deletes every stored chunk not in `keep` (and abandoned partial downloads).
+    func removeAll(except keep: Set<Digest>) {
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where folder.count == 2 {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] {
+                guard let digest = try? Digest(parsing: "sha256:" + name), !keep.contains(digest) else { continue }
+                try? FileManager.default.removeItem(atPath: "\(root)/\(folder)/\(name)")
+            }
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/partial")) ?? [] {
+            try? FileManager.default.removeItem(atPath: root + "/partial/" + name)
+        }
+    }
+
     /// Decodes a completed download, verifies it, and moves it into the store. A download that does not
     /// verify is deleted (so the next attempt fetches it afresh) and the error names the chunk.
     func admit(_ chunk: Manifest.Chunk) throws {

@@ -90,6 +90,24 @@ struct Installer: Sendable {
         try DurableWrite.repoint(current, to: target, directory: base)
     }
 
+    /// Deletes versions that are neither `current` nor `previous` of their model, and every chunk that
+    /// no kept version (nor `incoming`, about to be installed) uses.
+    func collectGarbage(alsoKeeping incoming: Manifest) {
+        var keep = Set(incoming.files.flatMap(\.chunks).map(\.digest))
+        for model in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            let base = modelDirectory(model)
+            let links = ["current", "previous"].compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "\(base)/\($0)") }
+            for link in ["current", "previous"] {
+                if let live = active(model, link: link) { keep.formUnion(live.manifest.files.flatMap(\.chunks).map(\.digest)) }
+            }
+            for version in (try? FileManager.default.contentsOfDirectory(atPath: "\(base)/versions")) ?? [] where !links.contains("versions/" + version) {
+                try? FileManager.default.removeItem(atPath: "\(base)/versions/\(version)")
+            }
+            try? FileManager.default.removeItem(atPath: "\(base)/staging")
+        }
+        chunks.removeAll(except: keep)
+    }
+
     /// Swaps `current` and `previous`.
     func rollback(model: String) throws -> Active {
         let base = modelDirectory(model)

@@ -22,6 +22,8 @@ public actor SyncEngine {
             case upToDate
             case activated(selfTest: SelfTestOutcome)
             case rejected(reason: String)
+            /// Waiting for a download window or more battery; the live version keeps serving.
+            case deferred(reason: String)
             case failed(reason: String)
         }
         public var model: String
@@ -103,6 +105,11 @@ public actor SyncEngine {
             record(desired, .failed, reason.description, event: "rejected")
             return outcome
         case let .success(verified):
+            if let reason = settings.policy.deferral() {
+                outcome.result = .deferred(reason: reason)
+                record(desired, .planned, reason, event: "deferred", result: "deferred")
+                return outcome
+            }
             let result = await install(verified, registry: registry, outcome: &outcome)
             outcome.result = result
             return outcome
@@ -171,6 +178,8 @@ public actor SyncEngine {
             record(desired, .failed, "\(error)", event: "install")
             return .failed(reason: "\(error)")
         }
+        // Only the live version and the rollback target stay on disk, with the chunks they use.
+        installer.collectGarbage(alsoKeeping: manifest)
         var note = "activated; downloaded \(outcome.chunksDownloaded) chunks, \(outcome.bytesDownloaded) bytes"
         if case let .skipped(reason) = test { note += "; self-test skipped: \(reason)" }
         record(desired, .activated, note, event: "install", result: "ok")
@@ -232,7 +241,12 @@ public actor SyncEngine {
             if incoming > free { return "needs \(incoming) bytes of disk, \(free) free" }
         }
         if let budget = settings.diskBudgetBytes {
-            let used = DiskUsage.bytes(under: settings.dataDirectory)
+            var used = DiskUsage.bytes(under: settings.dataDirectory)
+            if used + incoming > budget {
+                // Versions that are neither live nor the rollback target, and chunks only they used, go first.
+                installer.collectGarbage(alsoKeeping: manifest)
+                used = DiskUsage.bytes(under: settings.dataDirectory)
+            }
             if used + incoming > budget { return "needs \(incoming) bytes; \(used) of the \(budget)-byte disk budget are in use" }
         }
         return nil
