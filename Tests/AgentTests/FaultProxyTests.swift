@@ -9,9 +9,7 @@ import TestSupport
 @Suite struct FaultProxyTests {
     @Test func convergesAndNothingCorruptIsEverLive() async throws {
         let registry = try await RegistryHarness.start()
-        let publisher = TestPublisher()
-        try await registry.admin.registerPublisher(publisher.key.publicKey)
-        _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"ocr-cls","selector":""}"#.utf8))
+        let publisher = try await registry.publisher(assigning: "ocr-cls", selector: "")
         let model = TestPublisher.corpus("models/rapidocr-onnxruntime-1.2.13/ch_ppocr_mobile_v2.0_cls_infer.onnx")
         let (manifest, _) = try await publisher.publish(model: "ocr-cls", version: "1.0.0", file: model, to: registry.admin)
 

@@ -38,9 +38,7 @@ import TestSupport
 
     @Test func aLowBatteryDefersTheSyncAndItResumesWhenCharged() async throws {
         let registry = try await RegistryHarness.start()
-        let publisher = TestPublisher()
-        try await registry.admin.registerPublisher(publisher.key.publicKey)
-        _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":""}"#.utf8))
+        let publisher = try await registry.publisher(assigning: "digits-mlp", selector: "")
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -61,9 +59,7 @@ import TestSupport
     /// After each swap only the live version and the rollback target stay, with the chunks they use.
     @Test func oldVersionsAndTheirChunksAreCollectedAfterASwap() async throws {
         let registry = try await RegistryHarness.start()
-        let publisher = TestPublisher()
-        try await registry.admin.registerPublisher(publisher.key.publicKey)
-        _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":""}"#.utf8))
+        let publisher = try await registry.publisher(assigning: "digits-mlp", selector: "")
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
         let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data,
                                                             trustedKeys: [publisher.key.publicKey]))

@@ -8,13 +8,12 @@ import TestSupport
 /// A real registry on loopback, a real publisher, and the agent's sync engine on a fresh data directory.
 @Suite struct SyncTests {
     let registry: RegistryHarness
-    let publisher = TestPublisher()
+    let publisher: TestPublisher
     let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
 
     init() async throws {
         registry = try await RegistryHarness.start()
-        try await registry.admin.registerPublisher(publisher.key.publicKey)
-        _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":"type=camera"}"#.utf8))
+        publisher = try await registry.publisher(assigning: "digits-mlp", selector: "type=camera")
     }
 
     func agent(trusting keys: [PublisherPublicKey]? = nil, diskBudget: UInt64? = nil) throws -> SyncEngine {
@@ -131,9 +130,7 @@ struct FailingHost: ModelHost {
 @Suite struct SelfTestGateTests {
     @Test func aFailedSelfTestNeverGoesLiveAndIsReported() async throws {
         let registry = try await RegistryHarness.start()
-        let publisher = TestPublisher()
-        try await registry.admin.registerPublisher(publisher.key.publicKey)
-        _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":""}"#.utf8))
+        let publisher = try await registry.publisher(assigning: "digits-mlp", selector: "")
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
         let settings = AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data, trustedKeys: [publisher.key.publicKey])

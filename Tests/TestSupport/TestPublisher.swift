@@ -53,3 +53,13 @@ public final class TestPublisher: @unchecked Sendable {
         return (manifest, uploaded)
     }
 }
+
+extension RegistryHarness {
+    /// A publisher whose key the registry trusts, and an assignment of `model` to devices matching `selector`.
+    public func publisher(assigning model: String, selector: String = "") async throws -> TestPublisher {
+        let publisher = TestPublisher()
+        try await admin.registerPublisher(publisher.key.publicKey)
+        _ = try await admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"\#(model)","selector":"\#(selector)"}"#.utf8))
+        return publisher
+    }
+}

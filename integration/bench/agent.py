@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import time
 
-from common import ROOT, machine, write_result
+from common import ROOT, machine, start_registry, write_result
 
 
 def run(cmd, **kw):
@@ -41,22 +41,17 @@ def main():
     foundation = "libFoundation.so" in libs or "ICU" in libs
     symbols = run(["sh", "-c", f"strings {agent_bin} | grep -c 'icudt' || true"]).strip()
 
-    registry = subprocess.Popen([os.path.join(release, "modelfleet-registry"), "--data-dir", f"{work}/registry", "--bind", "127.0.0.1:0",
-                                 "--log-level", "error"], stdout=subprocess.PIPE, text=True)
+    registry, url, admin, enroll = start_registry(os.path.join(release, "modelfleet-registry"), f"{work}/registry")
     agent = None
     try:
-        line = registry.stdout.readline()
-        while "listening on" not in line:
-            line = registry.stdout.readline()
-        url = re.search(r"http://[0-9.:]+", line).group(0)
-        env = dict(os.environ, MODELFLEET_REGISTRY=url, MODELFLEET_TOKEN=open(f"{work}/registry/admin.token").read().strip())
+        env = dict(os.environ, MODELFLEET_REGISTRY=url, MODELFLEET_TOKEN=admin)
         fleetctl = os.path.join(release, "fleetctl")
         run([fleetctl, "keys", "generate", "--out", f"{work}/p.key"], env=env)
         run([fleetctl, "keys", "register", f"{work}/p.pub"], env=env)
         run([fleetctl, "push", os.path.join(ROOT, "integration/sample-model/v1.onnx"), "--model", "sample", "--version", "1.0.0", "--key", f"{work}/p.key"], env=env)
         run([fleetctl, "assign", "sample", "--select", "type=bench"], env=env)
         agent = subprocess.Popen([stripped, "run", "--data-dir", f"{work}/device", "--registry", url, "--enroll-token",
-                                  open(f"{work}/registry/enroll.token").read().strip(), "--trust", f"{work}/p.pub",
+                                  enroll, "--trust", f"{work}/p.pub",
                                   "--labels", "type=bench", "--checkin-interval", "3600"], stdout=subprocess.PIPE, text=True)
         synced = agent.stdout.readline()
         time.sleep(3)

@@ -49,6 +49,20 @@ def machine():
     return f"{cpu}, {os.cpu_count()} cores"
 
 
+def start_registry(binary, data_dir):
+    """Starts a registry on a free loopback port; returns (process, base URL, admin token, enroll token)."""
+    process = subprocess.Popen([binary, "--data-dir", data_dir, "--bind", "127.0.0.1:0", "--log-level", "error"],
+                               stdout=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    while "listening on" not in line:
+        if not line:
+            raise SystemExit("the registry exited before listening")
+        line = process.stdout.readline()
+    url = line.split("listening on ", 1)[1].split()[0]
+    read = lambda name: open(os.path.join(data_dir, name)).read().strip()
+    return process, url, read("admin.token"), read("enroll.token")
+
+
 def write_result(name, text):
     """Writes results/NAME and regenerates RESULTS.md, which gathers every result with its command."""
     os.makedirs(RESULTS, exist_ok=True)

@@ -27,7 +27,7 @@ import tempfile
 import time
 import urllib.request
 
-from common import CORPUS, build_release, machine, write_result
+from common import CORPUS, build_release, machine, start_registry, write_result
 
 
 def free_port():
@@ -74,16 +74,10 @@ def main():
     registry_bin = build_release("modelfleet-registry")
     fleetctl = build_release("fleetctl")
     work = tempfile.mkdtemp(prefix="registry-bench-")
-    port, nginx_port = free_port(), free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([registry_bin, "--data-dir", f"{work}/data", "--bind", f"127.0.0.1:{port}", "--log-level", "error"],
-                              stdout=subprocess.PIPE, text=True)
+    nginx_port = free_port()
+    server, base, admin, enroll = start_registry(registry_bin, f"{work}/data")
     nginx = None
     try:
-        while "listening on" not in server.stdout.readline():
-            pass
-        admin = open(f"{work}/data/admin.token").read().strip()
-        enroll = open(f"{work}/data/enroll.token").read().strip()
         env = dict(os.environ, MODELFLEET_REGISTRY=base, MODELFLEET_TOKEN=admin)
         subprocess.run([fleetctl, "keys", "generate", "--out", f"{work}/publisher.key"], check=True, env=env, stdout=subprocess.DEVNULL)
         subprocess.run([fleetctl, "keys", "register", f"{work}/publisher.pub"], check=True, env=env, stdout=subprocess.DEVNULL)

@@ -12,7 +12,6 @@ import argparse
 import datetime
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -20,7 +19,7 @@ import tempfile
 import time
 import urllib.request
 
-from common import CORPUS, ROOT, build_release, machine, write_result
+from common import CORPUS, build_release, machine, start_registry, write_result
 
 
 def main():
@@ -33,21 +32,15 @@ def main():
     registry_bin, fleetctl, agent_bin = (build_release(p) for p in ("modelfleet-registry", "fleetctl", "modelfleet-agent"))
     model = os.path.join(CORPUS, "models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_rec_infer.onnx")
     work = tempfile.mkdtemp(prefix="sync-bench-")
-    registry = subprocess.Popen([registry_bin, "--data-dir", f"{work}/registry", "--bind", "127.0.0.1:0", "--log-level", "error"],
-                                stdout=subprocess.PIPE, text=True)
+    registry, url, admin, enroll = start_registry(registry_bin, f"{work}/registry")
     rows = []
     try:
-        line = registry.stdout.readline()
-        while "listening on" not in line:
-            line = registry.stdout.readline()
-        url = re.search(r"http://[0-9.:]+", line).group(0)
-        env = dict(os.environ, MODELFLEET_REGISTRY=url, MODELFLEET_TOKEN=open(f"{work}/registry/admin.token").read().strip())
+        env = dict(os.environ, MODELFLEET_REGISTRY=url, MODELFLEET_TOKEN=admin)
         run = lambda cmd: subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
         run([fleetctl, "keys", "generate", "--out", f"{work}/p.key"])
         run([fleetctl, "keys", "register", f"{work}/p.pub"])
         pushed = json.loads(run([fleetctl, "push", model, "--model", "ocr-rec", "--version", "1.0.0", "--key", f"{work}/p.key", "--json"]))
         run([fleetctl, "assign", "ocr-rec", "--select", "link=slow"])
-        enroll = open(f"{work}/registry/enroll.token").read().strip()
         for parallel in args.parallel:
             link = subprocess.Popen(["python3", os.path.join(os.path.dirname(__file__), "throttle_proxy.py"), url.rsplit(":", 1)[1],
                                      str(args.rate), str(args.latency_ms)], stdout=subprocess.PIPE, text=True)

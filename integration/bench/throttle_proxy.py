@@ -5,12 +5,15 @@ Counts the response bytes it carried; GET /link-stats returns them.
 
 usage: throttle_proxy.py UPSTREAM_PORT RATE LATENCY_MS      (prints "port N" once listening)
 """
-import http.client
 import http.server
 import json
+import os
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from httprelay import fetch_upstream, send_head, send_json  # noqa: E402
 
 UPSTREAM, RATE, LATENCY = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) / 1000
 LOCK = threading.Lock()
@@ -37,28 +40,13 @@ class Link(http.server.BaseHTTPRequestHandler):
 
     def relay(self, method):
         if self.path == "/link-stats":
-            data = json.dumps(STATE).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, json.dumps(STATE).encode())
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-        upstream.request(method, self.path, body=body, headers=headers)
-        response = upstream.getresponse()
-        payload = response.read()
+        status, headers, payload = fetch_upstream(self, method, UPSTREAM)
         with LOCK:
             STATE["requests"] += 1
         time.sleep(LATENCY)
-        self.send_response(response.status)
-        for key, value in response.getheaders():
-            if key.lower() not in ("connection", "transfer-encoding", "content-length"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
+        send_head(self, status, headers, len(payload))
         for start in range(0, len(payload), 16384):
             piece = payload[start:start + 16384]
             pace(len(piece))

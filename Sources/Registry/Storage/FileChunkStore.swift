@@ -41,45 +41,7 @@ public struct FileChunkStore: ChunkBlobStore {
         let directory = String(final[..<(final.lastIndex(of: "/") ?? final.endIndex)])
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = "\(incoming)/\(digest.hex).\(UUID().uuidString)"
-        try DurableFile.write(bytes, to: temporary)
-        try DurableFile.rename(temporary, to: final, directory: directory)
-    }
-}
-
-/// The POSIX steps that make a write survive power loss: write, fsync the file, rename, fsync the folder.
-enum DurableFile {
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FleetError.io(path: path, operation: "create", errno: errno) }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, bytes.count - offset, off_t(offset)) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                unlink(path)
-                throw FleetError.io(path: path, operation: "write", errno: code)
-            }
-            offset += written
-        }
-        guard fsync(fd) == 0 else {
-            let code = errno
-            unlink(path)
-            throw FleetError.io(path: path, operation: "fsync", errno: code)
-        }
-    }
-
-    static func rename(_ from: String, to: String, directory: String) throws {
-        guard Foundation.rename(from, to) == 0 else {
-            let code = errno
-            unlink(from)
-            throw FleetError.io(path: to, operation: "rename into place", errno: code)
-        }
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
+        try DurableWrite.write(bytes, to: temporary)
+        try DurableWrite.rename(temporary, to: final, directory: directory)
     }
 }

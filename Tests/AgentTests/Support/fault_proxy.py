@@ -11,13 +11,15 @@ Forwards every request. The first response for each chunk URL (/v1/chunks/...) g
 Later requests for the same chunk pass untouched. GET /proxy-stats returns what was done, as JSON.
 Prints "port N" once listening; exits when its stdin closes (the test process ended).
 """
-import http.client
 import http.server
 import json
 import os
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "integration", "tools"))
+from httprelay import fetch_upstream, send_head, send_json  # noqa: E402
 
 UPSTREAM = int(sys.argv[1])
 FAULTS = ["corrupt", "truncate", "busy", "slow", "pass"]
@@ -34,19 +36,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def forward(self, method):
         if self.path == "/proxy-stats":
-            data = json.dumps(STATS).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, json.dumps(STATS).encode())
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=30)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-        upstream.request(method, self.path, body=body, headers=headers)
-        response = upstream.getresponse()
-        payload = response.read()
+        status, headers, payload = fetch_upstream(self, method, UPSTREAM)
         fault = "pass"
         if self.path.startswith("/v1/chunks/") and method == "GET":
             with LOCK:
@@ -61,12 +53,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        self.send_response(response.status)
-        for key, value in response.getheaders():
-            if key.lower() not in ("connection", "transfer-encoding", "content-length"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
+        send_head(self, status, headers, len(payload))
         if fault == "corrupt" and payload:
             middle = len(payload) // 2
             payload = payload[:middle] + bytes([payload[middle] ^ 0xFF]) + payload[middle + 1:]

@@ -1,4 +1,3 @@
-import FleetCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,8 +5,9 @@ import Darwin
 #endif
 
 /// The POSIX steps that make a write survive power loss: write, fsync the file, rename, fsync the folder.
-enum DurableWrite {
-    static func write(_ bytes: [UInt8], to path: String) throws {
+/// Shared by the registry's chunk store and the agent's chunk store, versions and identity files.
+public enum DurableWrite {
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FleetError.io(path: path, operation: "create", errno: errno) }
         defer { close(fd) }
@@ -23,12 +23,20 @@ enum DurableWrite {
         guard fsync(fd) == 0 else { throw FleetError.io(path: path, operation: "fsync", errno: errno) }
     }
 
-    static func rename(_ from: String, to: String, directory: String) throws {
-        guard Glibc.rename(from, to) == 0 else { throw FleetError.io(path: to, operation: "rename into place", errno: errno) }
+    public static func rename(_ from: String, to: String, directory: String) throws {
+        guard renameFile(from, to) == 0 else { throw FleetError.io(path: to, operation: "rename into place", errno: errno) }
         syncDirectory(directory)
     }
 
-    static func syncDirectory(_ directory: String) {
+    private static func renameFile(_ from: String, _ to: String) -> Int32 {
+        #if canImport(Glibc)
+        Glibc.rename(from, to)
+        #else
+        Darwin.rename(from, to)
+        #endif
+    }
+
+    public static func syncDirectory(_ directory: String) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
             fsync(fd)
@@ -37,7 +45,7 @@ enum DurableWrite {
     }
 
     /// Points `link` at `target` atomically: a new symlink beside it, renamed over it.
-    static func repoint(_ link: String, to target: String, directory: String) throws {
+    public static func repoint(_ link: String, to target: String, directory: String) throws {
         let temporary = link + ".new"
         unlink(temporary)
         guard symlink(target, temporary) == 0 else { throw FleetError.io(path: temporary, operation: "symlink", errno: errno) }
