@@ -60,6 +60,30 @@ import TestSupport
         #expect(events.contains(#""kind":"install""#) && events.contains(#""result":"ok""#))
     }
 
+    /// A chunk damaged on disk after it was verified (bit rot, a bad SD card) is caught when the next
+    /// version is assembled: the new version does not go live, the old one keeps serving, and the
+    /// damaged chunk is fetched again on the next sync.
+    @Test func aChunkDamagedOnDiskIsCaughtAtAssembly() async throws {
+        let engine = try agent()
+        let (v1, _) = try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
+        _ = try await engine.checkInAndSync()
+        let shared = try #require(v1.files[0].chunks.max { $0.length < $1.length })
+        let path = data + "/chunks/" + shared.digest.hex.prefix(2) + "/" + shared.digest.hex
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        try await publisher.publish(model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
+        let outcome = try #require(try await engine.checkInAndSync().first)
+        guard case let .failed(reason) = outcome.result else { Issue.record("expected a failure, got \(outcome)"); return }
+        #expect(reason == "corrupt chunk \(shared.digest): damaged on disk since it was verified (now hashes to \(Digest.of(bytes))); removed, it will be fetched again")
+        #expect(try live() == corpusBytes("models/digits-mlp/v1.onnx"))
+
+        // The next sync fetches the removed chunk again and goes live.
+        guard case .activated = try #require(try await engine.checkInAndSync().first).result else { Issue.record("did not heal"); return }
+        #expect(try live() == corpusBytes("models/digits-mlp/v3.onnx"))
+    }
+
     @Test func enrollsOnceAndKeepsTheTokenPrivate() async throws {
         let engine = try agent()
         let identity = try await engine.enroll()

@@ -36,9 +36,17 @@ struct LocalChunkStore: Sendable {
         FileManager.default.fileExists(atPath: path(of: digest))
     }
 
+    /// A stored chunk's bytes, checked again: a chunk damaged on disk since it was verified is removed
+    /// (so the next sync fetches it afresh) and reported, never used.
     func read(_ digest: Digest) throws -> [UInt8] {
         let file = try ReadOnlyFile(path: path(of: digest))
-        return try file.read(count: Int(file.size), at: 0)
+        let bytes = try file.read(count: Int(file.size), at: 0)
+        let actual = Digest.of(bytes)
+        guard actual == digest else {
+            try? FileManager.default.removeItem(atPath: path(of: digest))
+            throw FleetError.corruptChunk(digest: digest, reason: "damaged on disk since it was verified (now hashes to \(actual)); removed, it will be fetched again")
+        }
+        return bytes
     }
 
     /// Deletes every stored chunk not in `keep` (and abandoned partial downloads).

@@ -62,14 +62,21 @@ struct Installer: Sendable {
             let path = "\(staging)/\(file.path)"
             let folder = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(Int(file.size))
-            for chunk in file.chunks { bytes += try chunks.read(chunk.digest) }
-            let actual = Digest.of(bytes)
-            guard UInt64(bytes.count) == file.size, actual == file.digest else {
-                throw FleetError.digestMismatch(subject: "assembled \(file.path) (\(bytes.count) of \(file.size) bytes)", expected: file.digest, actual: actual)
+            // Chunk by chunk: a model larger than the device's RAM still installs.
+            var hasher = DigestHasher()
+            var written: UInt64 = 0
+            try DurableWrite.stream(to: path) { append in
+                for chunk in file.chunks {
+                    let bytes = try chunks.read(chunk.digest)
+                    hasher.update(bytes)
+                    try append(bytes)
+                    written += UInt64(bytes.count)
+                }
             }
-            try DurableWrite.write(bytes, to: path)
+            let actual = hasher.finalize()
+            guard written == file.size, actual == file.digest else {
+                throw FleetError.digestMismatch(subject: "assembled \(file.path) (\(written) of \(file.size) bytes)", expected: file.digest, actual: actual)
+            }
             DurableWrite.syncDirectory(folder)
         }
         try DurableWrite.write(verified.canonicalBytes, to: staging + "/manifest.json")

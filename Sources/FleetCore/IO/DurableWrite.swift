@@ -8,17 +8,27 @@ import Darwin
 /// Shared by the registry's chunk store and the agent's chunk store, versions and identity files.
 public enum DurableWrite {
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try stream(to: path) { append in try append(bytes) }
+    }
+
+    /// Creates `path`, lets `body` append pieces to it (so a large file never sits in memory whole),
+    /// then fsyncs it.
+    public static func stream(to path: String, _ body: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FleetError.io(path: path, operation: "create", errno: errno) }
         defer { close(fd) }
         var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, bytes.count - offset, off_t(offset)) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FleetError.io(path: path, operation: "write", errno: errno)
+        try body { bytes in
+            var done = 0
+            while done < bytes.count {
+                let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw FleetError.io(path: path, operation: "write", errno: errno)
+                }
+                done += written
             }
-            offset += written
+            offset += bytes.count
         }
         guard fsync(fd) == 0 else { throw FleetError.io(path: path, operation: "fsync", errno: errno) }
     }
