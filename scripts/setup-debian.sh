@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the system libraries ModelFleet builds against (Debian/Ubuntu), with sudo unless already root.
+set -euo pipefail
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends \
+    libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libzstd-dev pkg-config openssl >/dev/null
+echo "system libraries installed"
