@@ -145,9 +145,12 @@ import TestSupport
 
 /// A host whose self-test always fails: stands in for the engine (issues #5/#7) to show that a
 /// version failing its self-test never becomes live.
-struct FailingHost: ModelHost {
+final class FailingHost: ModelHost, @unchecked Sendable {
+    private(set) var runs = 0
+
     func selfTest(modelDirectory: String, manifest: Manifest) async throws -> SelfTestOutcome {
-        .failed(reason: "output 0 differs from the expected tensor by 0.5 (tolerance 1e-4)")
+        runs += 1
+        return .failed(reason: "output 0 differs from the expected tensor by 0.5 (tolerance 1e-4)")
     }
 }
 
@@ -158,9 +161,16 @@ struct FailingHost: ModelHost {
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
         let settings = AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data, trustedKeys: [publisher.key.publicKey])
-        let outcome = try #require(try await SyncEngine(settings: settings, host: FailingHost()).checkInAndSync().first)
+        let host = FailingHost()
+        let engine = try SyncEngine(settings: settings, host: host)
+        let outcome = try #require(try await engine.checkInAndSync().first)
         #expect(outcome.result == .failed(reason: "self-test failed: output 0 differs from the expected tensor by 0.5 (tolerance 1e-4)"))
         #expect(!FileManager.default.fileExists(atPath: data + "/models/digits-mlp/current"))
+        // The next check-in does not stage and test the same manifest again.
+        let again = try #require(try await engine.checkInAndSync().first)
+        guard case let .failed(reason) = again.result else { Issue.record("expected the failure to stand, got \(again)"); return }
+        #expect(reason.hasSuffix("(not retried until the registry offers another version)"))
+        #expect(host.runs == 1)
         let id = try String(contentsOfFile: data + "/device.id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await registry.admin.send("GET", "/v1/devices/\(id)/events").text.contains("self-test failed: output 0 differs"))
     }

@@ -99,6 +99,12 @@ public actor SyncEngine {
         var outcome = Outcome(model: desired.model, version: desired.version, result: .upToDate, bytesDownloaded: 0, chunksDownloaded: 0)
         let current = installer.active(desired.model)
         if current?.digest == desired.manifestDigest { return outcome }
+        // A manifest whose self-test failed here fails the same way again: wait for a new one.
+        if let last = try? journal.sync(for: desired.model), last.manifestDigest == desired.manifestDigest,
+           last.phase == .failed, last.detail.hasPrefix("self-test failed") {
+            outcome.result = .failed(reason: last.detail + " (not retried until the registry offers another version)")
+            return outcome
+        }
         switch await fetchVerified(desired, registry: registry, current: current) {
         case let .failure(reason):
             outcome.result = .rejected(reason: reason.description)
