@@ -98,10 +98,21 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var options: AgentOptions
     @Flag(help: "Run one check-in and sync, then exit (0 if every model is current).") var once = false
+    @Option(help: "Local API address, HOST:PORT (GET /v1/models; inference once the engine lands).") var listen: String = "127.0.0.1:8181"
 
     func run() async throws {
         let settings = try options.settings()
         let engine = try SyncEngine(settings: settings)
+        var server: LocalAPIServer?
+        if !once {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+                throw ValidationError("--listen must be HOST:PORT, got '\(listen)'")
+            }
+            let api = engine.localAPI
+            server = try LocalAPIServer(host: String(listen[..<colon]), port: port) { api.handle($0) }
+            say("local API on http://\(listen[..<colon]):\(server?.port ?? port)")
+        }
+        defer { server?.stop() }
         while true {
             var failed = false
             do {

@@ -88,6 +88,9 @@ public actor SyncEngine {
         installer.activeModels().map { ($0.manifest.model, $0.manifest.version, $0.manifest.variant) }
     }
 
+    /// The local API over this engine's installed models.
+    public nonisolated var localAPI: LocalAPI { LocalAPI(installer: installer) }
+
     public func rollback(model: String) throws -> SemanticVersion {
         let live = try installer.rollback(model: model)
         try journal.enqueue(DeviceEvent(kind: "rollback", model: model, version: live.manifest.version, result: "ok",
