@@ -42,6 +42,7 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Local time window for downloads, HH:MM-HH:MM, repeatable (default: any time).") var downloadWindow: [String] = []
     @Option(help: "Defer downloads and swaps below this battery charge (percent).") var minBattery: Int?
     @Option(help: "File holding the battery charge in percent.") var batteryPath: String?
+    @Option(help: "Local API address, HOST:PORT (GET /v1/models; inference once the engine lands; default 127.0.0.1:8181).") var listen: String?
 
     /// Flag, else `MODELFLEET_<KEY>`, else the config file's `key`.
     func settings() throws -> AgentSettings {
@@ -88,6 +89,7 @@ struct AgentOptions: ParsableArguments {
         settings.policy.downloadWindows = try windows.map(DailyWindow.init(parsing:))
         settings.policy.minimumBatteryPercent = try number(minBattery, "min_battery_percent")
         if let path = value(batteryPath, "battery_capacity_path") { settings.policy.batteryCapacityPath = path }
+        if let address = value(listen, "listen") { settings.listenAddress = address }
         return settings
     }
 }
@@ -98,13 +100,13 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var options: AgentOptions
     @Flag(help: "Run one check-in and sync, then exit (0 if every model is current).") var once = false
-    @Option(help: "Local API address, HOST:PORT (GET /v1/models; inference once the engine lands).") var listen: String = "127.0.0.1:8181"
 
     func run() async throws {
         let settings = try options.settings()
         let engine = try SyncEngine(settings: settings)
         var server: LocalAPIServer?
         if !once {
+            let listen = settings.listenAddress
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
                 throw ValidationError("--listen must be HOST:PORT, got '\(listen)'")
             }

@@ -8,6 +8,7 @@ import Testing
             .appendingPathComponent("agent-config/agent.yaml").path
         let file = try AgentConfigFile(text: try String(contentsOfFile: path, encoding: .utf8), source: path)
         #expect(file.scalar("registry") == "http://127.0.0.1:8080")
+        #expect(file.scalar("listen") == "127.0.0.1:8181")
         #expect(file.scalar("enroll_token") == "")
         #expect(file.scalar("checkin_interval_seconds") == "300")
         #expect(file.list("trusted_publisher_keys") == ["/etc/modelfleet/publisher.pub"])

@@ -12,6 +12,8 @@ public struct AgentSettings: Sendable {
     /// Total bytes the agent may keep on disk (chunk store + versions); nil: only the free space limits it.
     public var diskBudgetBytes: UInt64?
     public var transfer: TransferOptions
+    /// Where the local API listens (loopback by default: it is for processes on the device).
+    public var listenAddress = "127.0.0.1:8181"
     /// Download windows and the battery rule.
     public var policy = SyncPolicy()
     /// Chunk downloads in flight at once (hides link latency; the bandwidth cap still holds for the sum).
