@@ -1,4 +1,5 @@
 import FleetCore
+import FleetHTTP
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -65,7 +66,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         self.port = Int(UInt16(bigEndian: actual.sin_port))
         listener = fd
-        DetachedThread.start { [self] in acceptLoop() }
+        BlockingThread.detach { [self] in acceptLoop() }
     }
 
     /// Stops accepting; requests already being served finish.
@@ -81,7 +82,7 @@ public final class LocalAPIServer: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return // the listener was closed
             }
-            DetachedThread.start { [self] in serve(connection) }
+            BlockingThread.detach { [self] in serve(connection) }
         }
     }
 
@@ -168,25 +169,6 @@ public final class LocalAPIServer: @unchecked Sendable {
         case 501: return "Not Implemented"
         default: return "Status"
         }
-    }
-}
-
-/// Starts a detached pthread running `body`.
-enum DetachedThread {
-    private final class Box {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    static func start(_ body: @escaping () -> Void) {
-        let box = Unmanaged.passRetained(Box(body))
-        var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { context in
-            guard let context else { return nil }
-            Unmanaged<Box>.fromOpaque(context).takeRetainedValue().body()
-            return nil
-        }, box.toOpaque())
-        if status == 0 { pthread_detach(thread) } else { box.release() }
     }
 }
 
