@@ -256,9 +256,3 @@ enum CurlGlobal {
     private static let once: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
     static func initialize() { _ = once }
 }
-
-extension Substring {
-    var trimmingWhitespace: String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
-}

@@ -27,23 +27,23 @@ public struct AgentConfigFile: Sendable, Equatable {
             let content = line.drop(while: \.isWhitespace)
             if !indented {
                 guard let colon = content.firstIndex(of: ":") else { throw fail("expected 'key: value'") }
-                let key = String(content[..<colon]).trimmingSpaces
-                let rest = String(content[content.index(after: colon)...]).trimmingSpaces
+                let key = String(content[..<colon]).trimmingWhitespace
+                let rest = String(content[content.index(after: colon)...]).trimmingWhitespace
                 guard !key.isEmpty, values[key] == nil else { throw fail("empty or repeated key '\(key)'") }
                 if rest.isEmpty { openKey = key } else { values[key] = .scalar(Self.unquote(rest)); openKey = nil }
                 continue
             }
             guard let key = openKey else { throw fail("indented line without a key above it") }
             if content.hasPrefix("- ") || content == "-" {
-                let item = Self.unquote(String(content.dropFirst()).trimmingSpaces)
+                let item = Self.unquote(String(content.dropFirst()).trimmingWhitespace)
                 switch values[key] {
                 case nil: values[key] = .list([item])
                 case let .list(items)?: values[key] = .list(items + [item])
                 default: throw fail("'\(key)' mixes list items with other entries")
                 }
             } else if let colon = content.firstIndex(of: ":") {
-                let name = String(content[..<colon]).trimmingSpaces
-                let value = Self.unquote(String(content[content.index(after: colon)...]).trimmingSpaces)
+                let name = String(content[..<colon]).trimmingWhitespace
+                let value = Self.unquote(String(content[content.index(after: colon)...]).trimmingWhitespace)
                 switch values[key] {
                 case nil: values[key] = .map([name: value])
                 case var .map(entries)?:
@@ -90,8 +90,4 @@ public struct AgentConfigFile: Sendable, Equatable {
         if case let .map(entries)? = values[key] { return entries }
         return nil
     }
-}
-
-extension String {
-    var trimmingSpaces: String { String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
 }

@@ -1,4 +1,9 @@
 import FleetCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import FleetHTTP
 #if canImport(Glibc)
 import Glibc
@@ -28,8 +33,11 @@ public final class LocalAPIServer: @unchecked Sendable {
         }
 
         static func error(_ status: Int, _ message: String) -> Response {
-            let escaped = message.replacingCharacters("\"", with: "'")
-            return Response(status: status, body: Array(#"{"error":{"message":"\#(escaped)"}}"#.utf8))
+            struct Body: Encodable { struct Detail: Encodable { var message: String }; var error: Detail }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            let body = (try? encoder.encode(Body(error: .init(message: message)))).map { [UInt8]($0) } ?? Array(#"{"error":{}}"#.utf8)
+            return Response(status: status, body: body)
         }
     }
 
@@ -124,7 +132,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         for line in lines.dropFirst() {
             let field = line.split(separator: ":", maxSplits: 1)
             if field.count == 2, field[0].lowercased() == "content-length" {
-                guard let value = Int(field[1].trimmingSpacesSubstring), value >= 0 else { return .failure(Problem(status: 400, message: "bad Content-Length")) }
+                guard let value = Int(field[1].trimmingWhitespace), value >= 0 else { return .failure(Problem(status: 400, message: "bad Content-Length")) }
                 length = value
             }
         }
@@ -170,14 +178,4 @@ public final class LocalAPIServer: @unchecked Sendable {
         default: return "Status"
         }
     }
-}
-
-extension String {
-    func replacingCharacters(_ character: Character, with replacement: String) -> String {
-        split(separator: character, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}
-
-extension Substring {
-    var trimmingSpacesSubstring: String { String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
 }

@@ -17,7 +17,7 @@ public struct DeviceIdentity: Sendable, Equatable {
     static func load(from directory: String) -> DeviceIdentity? {
         guard let id = try? String(contentsOfFile: directory + "/device.id", encoding: .utf8),
               let token = try? String(contentsOfFile: directory + "/device.token", encoding: .utf8) else { return nil }
-        return DeviceIdentity(deviceID: id.trimmed, token: token.trimmed)
+        return DeviceIdentity(deviceID: id.trimmingWhitespace, token: token.trimmingWhitespace)
     }
 
     /// Enrolls with the enrollment token unless the data directory already holds an identity.
@@ -48,8 +48,4 @@ public struct DeviceIdentity: Sendable, Equatable {
             engineVersion: engineVersion, supportedOps: supportedOps, labels: labels
         )
     }
-}
-
-extension String {
-    var trimmed: String { String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
 }

@@ -117,8 +117,8 @@ public struct DigestHasher: Sendable {
     }
 }
 
-/// Lowercase hex, shared by digests, signatures and key ids.
-enum Hex {
+/// Lowercase hex, shared by digests, signatures, key ids and the registry's tokens.
+public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
     static func value(_ char: UInt8) -> UInt8? {
@@ -135,7 +135,7 @@ enum Hex {
         String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]], as: UTF8.self)
     }
 
-    static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    public static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
         for byte in bytes {

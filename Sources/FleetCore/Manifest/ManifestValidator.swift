@@ -30,13 +30,20 @@ public enum ManifestValidator {
 
     /// Model and variant names end up in URLs and directory names: a conservative alphabet.
     public static func checkName(_ name: String, what: String) throws {
+        if let problem = nameProblem(name, what: what) { throw FleetError.invalidManifest(reason: problem) }
+    }
+
+    /// Why `name` is not a valid model or variant name, or nil if it is. Callers outside manifests
+    /// (URL paths, assignments) report it as their own kind of error.
+    public static func nameProblem(_ name: String, what: String) -> String? {
         let allowed = name.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
         guard (1...128).contains(name.utf8.count), allowed, name.first != ".", name.first != "-" else {
-            throw FleetError.invalidManifest(reason: "\(what) '\(name.prefix(140))' must be 1-128 characters of a-z 0-9 . _ -, not starting with . or -")
+            return "\(what) '\(name.prefix(140))' must be 1-128 characters of a-z 0-9 . _ -, not starting with . or -"
         }
+        return nil
     }
 
     static func checkPath(_ path: String) throws {

@@ -105,7 +105,7 @@ enum PEM {
 
     static func decode(_ text: String, label: String, path: String) throws -> [UInt8] {
         let begin = "-----BEGIN \(label)-----", end = "-----END \(label)-----"
-        let lines = text.split(whereSeparator: \.isNewline).map(trimmed)
+        let lines = text.split(whereSeparator: \.isNewline).map(\.trimmingWhitespace)
         guard let first = lines.firstIndex(of: begin), let last = lines[first...].firstIndex(of: end) else {
             throw FleetError.malformedKey(path: path, reason: "expected a PEM block '\(begin)' … '\(end)'")
         }
@@ -114,9 +114,5 @@ enum PEM {
             throw FleetError.malformedKey(path: path, reason: "the PEM body is not valid base64")
         }
         return Array(der)
-    }
-
-    private static func trimmed(_ line: Substring) -> String {
-        String(line.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }

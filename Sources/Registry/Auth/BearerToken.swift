@@ -14,16 +14,10 @@ public enum BearerToken {
         }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return prefix + bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return prefix + Hex.encode(bytes)
     }
 
     public static func hash(_ token: String) -> String {
         Digest.of(Array(token.utf8)).hex
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -69,8 +69,6 @@ public struct PublishingService: Sendable {
 
     /// Model and variant names from URLs: the manifest alphabet, reported as 400.
     static func checkName(_ name: String, what: String) throws {
-        do { try ManifestValidator.checkName(name, what: what) } catch let error as FleetError {
-            throw RegistryError.badRequest(error.description.replacingOccurrences(of: "invalid manifest: ", with: ""))
-        }
+        if let problem = ManifestValidator.nameProblem(name, what: what) { throw RegistryError.badRequest(problem) }
     }
 }
