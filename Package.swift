@@ -42,8 +42,12 @@ let package = Package(
                 "CZlib", "CZstd",
             ]
         ),
-        // The ONNX engine depends on nothing but the standard library.
-        .target(name: "InferenceEngine"),
+        // The ONNX engine depends on nothing but the standard library. It is always optimized:
+        // unoptimized kernels are 30-100x slower, which would make every debug test run crawl
+        // through the real models.
+        .target(name: "InferenceEngine", swiftSettings: [.unsafeFlags(["-O"])]),
+        // Runs ONNX backend test folders (the node conformance suite) against the engine.
+        .executableTarget(name: "onnx-backend-test", dependencies: ["InferenceEngine"]),
         .target(name: "FleetHTTP", dependencies: ["FleetCore", "CCurl"]),
         .target(
             name: "Registry",

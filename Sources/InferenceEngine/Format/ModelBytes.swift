@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A model file read into one 64-byte-aligned buffer that its weights then borrow from.
+///
+/// Reading (rather than mapping) keeps the buffer writable, so a weight whose bytes sit at an
+/// unaligned offset can be slid back a few bytes over its own already-parsed header instead of
+/// being copied: a model's weights end up in memory once, not twice.
+final class ModelBytes: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let count: Int
+    /// Payloads already slid to an aligned address: original start → new start. Keeps a second
+    /// materialization of the same tensor from reading the shifted bytes at the old offset.
+    private var relocated: [Int: Int] = [:]
+
+    var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    init(bytes: some Collection<UInt8>) {
+        count = bytes.count
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        var offset = 0
+        for byte in bytes {
+            base.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+            offset += 1
+        }
+    }
+
+    /// Reads the whole file at `path`.
+    init(contentsOf path: String) throws(EngineError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw EngineError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw EngineError.io("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw EngineError.io("\(path) is not a regular file") }
+        let size = Int(info.st_size)
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 64)
+        var filled = 0
+        while filled < size {
+            let n = read(fd, base + filled, size - filled)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                base.deallocate()
+                throw EngineError.io("cannot read \(path) (\(filled) of \(size) bytes): \(n < 0 ? String(cString: strerror(errno)) : "file shrank")")
+            }
+            filled += n
+        }
+        count = size
+    }
+
+    deinit { base.deallocate() }
+
+    /// A pointer to `range`'s bytes at an address aligned to `alignment`, moving them back over
+    /// bytes at or after `floor` (already parsed) when they are misaligned; nil when there is no room.
+    func aligned(_ range: Range<Int>, alignment: Int, floor: Int) -> UnsafeMutableRawPointer? {
+        if let moved = relocated[range.lowerBound] { return base + moved }
+        let misalignment = Int(bitPattern: base + range.lowerBound) % alignment
+        if misalignment == 0 { return base + range.lowerBound }
+        let target = range.lowerBound - misalignment
+        guard target >= floor else { return nil }
+        (base + target).copyMemory(from: base + range.lowerBound, byteCount: range.count)
+        relocated[range.lowerBound] = target
+        return base + target
+    }
+}

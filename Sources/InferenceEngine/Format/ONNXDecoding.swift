@@ -1,0 +1,224 @@
+/// Decodes ONNX messages field by field (numbers from onnx.proto3).
+extension ModelProto {
+    init(reader: inout ProtoReader) throws(EngineError) {
+        self.init()
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, .varint): irVersion = try reader.int64()
+            case (2, .lengthDelimited): producerName = try reader.string()
+            case (3, .lengthDelimited): producerVersion = try reader.string()
+            case (7, .lengthDelimited):
+                var sub = try reader.message()
+                graph = try GraphProto(reader: &sub)
+                hasGraph = true
+            case (8, .lengthDelimited):
+                var sub = try reader.message()
+                var opset = OperatorSetID(domain: "", version: 0)
+                while let (f, w) = try sub.nextField() {
+                    switch (f, w) {
+                    case (1, .lengthDelimited): opset.domain = try sub.string()
+                    case (2, .varint):
+                        let position = sub.position
+                        let version = try sub.int64()
+                        guard version >= 0, version < 10_000 else {
+                            throw EngineError.malformedModel("opset version \(version) is out of range", offset: position)
+                        }
+                        opset.version = Int(version)
+                    default: try sub.skip(w)
+                    }
+                }
+                opsets.append(opset)
+            default: try reader.skip(wire)
+            }
+        }
+    }
+}
+
+extension GraphProto {
+    /// Nesting bound for subgraphs (If/Loop bodies): deep enough for real models, shallow enough that
+    /// a hostile file cannot exhaust the stack.
+    static let maximumDepth = 32
+
+    init(reader: inout ProtoReader, depth: Int = 0) throws(EngineError) {
+        guard depth <= Self.maximumDepth else {
+            throw EngineError.malformedModel("subgraphs nested deeper than \(Self.maximumDepth)", offset: reader.position)
+        }
+        self.init()
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited):
+                var sub = try reader.message()
+                nodes.append(try NodeProto(reader: &sub, depth: depth))
+            case (2, .lengthDelimited): name = try reader.string()
+            case (5, .lengthDelimited):
+                var sub = try reader.message()
+                initializers.append(try TensorProto(reader: &sub))
+            case (11, .lengthDelimited):
+                var sub = try reader.message()
+                inputs.append(try ValueInfoProto(reader: &sub))
+            case (12, .lengthDelimited):
+                var sub = try reader.message()
+                outputs.append(try ValueInfoProto(reader: &sub))
+            case (13, .lengthDelimited):
+                var sub = try reader.message()
+                valueInfo.append(try ValueInfoProto(reader: &sub))
+            case (15, .lengthDelimited):
+                _ = try reader.lengthDelimited()
+                sparseInitializers += 1
+            default: try reader.skip(wire)
+            }
+        }
+    }
+}
+
+extension NodeProto {
+    init(reader: inout ProtoReader, depth: Int) throws(EngineError) {
+        self.init()
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited): inputs.append(try reader.string())
+            case (2, .lengthDelimited): outputs.append(try reader.string())
+            case (3, .lengthDelimited): name = try reader.string()
+            case (4, .lengthDelimited): opType = try reader.string()
+            case (7, .lengthDelimited): domain = try reader.string()
+            case (5, .lengthDelimited):
+                var sub = try reader.message()
+                attributes.append(try AttributeProto(reader: &sub, depth: depth))
+            default: try reader.skip(wire)
+            }
+        }
+    }
+}
+
+extension AttributeProto {
+    init(reader: inout ProtoReader, depth: Int) throws(EngineError) {
+        self.init()
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited): name = try reader.string()
+            case (2, .fixed32): float = Float(bitPattern: try reader.fixed32())
+            case (3, .varint): int = try reader.int64()
+            case (4, .lengthDelimited): string = try reader.bytes()
+            case (5, .lengthDelimited):
+                var sub = try reader.message()
+                tensor = try TensorProto(reader: &sub)
+            case (6, .lengthDelimited):
+                var sub = try reader.message()
+                graph = try GraphProto(reader: &sub, depth: depth + 1)
+            case (7, _): try reader.repeatedFloats(wire, into: &floats)
+            case (8, _): try reader.repeatedVarints(wire, into: &ints)
+            case (9, .lengthDelimited): strings.append(try reader.bytes())
+            case (10, .lengthDelimited):
+                var sub = try reader.message()
+                tensors.append(try TensorProto(reader: &sub))
+            case (11, .lengthDelimited):
+                var sub = try reader.message()
+                graphs.append(try GraphProto(reader: &sub, depth: depth + 1))
+            case (20, .varint):
+                let position = reader.position
+                let raw = try reader.int64()
+                guard let parsed = Kind(rawValue: raw) else {
+                    throw EngineError.malformedModel("unknown attribute type \(raw)", offset: position)
+                }
+                kind = parsed
+            case (21, .lengthDelimited): refAttrName = try reader.string()
+            default: try reader.skip(wire)
+            }
+        }
+    }
+}
+
+extension ValueInfoProto {
+    init(reader: inout ProtoReader) throws(EngineError) {
+        self.init()
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited): name = try reader.string()
+            case (2, .lengthDelimited):
+                var sub = try reader.message()
+                type = try TypeProto(reader: &sub)
+            default: try reader.skip(wire)
+            }
+        }
+    }
+}
+
+extension TypeProto {
+    init(reader: inout ProtoReader) throws(EngineError) {
+        self.init()
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited):
+                kind = .tensor
+                var tensor = try reader.message()
+                while let (f, w) = try tensor.nextField() {
+                    switch (f, w) {
+                    case (1, .varint): elementType = try tensor.int64()
+                    case (2, .lengthDelimited):
+                        var shape = try tensor.message()
+                        var dims: [Int?] = []
+                        while let (sf, sw) = try shape.nextField() {
+                            guard sf == 1, sw == .lengthDelimited else { try shape.skip(sw); continue }
+                            var dim = try shape.message()
+                            var value: Int?
+                            var name: String?
+                            while let (df, dw) = try dim.nextField() {
+                                switch (df, dw) {
+                                case (1, .varint):
+                                    let v = try dim.int64()
+                                    value = v >= 0 && v < Int64(Int32.max) ? Int(v) : nil
+                                case (2, .lengthDelimited): name = try dim.string()
+                                default: try dim.skip(dw)
+                                }
+                            }
+                            dims.append(value)
+                            dimNames.append(name)
+                        }
+                        self.dims = dims
+                    default: try tensor.skip(w)
+                    }
+                }
+            case (4, .lengthDelimited): kind = .sequence; _ = try reader.lengthDelimited()
+            case (5, .lengthDelimited): kind = .map; _ = try reader.lengthDelimited()
+            case (8, .lengthDelimited): kind = .sparseTensor; _ = try reader.lengthDelimited()
+            case (9, .lengthDelimited): kind = .optional; _ = try reader.lengthDelimited()
+            default: try reader.skip(wire)
+            }
+        }
+    }
+}
+
+extension TensorProto {
+    init(reader: inout ProtoReader) throws(EngineError) {
+        self.init()
+        messageStart = reader.position
+        while let (field, wire) = try reader.nextField() {
+            switch (field, wire) {
+            case (1, _): try reader.repeatedVarints(wire, into: &dims)
+            case (2, .varint): dataType = try reader.int64()
+            case (3, .lengthDelimited): hasSegment = true; _ = try reader.lengthDelimited()
+            case (4, _): try reader.repeatedFloats(wire, into: &floatData)
+            case (5, _): try reader.repeatedVarints(wire, into: &int32Data)
+            case (6, .lengthDelimited): _ = try reader.lengthDelimited(); stringCount += 1
+            case (7, _): try reader.repeatedVarints(wire, into: &int64Data)
+            case (8, .lengthDelimited): name = try reader.string()
+            case (9, .lengthDelimited): rawData = try reader.lengthDelimited()
+            case (10, _): try reader.repeatedFixed64(wire, into: &doubleData)
+            case (11, _): try reader.repeatedVarints(wire, into: &uint64Data)
+            case (13, .lengthDelimited):
+                var entry = try reader.message()
+                var key = "", value = ""
+                while let (f, w) = try entry.nextField() {
+                    switch (f, w) {
+                    case (1, .lengthDelimited): key = try entry.string()
+                    case (2, .lengthDelimited): value = try entry.string()
+                    default: try entry.skip(w)
+                    }
+                }
+                externalData[key] = value
+            case (14, .varint): dataLocation = try reader.int64()
+            default: try reader.skip(wire)
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turns a parsed `TensorProto` into a `Tensor`, checking that the payload matches the declared
+/// type and shape. Raw data is borrowed from the file buffer; typed fields are converted.
+struct TensorDecoder {
+    let file: ModelBytes
+    /// Directory of the model file, for external data; nil for in-memory models.
+    let directory: String?
+
+    /// Largest tensor accepted (16 GiB): a corrupt dimension must fail, not try to allocate.
+    static let maximumBytes = 1 << 34
+
+    func tensor(from proto: TensorProto, context: @autoclosure () -> String) throws(EngineError) -> Tensor {
+        let what = context()
+        let type = try ElementType.from(onnx: proto.dataType, context: what)
+        guard type != .string else { throw EngineError.unsupportedType(code: proto.dataType, context: what) }
+        guard !proto.hasSegment else { throw EngineError.unsupportedFeature("segmented tensor", node: what) }
+        var count = 1
+        var shape: [Int] = []
+        for dim in proto.dims {
+            guard dim >= 0, dim <= Int64(Int32.max) else { throw EngineError.invalidModel("\(what) has dimension \(dim)") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: Int(dim))
+            guard !overflow, product * type.byteWidth <= Self.maximumBytes else {
+                throw EngineError.invalidModel("\(what) with shape \(proto.dims) is larger than 16 GiB")
+            }
+            count = product
+            shape.append(Int(dim))
+        }
+        let byteCount = count * type.byteWidth
+
+        if proto.dataLocation == 1 {
+            return try external(proto, type: type, shape: shape, byteCount: byteCount, context: what)
+        }
+        if let raw = proto.rawData {
+            guard raw.count == byteCount else {
+                throw EngineError.invalidModel("\(what) holds \(raw.count) bytes of raw data; \(type) \(shape) needs \(byteCount)")
+            }
+            if let pointer = file.aligned(raw, alignment: max(type.byteWidth, 1), floor: proto.messageStart) {
+                return Tensor(elementType: type, shape: shape,
+                              storage: TensorStorage(borrowing: pointer, byteCount: byteCount, owner: file))
+            }
+            let tensor = Tensor(zeros: type, shape: shape)
+            tensor.storage.bytes.copyMemory(from: file.base + raw.lowerBound, byteCount: byteCount)
+            return tensor
+        }
+        return try typedFields(proto, type: type, shape: shape, count: count, context: what)
+    }
+
+    /// Values stored in the typed repeated fields (`float_data`, `int32_data`, ...).
+    private func typedFields(_ proto: TensorProto, type: ElementType, shape: [Int], count: Int,
+                             context what: String) throws(EngineError) -> Tensor {
+        let tensor = Tensor(zeros: type, shape: shape)
+        func fill<S, T>(_ source: [S], as: T.Type, field: String, _ convert: (S) -> T) throws(EngineError) {
+            guard source.count == count else {
+                throw EngineError.invalidModel("\(what) has \(source.count) values in \(field); \(type) \(shape) needs \(count)")
+            }
+            let destination = tensor.mutablePointer(as: T.self)
+            for (index, value) in source.enumerated() { destination[index] = convert(value) }
+        }
+        switch type {
+        case .float: try fill(proto.floatData, as: Float.self, field: "float_data") { $0 }
+        case .double: try fill(proto.doubleData, as: Double.self, field: "double_data") { Double(bitPattern: $0) }
+        case .int64: try fill(proto.int64Data, as: Int64.self, field: "int64_data") { $0 }
+        case .int32: try fill(proto.int32Data, as: Int32.self, field: "int32_data") { Int32(truncatingIfNeeded: $0) }
+        case .int16: try fill(proto.int32Data, as: Int16.self, field: "int32_data") { Int16(truncatingIfNeeded: $0) }
+        case .int8: try fill(proto.int32Data, as: Int8.self, field: "int32_data") { Int8(truncatingIfNeeded: $0) }
+        case .uint16, .float16, .bfloat16:
+            try fill(proto.int32Data, as: UInt16.self, field: "int32_data") { UInt16(truncatingIfNeeded: $0) }
+        case .uint8: try fill(proto.int32Data, as: UInt8.self, field: "int32_data") { UInt8(truncatingIfNeeded: $0) }
+        case .bool: try fill(proto.int32Data, as: Bool.self, field: "int32_data") { $0 != 0 }
+        case .uint32: try fill(proto.uint64Data, as: UInt32.self, field: "uint64_data") { UInt32(truncatingIfNeeded: $0) }
+        case .uint64: try fill(proto.uint64Data, as: UInt64.self, field: "uint64_data") { UInt64(bitPattern: $0) }
+        case .string: throw EngineError.unsupportedType(code: proto.dataType, context: what)
+        }
+        return tensor
+    }
+
+    /// Weights kept beside the model (`data_location: EXTERNAL`), read from a file in the model's
+    /// directory. Paths that leave that directory are refused.
+    private func external(_ proto: TensorProto, type: ElementType, shape: [Int], byteCount: Int,
+                          context what: String) throws(EngineError) -> Tensor {
+        guard let directory else { throw EngineError.invalidModel("\(what) uses external data but the model has no directory") }
+        guard let location = proto.externalData["location"], !location.isEmpty,
+              !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
+            throw EngineError.invalidModel("\(what) has an external data location outside the model's directory")
+        }
+        let offset = Int(proto.externalData["offset"] ?? "0") ?? -1
+        let length = proto.externalData["length"].map { Int($0) ?? -1 } ?? byteCount
+        guard offset >= 0, length == byteCount else {
+            throw EngineError.invalidModel("\(what) has external data of \(length) bytes at offset \(offset); \(type) \(shape) needs \(byteCount)")
+        }
+        let path = directory + "/" + location
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw EngineError.io("cannot open external data \(path) for \(what): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let tensor = Tensor(zeros: type, shape: shape)
+        var filled = 0
+        while filled < byteCount {
+            let n = pread(fd, tensor.storage.bytes + filled, byteCount - filled, off_t(offset + filled))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw EngineError.io("external data \(path) for \(what) ends after \(filled) of \(byteCount) bytes") }
+            filled += n
+        }
+        return tensor
+    }
+}

@@ -1,0 +1,38 @@
+/// Reading and writing single serialized `TensorProto` files (`input_0.pb`, `output_0.pb`): the
+/// format of the ONNX backend tests and of the agent's `run --input/--output-dir`.
+extension Tensor {
+    /// Reads a serialized TensorProto from `path`. Returns the tensor and its stored name.
+    public static func load(protobufFile path: String) throws(EngineError) -> (name: String, tensor: Tensor) {
+        try decode(ModelBytes(contentsOf: path), what: path)
+    }
+
+    /// Decodes a serialized TensorProto held in memory.
+    public static func decode(protobuf bytes: some Collection<UInt8>) throws(EngineError) -> (name: String, tensor: Tensor) {
+        try decode(ModelBytes(bytes: bytes), what: "tensor")
+    }
+
+    private static func decode(_ file: ModelBytes, what: String) throws(EngineError) -> (name: String, tensor: Tensor) {
+        var reader = ProtoReader(buffer: file.buffer, range: 0..<file.count)
+        let proto = try TensorProto(reader: &reader)
+        let tensor = try TensorDecoder(file: file, directory: nil).tensor(from: proto, context: what)
+        return (proto.name, tensor)
+    }
+
+    /// The tensor as a serialized TensorProto (dims, data_type, name, raw_data, little-endian).
+    public func protobufBytes(name: String = "") -> [UInt8] {
+        var out: [UInt8] = []
+        func varint(_ value: UInt64) {
+            var v = value
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            out.append(UInt8(v))
+        }
+        for dim in shape { varint(1 << 3); varint(UInt64(dim)) }
+        varint(2 << 3); varint(UInt64(elementType.rawValue))
+        if !name.isEmpty {
+            varint(8 << 3 | 2); varint(UInt64(name.utf8.count)); out += name.utf8
+        }
+        varint(9 << 3 | 2); varint(UInt64(byteCount))
+        out += UnsafeRawBufferPointer(start: storage.bytes, count: byteCount)
+        return out
+    }
+}

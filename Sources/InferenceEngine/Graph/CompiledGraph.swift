@@ -1,0 +1,89 @@
+/// A graph ready to run: operators built, constants folded, nodes in dependency order, and for
+/// every value the step after which it is dead (its storage then goes back to the run's pool).
+///
+/// Immutable after compilation, so one compiled graph serves any number of concurrent runs.
+final class CompiledGraph: Sendable {
+    struct Input: Sendable {
+        let name: String
+        let slot: Int
+        let declaredType: ElementType?
+        /// nil when the rank is unknown; nil entries are symbolic dimensions.
+        let declaredShape: [Int?]?
+        /// Initializer that doubles as the input's default value (IR < 4 style), if any.
+        let defaultValue: Tensor?
+    }
+
+    struct Step: Sendable {
+        let op: any Operator
+        let opType: String
+        let nodeName: String
+        /// -1 marks an omitted optional input.
+        let inputs: [Int]
+        /// -1 marks an output the node does not name.
+        let outputs: [Int]
+        /// Values read for the last time by this step.
+        let releases: [Int]
+    }
+
+    let slotCount: Int
+    let inputs: [Input]
+    let outputs: [(name: String, slot: Int)]
+    let constants: [(slot: Int, tensor: Tensor)]
+    /// Values of enclosing graphs read by this (sub)graph, passed in by the operator that runs it.
+    let captures: [(name: String, slot: Int)]
+    let steps: [Step]
+
+    init(slotCount: Int, inputs: [Input], outputs: [(name: String, slot: Int)], constants: [(slot: Int, tensor: Tensor)],
+         captures: [(name: String, slot: Int)], steps: [Step]) {
+        self.slotCount = slotCount
+        self.inputs = inputs
+        self.outputs = outputs
+        self.constants = constants
+        self.captures = captures
+        self.steps = steps
+    }
+
+    /// Runs the graph. `inputs` follow `self.inputs` (nil uses the default value);
+    /// `captures` follow `self.captures`.
+    func execute(inputs given: [Tensor?], captures captured: [Tensor], context: ExecutionContext) throws -> [Tensor] {
+        var values = [Tensor?](repeating: nil, count: slotCount)
+        for (slot, tensor) in constants { values[slot] = tensor }
+        for (index, input) in inputs.enumerated() {
+            guard let tensor = (index < given.count ? given[index] : nil) ?? input.defaultValue else {
+                throw EngineError.invalidInput("missing input '\(input.name)'")
+            }
+            values[input.slot] = tensor
+        }
+        for (index, capture) in captures.enumerated() where index < captured.count {
+            values[capture.slot] = captured[index]
+        }
+        var arguments: [Tensor?] = []
+        for step in steps {
+            arguments.removeAll(keepingCapacity: true)
+            for slot in step.inputs { arguments.append(slot >= 0 ? values[slot] : nil) }
+            let results: [Tensor]
+            do {
+                results = try step.op.run(arguments, context: context)
+            } catch let failure as OperatorFailure {
+                throw EngineError.operatorFailed(op: step.opType, node: step.nodeName, reason: failure.reason)
+            }
+            for (index, slot) in step.outputs.enumerated() where slot >= 0 {
+                guard index < results.count else {
+                    throw EngineError.operatorFailed(op: step.opType, node: step.nodeName,
+                                                     reason: "produced \(results.count) outputs, the node expects \(step.outputs.count)")
+                }
+                values[slot] = results[index]
+            }
+            arguments.removeAll(keepingCapacity: true)
+            for slot in step.releases { context.recycle(&values[slot]) }
+        }
+        var results: [Tensor] = []
+        for output in outputs {
+            guard let tensor = values[output.slot] else {
+                throw EngineError.invalidModel("graph output '\(output.name)' was not produced")
+            }
+            results.append(tensor)
+        }
+        return results
+    }
+}

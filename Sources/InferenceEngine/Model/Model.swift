@@ -1,0 +1,98 @@
+/// A loaded ONNX model: parsed, checked and compiled, ready for sessions.
+///
+/// Loading does all the refusing: a truncated file, an unsupported operator or opset, a cycle or a
+/// dangling input fails here with the node named, never halfway through a run. Weights borrow the
+/// file buffer read at load, so a model costs about its file size in memory.
+public final class Model: Sendable {
+    /// A declared graph input or output.
+    public struct ValueDescription: Sendable, CustomStringConvertible {
+        public let name: String
+        public let elementType: ElementType?
+        /// nil when the rank is unknown; nil dimensions are symbolic (named in `dimensionNames`).
+        public let shape: [Int?]?
+        public let dimensionNames: [String?]
+
+        public var description: String {
+            let dims = shape.map { dims in
+                dims.enumerated().map { index, value in
+                    value.map(String.init) ?? (index < dimensionNames.count ? dimensionNames[index] ?? "?" : "?")
+                }.joined(separator: ",")
+            } ?? "…"
+            return "\(name): \(elementType?.description ?? "?") [\(dims)]"
+        }
+    }
+
+    public let irVersion: Int
+    /// Imported opsets by domain ("ai.onnx" for the default domain).
+    public let opsets: [(domain: String, version: Int)]
+    public let producer: String
+    public let inputs: [ValueDescription]
+    public let outputs: [ValueDescription]
+    /// Nodes per operator type (`domain:Op` outside ai.onnx), subgraphs included.
+    public let operatorHistogram: [String: Int]
+    /// Elements in all initializers.
+    public let parameterCount: Int
+    /// Size of the file the model was loaded from.
+    public let fileSize: Int
+
+    let graph: CompiledGraph
+
+    /// IR versions whose files this loader reads (the protobuf layout is stable across them).
+    public static let supportedIRVersions = 3...13
+
+    /// Loads the model at `path`; external data is read relative to its directory.
+    public convenience init(contentsOf path: String) throws(EngineError) {
+        let bytes = try ModelBytes(contentsOf: path)
+        let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
+        try self.init(file: bytes, directory: directory)
+    }
+
+    /// Loads a model held in memory (no external data).
+    public convenience init(bytes: some Collection<UInt8>) throws(EngineError) {
+        try self.init(file: ModelBytes(bytes: bytes), directory: nil)
+    }
+
+    private init(file: ModelBytes, directory: String?) throws(EngineError) {
+        var reader = ProtoReader(buffer: file.buffer, range: 0..<file.count)
+        let proto = try ModelProto(reader: &reader)
+        guard proto.hasGraph else { throw EngineError.malformedModel("no graph in the file (is it an ONNX model?)", offset: 0) }
+        guard Self.supportedIRVersions.contains(Int(clamping: proto.irVersion)) else {
+            throw EngineError.invalidModel("IR version \(proto.irVersion) is outside the supported \(Self.supportedIRVersions)")
+        }
+        var imports: [String: Int] = [:]
+        for opset in proto.opsets { imports[opset.domain == "ai.onnx" ? "" : opset.domain] = opset.version }
+        if proto.opsets.isEmpty { imports[""] = 1 }
+
+        irVersion = Int(proto.irVersion)
+        opsets = imports.map { (domain: $0.key.isEmpty ? "ai.onnx" : $0.key, version: $0.value) }.sorted { $0.domain < $1.domain }
+        producer = [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
+        let initializerNames = Set(proto.graph.initializers.map(\.name))
+        inputs = proto.graph.inputs.filter { !initializerNames.contains($0.name) }.map(Self.describe)
+        outputs = proto.graph.outputs.map(Self.describe)
+        var histogram: [String: Int] = [:]
+        Self.countOperators(proto.graph, into: &histogram)
+        operatorHistogram = histogram
+        parameterCount = proto.graph.initializers.reduce(0) { total, tensor in
+            total + tensor.dims.reduce(1) { $0 * Int(clamping: max($1, 0)) }
+        }
+        fileSize = file.count
+        let compiler = GraphCompiler(opsets: imports, decoder: TensorDecoder(file: file, directory: directory))
+        graph = try compiler.compile(proto.graph)
+    }
+
+    private static func describe(_ value: ValueInfoProto) -> ValueDescription {
+        let type = value.type.flatMap { $0.elementType == 0 ? nil : ElementType(rawValue: Int32(clamping: $0.elementType)) }
+        return ValueDescription(name: value.name, elementType: type, shape: value.type?.dims,
+                                dimensionNames: value.type?.dimNames ?? [])
+    }
+
+    private static func countOperators(_ graph: GraphProto, into histogram: inout [String: Int]) {
+        for node in graph.nodes {
+            let domain = node.domain == "ai.onnx" ? "" : node.domain
+            histogram[domain.isEmpty ? node.opType : "\(domain):\(node.opType)", default: 0] += 1
+            for attribute in node.attributes {
+                for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs { countOperators(subgraph, into: &histogram) }
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+enum ActivationOperators {
+    static let schemas: [OperatorSchema] = []
+}

@@ -1,0 +1,3 @@
+enum ComparisonOperators {
+    static let schemas: [OperatorSchema] = []
+}

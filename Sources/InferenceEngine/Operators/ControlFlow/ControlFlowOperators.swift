@@ -1,0 +1,3 @@
+enum ControlFlowOperators {
+    static let schemas: [OperatorSchema] = []
+}

@@ -1,0 +1,3 @@
+enum DetectionOperators {
+    static let schemas: [OperatorSchema] = []
+}

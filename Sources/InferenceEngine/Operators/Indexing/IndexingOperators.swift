@@ -1,0 +1,3 @@
+enum IndexingOperators {
+    static let schemas: [OperatorSchema] = []
+}

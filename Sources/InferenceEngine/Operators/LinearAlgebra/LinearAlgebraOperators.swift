@@ -1,0 +1,3 @@
+enum LinearAlgebraOperators {
+    static let schemas: [OperatorSchema] = []
+}

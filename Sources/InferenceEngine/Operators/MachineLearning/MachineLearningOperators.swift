@@ -1,0 +1,3 @@
+enum MachineLearningOperators {
+    static let schemas: [OperatorSchema] = []
+}

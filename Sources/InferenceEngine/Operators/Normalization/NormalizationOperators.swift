@@ -1,0 +1,3 @@
+enum NormalizationOperators {
+    static let schemas: [OperatorSchema] = []
+}

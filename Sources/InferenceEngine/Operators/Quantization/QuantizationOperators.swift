@@ -1,0 +1,3 @@
+enum QuantizationOperators {
+    static let schemas: [OperatorSchema] = []
+}

@@ -1,0 +1,3 @@
+enum RecurrentOperators {
+    static let schemas: [OperatorSchema] = []
+}

@@ -1,0 +1,3 @@
+enum ReductionOperators {
+    static let schemas: [OperatorSchema] = []
+}

@@ -1,0 +1,3 @@
+enum ResizeOperators {
+    static let schemas: [OperatorSchema] = []
+}

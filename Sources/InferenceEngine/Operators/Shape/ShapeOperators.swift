@@ -1,0 +1,3 @@
+enum ShapeOperators {
+    static let schemas: [OperatorSchema] = []
+}

@@ -1,0 +1,71 @@
+/// How a session runs.
+public struct SessionOptions: Sendable {
+    /// Threads a run may use. Part 1 runs every operator on the calling thread.
+    public var threads: Int
+
+    public init(threads: Int = 1) { self.threads = max(1, threads) }
+}
+
+/// Runs a model. A session holds no per-run state, so many tasks may call `run` at once.
+public final class InferenceSession: Sendable {
+    public let model: Model
+    public let options: SessionOptions
+
+    public init(_ model: Model, _ options: SessionOptions = SessionOptions()) {
+        self.model = model
+        self.options = options
+    }
+
+    public var inputNames: [String] { model.graph.inputs.filter { $0.defaultValue == nil }.map(\.name) }
+    public var outputNames: [String] { model.graph.outputs.map(\.name) }
+
+    /// Runs the model on named inputs and returns every graph output by name.
+    /// Inputs are checked against the declared element types and static dimensions first.
+    public func run(_ inputs: [String: Tensor]) throws(EngineError) -> [String: Tensor] {
+        let ordered = try runOrdered(inputs)
+        var result: [String: Tensor] = [:]
+        for (index, output) in model.graph.outputs.enumerated() { result[output.name] = ordered[index] }
+        return result
+    }
+
+    /// Runs the model and returns outputs in the model's output order.
+    public func runOrdered(_ inputs: [String: Tensor]) throws(EngineError) -> [Tensor] {
+        let graph = model.graph
+        let known = Set(graph.inputs.map(\.name))
+        if let unknown = inputs.keys.sorted().first(where: { !known.contains($0) }) {
+            throw EngineError.invalidInput("unknown input '\(unknown)'; the model's inputs are \(inputNames.joined(separator: ", "))")
+        }
+        var given: [Tensor?] = []
+        for input in graph.inputs {
+            guard let tensor = inputs[input.name] else {
+                guard input.defaultValue != nil else { throw EngineError.invalidInput("missing input '\(input.name)'") }
+                given.append(nil)
+                continue
+            }
+            try Self.check(tensor, against: input)
+            given.append(tensor)
+        }
+        do {
+            return try graph.execute(inputs: given, captures: [], context: ExecutionContext(threads: options.threads))
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError.invalidInput("\(error)")
+        }
+    }
+
+    private static func check(_ tensor: Tensor, against input: CompiledGraph.Input) throws(EngineError) {
+        if let type = input.declaredType, type != tensor.elementType {
+            throw EngineError.invalidInput("input '\(input.name)' must be \(type), got \(tensor.elementType)")
+        }
+        guard let declared = input.declaredShape else { return }
+        guard declared.count == tensor.rank else {
+            throw EngineError.invalidInput("input '\(input.name)' must have rank \(declared.count), got shape \(tensor.shape)")
+        }
+        for (axis, dimension) in declared.enumerated() {
+            if let dimension, dimension != tensor.shape[axis] {
+                throw EngineError.invalidInput("input '\(input.name)' dimension \(axis) must be \(dimension), got shape \(tensor.shape)")
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// bfloat16 storage: the upper half of an IEEE float32. Arithmetic happens in Float.
+public struct BFloat16: Sendable, Equatable {
+    public var bitPattern: UInt16
+
+    public init(bitPattern: UInt16) { self.bitPattern = bitPattern }
+
+    /// Rounds to nearest even, as PyTorch and onnxruntime do; NaN stays NaN.
+    public init(_ value: Float) {
+        let bits = value.bitPattern
+        if value.isNaN {
+            bitPattern = UInt16(truncatingIfNeeded: (bits >> 16) | 0x40)
+        } else {
+            let rounding = ((bits >> 16) & 1) &+ 0x7FFF
+            bitPattern = UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+        }
+    }
+
+    public var floatValue: Float { Float(bitPattern: UInt32(bitPattern) << 16) }
+}

@@ -1,0 +1,32 @@
+/// The bytes behind a tensor: either owned (allocated, 64-byte aligned) or borrowed from the model's
+/// file buffer, which the storage keeps alive. Weights are borrowed, so a model's bytes live once.
+///
+/// Storage is written only by the operator that creates it, before the tensor is published;
+/// after that it is read-only, which is what makes sharing it across threads safe.
+final class TensorStorage: @unchecked Sendable {
+    let bytes: UnsafeMutableRawPointer
+    let byteCount: Int
+    private let owner: AnyObject?
+
+    /// Allocates zeroed storage for `byteCount` bytes.
+    init(byteCount: Int) {
+        self.byteCount = byteCount
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+        owner = nil
+    }
+
+    /// Borrows `byteCount` bytes at `bytes`, which `owner` keeps alive.
+    init(borrowing bytes: UnsafeMutableRawPointer, byteCount: Int, owner: AnyObject) {
+        self.bytes = bytes
+        self.byteCount = byteCount
+        self.owner = owner
+    }
+
+    /// Whether this storage is its own allocation (and so may be recycled for another tensor).
+    var isOwned: Bool { owner == nil }
+
+    deinit {
+        if owner == nil { bytes.deallocate() }
+    }
+}
