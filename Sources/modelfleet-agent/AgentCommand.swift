@@ -22,8 +22,8 @@ struct AgentCommand: AsyncParsableCommand {
         variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. Not built yet: \
         serving inference, download windows and the battery policy (issue #4 continues; the engine is issues #5 and #7).
         """,
-        subcommands: [Run.self, Status.self, Rollback.self],
-        defaultSubcommand: Run.self
+        subcommands: [Daemon.self, RunModel.self, Inspect.self, Status.self, Rollback.self],
+        defaultSubcommand: Daemon.self
     )
 }
 
@@ -94,9 +94,9 @@ struct AgentOptions: ParsableArguments {
     }
 }
 
-/// `modelfleet-agent run`: enroll once, then check in and sync forever (or once with --once).
-struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Enroll if needed, then check in and sync on an interval.")
+/// `modelfleet-agent daemon` (the default): enroll once, then check in and sync forever (or once with --once).
+struct Daemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Enroll if needed, then check in, sync and serve (the default subcommand).")
 
     @OptionGroup var options: AgentOptions
     @Flag(help: "Run one check-in and sync, then exit (0 if every model is current).") var once = false
