@@ -85,7 +85,7 @@ let package = Package(
         // A real registry in-process and a publisher, for the registry's and the agent's tests.
         .target(name: "TestSupport", dependencies: ["Registry", "FleetCore", "FleetHTTP"], path: "Tests/TestSupport"),
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "FleetCore", "FleetHTTP"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "FleetCore", "FleetHTTP", "InferenceEngine"]),
         .testTarget(
             name: "RegistryTests",
             dependencies: ["Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]
