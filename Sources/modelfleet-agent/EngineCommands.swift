@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import InferenceEngine
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -25,6 +28,7 @@ struct RunModel: ParsableCommand {
         let loadStart = clock.now
         let loaded = try engineCall { try Model(contentsOf: model) }
         let loadTime = clock.now - loadStart
+        let residentAfterLoad = ProcessMemory.residentBytes()
         let session = InferenceSession(loaded)
         let feeds = try InputFiles.load(inputs, for: loaded)
         let runStart = clock.now
@@ -41,6 +45,7 @@ struct RunModel: ParsableCommand {
             }
         }
         print("load_ms=\(Self.milliseconds(loadTime)) run_ms=\(Self.milliseconds(runTime))")
+        print("rss_after_load_bytes=\(residentAfterLoad) peak_rss_bytes=\(ProcessMemory.peakResidentBytes()) model_file_bytes=\(loaded.summary.fileSize)")
     }
 
     static func format(_ value: Float) -> String {
@@ -112,5 +117,23 @@ func engineCall<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as EngineError {
         throw EngineFailure(description: error.description)
+    }
+}
+
+/// Resident memory of this process, for the memory figures `run` prints.
+enum ProcessMemory {
+    /// Current resident set (Linux `/proc/self/statm`); 0 where unavailable.
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Peak resident set so far (`getrusage`, kilobytes on Linux).
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
     }
 }
