@@ -20,17 +20,22 @@ enum IndexCheck {
         return try normalizedAxis(axis, rank: tensor.rank, "\(op) \(what)")
     }
 
-    /// Element count of a shape computed from data (OneHot's depth), refusing an overflowing
-    /// product before the allocator multiplies it unchecked.
-    static func elementCount(_ shape: [Int], op: String) throws -> Int {
-        var count = 1
+    /// Largest output whose size comes from data (OneHot's depth) that is attempted. A failed
+    /// allocation aborts the process, so a hostile depth must fail here instead; no model this
+    /// engine targets produces a 4 GiB one-hot tensor.
+    static let maximumDataSizedOutputBytes = 1 << 32
+
+    /// Checks a shape computed from data before the allocator multiplies it out unchecked.
+    static func checkDataSizedShape(_ shape: [Int], elementType: ElementType, op: String) throws {
+        var bytes = max(elementType.byteWidth, 1)
         for dimension in shape {
             guard dimension >= 0 else { throw OperatorFailure("\(op): negative dimension in output shape \(shape)") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= Int.max / 16 else { throw OperatorFailure("\(op): output shape \(shape) is too large") }
-            count = product
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= maximumDataSizedOutputBytes else {
+                throw OperatorFailure("\(op): output shape \(shape) exceeds \(maximumDataSizedOutputBytes >> 30) GiB")
+            }
+            bytes = product
         }
-        return count
     }
 
     /// Index values of an int32 or int64 tensor.

@@ -24,7 +24,7 @@ enum OneHot {
         let depth = Int(depthValue)
         let axis = try normalizedAxis(axis, rank: indices.rank + 1, "OneHot axis")
         let outputShape = Array(indices.shape[..<axis]) + [depth] + Array(indices.shape[axis...])
-        _ = try IndexCheck.elementCount(outputShape, op: "OneHot")
+        try IndexCheck.checkDataSizedShape(outputShape, elementType: values.elementType, op: "OneHot")
         let classes = try TensorCast.convert(indices, to: .int64, context: context).intValues()
         let output = context.allocate(values.elementType, outputShape)
         let width = values.elementType.byteWidth
