@@ -55,7 +55,7 @@ enum ScatterUpdate {
 
         func visit<T: NumericElement>(_ type: T.Type) throws {
             switch reduction {
-            case .none, .add: run(T.self, T.plus)
+            case .add, .none: run(T.self, T.plus)  // `none` is placed by `place` and never gets here
             case .mul: run(T.self, T.times)
             case .max: run(T.self) { a, b in a.isNaNValue ? a : (b.isNaNValue || b > a ? b : a) }
             case .min: run(T.self) { a, b in a.isNaNValue ? a : (b.isNaNValue || b < a ? b : a) }
