@@ -16,8 +16,9 @@ enum Compress {
             } else {
                 (shape, resolvedAxis) = ([input.count], 0)
             }
-            let length = shape[resolvedAxis], flags = condition.pointer(as: Bool.self)
-            let kept = (0..<min(length, condition.count)).filter { flags[$0] }
+            // Read as bytes: a bool tensor's raw data may hold values other than 0 and 1.
+            let length = shape[resolvedAxis], flags = condition.pointer(as: UInt8.self)
+            let kept = (0..<min(length, condition.count)).filter { flags[$0] != 0 }
             let outer = shape.product(0..<resolvedAxis), inner = shape.product((resolvedAxis + 1)..<shape.count)
             var outputShape = shape
             outputShape[resolvedAxis] = kept.count
