@@ -106,7 +106,7 @@ extension Tensor {
         self.init(zeros: elementType, shape: shape)
         var offset = 0
         for byte in bytes {
-            storage.bytes.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+            storage.bytes.storeBytes(of: elementType == .bool && byte > 1 ? 1 : byte, toByteOffset: offset, as: UInt8.self)
             offset += 1
         }
     }

@@ -8,7 +8,7 @@ enum Clip {
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             let lower = try lowTensor.map { try bound($0, T.self) } ?? low.map { T(convertingDouble: $0) } ?? T.lowest
             let upper = try highTensor.map { try bound($0, T.self) } ?? high.map { T(convertingDouble: $0) } ?? T.highest
-            let output = context.allocate(T.elementType, input.shape)
+            let output = try context.allocate(T.elementType, input.shape)
             let source = input.pointer(as: T.self), destination = output.mutablePointer(as: T.self)
             for i in 0..<input.count {
                 let x = source[i]

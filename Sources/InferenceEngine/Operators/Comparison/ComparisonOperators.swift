@@ -11,7 +11,7 @@ enum ComparisonOperators {
             ClosureOperator { inputs, context in
                 let input = try inputs.required(0)
                 try input.require([.bool], "Not input")
-                let output = context.allocate(.bool, input.shape)
+                let output = try context.allocate(.bool, input.shape)
                 let source = input.pointer(as: Bool.self), destination = output.mutablePointer(as: Bool.self)
                 for i in 0..<input.count { destination[i] = !source[i] }
                 return [output]

@@ -6,7 +6,7 @@ enum Where {
             try condition.require([.bool], "Where condition")
             guard x.elementType == y.elementType else { throw OperatorFailure("X is \(x.elementType) but Y is \(y.elementType)") }
             let shape = try Broadcast.shape([condition.shape, x.shape, y.shape])
-            let output = context.allocate(x.elementType, shape)
+            let output = try context.allocate(x.elementType, shape)
             let width = x.elementType.byteWidth
             let c = condition.pointer(as: Bool.self)
             let px = x.storage.bytes, py = y.storage.bytes, po = output.storage.bytes

@@ -33,7 +33,7 @@ enum ArgExtreme {
         let context: ExecutionContext
 
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
-            let output = context.allocate(.int64, outputShape)
+            let output = try context.allocate(.int64, outputShape)
             let shape = input.shape, length = shape[axis]
             let outer = shape.product(0..<axis), inner = shape.product((axis + 1)..<shape.count)
             let x = input.pointer(as: T.self), y = output.mutablePointer(as: Int64.self)

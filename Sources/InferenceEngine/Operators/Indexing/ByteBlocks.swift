@@ -17,8 +17,8 @@ enum ByteBlocks {
     /// A tensor of `shape` whose block `j` is the `blockLength` elements of `data` starting at
     /// element `offsets[j]`. The offsets were bounds-checked by whoever computed them.
     static func gather(_ data: Tensor, offsets: [Int], blockLength: Int, shape: [Int],
-                       context: ExecutionContext) -> Tensor {
-        let output = context.allocate(data.elementType, shape)
+                       context: ExecutionContext) throws -> Tensor {
+        let output = try context.allocate(data.elementType, shape)
         let width = data.elementType.byteWidth, blockBytes = blockLength * width
         guard blockBytes > 0 else { return output }
         let source = UnsafeRawPointer(data.storage.bytes)
@@ -31,8 +31,8 @@ enum ByteBlocks {
     }
 
     /// A fresh copy of `tensor`, for operators that update a copy of their input.
-    static func duplicate(_ tensor: Tensor, context: ExecutionContext) -> Tensor {
-        let output = context.allocate(tensor.elementType, tensor.shape)
+    static func duplicate(_ tensor: Tensor, context: ExecutionContext) throws -> Tensor {
+        let output = try context.allocate(tensor.elementType, tensor.shape)
         if tensor.byteCount > 0 { output.storage.bytes.copyMemory(from: tensor.storage.bytes, byteCount: tensor.byteCount) }
         return output
     }

@@ -25,7 +25,7 @@ enum Compress {
             var offsets: [Int] = []
             offsets.reserveCapacity(outer * kept.count)
             for o in 0..<outer { for k in kept { offsets.append((o &* length &+ k) &* inner) } }
-            return [ByteBlocks.gather(input, offsets: offsets, blockLength: inner, shape: outputShape, context: run)]
+            return [try ByteBlocks.gather(input, offsets: offsets, blockLength: inner, shape: outputShape, context: run)]
         }
     }
 }

@@ -33,13 +33,13 @@ enum Cumulative {
 
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             switch kind {
-            case .sum: run(T.self, identity: T.zero, T.plus)
-            case .product: run(T.self, identity: T.one, T.times)
+            case .sum: try run(T.self, identity: T.zero, T.plus)
+            case .product: try run(T.self, identity: T.one, T.times)
             }
         }
 
-        private func run<T: NumericElement>(_ type: T.Type, identity: T, _ combine: (T, T) -> T) -> Tensor {
-            let output = context.allocate(T.elementType, input.shape)
+        private func run<T: NumericElement>(_ type: T.Type, identity: T, _ combine: (T, T) -> T) throws -> Tensor {
+            let output = try context.allocate(T.elementType, input.shape)
             guard length > 0 else { return output }
             let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
             let step = reverse ? -inner : inner

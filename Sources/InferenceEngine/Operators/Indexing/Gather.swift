@@ -14,7 +14,7 @@ enum Gather {
         let axis = try IndexCheck.axis(axis, of: data, op: "Gather")
         let shape = data.shape
         let outputShape = Array(shape[..<axis]) + indices.shape + Array(shape[(axis + 1)...])
-        let output = context.allocate(data.elementType, outputShape)
+        let output = try context.allocate(data.elementType, outputShape)
         let layout = Layout(outer: shape.product(0..<axis), dimension: shape[axis],
                             blockBytes: shape.product((axis + 1)..<shape.count) * data.elementType.byteWidth, axis: axis)
         let source = UnsafeRawPointer(data.storage.bytes), destination = output.storage.bytes

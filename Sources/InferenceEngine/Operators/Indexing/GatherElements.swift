@@ -8,7 +8,7 @@ enum GatherElements {
             try ByteBlocks.requireFixedWidth(data, op: "GatherElements")
             let resolvedAxis = try IndexCheck.axis(axis, of: data, op: "GatherElements")
             let offsets = try ElementOffsets.alongAxis(indices, dataShape: data.shape, axis: resolvedAxis, op: "GatherElements")
-            return [ByteBlocks.gather(data, offsets: offsets, blockLength: 1, shape: indices.shape, context: run)]
+            return [try ByteBlocks.gather(data, offsets: offsets, blockLength: 1, shape: indices.shape, context: run)]
         }
     }
 }
@@ -21,7 +21,7 @@ enum GatherND {
             let data = try inputs.required(0, "data"), indices = try inputs.required(1, "indices")
             try ByteBlocks.requireFixedWidth(data, op: "GatherND")
             let tuples = try ElementOffsets.tuples(indices, dataShape: data.shape, batchDims: batchDims, op: "GatherND")
-            return [ByteBlocks.gather(data, offsets: tuples.offsets, blockLength: tuples.sliceLength,
+            return [try ByteBlocks.gather(data, offsets: tuples.offsets, blockLength: tuples.sliceLength,
                                       shape: tuples.resultShape, context: run)]
         }
     }

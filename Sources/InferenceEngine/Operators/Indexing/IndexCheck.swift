@@ -13,29 +13,10 @@ enum IndexCheck {
         return resolved
     }
 
-    /// The axis of a tensor that must have at least one dimension (`normalizedAxis` accepts axis 0
-    /// of a scalar, which has no dimension to index).
+    /// The axis of a tensor that must have at least one dimension, with a message naming the operator.
     static func axis(_ axis: Int, of tensor: Tensor, op: String, _ what: String = "axis") throws -> Int {
         guard tensor.rank >= 1 else { throw OperatorFailure("\(op) needs an input of rank >= 1, got a scalar") }
         return try normalizedAxis(axis, rank: tensor.rank, "\(op) \(what)")
-    }
-
-    /// Largest output whose size comes from data (OneHot's depth) that is attempted. A failed
-    /// allocation aborts the process, so a hostile depth must fail here instead; no model this
-    /// engine targets produces a 4 GiB one-hot tensor.
-    static let maximumDataSizedOutputBytes = 1 << 32
-
-    /// Checks a shape computed from data before the allocator multiplies it out unchecked.
-    static func checkDataSizedShape(_ shape: [Int], elementType: ElementType, op: String) throws {
-        var bytes = max(elementType.byteWidth, 1)
-        for dimension in shape {
-            guard dimension >= 0 else { throw OperatorFailure("\(op): negative dimension in output shape \(shape)") }
-            let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= maximumDataSizedOutputBytes else {
-                throw OperatorFailure("\(op): output shape \(shape) exceeds \(maximumDataSizedOutputBytes >> 30) GiB")
-            }
-            bytes = product
-        }
     }
 
     /// Index values of an int32 or int64 tensor.

@@ -7,7 +7,7 @@ enum NonZero {
             // Bools are read as bytes: raw data may hold values other than 0 and 1.
             let flags = input.elementType == .bool ? try Flags(input: input).visit(UInt8.self)
                                                    : try input.elementType.dispatch(Flags(input: input), op: "NonZero")
-            return [coordinates(of: flags, shape: input.rank == 0 ? [1] : input.shape, context: run)]
+            return [try coordinates(of: flags, shape: input.rank == 0 ? [1] : input.shape, context: run)]
         }
     }
 
@@ -20,10 +20,10 @@ enum NonZero {
         }
     }
 
-    private static func coordinates(of flags: [Bool], shape: [Int], context: ExecutionContext) -> Tensor {
+    private static func coordinates(of flags: [Bool], shape: [Int], context: ExecutionContext) throws -> Tensor {
         let rank = shape.count
         let found = flags.reduce(0) { $0 + ($1 ? 1 : 0) }
-        let output = context.allocate(.int64, [rank, found])
+        let output = try context.allocate(.int64, [rank, found])
         let y = output.mutablePointer(as: Int64.self)
         var coordinates = [Int](repeating: 0, count: rank)
         var column = 0

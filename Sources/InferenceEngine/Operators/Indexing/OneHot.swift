@@ -24,9 +24,8 @@ enum OneHot {
         let depth = Int(depthValue)
         let axis = try normalizedAxis(axis, rank: indices.rank + 1, "OneHot axis")
         let outputShape = Array(indices.shape[..<axis]) + [depth] + Array(indices.shape[axis...])
-        try IndexCheck.checkDataSizedShape(outputShape, elementType: values.elementType, op: "OneHot")
         let classes = try TensorCast.convert(indices, to: .int64, context: context).intValues()
-        let output = context.allocate(values.elementType, outputShape)
+        let output = try context.allocate(values.elementType, outputShape)
         let width = values.elementType.byteWidth
         let off = UnsafeRawPointer(values.storage.bytes), on = off + width
         let destination = output.storage.bytes

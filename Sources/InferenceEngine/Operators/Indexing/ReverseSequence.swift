@@ -31,7 +31,7 @@ enum ReverseSequence {
                     offsets.append((timeAxis == 0 ? source * batch + b : b * time + source) * inner)
                 }
             }
-            return [ByteBlocks.gather(input, offsets: offsets, blockLength: inner, shape: input.shape, context: run)]
+            return [try ByteBlocks.gather(input, offsets: offsets, blockLength: inner, shape: input.shape, context: run)]
         }
     }
 }

@@ -26,8 +26,8 @@ enum ScatterUpdate {
         guard updates.count == offsets.count * blockLength else {
             throw OperatorFailure("\(op): updates of shape \(updates.shape) do not match \(offsets.count) blocks of \(blockLength) elements")
         }
-        guard reduction != .none else { return place(data, updates, offsets, blockLength, context) }
-        let output = ComparableView.widened(ByteBlocks.duplicate(data, context: context), context: context)
+        guard reduction != .none else { return try place(data, updates, offsets, blockLength, context) }
+        let output = ComparableView.widened(try ByteBlocks.duplicate(data, context: context), context: context)
         let widenedUpdates = ComparableView.widened(updates, context: context)
         try output.elementType.dispatchNumeric(
             Combine(output: output, updates: widenedUpdates, offsets: offsets, blockLength: blockLength, reduction: reduction), op: op)
@@ -35,8 +35,8 @@ enum ScatterUpdate {
     }
 
     private static func place(_ data: Tensor, _ updates: Tensor, _ offsets: [Int], _ blockLength: Int,
-                              _ context: ExecutionContext) -> Tensor {
-        let output = ByteBlocks.duplicate(data, context: context)
+                              _ context: ExecutionContext) throws -> Tensor {
+        let output = try ByteBlocks.duplicate(data, context: context)
         let width = data.elementType.byteWidth, blockBytes = blockLength * width
         guard blockBytes > 0 else { return output }
         var source = UnsafeRawPointer(updates.storage.bytes)

@@ -34,7 +34,7 @@ enum TopK {
             var shape = input.shape
             let length = shape[axis]
             shape[axis] = k
-            let values = context.allocate(T.elementType, shape), indices = context.allocate(.int64, shape)
+            let values = try context.allocate(T.elementType, shape), indices = try context.allocate(.int64, shape)
             let outer = shape.product(0..<axis), inner = shape.product((axis + 1)..<shape.count)
             guard k > 0, inner > 0 else { return (values, indices) }
             let x = input.pointer(as: T.self)

@@ -18,7 +18,7 @@ enum Unique {
             let widened = ComparableView.widened(input, context: run)
             let groups = try widened.elementType.dispatchNumeric(
                 Grouping(input: widened, shape: shape, axis: resolvedAxis, sorted: sorted), op: "Unique")
-            return result(input, shape: shape, axis: resolvedAxis, groups: groups, context: run)
+            return try result(input, shape: shape, axis: resolvedAxis, groups: groups, context: run)
         }
     }
 
@@ -82,7 +82,7 @@ enum Unique {
     }
 
     private static func result(_ input: Tensor, shape: [Int], axis: Int, groups: Groups,
-                               context: ExecutionContext) -> [Tensor] {
+                               context: ExecutionContext) throws -> [Tensor] {
         let length = shape[axis], unique = groups.first.count
         let outer = shape.product(0..<axis), inner = shape.product((axis + 1)..<shape.count)
         var outputShape = shape
@@ -91,13 +91,13 @@ enum Unique {
         offsets.reserveCapacity(outer * unique)
         for o in 0..<outer { for s in groups.first { offsets.append((o &* length &+ s) &* inner) } }
         return [
-            ByteBlocks.gather(input, offsets: offsets, blockLength: inner, shape: outputShape, context: context),
-            int64Vector(groups.first, context), int64Vector(groups.inverse, context), int64Vector(groups.count, context),
+            try ByteBlocks.gather(input, offsets: offsets, blockLength: inner, shape: outputShape, context: context),
+            try int64Vector(groups.first, context), try int64Vector(groups.inverse, context), try int64Vector(groups.count, context),
         ]
     }
 
-    private static func int64Vector(_ values: [Int], _ context: ExecutionContext) -> Tensor {
-        let tensor = context.allocate(.int64, [values.count])
+    private static func int64Vector(_ values: [Int], _ context: ExecutionContext) throws -> Tensor {
+        let tensor = try context.allocate(.int64, [values.count])
         let y = tensor.mutablePointer(as: Int64.self)
         for (i, value) in values.enumerated() { y[i] = Int64(value) }
         return tensor
