@@ -121,36 +121,86 @@ enum StridedCopy {
     }
 
     /// Copies tile by tile over the plane of `tileAxis` (read contiguously) and the innermost axis
-    /// (written contiguously), so both sides of each tile stay in cache.
+    /// (written contiguously), so both sides of each tile stay in cache; inside a tile, 4×4 blocks
+    /// are transposed in vector registers.
     private static func tiled(_ layout: Layout, tileAxis: Int, width: Int,
                               source: UnsafeRawPointer, destination: UnsafeMutableRawPointer) {
         let inner = layout.shape.count - 1
-        let rows = layout.shape[tileAxis], columns = layout.shape[inner]
-        let rowDestinationStride = layout.destination[tileAxis], columnSourceStride = layout.source[inner]
+        let plane = Plane(rows: layout.shape[tileAxis], columns: layout.shape[inner],
+                          rowStride: layout.destination[tileAxis], columnStride: layout.source[inner])
         var outer = layout
-        outer.shape.remove(at: inner)
-        outer.source.remove(at: inner)
-        outer.destination.remove(at: inner)
-        outer.shape.remove(at: tileAxis)
-        outer.source.remove(at: tileAxis)
-        outer.destination.remove(at: tileAxis)
-        let tile = 32
+        for axis in [inner, tileAxis] {
+            outer.shape.remove(at: axis)
+            outer.source.remove(at: axis)
+            outer.destination.remove(at: axis)
+        }
         forEachOffset(outer, axes: outer.shape.count) { s, d in
             let base = source + s * width, target = destination + d * width
+            switch width {
+            case 1: plane.copy(UInt8.self, base, target)
+            case 2: plane.copy(UInt16.self, base, target)
+            case 4: plane.copy(UInt32.self, base, target)
+            case 8: plane.copy(UInt64.self, base, target)
+            default: plane.copyElements(width: width, base, target, rows: 0..<plane.rows, columns: 0..<plane.columns)
+            }
+        }
+    }
+
+    /// One transposed plane: element (r, c) is read at `r + c * columnStride` and written at
+    /// `r * rowStride + c` (element units).
+    private struct Plane {
+        let rows: Int, columns: Int, rowStride: Int, columnStride: Int
+
+        @inline(__always)
+        func copy<T: SIMDScalar>(_ type: T.Type, _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer) {
+            let width = MemoryLayout<T>.stride
+            let tile = width >= 8 ? 32 : 64
             var r0 = 0
             while r0 < rows {
                 let r1 = min(r0 + tile, rows)
                 var c0 = 0
                 while c0 < columns {
                     let c1 = min(c0 + tile, columns)
-                    for r in r0..<r1 {
-                        row(count: c1 - c0, width: width,
-                            source: base + (r &+ c0 &* columnSourceStride) &* width, sourceStride: columnSourceStride,
-                            destination: target + (r &* rowDestinationStride &+ c0) &* width, destinationStride: 1)
+                    let r4 = r0 + (r1 - r0) / 4 * 4, c4 = c0 + (c1 - c0) / 4 * 4
+                    var r = r0
+                    while r < r4 {
+                        var c = c0
+                        while c < c4 {
+                            block(T.self, source + (r &+ c &* columnStride) &* width, destination + (r &* rowStride &+ c) &* width)
+                            c &+= 4
+                        }
+                        r &+= 4
                     }
+                    copyElements(width: width, source, destination, rows: r0..<r4, columns: c4..<c1)
+                    copyElements(width: width, source, destination, rows: r4..<r1, columns: c0..<c1)
                     c0 = c1
                 }
                 r0 = r1
+            }
+        }
+
+        /// A 4×4 block: four contiguous reads, four contiguous writes.
+        @inline(__always)
+        private func block<T: SIMDScalar>(_ type: T.Type, _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer) {
+            let width = MemoryLayout<T>.stride, step = columnStride &* width, rowStep = rowStride &* width
+            let a = source.loadUnaligned(as: SIMD4<T>.self)
+            let b = source.loadUnaligned(fromByteOffset: step, as: SIMD4<T>.self)
+            let c = source.loadUnaligned(fromByteOffset: 2 &* step, as: SIMD4<T>.self)
+            let d = source.loadUnaligned(fromByteOffset: 3 &* step, as: SIMD4<T>.self)
+            destination.storeBytes(of: SIMD4(a[0], b[0], c[0], d[0]), as: SIMD4<T>.self)
+            destination.storeBytes(of: SIMD4(a[1], b[1], c[1], d[1]), toByteOffset: rowStep, as: SIMD4<T>.self)
+            destination.storeBytes(of: SIMD4(a[2], b[2], c[2], d[2]), toByteOffset: 2 &* rowStep, as: SIMD4<T>.self)
+            destination.storeBytes(of: SIMD4(a[3], b[3], c[3], d[3]), toByteOffset: 3 &* rowStep, as: SIMD4<T>.self)
+        }
+
+        /// The ragged edges of a tile, element by element.
+        func copyElements(width: Int, _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer,
+                          rows: Range<Int>, columns: Range<Int>) {
+            guard !columns.isEmpty else { return }
+            for r in rows {
+                StridedCopy.row(count: columns.count, width: width,
+                                source: source + (r &+ columns.lowerBound &* columnStride) &* width, sourceStride: columnStride,
+                                destination: destination + (r &* rowStride &+ columns.lowerBound) &* width, destinationStride: 1)
             }
         }
     }
