@@ -11,7 +11,7 @@ enum Pad {
             throw OperatorFailure("Pad: \(pads.count) pads for input shape \(input.shape) (needs \(2 * rank))")
         }
         // Bounding the pads keeps every sum below in range; the output size is checked after.
-        guard pads.allSatisfy({ abs($0) <= Int(Int32.max) }) else { throw OperatorFailure("Pad: pads \(pads) are too large") }
+        guard pads.allSatisfy({ $0 >= -Int(Int32.max) && $0 <= Int(Int32.max) }) else { throw OperatorFailure("Pad: pads \(pads) are too large") }
         let begins = Array(pads[..<rank]), ends = Array(pads[rank...])
         let shape = (0..<rank).map { input.shape[$0] + begins[$0] + ends[$0] }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw OperatorFailure("Pad: pads \(pads) crop shape \(input.shape) below zero") }
