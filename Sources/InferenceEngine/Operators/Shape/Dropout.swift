@@ -1,14 +1,12 @@
 /// Dropout at inference: the output is the input and the mask is all kept. Training mode is random
-/// by definition, so a node wired to a `training_mode` input is refused rather than guessed.
+/// by definition, so a node wired to a `training_mode` input is refused rather than guessed. The
+/// `is_test` attribute of opsets before 7 is ignored, as onnxruntime does: this is an inference engine.
 enum Dropout {
     static let schemas: [OperatorSchema] = [
         OperatorSchema("Dropout") { context in
             let inputs = context.node.inputs
             if inputs.count > 2, !inputs[2].isEmpty {
                 throw context.unsupported("training_mode input (training-mode dropout is random; only inference is supported)")
-            }
-            if context.opset < 7, try context.attributes.int("is_test", default: 0) == 0 {
-                throw context.unsupported("is_test=0 (training-mode dropout)")
             }
             let wantsMask = context.node.outputs.count > 1 && !context.node.outputs[1].isEmpty
             // The mask became bool in opset 10; before, it had the data's type.
