@@ -20,7 +20,7 @@ enum CenterCropPad {
                     begins[axis] = (size - input.shape[axis]) / 2
                 }
                 try ShapeMath.checkedCount(shape, width: input.elementType.byteWidth, "CenterCropPad")
-                let output = run.allocate(input.elementType, shape)
+                let output = try run.allocate(input.elementType, shape)
                 Pad.place(input, into: output, at: begins)
                 return [output]
             }

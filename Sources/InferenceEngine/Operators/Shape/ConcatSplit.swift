@@ -17,7 +17,7 @@ enum ConcatSplit {
             }
             shape[axis] += input.shape[axis]
         }
-        let output = context.allocate(first.elementType, shape)
+        let output = try context.allocate(first.elementType, shape)
         let width = first.elementType.byteWidth
         let outputStrides = Tensor.strides(for: shape)
         var offset = 0
@@ -38,10 +38,10 @@ enum ConcatSplit {
         }
         let strides = input.strides
         var start = 0
-        return sizes.map { size in
+        return try sizes.map { size in
             var shape = input.shape
             shape[axis] = size
-            let piece = StridedCopy.gather(input, offset: start * strides[axis], shape: shape, strides: strides, context: context)
+            let piece = try StridedCopy.gather(input, offset: start * strides[axis], shape: shape, strides: strides, context: context)
             start += size
             return piece
         }

@@ -14,7 +14,7 @@ enum Constants {
             return ClosureOperator { inputs, run in
                 let shape = try inputs.required(0, "input").intList("shape")
                 try ShapeMath.checkedCount(shape, width: value.elementType.byteWidth, "ConstantOfShape")
-                let output = run.allocate(value.elementType, shape)
+                let output = try run.allocate(value.elementType, shape)
                 fill(output, with: value)
                 return [output]
             }
@@ -32,7 +32,7 @@ enum Constants {
                 guard input.rank == 2 || input.rank == 1 else { throw OperatorFailure("EyeLike needs a 2-D input, got shape \(input.shape)") }
                 let rows = input.shape[0], columns = input.shape.last ?? 0
                 let type = dtype ?? input.elementType
-                let output = run.allocate(type, [rows, columns])
+                let output = try run.allocate(type, [rows, columns])
                 let one = TensorCast.convert(Tensor(scalar: Int64(1)), to: type)
                 let width = type.byteWidth
                 // Row i holds its one at column i + k; clamp k first so the sum cannot overflow.

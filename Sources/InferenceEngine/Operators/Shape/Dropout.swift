@@ -14,7 +14,7 @@ enum Dropout {
             return ClosureOperator { inputs, run in
                 let data = try inputs.required(0, "data")
                 guard wantsMask else { return [data] }
-                let mask = run.allocate(boolMask ? .bool : data.elementType, data.shape)
+                let mask = try run.allocate(boolMask ? .bool : data.elementType, data.shape)
                 Constants.fill(mask, with: TensorCast.convert(Tensor(scalar: true), to: mask.elementType))
                 return [data, mask]
             }

@@ -8,7 +8,7 @@ enum ExpandTile {
         let shape = try Broadcast.shape([input.shape, requested])
         if shape == input.shape { return input }
         try ShapeMath.checkedCount(shape, width: input.elementType.byteWidth, "Expand")
-        return StridedCopy.gather(input, shape: shape, strides: Broadcast.strides(of: input.shape, in: shape), context: context)
+        return try StridedCopy.gather(input, shape: shape, strides: Broadcast.strides(of: input.shape, in: shape), context: context)
     }
 
     /// Tile as a broadcast: the input viewed as `[1, d0, 1, d1, ...]` expanded to
@@ -27,7 +27,7 @@ enum ExpandTile {
         try ShapeMath.checkedCount(view, width: input.elementType.byteWidth, "Tile")
         for axis in 0..<input.rank { shape.append(repeats[axis] * input.shape[axis]) }
         if shape == input.shape { return input }
-        return StridedCopy.gather(input, shape: view, strides: viewStrides, context: context).reshaped(shape)
+        return try StridedCopy.gather(input, shape: view, strides: viewStrides, context: context).reshaped(shape)
     }
 
     static let schemas: [OperatorSchema] = [

@@ -17,7 +17,7 @@ enum Pad {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw OperatorFailure("Pad: pads \(pads) crop shape \(input.shape) below zero") }
         try ShapeMath.checkedCount(shape, width: input.elementType.byteWidth, "Pad")
         if shape == input.shape && pads.allSatisfy({ $0 == 0 }) { return input }
-        let output = context.allocate(input.elementType, shape)
+        let output = try context.allocate(input.elementType, shape)
         if mode == .constant {
             if let value {
                 guard value.count == 1 else { throw OperatorFailure("Pad: constant_value must be one value, has shape \(value.shape)") }

@@ -40,7 +40,7 @@ enum Slice {
         let strides = input.strides
         var offset = 0
         for axis in windows.indices where shape[axis] > 0 { offset += windows[axis].start * strides[axis] }
-        return StridedCopy.gather(input, offset: offset, shape: shape,
+        return try StridedCopy.gather(input, offset: offset, shape: shape,
                                   strides: zip(windows, strides).map { $0.step * $1 }, context: context)
     }
 

@@ -209,8 +209,8 @@ enum StridedCopy {
 extension StridedCopy {
     /// A new contiguous tensor of `shape` whose element `i` is the input's element
     /// `offset + dot(i, strides)`: a transposed, sliced, broadcast or tiled view made real.
-    static func gather(_ input: Tensor, offset: Int = 0, shape: [Int], strides: [Int], context: ExecutionContext) -> Tensor {
-        let output = context.allocate(input.elementType, shape)
+    static func gather(_ input: Tensor, offset: Int = 0, shape: [Int], strides: [Int], context: ExecutionContext) throws -> Tensor {
+        let output = try context.allocate(input.elementType, shape)
         let width = input.elementType.byteWidth
         copy(shape: shape, width: width, from: input.storage.bytes + offset * width, strides: strides,
              to: output.storage.bytes, strides: Tensor.strides(for: shape))

@@ -10,7 +10,7 @@ enum Transpose {
         let moved = permutation.filter { input.shape[$0] != 1 }
         if moved == moved.sorted() { return input.reshaped(shape) }
         let strides = input.strides
-        return StridedCopy.gather(input, shape: shape, strides: permutation.map { strides[$0] }, context: context)
+        return try StridedCopy.gather(input, shape: shape, strides: permutation.map { strides[$0] }, context: context)
     }
 
     /// Reshape to `view`, transpose by `permutation`, reshape to `shape`.

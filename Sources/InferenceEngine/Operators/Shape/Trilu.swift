@@ -27,7 +27,7 @@ enum Trilu {
                 let input = try inputs.required(0, "input")
                 let k = try inputs.optional(1)?.intScalar("k") ?? 0
                 guard input.rank >= 2 else { throw OperatorFailure("Trilu needs at least 2 dimensions, got shape \(input.shape)") }
-                let output = run.allocate(input.elementType, input.shape)
+                let output = try run.allocate(input.elementType, input.shape)
                 keepTriangle(input, into: output, k: k, upper: upper)
                 return [output]
             }
