@@ -40,6 +40,10 @@ struct ResizeAxisPlan {
                 x = nominal == 1 ? -0.5 : (position + 0.5) / scale - 0.5
             case .alignCorners:
                 x = nominal == 1 ? 0 : position * Double(inputLength - 1) / (nominal - 1)
+            case .asymmetric where settings.nearest == .legacy:
+                // Upsample and Resize-10 come from onnxruntime, which maps in float32; float64 would
+                // move exact positions such as 8 / 1.6 just below an integer and change the pick.
+                x = Double(Float(position) / Float(scale))
             case .asymmetric:
                 x = position / scale
             case .tfCropAndResize:
