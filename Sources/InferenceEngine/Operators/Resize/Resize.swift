@@ -9,6 +9,9 @@ struct ResizeOperator: Operator {
     let roiInput: Int?, scalesInput: Int?, sizesInput: Int?
     /// Upsample-7's scales attribute.
     let fixedScales: [Float]?
+    /// Outputs beyond this many elements are refused rather than attempted (a bad scale must not
+    /// exhaust the device's memory).
+    static let maximumElements = 1 << 32
 
     static func resize(_ context: OperatorBuildContext) throws -> ResizeOperator {
         let settings = try ResizeSettings.resize(context)
@@ -31,6 +34,14 @@ struct ResizeOperator: Operator {
         let axes = try resolvedAxes(rank: rank)
         let (scales, sizes) = try targets(inputs, input: x, axes: axes)
         let roi = try cropBoxes(inputs, rank: rank, axes: axes)
+        var total = 1
+        for size in sizes {
+            let (product, overflow) = total.multipliedReportingOverflow(by: size)
+            guard !overflow, product <= Self.maximumElements else {
+                throw OperatorFailure("Resize output shape \(sizes) is too large")
+            }
+            total = product
+        }
 
         var plans: [ResizeAxisPlan] = []
         var resized: [Int] = []
