@@ -95,7 +95,7 @@ struct RecurrentLayer<Cell: RecurrentCell>: Operator {
         let finalH = context.allocate(.float, stateShape)
         let finalC = context.allocate(.float, Cell.carriesCellState ? stateShape : [0])
         var projection: Tensor? = context.allocate(.float, [steps * batch, width])
-        var scratch: Tensor? = context.allocate(.float, [width + 2 * hidden])
+        var scratch: Tensor? = context.allocate(.float, [max(width, 2 * hidden)])
 
         let geometry = Geometry(steps: steps, batch: batch, directions: directions, hidden: hidden, batchMajor: batchMajor)
         if let projectionBuffer = projection, let scratchBuffer = scratch {
@@ -185,14 +185,14 @@ struct RecurrentLayer<Cell: RecurrentCell>: Operator {
                                        recurrentBias: directionBias.map { $0 + width },
                                        peepholes: peepholes.map { $0 + direction * 3 * hidden },
                                        activations: activations[direction], clip: clip)
-        let gates = scratch, cellScratch = scratch + width
+        // Each (time, row) projection is read once, so the step works on it in place.
         let longest = lengths.max() ?? 0
         for step in 0..<longest {
             for row in 0..<geometry.batch where step < lengths[row] {
                 let time = reverse ? lengths[row] - 1 - step : step
-                gates.update(from: projection + geometry.inputRow(time: time, row: row) * width, count: width)
+                let gates = projection + geometry.inputRow(time: time, row: row) * width
                 let state = geometry.stateOffset(direction: direction, row: row)
-                cell.step(gates, h: h + state, c: c + state, scratch: cellScratch, weights: weights)
+                cell.step(gates, h: h + state, c: c + state, scratch: scratch, weights: weights)
                 if let y {
                     (y + geometry.outputOffset(time: time, direction: direction, row: row)).update(from: h + state, count: hidden)
                 }
