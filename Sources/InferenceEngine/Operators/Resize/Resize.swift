@@ -160,8 +160,9 @@ struct ResizeOperator: Operator {
                                       outer: shape[..<axis].reduce(1, *), inner: shape[(axis + 1)...].reduce(1, *),
                                       plan: plan, fill: settings.extrapolation)
             var finished: Tensor? = current
-            if current.storage !== x.storage { context.recycle(&finished) }
             current = output
+            // The previous pass's buffer goes back to the pool (never the caller's input).
+            if finished?.storage !== x.storage { context.recycle(&finished) }
             shape = next
         }
         if !x.elementType.isFloatingPoint {
