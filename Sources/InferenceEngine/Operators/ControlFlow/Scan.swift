@@ -68,7 +68,7 @@ struct ScanOperator: Operator {
             for value in values { bodyInputs.append(value) }
             for (index, sequence) in sequences.enumerated() {
                 let position = inputReversed[index] ? steps - 1 - step : step
-                bodyInputs.append(AxisSlices.slice(sequence, axis: axes[index], index: position, context: context))
+                bodyInputs.append(try AxisSlices.slice(sequence, axis: axes[index], index: position, context: context))
             }
             let results = try body.run(bodyInputs, captures: captures, context: context)
             values = Array(results[0..<states])

@@ -64,13 +64,13 @@ struct Subgraph: Sendable {
 /// their inputs into per-iteration slices and gather per-iteration outputs.
 enum AxisSlices {
     /// The `index`-th slice of `tensor` along `axis`, with that axis removed.
-    static func slice(_ tensor: Tensor, axis: Int, index: Int, context: ExecutionContext) -> Tensor {
+    static func slice(_ tensor: Tensor, axis: Int, index: Int, context: ExecutionContext) throws -> Tensor {
         var shape = tensor.shape
         let length = shape.remove(at: axis)
         let width = tensor.elementType.byteWidth
         let outer = tensor.shape[..<axis].reduce(1, *)
         let inner = shape[axis...].reduce(1, *) * width
-        let output = context.allocate(tensor.elementType, shape)
+        let output = try context.allocate(tensor.elementType, shape)
         let source = tensor.storage.bytes, destination = output.storage.bytes
         for o in 0..<outer {
             (destination + o * inner).copyMemory(from: source + (o * length + index) * inner, byteCount: inner)
@@ -93,7 +93,7 @@ enum AxisSlices {
         let width = first.elementType.byteWidth
         let outer = first.shape[..<axis].reduce(1, *)
         let inner = first.shape[axis...].reduce(1, *) * width
-        let output = context.allocate(first.elementType, shape)
+        let output = try context.allocate(first.elementType, shape)
         let destination = output.storage.bytes
         for (index, part) in parts.enumerated() {
             let position = reversed ? parts.count - 1 - index : index

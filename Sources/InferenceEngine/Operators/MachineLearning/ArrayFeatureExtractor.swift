@@ -9,7 +9,7 @@ enum ArrayFeatureExtractor {
             throw OperatorFailure("ArrayFeatureExtractor index \(index) is out of range for last axis \(stride)")
         }
         let shape = x.rank == 1 ? [1, picks.count] : Array(x.shape.dropLast()) + [picks.count]
-        let output = context.allocate(x.elementType, shape)
+        let output = try context.allocate(x.elementType, shape)
         let width = x.elementType.byteWidth
         guard width > 0 else { throw OperatorFailure("ArrayFeatureExtractor does not support \(x.elementType) tensors") }
         let rows = stride == 0 ? 0 : x.count / stride

@@ -2,7 +2,7 @@
 enum Binarizer {
     static func run(_ x: Tensor, threshold: Double, context: ExecutionContext) throws -> Tensor {
         try x.require(ElementType.numeric, "Binarizer input")
-        let flags = context.allocate(.double, x.shape)
+        let flags = try context.allocate(.double, x.shape)
         let destination = flags.mutablePointer(as: Double.self)
         for (index, value) in x.doubleValues().enumerated() { destination[index] = value > threshold ? 1 : 0 }
         return TensorCast.convert(flags, to: x.elementType, context: context)

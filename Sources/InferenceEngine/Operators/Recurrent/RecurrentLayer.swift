@@ -91,11 +91,11 @@ struct RecurrentLayer<Cell: RecurrentCell>: Operator {
         let lengths = try sequenceLengths(inputs.optional(4), steps: steps, batch: batch)
 
         let yShape = producesY ? (batchMajor ? [batch, steps, directions, hidden] : [steps, directions, batch, hidden]) : [0]
-        let y = context.allocate(.float, yShape)
-        let finalH = context.allocate(.float, stateShape)
-        let finalC = context.allocate(.float, Cell.carriesCellState ? stateShape : [0])
-        var projection: Tensor? = context.allocate(.float, [steps * batch, width])
-        var scratch: Tensor? = context.allocate(.float, [max(width, 2 * hidden)])
+        let y = try context.allocate(.float, yShape)
+        let finalH = try context.allocate(.float, stateShape)
+        let finalC = try context.allocate(.float, Cell.carriesCellState ? stateShape : [0])
+        var projection: Tensor? = try context.allocate(.float, [steps * batch, width])
+        var scratch: Tensor? = try context.allocate(.float, [max(width, 2 * hidden)])
 
         let geometry = Geometry(steps: steps, batch: batch, directions: directions, hidden: hidden, batchMajor: batchMajor)
         if let projectionBuffer = projection, let scratchBuffer = scratch {

@@ -54,7 +54,7 @@ struct ResizeOperator: Operator {
             if !(unchanged || (settings.mode == .nearest && plan.isIdentity)) { resized.append(axis) }
         }
         if resized.isEmpty { return [x] }
-        if x.shape.contains(0) || sizes.contains(0) { return [context.allocate(x.elementType, sizes)] }
+        if x.shape.contains(0) || sizes.contains(0) { return [try context.allocate(x.elementType, sizes)] }
         if settings.mode == .nearest { return [try nearest(x, plans: plans, context: context)] }
         return [try interpolate(x, plans: plans, axes: resized, context: context)]
     }
@@ -129,7 +129,7 @@ struct ResizeOperator: Operator {
     }
 
     private func nearest(_ x: Tensor, plans: [ResizeAxisPlan], context: ExecutionContext) throws -> Tensor {
-        let output = context.allocate(x.elementType, plans.map(\.outputLength))
+        let output = try context.allocate(x.elementType, plans.map(\.outputLength))
         let fill = TensorCast.convert(Tensor(scalar: settings.extrapolation), to: x.elementType)
         func run<T>(_ type: T.Type) {
             ResizeKernels.gather(T.self, input: x.pointer(as: T.self), inputShape: x.shape,
@@ -155,7 +155,7 @@ struct ResizeOperator: Operator {
             let plan = plans[axis]
             var next = shape
             next[axis] = plan.outputLength
-            let output = context.allocate(.double, next)
+            let output = try context.allocate(.double, next)
             ResizeKernels.interpolate(input: current.pointer(as: Double.self), output: output.mutablePointer(as: Double.self),
                                       outer: shape[..<axis].reduce(1, *), inner: shape[(axis + 1)...].reduce(1, *),
                                       plan: plan, fill: settings.extrapolation)
