@@ -1,0 +1,130 @@
+/// Softmax-family kernels over an [outer, length, inner] view of the input, normalizing along
+/// `length`. Softmax subtracts each slice's maximum before exponentiating so large inputs do not
+/// overflow.
+enum SoftmaxKernels {
+    enum Kind: Sendable { case softmax, logSoftmax, hardmax }
+
+    struct Layout {
+        let outer: Int
+        let length: Int
+        let inner: Int
+    }
+
+    static func run(_ kind: Kind, _ input: Tensor, layout: Layout, op: String, context: ExecutionContext) throws -> Tensor {
+        if FloatWidening.isNarrow(input.elementType) {
+            let widened = try run(kind, TensorCast.convert(input, to: .float, context: context), layout: layout, op: op, context: context)
+            return TensorCast.convert(widened, to: input.elementType, context: context)
+        }
+        let output = context.allocate(input.elementType, input.shape)
+        switch input.elementType {
+        case .float: run(kind, Float.self, input, output, layout)
+        case .double: run(kind, Double.self, input, output, layout)
+        default: throw OperatorFailure("\(op) needs a floating-point input, got \(input.elementType)")
+        }
+        return output
+    }
+
+    private static func run<T: ExpLogElement>(_ kind: Kind, _ type: T.Type, _ input: Tensor, _ output: Tensor, _ layout: Layout) {
+        guard input.count > 0 else { return }
+        let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
+        let slice = layout.length &* layout.inner
+        if layout.inner == 1 {
+            for o in 0..<layout.outer {
+                let row = x + o &* slice, target = y + o &* slice
+                switch kind {
+                case .softmax: softmaxRow(row, target, layout.length, log: false)
+                case .logSoftmax: softmaxRow(row, target, layout.length, log: true)
+                case .hardmax: target[argmax(row, layout.length, stride: 1)] = 1
+                }
+            }
+            return
+        }
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: 2 &* layout.inner)
+        defer { scratch.deallocate() }
+        for o in 0..<layout.outer {
+            let block = x + o &* slice, target = y + o &* slice
+            switch kind {
+            case .softmax: softmaxColumns(block, target, layout, scratch, log: false)
+            case .logSoftmax: softmaxColumns(block, target, layout, scratch, log: true)
+            case .hardmax:
+                for j in 0..<layout.inner {
+                    target[j &+ argmax(block + j, layout.length, stride: layout.inner) &* layout.inner] = 1
+                }
+            }
+        }
+    }
+
+    /// One contiguous row: the common case of softmax over the last axis.
+    @inline(__always)
+    private static func softmaxRow<T: ExpLogElement>(_ row: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ n: Int, log: Bool) {
+        var maximum = -T.infinity
+        for i in 0..<n where row[i] > maximum || row[i].isNaN { maximum = row[i] }
+        var sum: T = 0
+        for i in 0..<n {
+            let e = T.exponential(row[i] - maximum)
+            target[i] = e
+            sum += e
+        }
+        if log {
+            let offset = maximum + T.naturalLog(sum)
+            for i in 0..<n { target[i] = row[i] - offset }
+        } else {
+            let scale = 1 / sum
+            for i in 0..<n { target[i] *= scale }
+        }
+    }
+
+    /// One [length, inner] block normalized along `length`, working on whole rows of `inner`
+    /// elements at a time so every pass reads memory contiguously.
+    @inline(__always)
+    private static func softmaxColumns<T: ExpLogElement>(_ block: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ layout: Layout,
+                                                         _ scratch: UnsafeMutablePointer<T>, log: Bool) {
+        let inner = layout.inner, n = layout.length
+        let maximum = scratch, sum = scratch + inner
+        for j in 0..<inner {
+            maximum[j] = -T.infinity
+            sum[j] = 0
+        }
+        for a in 0..<n {
+            let row = block + a &* inner
+            for j in 0..<inner where row[j] > maximum[j] || row[j].isNaN { maximum[j] = row[j] }
+        }
+        for a in 0..<n {
+            let row = block + a &* inner, out = target + a &* inner
+            for j in 0..<inner {
+                let e = T.exponential(row[j] - maximum[j])
+                out[j] = e
+                sum[j] += e
+            }
+        }
+        if log {
+            for j in 0..<inner { maximum[j] += T.naturalLog(sum[j]) }
+            for a in 0..<n {
+                let row = block + a &* inner, out = target + a &* inner
+                for j in 0..<inner { out[j] = row[j] - maximum[j] }
+            }
+        } else {
+            for j in 0..<inner { sum[j] = 1 / sum[j] }
+            for a in 0..<n {
+                let out = target + a &* inner
+                for j in 0..<inner { out[j] *= sum[j] }
+            }
+        }
+    }
+
+    /// Index of the first largest element (a NaN counts as largest, as numpy's argmax does).
+    @inline(__always)
+    private static func argmax<T: ExpLogElement>(_ start: UnsafePointer<T>, _ n: Int, stride: Int) -> Int {
+        var best = 0
+        var value = start[0]
+        for i in 1..<max(n, 1) {
+            let x = start[i &* stride]
+            if value.isNaN { break }
+            if x > value || x.isNaN {
+                best = i
+                value = x
+            }
+        }
+        return best
+    }
+}
