@@ -8,5 +8,9 @@ enum NormalizationOperators {
         OperatorSchema("RMSNormalization", since: 23) { try LayerNormalization($0, centered: false) },
         OperatorSchema("InstanceNormalization", since: 6) { try GroupNormalization($0, instance: true) },
         OperatorSchema("GroupNormalization", since: 18) { try GroupNormalization($0, instance: false) },
+        OperatorSchema("LpNormalization") { try LpNormalization($0) },
+        // Opset 1 had `across_channels` and `normalize_variance` instead of `axes`.
+        OperatorSchema("MeanVarianceNormalization", since: 9) { try MeanVarianceNormalization($0) },
+        OperatorSchema("LRN") { try LocalResponseNormalization($0) },
     ]
 }
