@@ -57,17 +57,13 @@ enum SoftmaxKernels {
     /// One contiguous row: the common case of softmax over the last axis.
     @inline(__always)
     private static func softmaxRow<T: ExpLogElement>(_ row: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ n: Int, log: Bool) {
-        var maximum = -T.infinity
-        for i in 0..<n where row[i] > maximum || row[i].isNaN { maximum = row[i] }
-        var sum: T = 0
-        for i in 0..<n {
-            let e = T.exponential(row[i] - maximum)
-            target[i] = e
-            sum += e
-        }
+        let maximum = T.maximum(row, n)
+        let sum = T.exponentials(row, target, n, shift: maximum)
         if log {
-            let offset = maximum + T.naturalLog(sum)
-            for i in 0..<n { target[i] = row[i] - offset }
+            // (x - max) first: it is exact near the maximum, where folding log(sum) into the
+            // maximum would lose the small result to the maximum's rounding.
+            let logSum = T.naturalLog(sum)
+            for i in 0..<n { target[i] = (row[i] - maximum) - logSum }
         } else {
             let scale = 1 / sum
             for i in 0..<n { target[i] *= scale }
@@ -81,27 +77,15 @@ enum SoftmaxKernels {
                                                          _ scratch: UnsafeMutablePointer<T>, log: Bool) {
         let inner = layout.inner, n = layout.length
         let maximum = scratch, sum = scratch + inner
-        for j in 0..<inner {
-            maximum[j] = -T.infinity
-            sum[j] = 0
-        }
-        for a in 0..<n {
-            let row = block + a &* inner
-            for j in 0..<inner where row[j] > maximum[j] || row[j].isNaN { maximum[j] = row[j] }
-        }
-        for a in 0..<n {
-            let row = block + a &* inner, out = target + a &* inner
-            for j in 0..<inner {
-                let e = T.exponential(row[j] - maximum[j])
-                out[j] = e
-                sum[j] += e
-            }
-        }
+        maximum.update(repeating: -T.infinity, count: inner)
+        sum.update(repeating: 0, count: inner)
+        for a in 0..<n { T.accumulateMaximum(block + a &* inner, into: maximum, inner) }
+        for a in 0..<n { T.exponentials(block + a &* inner, target + a &* inner, inner, shifts: maximum, sums: sum) }
         if log {
-            for j in 0..<inner { maximum[j] += T.naturalLog(sum[j]) }
+            for j in 0..<inner { sum[j] = T.naturalLog(sum[j]) }
             for a in 0..<n {
                 let row = block + a &* inner, out = target + a &* inner
-                for j in 0..<inner { out[j] = row[j] - maximum[j] }
+                for j in 0..<inner { out[j] = (row[j] - maximum[j]) - sum[j] }
             }
         } else {
             for j in 0..<inner { sum[j] = 1 / sum[j] }
