@@ -28,7 +28,7 @@ struct LocalResponseNormalization: Operator {
         }
     }
 
-    private func normalize<T: ExpLogElement>(_ type: T.Type, _ x: Tensor, _ y: Tensor) {
+    private func normalize<T: KernelFloat>(_ type: T.Type, _ x: Tensor, _ y: Tensor) {
         let channels = x.shape[1], spatial = x.shape[2...].reduce(1, *)
         let batch = x.shape[0]
         guard x.count > 0 else { return }

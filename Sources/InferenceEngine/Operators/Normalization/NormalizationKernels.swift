@@ -69,7 +69,7 @@ enum NormalizationKernels {
         }
     }
 
-    private static func normalizeRows<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ mean: Tensor, _ inverse: Tensor,
+    private static func normalizeRows<T: KernelFloat>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ mean: Tensor, _ inverse: Tensor,
                                                               _ rows: Int, _ columns: Int, _ centered: Bool, _ epsilon: T,
                                                               _ weight: Tensor, _ bias: Tensor?) {
         guard columns > 0 else { return }
@@ -78,8 +78,8 @@ enum NormalizationKernels {
         let w = weight.pointer(as: T.self), b = bias?.pointer(as: T.self)
         for r in 0..<rows {
             let row = source + r &* columns, out = target + r &* columns
-            let m = centered ? sum(row, columns) / T(columns) : 0
-            let deviation = 1 / ((squaredDeviations(row, columns, from: m) / T(columns)) + epsilon).squareRoot()
+            let m = centered ? T.sum(row, columns) / T(columns) : 0
+            let deviation = 1 / ((T.squaredDeviations(row, columns, from: m) / T(columns)) + epsilon).squareRoot()
             means[r] = m
             inverses[r] = deviation
             if let b {
@@ -90,7 +90,7 @@ enum NormalizationKernels {
         }
     }
 
-    private static func normalizeGroups<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ layout: GroupLayout,
+    private static func normalizeGroups<T: KernelFloat>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ layout: GroupLayout,
                                                                 _ epsilon: T, _ scale: Tensor, _ bias: Tensor) {
         let groupSize = layout.channelsPerGroup &* layout.spatial
         guard groupSize > 0 else { return }
@@ -99,8 +99,8 @@ enum NormalizationKernels {
         let groups = x.count / groupSize
         for g in 0..<groups {
             let block = source + g &* groupSize, out = target + g &* groupSize
-            let m = sum(block, groupSize) / T(groupSize)
-            let deviation = 1 / ((squaredDeviations(block, groupSize, from: m) / T(groupSize)) + epsilon).squareRoot()
+            let m = T.sum(block, groupSize) / T(groupSize)
+            let deviation = 1 / ((T.squaredDeviations(block, groupSize, from: m) / T(groupSize)) + epsilon).squareRoot()
             let firstChannel = (g &* layout.channelsPerGroup) % layout.channels
             for k in 0..<layout.channelsPerGroup {
                 let a = deviation * gamma[firstChannel &+ k]
@@ -109,36 +109,5 @@ enum NormalizationKernels {
                 for i in 0..<layout.spatial { channelOut[i] = row[i] * a + shift }
             }
         }
-    }
-
-    /// Σ x with four accumulators so the additions do not wait on each other.
-    @inline(__always)
-    private static func sum<T: BinaryFloatingPoint>(_ p: UnsafePointer<T>, _ n: Int) -> T {
-        var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0
-        var i = 0
-        while i &+ 4 <= n {
-            s0 += p[i]; s1 += p[i &+ 1]; s2 += p[i &+ 2]; s3 += p[i &+ 3]
-            i &+= 4
-        }
-        while i < n { s0 += p[i]; i &+= 1 }
-        return (s0 + s1) + (s2 + s3)
-    }
-
-    /// Σ (x - m)²; with m = 0 this is the sum of squares RMSNormalization needs.
-    @inline(__always)
-    private static func squaredDeviations<T: BinaryFloatingPoint>(_ p: UnsafePointer<T>, _ n: Int, from m: T) -> T {
-        var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0
-        var i = 0
-        while i &+ 4 <= n {
-            let d0 = p[i] - m, d1 = p[i &+ 1] - m, d2 = p[i &+ 2] - m, d3 = p[i &+ 3] - m
-            s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3
-            i &+= 4
-        }
-        while i < n {
-            let d = p[i] - m
-            s0 += d * d
-            i &+= 1
-        }
-        return (s0 + s1) + (s2 + s3)
     }
 }

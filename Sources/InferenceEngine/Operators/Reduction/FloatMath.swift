@@ -1,6 +1,11 @@
 /// Float and Double, the types the softmax, log-sum-exp and normalization kernels compute in
-/// natively; float16 and bfloat16 inputs go through float32 (`FloatWidening`).
-protocol ExpLogElement: BinaryFloatingPoint {
+/// natively; float16 and bfloat16 inputs go through float32 (`FloatWidening`). The bulk
+/// requirements let float32 run eight-lane loops (`VectorMath`) where float64 stays scalar.
+protocol KernelFloat: BinaryFloatingPoint {
+    /// Σ p[i].
+    static func sum(_ p: UnsafePointer<Self>, _ n: Int) -> Self
+    /// Σ (p[i] - m)².
+    static func squaredDeviations(_ p: UnsafePointer<Self>, _ n: Int, from m: Self) -> Self
     static func exponential(_ x: Self) -> Self
     static func naturalLog(_ x: Self) -> Self
     /// The largest of `n` values, NaN when any is NaN.
@@ -14,9 +19,13 @@ protocol ExpLogElement: BinaryFloatingPoint {
                              shifts: UnsafePointer<Self>, sums: UnsafeMutablePointer<Self>)
 }
 
-extension Float: ExpLogElement {
+extension Float: KernelFloat {
     @inline(__always) static func exponential(_ x: Float) -> Float { expf(x) }
     @inline(__always) static func naturalLog(_ x: Float) -> Float { logf(x) }
+    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float { VectorMath.sum(p, n) }
+    static func squaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, from m: Float) -> Float {
+        VectorMath.squaredDeviations(p, n, from: m)
+    }
     static func maximum(_ p: UnsafePointer<Float>, _ n: Int) -> Float { VectorMath.maximum(p, n) }
     static func accumulateMaximum(_ row: UnsafePointer<Float>, into maxima: UnsafeMutablePointer<Float>, _ n: Int) {
         VectorMath.accumulateMaximum(row, into: maxima, n)
@@ -31,9 +40,24 @@ extension Float: ExpLogElement {
 }
 
 /// Float64 keeps the C library's exp and log: it is rare in models and only needs to be exact.
-extension Double: ExpLogElement {
+extension Double: KernelFloat {
     @inline(__always) static func exponential(_ x: Double) -> Double { exp(x) }
     @inline(__always) static func naturalLog(_ x: Double) -> Double { log(x) }
+    static func sum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0
+        var i = 0
+        while i &+ 2 <= n {
+            s0 += p[i]
+            s1 += p[i &+ 1]
+            i &+= 2
+        }
+        return i < n ? s0 + s1 + p[i] : s0 + s1
+    }
+    static func squaredDeviations(_ p: UnsafePointer<Double>, _ n: Int, from m: Double) -> Double {
+        var sum = 0.0
+        for i in 0..<n { sum += (p[i] - m) * (p[i] - m) }
+        return sum
+    }
     static func maximum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
         var best = -Double.infinity
         for i in 0..<n where p[i] > best || p[i].isNaN {

@@ -105,7 +105,7 @@ enum ReduceKernels {
         return output
     }
 
-    private static func logSumExp<T: ReducibleElement & ExpLogElement>(_ type: T.Type, _ input: Tensor, _ plan: ReductionPlan,
+    private static func logSumExp<T: ReducibleElement & KernelFloat>(_ type: T.Type, _ input: Tensor, _ plan: ReductionPlan,
                                                                          _ output: Tensor, _ context: ExecutionContext) {
         let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
         let shiftTensor = context.allocate(input.elementType, plan.outputShape)

@@ -24,7 +24,7 @@ enum SoftmaxKernels {
         return output
     }
 
-    private static func run<T: ExpLogElement>(_ kind: Kind, _ type: T.Type, _ input: Tensor, _ output: Tensor, _ layout: Layout) {
+    private static func run<T: KernelFloat>(_ kind: Kind, _ type: T.Type, _ input: Tensor, _ output: Tensor, _ layout: Layout) {
         guard input.count > 0 else { return }
         let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
         let slice = layout.length &* layout.inner
@@ -56,7 +56,7 @@ enum SoftmaxKernels {
 
     /// One contiguous row: the common case of softmax over the last axis.
     @inline(__always)
-    private static func softmaxRow<T: ExpLogElement>(_ row: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ n: Int, log: Bool) {
+    private static func softmaxRow<T: KernelFloat>(_ row: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ n: Int, log: Bool) {
         let maximum = T.maximum(row, n)
         let sum = T.exponentials(row, target, n, shift: maximum)
         if log {
@@ -73,7 +73,7 @@ enum SoftmaxKernels {
     /// One [length, inner] block normalized along `length`, working on whole rows of `inner`
     /// elements at a time so every pass reads memory contiguously.
     @inline(__always)
-    private static func softmaxColumns<T: ExpLogElement>(_ block: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ layout: Layout,
+    private static func softmaxColumns<T: KernelFloat>(_ block: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ layout: Layout,
                                                          _ scratch: UnsafeMutablePointer<T>, log: Bool) {
         let inner = layout.inner, n = layout.length
         let maximum = scratch, sum = scratch + inner
@@ -98,7 +98,7 @@ enum SoftmaxKernels {
 
     /// Index of the first largest element (a NaN counts as largest, as numpy's argmax does).
     @inline(__always)
-    private static func argmax<T: ExpLogElement>(_ start: UnsafePointer<T>, _ n: Int, stride: Int) -> Int {
+    private static func argmax<T: KernelFloat>(_ start: UnsafePointer<T>, _ n: Int, stride: Int) -> Int {
         var best = 0
         var value = start[0]
         for i in 1..<max(n, 1) {

@@ -3,6 +3,42 @@
 enum VectorMath {
     typealias Lanes = SIMD8<Float>
 
+    /// Σ p[i], in eight lanes twice over so consecutive additions do not wait on each other.
+    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var a = Lanes(), b = Lanes()
+        var i = 0
+        while i &+ 16 <= n {
+            a += load(p + i)
+            b += load(p + (i &+ 8))
+            i &+= 16
+        }
+        var total = (a + b).sum()
+        while i < n {
+            total += p[i]
+            i &+= 1
+        }
+        return total
+    }
+
+    /// Σ (p[i] - m)².
+    static func squaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, from m: Float) -> Float {
+        var a = Lanes(), b = Lanes()
+        let mean = Lanes(repeating: m)
+        var i = 0
+        while i &+ 16 <= n {
+            let d0 = load(p + i) - mean, d1 = load(p + (i &+ 8)) - mean
+            a += d0 * d0
+            b += d1 * d1
+            i &+= 16
+        }
+        var total = (a + b).sum()
+        while i < n {
+            total += (p[i] - m) * (p[i] - m)
+            i &+= 1
+        }
+        return total
+    }
+
     /// The largest of `n` values; NaN when any value is NaN.
     static func maximum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var i = 0
