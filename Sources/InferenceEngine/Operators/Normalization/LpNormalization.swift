@@ -13,8 +13,7 @@ struct LpNormalization: Operator {
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
         let x = try NormalizationParameters.data(inputs, minimumRank: 1, op: "LpNormalization")
         let resolved = try normalizedAxis(axis, rank: x.rank)
-        let layout = SoftmaxKernels.Layout(outer: x.shape[..<resolved].reduce(1, *), length: x.shape[resolved],
-                                           inner: x.shape[(resolved + 1)...].reduce(1, *))
+        let layout = AxisLayout(shape: x.shape, axis: resolved)
         return try FloatWidening.run([x], narrowTo: x.elementType, context: context) { widened in
             let data = try widened.required(0)
             let y = context.allocate(data.elementType, data.shape)
@@ -27,7 +26,7 @@ struct LpNormalization: Operator {
         }
     }
 
-    private func normalize<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ layout: SoftmaxKernels.Layout) {
+    private func normalize<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ layout: AxisLayout) {
         let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
         let slice = layout.length &* layout.inner
         for o in 0..<layout.outer {

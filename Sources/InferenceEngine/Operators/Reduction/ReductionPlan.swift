@@ -119,3 +119,22 @@ struct ReductionPlan {
         }
     }
 }
+
+/// A tensor viewed as [outer, length, inner] around one axis of `length` elements: the layout of
+/// the operators that normalize along a single axis (Softmax family, LpNormalization).
+struct AxisLayout {
+    let outer: Int
+    let length: Int
+    let inner: Int
+
+    init(outer: Int, length: Int, inner: Int) {
+        self.outer = outer
+        self.length = length
+        self.inner = inner
+    }
+
+    /// The view around `axis`, already resolved to 0..<shape.count.
+    init(shape: [Int], axis: Int) {
+        self.init(outer: shape[..<axis].reduce(1, *), length: shape[axis], inner: shape[(axis + 1)...].reduce(1, *))
+    }
+}

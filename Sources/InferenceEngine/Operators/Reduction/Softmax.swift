@@ -21,13 +21,9 @@ struct SoftmaxOperator: Operator {
         guard resolved >= 0, resolved < shape.count || (flattensTrailingAxes && resolved == shape.count) else {
             throw OperatorFailure("axis \(axis) is out of range for input shape \(shape)")
         }
-        let outer = shape[..<resolved].reduce(1, *)
-        let layout: SoftmaxKernels.Layout
-        if flattensTrailingAxes {
-            layout = .init(outer: outer, length: shape[resolved...].reduce(1, *), inner: 1)
-        } else {
-            layout = .init(outer: outer, length: shape[resolved], inner: shape[(resolved + 1)...].reduce(1, *))
-        }
+        let layout = flattensTrailingAxes
+            ? AxisLayout(outer: shape[..<resolved].reduce(1, *), length: shape[resolved...].reduce(1, *), inner: 1)
+            : AxisLayout(shape: shape, axis: resolved)
         return [try SoftmaxKernels.run(kind, input, layout: layout, op: name, context: context)]
     }
 }

@@ -4,13 +4,7 @@
 enum SoftmaxKernels {
     enum Kind: Sendable { case softmax, logSoftmax, hardmax }
 
-    struct Layout {
-        let outer: Int
-        let length: Int
-        let inner: Int
-    }
-
-    static func run(_ kind: Kind, _ input: Tensor, layout: Layout, op: String, context: ExecutionContext) throws -> Tensor {
+    static func run(_ kind: Kind, _ input: Tensor, layout: AxisLayout, op: String, context: ExecutionContext) throws -> Tensor {
         if FloatWidening.isNarrow(input.elementType) {
             let widened = try run(kind, TensorCast.convert(input, to: .float, context: context), layout: layout, op: op, context: context)
             return TensorCast.convert(widened, to: input.elementType, context: context)
@@ -24,7 +18,7 @@ enum SoftmaxKernels {
         return output
     }
 
-    private static func run<T: KernelFloat>(_ kind: Kind, _ type: T.Type, _ input: Tensor, _ output: Tensor, _ layout: Layout) {
+    private static func run<T: KernelFloat>(_ kind: Kind, _ type: T.Type, _ input: Tensor, _ output: Tensor, _ layout: AxisLayout) {
         guard input.count > 0 else { return }
         let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
         let slice = layout.length &* layout.inner
@@ -73,7 +67,7 @@ enum SoftmaxKernels {
     /// One [length, inner] block normalized along `length`, working on whole rows of `inner`
     /// elements at a time so every pass reads memory contiguously.
     @inline(__always)
-    private static func softmaxColumns<T: KernelFloat>(_ block: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ layout: Layout,
+    private static func softmaxColumns<T: KernelFloat>(_ block: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ layout: AxisLayout,
                                                          _ scratch: UnsafeMutablePointer<T>, log: Bool) {
         let inner = layout.inner, n = layout.length
         let maximum = scratch, sum = scratch + inner
