@@ -18,7 +18,7 @@ struct LocalResponseNormalization: Operator {
         let x = try NormalizationParameters.data(inputs, minimumRank: 2, op: "LRN")
         return try FloatWidening.run([x], narrowTo: x.elementType, context: context) { widened in
             let data = try widened.required(0)
-            let y = context.allocate(data.elementType, data.shape)
+            let y = try context.allocate(data.elementType, data.shape)
             switch data.elementType {
             case .float: normalize(Float.self, data, y)
             case .double: normalize(Double.self, data, y)

@@ -16,7 +16,7 @@ struct LpNormalization: Operator {
         let layout = AxisLayout(shape: x.shape, axis: resolved)
         return try FloatWidening.run([x], narrowTo: x.elementType, context: context) { widened in
             let data = try widened.required(0)
-            let y = context.allocate(data.elementType, data.shape)
+            let y = try context.allocate(data.elementType, data.shape)
             switch data.elementType {
             case .float: normalize(Float.self, data, y, layout)
             case .double: normalize(Double.self, data, y, layout)

@@ -19,20 +19,21 @@ struct MeanVarianceNormalization: Operator {
         let plan = ReductionPlan(shape: x.shape, reduced: reduced, keepDims: true)
         return try FloatWidening.run([x], narrowTo: x.elementType, context: context) { widened in
             let data = try widened.required(0)
-            let y = context.allocate(data.elementType, data.shape)
+            let y = try context.allocate(data.elementType, data.shape)
+            let statistics = try context.allocate(data.elementType, [2, plan.outputCount])
             switch data.elementType {
-            case .float: normalize(Float.self, data, y, plan, context)
-            case .double: normalize(Double.self, data, y, plan, context)
+            case .float: normalize(Float.self, data, y, plan, statistics)
+            case .double: normalize(Double.self, data, y, plan, statistics)
             default: throw OperatorFailure("MeanVarianceNormalization needs floating-point data, got \(data.elementType)")
             }
             return [y]
         }
     }
 
+    /// `statistics` is zeroed scratch for the means and spreads of the `plan.outputCount` groups.
     private func normalize<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ plan: ReductionPlan,
-                                                   _ context: ExecutionContext) {
+                                                   _ statistics: Tensor) {
         let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
-        let statistics = context.allocate(x.elementType, [2, plan.outputCount])
         let mean = statistics.mutablePointer(as: T.self), spread = mean + plan.outputCount
         let count = T(plan.groupSize)
         plan.forEachRow { start, out, length, reducing in

@@ -5,7 +5,7 @@ enum NormalizationKernels {
     /// `y = x * scale[c] + shift[c]` over [N, C, spatial...] data: inference-mode batch
     /// normalization once the statistics are folded into one scale and shift per channel.
     static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor, context: ExecutionContext) throws -> Tensor {
-        let y = context.allocate(x.elementType, x.shape)
+        let y = try context.allocate(x.elementType, x.shape)
         let channels = x.shape[1], spatial = x.shape[2...].reduce(1, *)
         switch x.elementType {
         case .float: channelAffine(Float.self, x, y, scale, shift, channels, spatial)
@@ -20,9 +20,9 @@ enum NormalizationKernels {
     /// Returns Y and, per row, the mean and 1/sqrt(variance + epsilon).
     static func rows(_ x: Tensor, rows: Int, centered: Bool, epsilon: Double, weight: Tensor, bias: Tensor?,
                      statisticsShape: [Int], context: ExecutionContext) throws -> (y: Tensor, mean: Tensor, inverseDeviation: Tensor) {
-        let y = context.allocate(x.elementType, x.shape)
-        let mean = context.allocate(x.elementType, statisticsShape)
-        let inverse = context.allocate(x.elementType, statisticsShape)
+        let y = try context.allocate(x.elementType, x.shape)
+        let mean = try context.allocate(x.elementType, statisticsShape)
+        let inverse = try context.allocate(x.elementType, statisticsShape)
         let columns = rows == 0 ? 0 : x.count / rows
         switch x.elementType {
         case .float: normalizeRows(Float.self, x, y, mean, inverse, rows, columns, centered, Float(epsilon), weight, bias)
@@ -36,7 +36,7 @@ enum NormalizationKernels {
     /// GroupNormalization), then applies a per-channel `scale` and `bias` of `channels` elements.
     static func groups(_ x: Tensor, channels: Int, channelsPerGroup: Int, spatial: Int, epsilon: Double,
                        scale: Tensor, bias: Tensor, context: ExecutionContext) throws -> Tensor {
-        let y = context.allocate(x.elementType, x.shape)
+        let y = try context.allocate(x.elementType, x.shape)
         let layout = GroupLayout(channels: channels, channelsPerGroup: channelsPerGroup, spatial: spatial)
         switch x.elementType {
         case .float: normalizeGroups(Float.self, x, y, layout, Float(epsilon), scale, bias)

@@ -32,7 +32,7 @@ enum NormalizationParameters {
         guard trimmed.count <= shape.count, (try? Broadcast.shape([shape, trimmed])) == shape else {
             throw OperatorFailure("\(what) of shape \(tensor.shape) does not broadcast to the normalized shape \(shape)")
         }
-        let expanded = Broadcast.expand(tensor.reshaped(trimmed), to: shape, context: context)
+        let expanded = try Broadcast.expand(tensor.reshaped(trimmed), to: shape, context: context)
         return TensorCast.convert(expanded, to: x.elementType, context: context)
     }
 }

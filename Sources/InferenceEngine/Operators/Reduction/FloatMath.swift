@@ -104,11 +104,3 @@ enum FloatWidening {
         }
     }
 }
-
-extension Tensor {
-    /// This tensor's elements as `T` (converted when it holds another numeric type): for the small
-    /// parameter tensors (scale, bias, mean) that the spec lets differ in type from the data.
-    func converted<T: TensorElement>(to type: T.Type, context: ExecutionContext) -> Tensor {
-        TensorCast.convert(self, to: T.elementType, context: context)
-    }
-}

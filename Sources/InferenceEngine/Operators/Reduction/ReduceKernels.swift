@@ -29,7 +29,7 @@ enum ReduceKernels {
         if R.floatingOnly && !input.elementType.isFloatingPoint {
             throw OperatorFailure("\(op) needs a floating-point input, got \(input.elementType)")
         }
-        let output = context.allocate(input.elementType, plan.outputShape)
+        let output = try context.allocate(input.elementType, plan.outputShape)
         switch input.elementType {
         case .float: fold(R.self, Float.self, input, plan, output)
         case .double: fold(R.self, Double.self, input, plan, output)
@@ -93,10 +93,11 @@ enum ReduceKernels {
     /// inputs do not overflow; infinite elements still give ±inf, and an empty set gives -inf.
     private static func logSumExp(_ input: Tensor, _ plan: ReductionPlan, _ op: String,
                                   _ context: ExecutionContext) throws -> Tensor {
-        let output = context.allocate(input.elementType, plan.outputShape)
+        let output = try context.allocate(input.elementType, plan.outputShape)
+        let shifts = try context.allocate(input.elementType, plan.outputShape)
         switch input.elementType {
-        case .float: logSumExp(Float.self, input, plan, output, context)
-        case .double: logSumExp(Double.self, input, plan, output, context)
+        case .float: logSumExp(Float.self, input, plan, output, shifts)
+        case .double: logSumExp(Double.self, input, plan, output, shifts)
         case .float16, .bfloat16:
             let result = try logSumExp(TensorCast.convert(input, to: .float, context: context), plan, op, context)
             return TensorCast.convert(result, to: input.elementType, context: context)
@@ -106,10 +107,9 @@ enum ReduceKernels {
     }
 
     private static func logSumExp<T: ReducibleElement & KernelFloat>(_ type: T.Type, _ input: Tensor, _ plan: ReductionPlan,
-                                                                         _ output: Tensor, _ context: ExecutionContext) {
+                                                                         _ output: Tensor, _ shifts: Tensor) {
         let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
-        let shiftTensor = context.allocate(input.elementType, plan.outputShape)
-        let shift = shiftTensor.mutablePointer(as: T.self)
+        let shift = shifts.mutablePointer(as: T.self)
         for i in 0..<plan.outputCount { shift[i] = -T.infinity }
         plan.forEachRow { start, out, length, reducing in
             let row = x + start

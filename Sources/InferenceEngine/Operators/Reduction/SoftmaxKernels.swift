@@ -9,7 +9,7 @@ enum SoftmaxKernels {
             let widened = try run(kind, TensorCast.convert(input, to: .float, context: context), layout: layout, op: op, context: context)
             return TensorCast.convert(widened, to: input.elementType, context: context)
         }
-        let output = context.allocate(input.elementType, input.shape)
+        let output = try context.allocate(input.elementType, input.shape)
         switch input.elementType {
         case .float: run(kind, Float.self, input, output, layout)
         case .double: run(kind, Double.self, input, output, layout)
