@@ -29,6 +29,10 @@ enum ReduceKernels {
         if R.floatingOnly && !input.elementType.isFloatingPoint {
             throw OperatorFailure("\(op) needs a floating-point input, got \(input.elementType)")
         }
+        if FloatWidening.isNarrow(input.elementType) {
+            let folded = try fold(R.self, TensorCast.convert(input, to: .float, context: context), plan, op, context)
+            return TensorCast.convert(folded, to: input.elementType, context: context)
+        }
         let output = try context.allocate(input.elementType, plan.outputShape)
         switch input.elementType {
         case .float: fold(R.self, Float.self, input, plan, output)
@@ -41,10 +45,7 @@ enum ReduceKernels {
         case .uint32: fold(R.self, UInt32.self, input, plan, output)
         case .int64: fold(R.self, Int64.self, input, plan, output)
         case .uint64: fold(R.self, UInt64.self, input, plan, output)
-        case .float16, .bfloat16:
-            let folded = try fold(R.self, TensorCast.convert(input, to: .float, context: context), plan, op, context)
-            return TensorCast.convert(folded, to: input.elementType, context: context)
-        case .bool, .string:
+        case .float16, .bfloat16, .bool, .string:
             throw OperatorFailure("\(op) does not support \(input.elementType) tensors")
         }
         return output
@@ -93,14 +94,15 @@ enum ReduceKernels {
     /// inputs do not overflow; infinite elements still give ±inf, and an empty set gives -inf.
     private static func logSumExp(_ input: Tensor, _ plan: ReductionPlan, _ op: String,
                                   _ context: ExecutionContext) throws -> Tensor {
+        if FloatWidening.isNarrow(input.elementType) {
+            let result = try logSumExp(TensorCast.convert(input, to: .float, context: context), plan, op, context)
+            return TensorCast.convert(result, to: input.elementType, context: context)
+        }
         let output = try context.allocate(input.elementType, plan.outputShape)
         let shifts = try context.allocate(input.elementType, plan.outputShape)
         switch input.elementType {
         case .float: logSumExp(Float.self, input, plan, output, shifts)
         case .double: logSumExp(Double.self, input, plan, output, shifts)
-        case .float16, .bfloat16:
-            let result = try logSumExp(TensorCast.convert(input, to: .float, context: context), plan, op, context)
-            return TensorCast.convert(result, to: input.elementType, context: context)
         default: throw OperatorFailure("\(op) needs a floating-point input, got \(input.elementType)")
         }
         return output
