@@ -3,7 +3,10 @@ struct ConvOperator: Operator {
     let attributes: WindowAttributes
     let group: Int
 
-    static let schema = OperatorSchema("Conv", since: 1) { context in
+    static let schema = OperatorSchema("Conv", since: 1) { context in try build(context) }
+
+    /// Parses the attributes every Conv-family node shares (also used by the integer forms).
+    static func build(_ context: OperatorBuildContext) throws -> ConvOperator {
         let group = try context.attributes.int("group", default: 1)
         guard group >= 1 else { throw context.invalid("group must be positive, got \(group)") }
         return ConvOperator(attributes: try WindowAttributes(context), group: group)

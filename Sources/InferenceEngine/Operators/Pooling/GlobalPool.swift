@@ -35,7 +35,13 @@ enum GlobalPool {
         }
         let input = TensorCast.convert(x, to: .float, context: context)
         let output = context.allocate(.float, outputShape)
-        let source = input.pointer(as: Float.self), target = output.mutablePointer(as: Float.self)
+        withExtendedLifetime(input) { reduce(kind, input.pointer(as: Float.self), output.mutablePointer(as: Float.self),
+                                             planes: planes, planeSize: planeSize) }
+        return TensorCast.convert(output, to: x.elementType, context: context)
+    }
+
+    private static func reduce(_ kind: Kind, _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
+                               planes: Int, planeSize: Int) {
         for plane in 0..<planes {
             let data = source + plane * planeSize
             var sum: Float = 0
@@ -50,7 +56,6 @@ enum GlobalPool {
                 break
             }
         }
-        return TensorCast.convert(output, to: x.elementType, context: context)
     }
 
     private struct MaxVisitor: NumericVisitor {

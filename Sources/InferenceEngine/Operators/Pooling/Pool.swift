@@ -68,12 +68,14 @@ struct PoolOperator: Operator {
             let input = TensorCast.convert(x, to: .float, context: context)
             let output = context.allocate(.float, outputShape)
             let values = output.mutablePointer(as: Float.self)
-            if case .average(let include) = kind {
-                geometry.reduce(planes: planes, input: input.pointer(as: Float.self),
-                                AverageReducer(values: values, outputPlaneSize: geometry.outputPlaneSize, countIncludePad: include))
-            } else if case .lp(let p) = kind {
-                geometry.reduce(planes: planes, input: input.pointer(as: Float.self),
-                                LpReducer(values: values, outputPlaneSize: geometry.outputPlaneSize, p: p))
+            withExtendedLifetime(input) {
+                if case .average(let include) = kind {
+                    geometry.reduce(planes: planes, input: input.pointer(as: Float.self),
+                                    AverageReducer(values: values, outputPlaneSize: geometry.outputPlaneSize, countIncludePad: include))
+                } else if case .lp(let p) = kind {
+                    geometry.reduce(planes: planes, input: input.pointer(as: Float.self),
+                                    LpReducer(values: values, outputPlaneSize: geometry.outputPlaneSize, p: p))
+                }
             }
             return [TensorCast.convert(output, to: x.elementType, context: context)]
         }

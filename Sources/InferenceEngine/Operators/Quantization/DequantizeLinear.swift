@@ -36,12 +36,14 @@ struct DequantizeLinearOperator: Operator {
         let values = x.floatBuffer(context: context), scales = scale.floatBuffer(context: context)
         let zeros = zeroPoint?.floatBuffer(context: context)
         let output = context.allocate(.float, x.shape)
-        let source = values.pointer(as: Float.self), factors = scales.pointer(as: Float.self)
-        let offsets = zeros?.pointer(as: Float.self), y = output.mutablePointer(as: Float.self)
-        layout.forEachRun { parameter, step, start, count in
-            for j in 0..<count {
-                let p = parameter + j * step
-                y[start + j] = (source[start + j] - (offsets?[p] ?? 0)) * factors[p]
+        withExtendedLifetime((values, scales, zeros)) {
+            let source = values.pointer(as: Float.self), factors = scales.pointer(as: Float.self)
+            let offsets = zeros?.pointer(as: Float.self), y = output.mutablePointer(as: Float.self)
+            layout.forEachRun { parameter, step, start, count in
+                for j in 0..<count {
+                    let p = parameter + j * step
+                    y[start + j] = (source[start + j] - (offsets?[p] ?? 0)) * factors[p]
+                }
             }
         }
         return [TensorCast.convert(output, to: outputType ?? scale.elementType, context: context)]

@@ -3,5 +3,6 @@
 enum QuantizationOperators {
     static let schemas: [OperatorSchema] = [
         QuantizeLinearOperator.schema, DequantizeLinearOperator.schema, DynamicQuantizeLinear.schema,
+    ] + IntegerOperators.schemas + [
     ]
 }
