@@ -72,7 +72,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "modelfleet-agent",
-            dependencies: ["Agent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Agent", "InferenceEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "fleetctl",
@@ -81,10 +81,11 @@ let package = Package(
 
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"]),
         .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP"]),
+        .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine"]),
         // A real registry in-process and a publisher, for the registry's and the agent's tests.
         .target(name: "TestSupport", dependencies: ["Registry", "FleetCore", "FleetHTTP"], path: "Tests/TestSupport"),
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "FleetCore", "FleetHTTP"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "FleetCore", "FleetHTTP", "InferenceEngine"]),
         .testTarget(
             name: "RegistryTests",
             dependencies: ["Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]

@@ -16,14 +16,14 @@ import Foundation
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modelfleet-agent",
-        abstract: "Check in with the registry, pull only missing chunks, verify, swap atomically.",
+        abstract: "Check in with the registry, pull only missing chunks, verify, self-test, swap atomically, serve inference.",
         discussion: """
         Settings come from --config (agent-config/agent.yaml documents every key), then MODELFLEET_* environment \
-        variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. Not built yet: \
-        serving inference, download windows and the battery policy (issue #4 continues; the engine is issues #5 and #7).
+        variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. `run` and \
+        `inspect` use the bundled ONNX engine on a model file directly, without a registry.
         """,
-        subcommands: [Run.self, Status.self, Rollback.self],
-        defaultSubcommand: Run.self
+        subcommands: [Daemon.self, RunModel.self, Inspect.self, Status.self, Rollback.self],
+        defaultSubcommand: Daemon.self
     )
 }
 
@@ -42,7 +42,7 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Local time window for downloads, HH:MM-HH:MM, repeatable (default: any time).") var downloadWindow: [String] = []
     @Option(help: "Defer downloads and swaps below this battery charge (percent).") var minBattery: Int?
     @Option(help: "File holding the battery charge in percent.") var batteryPath: String?
-    @Option(help: "Local API address, HOST:PORT (GET /v1/models; inference once the engine lands; default 127.0.0.1:8181).") var listen: String?
+    @Option(help: "Local API address, HOST:PORT (GET /v1/models, POST /v1/models/NAME/infer; default 127.0.0.1:8181).") var listen: String?
 
     /// Flag, else `MODELFLEET_<KEY>`, else the config file's `key`.
     func settings() throws -> AgentSettings {
@@ -94,9 +94,9 @@ struct AgentOptions: ParsableArguments {
     }
 }
 
-/// `modelfleet-agent run`: enroll once, then check in and sync forever (or once with --once).
-struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Enroll if needed, then check in and sync on an interval.")
+/// `modelfleet-agent daemon` (the default): enroll once, then check in and sync forever (or once with --once).
+struct Daemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Enroll if needed, then check in, sync and serve (the default subcommand).")
 
     @OptionGroup var options: AgentOptions
     @Flag(help: "Run one check-in and sync, then exit (0 if every model is current).") var once = false

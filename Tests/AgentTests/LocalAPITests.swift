@@ -1,6 +1,7 @@
 @testable import Agent
 import FleetCore
 import FleetHTTP
+import InferenceEngine
 import Foundation
 import Testing
 import TestSupport
@@ -9,7 +10,28 @@ import Glibc
 #endif
 
 @Suite struct LocalAPITests {
-    @Test func listsLiveModelsAndSaysPlainlyThatInferenceIsNotBuilt() async throws {
+    /// The reference input and onnxruntime's outputs for digits-mlp v1.
+    static func reference() throws -> (input: [Double], label: Int64, probabilities: [Double]) {
+        let folder = TestPublisher.corpus("reference/digits-mlp/v1/test_data_set_0")
+        let input = try Tensor.load(protobufFile: folder + "/input_0.pb").tensor
+        let label = try Tensor.load(protobufFile: folder + "/output_0.pb").tensor
+        let probabilities = try Tensor.load(protobufFile: folder + "/output_1.pb").tensor
+        return (input.doubleValues(), try label.values(as: Int64.self)[0], probabilities.doubleValues())
+    }
+
+    static func inferBody(_ values: [Double]) -> [UInt8] {
+        let data = values.map { String($0) }.joined(separator: ",")
+        return Array(#"{"inputs":{"input":{"shape":[1,64],"dtype":"float32","data":[\#(data)]}}}"#.utf8)
+    }
+
+    struct Answer: Decodable {
+        struct Output: Decodable { var name: String; var shape: [Int]; var dtype: String; var data: [Double]? }
+        var model: String
+        var version: String
+        var outputs: [Output]
+    }
+
+    @Test func servesLiveModelsWithTheEngine() async throws {
         let registry = try await RegistryHarness.start()
         let publisher = try await registry.publisher(assigning: "digits-mlp")
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
@@ -22,19 +44,88 @@ import Glibc
         let http = HTTPClient()
 
         #expect(try await http.send(HTTPRequest(method: "GET", url: base + "/v1/models")).text == #"{"models":[]}"#)
+        let reference = try Self.reference()
+        let early = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer", body: Self.inferBody(reference.input)))
+        #expect(early.status == 404 && early.text.contains("no live model named 'digits-mlp'"))
+
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         _ = try await engine.checkInAndSync()
         let listed = try await http.send(HTTPRequest(method: "GET", url: base + "/v1/models"))
         #expect(listed.status == 200)
         #expect(listed.text.hasPrefix(#"{"models":[{"manifestDigest":"sha256:"#) && listed.text.hasSuffix(#""model":"digits-mlp","variant":"fp32","version":"1.0.0"}]}"#))
 
-        let infer = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer", body: Array(#"{"X":[0]}"#.utf8)))
-        #expect(infer.status == 501)
-        #expect(infer.text.contains("this build has no inference engine yet"))
-        #expect(try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/other/infer", body: [])).status == 404)
+        // The engine's answer is onnxruntime's.
+        let infer = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer", body: Self.inferBody(reference.input)))
+        #expect(infer.status == 200, "\(infer.text)")
+        let answer = try JSONDecoder().decode(Answer.self, from: Data(infer.text.utf8))
+        #expect(answer.version == "1.0.0" && answer.outputs.map(\.name) == ["label", "probabilities"])
+        #expect(answer.outputs[0].data == [Double(reference.label)] && answer.outputs[0].dtype == "int64")
+        let probabilities = answer.outputs[1].data ?? []
+        #expect(probabilities.count == 10 && zip(probabilities, reference.probabilities).allSatisfy { abs($0 - $1) < 1e-5 })
+
+        // Bad requests are explained.
+        let wrongShape = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer",
+                                                         body: Array(#"{"inputs":{"input":{"shape":[1,3],"dtype":"float32","data":[1,2,3]}}}"#.utf8)))
+        #expect(wrongShape.status == 400 && wrongShape.text.contains("input 'input' dimension 1 must be 64, got shape [1, 3]"))
+        let wrongName = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer",
+                                                        body: Array(#"{"inputs":{"x":{"shape":[1],"dtype":"float32","data":[1]}}}"#.utf8)))
+        #expect(wrongName.status == 400 && wrongName.text.contains("unknown input 'x'"))
+        let notJSON = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer", body: Array("{".utf8)))
+        #expect(notJSON.status == 400 && notJSON.text.contains("the body must be JSON"))
+        #expect(try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/other/infer", body: Self.inferBody(reference.input))).status == 404)
         #expect(try await http.send(HTTPRequest(method: "DELETE", url: base + "/v1/models")).status == 405)
         #expect(try await http.send(HTTPRequest(method: "GET", url: base + "/healthz")).text == "ok\n")
+
+        // What was served is counted per version for the next check-in.
+        let stats = engine.inference.statistics()
+        #expect(stats.count == 1 && stats[0].model == "digits-mlp" && stats[0].count == 3 && stats[0].errors == 2)
+        #expect(stats[0].latencyP95Milliseconds != nil)
     }
+
+    /// Requests keep flowing through a swap (and the garbage collection that deletes the old files):
+    /// none fails, each is answered by one whole version, and once the swap is done new ones get the new version.
+    @Test func swapFailsNoInFlightRequest() async throws {
+        let registry = try await RegistryHarness.start()
+        let publisher = try await registry.publisher(assigning: "digits-mlp")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
+        let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
+                                                            dataDirectory: data, trustedKeys: [publisher.key.publicKey]))
+        let api = engine.localAPI
+        let server = try LocalAPIServer(host: "127.0.0.1", port: 0) { api.handle($0) }
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/v1/models/digits-mlp/infer"
+        let body = Self.inferBody(try Self.reference().input)
+        try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
+        _ = try await engine.checkInAndSync()
+
+        let stop = StopFlag()
+        let load = Task.detached { () -> [String] in
+            let http = HTTPClient()
+            var seen: [String] = []
+            while !stop.isSet {
+                let answer = try await http.send(HTTPRequest(method: "POST", url: url, body: body))
+                seen.append(answer.status == 200 ? (try JSONDecoder().decode(Answer.self, from: Data(answer.text.utf8))).version : "HTTP \(answer.status): \(answer.text)")
+            }
+            return seen
+        }
+        try await publisher.publish(model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
+        try await publisher.publish(model: "digits-mlp", version: "1.2.0", file: TestPublisher.corpus("models/digits-mlp/v2.onnx"), to: registry.admin)
+        _ = try await engine.checkInAndSync()
+        stop.set()
+        let seen = try await load.value
+        #expect(seen.count > 10)
+        #expect(seen.allSatisfy { $0 == "1.0.0" || $0 == "1.2.0" }, "\(Set(seen))")
+        let after = try await HTTPClient().send(HTTPRequest(method: "POST", url: url, body: body))
+        #expect(try JSONDecoder().decode(Answer.self, from: Data(after.text.utf8)).version == "1.2.0")
+    }
+}
+
+/// A flag one task sets and another polls.
+final class StopFlag: @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
 
 @Suite struct LocalAPIServerTests {

@@ -21,7 +21,7 @@ import Testing
         #expect(push.status == 0, "\(push.stderr)")
         #expect(try ProgramRunner.run("fleetctl", ["assign", "ocr-rec", "--select", "type=gateway"] + token, in: dir).status == 0)
 
-        let agentArguments = ["run", "--once", "--data-dir", dir.path + "/agent", "--registry", registry.baseURL,
+        let agentArguments = ["daemon", "--once", "--data-dir", dir.path + "/agent", "--registry", registry.baseURL,
                               "--enroll-token", try registry.token("enroll.token"), "--trust", dir.path + "/publisher.pub",
                               "--labels", "type=gateway", "--max-download-rate", "2000000"]
         // Counts the store's shard folders only: a recursive walk fails while partial/ and incoming/ churn.

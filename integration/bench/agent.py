@@ -50,7 +50,7 @@ def main():
         run([fleetctl, "keys", "register", f"{work}/p.pub"], env=env)
         run([fleetctl, "push", os.path.join(ROOT, "integration/sample-model/v1.onnx"), "--model", "sample", "--version", "1.0.0", "--key", f"{work}/p.key"], env=env)
         run([fleetctl, "assign", "sample", "--select", "type=bench"], env=env)
-        agent = subprocess.Popen([stripped, "run", "--data-dir", f"{work}/device", "--registry", url, "--enroll-token",
+        agent = subprocess.Popen([stripped, "daemon", "--data-dir", f"{work}/device", "--registry", url, "--enroll-token",
                                   enroll, "--trust", f"{work}/p.pub",
                                   "--labels", "type=bench", "--checkin-interval", "3600"], stdout=subprocess.PIPE, text=True)
         synced = agent.stdout.readline()

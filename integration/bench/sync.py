@@ -48,7 +48,7 @@ def main():
                 proxied = "http://127.0.0.1:" + link.stdout.readline().split()[-1]
                 device = f"{work}/device-{parallel}"
                 started = time.monotonic()
-                out = subprocess.run([agent_bin, "run", "--once", "--data-dir", device, "--registry", proxied, "--enroll-token", enroll,
+                out = subprocess.run([agent_bin, "daemon", "--once", "--data-dir", device, "--registry", proxied, "--enroll-token", enroll,
                                       "--trust", f"{work}/p.pub", "--labels", "link=slow", "--parallel-downloads", str(parallel)],
                                      check=True, capture_output=True, text=True).stdout
                 seconds = time.monotonic() - started

@@ -1,4 +1,5 @@
 import FleetCore
+import InferenceEngine
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -9,10 +10,12 @@ import Foundation
 ///
 /// - `GET /healthz`: the agent runs.
 /// - `GET /v1/models`: every live model with its version and variant.
-/// - `POST /v1/models/{name}/infer`: 404 for a model that is not live; until the inference engine lands
-///   (issues #5, #7) a clear 501 for one that is, never a made-up answer.
+/// - `POST /v1/models/{name}/infer`: runs the live version on named tensors (`TensorJSON`) and
+///   returns the outputs with the version that produced them; 404 for a model that is not live,
+///   400 for inputs the model rejects (with the engine's reason), 503 when the version cannot load.
 public struct LocalAPI: Sendable {
     let installer: Installer
+    let host: InferenceHost
 
     struct LiveModel: Encodable {
         var model: String
@@ -36,12 +39,38 @@ public struct LocalAPI: Sendable {
             guard let body = try? encoder.encode(["models": live]) else { return .error(500, "cannot encode the model list") }
             return .init(status: 200, body: [UInt8](body))
         case ("POST", let parts) where parts.count == 4 && parts[0] == "v1" && parts[1] == "models" && parts[3] == "infer":
-            guard installer.active(parts[2]) != nil else { return .error(404, "no live model named '\(parts[2])'") }
-            return .error(501, "this build has no inference engine yet (issues #5, #7): \(parts[2]) is installed but cannot be run")
+            return infer(model: parts[2], body: request.body)
         case (_, ["v1", "models"]), (_, ["healthz"]):
             return .error(405, "method \(request.method) is not allowed on \(path)")
         default:
             return .error(404, "no route \(request.method) \(path)")
+        }
+    }
+
+    private func infer(model: String, body: [UInt8]) -> LocalAPIServer.Response {
+        let request: InferRequest
+        let inputs: [String: Tensor]
+        do {
+            request = try JSONDecoder().decode(InferRequest.self, from: Data(body))
+            inputs = try request.inputs.reduce(into: [:]) { feeds, entry in feeds[entry.key] = try entry.value.tensor(named: entry.key) }
+        } catch LocalAPIError.badRequest(let message) {
+            return .error(400, message)
+        } catch {
+            return .error(400, "the body must be JSON like {\"inputs\": {\"x\": {\"shape\": [1, 3], \"dtype\": \"float32\", \"data\": [1, 2, 3]}}}: \(error)")
+        }
+        switch host.infer(model: model, currentDirectory: installer.modelDirectory(model) + "/current", inputs: inputs) {
+        case .failure(.notLive(let name)): return .error(404, "no live model named '\(name)'")
+        case .failure(.cannotLoad(let reason)): return .error(503, "the live version of '\(model)' cannot be loaded: \(reason)")
+        case .failure(.rejected(let reason)): return .error(400, reason)
+        case .success(let result):
+            let base64 = request.outputEncoding == "base64"
+            let response = InferResponse(model: result.model, version: result.version.description,
+                                         outputs: result.outputs.map { .init(name: $0.name, tensor: TensorJSON($0.tensor, base64: base64)) },
+                                         latencyMilliseconds: result.milliseconds)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            guard let body = try? encoder.encode(response) else { return .error(500, "cannot encode the outputs") }
+            return .init(status: 200, body: [UInt8](body))
         }
     }
 }

@@ -35,16 +35,21 @@ public actor SyncEngine {
     }
 
     let settings: AgentSettings
+    /// Runs self-tests before a swap; the engine-backed `inference` host unless a test substitutes one.
     let host: any ModelHost
+    /// Serves the live models and counts what it served.
+    let inference: InferenceHost
     let journal: Journal
     let chunks: LocalChunkStore
     let installer: Installer
     let http: HTTPClient
     private var identity: DeviceIdentity?
 
-    public init(settings: AgentSettings, host: any ModelHost = EngineUnavailableHost()) throws {
+    public init(settings: AgentSettings, host: (any ModelHost)? = nil) throws {
         self.settings = settings
-        self.host = host
+        let inference = InferenceHost()
+        self.inference = inference
+        self.host = host ?? inference
         let data = settings.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         journal = try Journal(path: data + "/journal.sqlite")
@@ -74,7 +79,7 @@ public actor SyncEngine {
         let registry = try await client()
         try await flushEvents(registry, deviceID: identity.deviceID)
         let installed = installer.activeModels().map { InstalledModel(model: $0.manifest.model, version: $0.manifest.version, variant: $0.manifest.variant) }
-        let answer = try await registry.checkin(deviceID: identity.deviceID, CheckinRequest(installed: installed, state: "idle"))
+        let answer = try await registry.checkin(deviceID: identity.deviceID, CheckinRequest(installed: installed, state: "idle", stats: inference.statistics()))
         var outcomes: [Outcome] = []
         for desired in answer.desired {
             outcomes.append(await sync(desired, registry: registry))
@@ -89,7 +94,7 @@ public actor SyncEngine {
     }
 
     /// The local API over this engine's installed models.
-    public nonisolated var localAPI: LocalAPI { LocalAPI(installer: installer) }
+    public nonisolated var localAPI: LocalAPI { LocalAPI(installer: installer, host: inference) }
 
     public func rollback(model: String) throws -> SemanticVersion {
         let live = try installer.rollback(model: model)

@@ -22,7 +22,7 @@ final class ModelBytes: @unchecked Sendable {
 
     init(bytes: some Collection<UInt8>) {
         count = bytes.count
-        base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        base = try UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
         var offset = 0
         for byte in bytes {
             base.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
@@ -39,7 +39,7 @@ final class ModelBytes: @unchecked Sendable {
         guard fstat(fd, &info) == 0 else { throw EngineError.io("cannot stat \(path): \(String(cString: strerror(errno)))") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw EngineError.io("\(path) is not a regular file") }
         let size = Int(info.st_size)
-        base = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 64)
+        base = try UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 64)
         var filled = 0
         while filled < size {
             let n = read(fd, base + filled, size - filled)

@@ -41,12 +41,15 @@ struct TensorDecoder {
             guard raw.count == byteCount else {
                 throw EngineError.invalidModel("\(what) holds \(raw.count) bytes of raw data; \(type) \(shape) needs \(byteCount)")
             }
+            let tensor: Tensor
             if let pointer = file.aligned(raw, alignment: max(type.byteWidth, 1), floor: proto.messageStart) {
-                return Tensor(elementType: type, shape: shape,
-                              storage: TensorStorage(borrowing: pointer, byteCount: byteCount, owner: file))
+                tensor = Tensor(elementType: type, shape: shape,
+                                storage: TensorStorage(borrowing: pointer, byteCount: byteCount, owner: file))
+            } else {
+                tensor = Tensor(zeros: type, shape: shape)
+                tensor.storage.bytes.copyMemory(from: file.base + raw.lowerBound, byteCount: byteCount)
             }
-            let tensor = Tensor(zeros: type, shape: shape)
-            tensor.storage.bytes.copyMemory(from: file.base + raw.lowerBound, byteCount: byteCount)
+            if type == .bool { Self.normalizeBooleans(tensor.storage.bytes, count: count) }
             return tensor
         }
         return try typedFields(proto, type: type, shape: shape, count: count, context: what)
@@ -108,5 +111,11 @@ struct TensorDecoder {
             filled += n
         }
         return tensor
+    }
+
+    /// Swift's Bool must be 0 or 1; a file may hold any non-zero byte for true.
+    static func normalizeBooleans(_ bytes: UnsafeMutableRawPointer, count: Int) {
+        let values = bytes.assumingMemoryBound(to: UInt8.self)
+        for index in 0..<count where values[index] > 1 { values[index] = 1 }
     }
 }

@@ -4,12 +4,36 @@
 final class ExecutionContext {
     private var free: [Int: [TensorStorage]] = [:]
     let threads: Int
+    /// Largest tensor a run may create. Shapes can come from data (ConstantOfShape, Expand, Tile,
+    /// OneHot, Resize scales), and a failed allocation would abort the process, so a hostile model
+    /// must fail here, with the operator named, instead.
+    let maximumTensorBytes: Int
 
-    init(threads: Int = 1) { self.threads = threads }
+    init(threads: Int = 1, maximumTensorBytes: Int = ExecutionContext.defaultMaximumTensorBytes) {
+        self.threads = threads
+        self.maximumTensorBytes = maximumTensorBytes
+    }
+
+    /// 4 GiB: more than any edge model's largest activation, less than what would take a device down.
+    static let defaultMaximumTensorBytes = 1 << 32
+
+    /// Bytes of a `type` tensor of `shape`, or a failure for negative, overflowing or too-large shapes.
+    func checkedByteCount(_ type: ElementType, _ shape: [Int]) throws -> Int {
+        var bytes = max(type.byteWidth, 1)
+        for dimension in shape {
+            guard dimension >= 0 else { throw OperatorFailure("negative dimension in output shape \(shape)") }
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= maximumTensorBytes else {
+                throw OperatorFailure("output shape \(shape) of \(type) exceeds the \(maximumTensorBytes >> 20) MiB tensor limit")
+            }
+            bytes = product
+        }
+        return shape.contains(0) ? 0 : bytes
+    }
 
     /// A zero-filled tensor, reusing storage of the same byte size when one is free.
-    func allocate(_ type: ElementType, _ shape: [Int]) -> Tensor {
-        let bytes = shape.reduce(1, *) * type.byteWidth
+    func allocate(_ type: ElementType, _ shape: [Int]) throws -> Tensor {
+        let bytes = try checkedByteCount(type, shape)
         if var list = free[bytes], let storage = list.popLast() {
             free[bytes] = list
             storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)

@@ -64,7 +64,7 @@ enum Broadcast {
     static func binary<T, R>(_ a: Tensor, _ b: Tensor, _ input: T.Type, _ resultType: ElementType,
                              context: ExecutionContext, _ op: (T, T) -> R) throws -> Tensor {
         let outShape = a.shape == b.shape ? a.shape : try shape([a.shape, b.shape])
-        let output = context.allocate(resultType, outShape)
+        let output = try context.allocate(resultType, outShape)
         let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self)
         let po = output.mutablePointer(as: R.self)
         if a.shape == b.shape {
@@ -91,9 +91,9 @@ enum Broadcast {
     }
 
     /// Copies `input` broadcast to `target` (Expand, and inputs of variadic operators).
-    static func expand(_ input: Tensor, to target: [Int], context: ExecutionContext) -> Tensor {
+    static func expand(_ input: Tensor, to target: [Int], context: ExecutionContext) throws -> Tensor {
         if input.shape == target { return input }
-        let output = context.allocate(input.elementType, target)
+        let output = try context.allocate(input.elementType, target)
         let width = input.elementType.byteWidth
         let source = input.storage.bytes, destination = output.storage.bytes
         let s = strides(of: input.shape, in: target)

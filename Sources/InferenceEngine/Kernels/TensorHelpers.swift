@@ -43,7 +43,7 @@ extension Tensor {
 /// Resolves a possibly negative axis against `rank`.
 func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
     let resolved = axis < 0 ? axis + rank : axis
-    guard resolved >= 0, resolved < max(rank, 1) else { throw OperatorFailure("\(what) \(axis) is out of range for rank \(rank)") }
+    guard resolved >= 0, resolved < rank else { throw OperatorFailure("\(what) \(axis) is out of range for rank \(rank)") }
     return resolved
 }
 

@@ -1,9 +1,6 @@
-/// A loaded ONNX model: parsed, checked and compiled, ready for sessions.
-///
-/// Loading does all the refusing: a truncated file, an unsupported operator or opset, a cycle or a
-/// dangling input fails here with the node named, never halfway through a run. Weights borrow the
-/// file buffer read at load, so a model costs about its file size in memory.
-public final class Model: Sendable {
+/// What a model file declares, read without compiling it: enough for `inspect`, even for a model
+/// this engine cannot run.
+public struct ModelSummary: Sendable {
     /// A declared graph input or output.
     public struct ValueDescription: Sendable, CustomStringConvertible {
         public let name: String
@@ -35,35 +32,25 @@ public final class Model: Sendable {
     /// Size of the file the model was loaded from.
     public let fileSize: Int
 
-    let graph: CompiledGraph
-
     /// IR versions whose files this loader reads (the protobuf layout is stable across them).
     public static let supportedIRVersions = 3...13
 
-    /// Loads the model at `path`; external data is read relative to its directory.
-    public convenience init(contentsOf path: String) throws(EngineError) {
-        let bytes = try ModelBytes(contentsOf: path)
-        let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
-        try self.init(file: bytes, directory: directory)
+    /// Parses the file at `path` without compiling it.
+    public init(contentsOf path: String) throws(EngineError) {
+        self = try ModelSummary.parse(ModelBytes(contentsOf: path)).summary
     }
 
-    /// Loads a model held in memory (no external data).
-    public convenience init(bytes: some Collection<UInt8>) throws(EngineError) {
-        try self.init(file: ModelBytes(bytes: bytes), directory: nil)
-    }
-
-    private init(file: ModelBytes, directory: String?) throws(EngineError) {
-        var reader = ProtoReader(buffer: file.buffer, range: 0..<file.count)
-        let proto = try ModelProto(reader: &reader)
-        guard proto.hasGraph else { throw EngineError.malformedModel("no graph in the file (is it an ONNX model?)", offset: 0) }
-        guard Self.supportedIRVersions.contains(Int(clamping: proto.irVersion)) else {
-            throw EngineError.invalidModel("IR version \(proto.irVersion) is outside the supported \(Self.supportedIRVersions)")
-        }
+    /// Opset version per domain ("" for ai.onnx); a file importing none gets ai.onnx 1, as IR 3 did.
+    static func opsetImports(_ proto: ModelProto) -> [String: Int] {
         var imports: [String: Int] = [:]
         for opset in proto.opsets { imports[opset.domain == "ai.onnx" ? "" : opset.domain] = opset.version }
         if proto.opsets.isEmpty { imports[""] = 1 }
+        return imports
+    }
 
-        irVersion = Int(proto.irVersion)
+    init(proto: ModelProto, fileSize: Int) {
+        let imports = Self.opsetImports(proto)
+        irVersion = Int(clamping: proto.irVersion)
         opsets = imports.map { (domain: $0.key.isEmpty ? "ai.onnx" : $0.key, version: $0.value) }.sorted { $0.domain < $1.domain }
         producer = [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         let initializerNames = Set(proto.graph.initializers.map(\.name))
@@ -73,11 +60,20 @@ public final class Model: Sendable {
         Self.countOperators(proto.graph, into: &histogram)
         operatorHistogram = histogram
         parameterCount = proto.graph.initializers.reduce(0) { total, tensor in
-            total + tensor.dims.reduce(1) { $0 * Int(clamping: max($1, 0)) }
+            total &+ tensor.dims.reduce(1) { $0 &* Int(clamping: max($1, 0)) }
         }
-        fileSize = file.count
-        let compiler = GraphCompiler(opsets: imports, decoder: TensorDecoder(file: file, directory: directory))
-        graph = try compiler.compile(proto.graph)
+        self.fileSize = fileSize
+    }
+
+    /// Parses and checks the envelope: a graph, a supported IR version.
+    static func parse(_ file: ModelBytes) throws(EngineError) -> (proto: ModelProto, summary: ModelSummary) {
+        var reader = ProtoReader(buffer: file.buffer, range: 0..<file.count)
+        let proto = try ModelProto(reader: &reader)
+        guard proto.hasGraph else { throw EngineError.malformedModel("no graph in the file (is it an ONNX model?)", offset: 0) }
+        guard supportedIRVersions.contains(Int(clamping: proto.irVersion)) else {
+            throw EngineError.invalidModel("IR version \(proto.irVersion) is outside the supported \(supportedIRVersions)")
+        }
+        return (proto, ModelSummary(proto: proto, fileSize: file.count))
     }
 
     private static func describe(_ value: ValueInfoProto) -> ValueDescription {
@@ -94,5 +90,37 @@ public final class Model: Sendable {
                 for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs { countOperators(subgraph, into: &histogram) }
             }
         }
+    }
+}
+
+/// A loaded ONNX model: parsed, checked and compiled, ready for sessions.
+///
+/// Loading does all the refusing: a truncated file, an unsupported operator or opset, a cycle or a
+/// dangling input fails here with the node named, never halfway through a run. Weights borrow the
+/// file buffer read at load, so a model costs about its file size in memory.
+public final class Model: Sendable {
+    public let summary: ModelSummary
+    let graph: CompiledGraph
+
+    public var inputs: [ModelSummary.ValueDescription] { summary.inputs }
+    public var outputs: [ModelSummary.ValueDescription] { summary.outputs }
+
+    /// Loads the model at `path`; external data is read relative to its directory.
+    public convenience init(contentsOf path: String) throws(EngineError) {
+        let bytes = try ModelBytes(contentsOf: path)
+        let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
+        try self.init(file: bytes, directory: directory)
+    }
+
+    /// Loads a model held in memory (no external data).
+    public convenience init(bytes: some Collection<UInt8>) throws(EngineError) {
+        try self.init(file: ModelBytes(bytes: bytes), directory: nil)
+    }
+
+    private init(file: ModelBytes, directory: String?) throws(EngineError) {
+        let (proto, summary) = try ModelSummary.parse(file)
+        self.summary = summary
+        let compiler = GraphCompiler(opsets: ModelSummary.opsetImports(proto), decoder: TensorDecoder(file: file, directory: directory))
+        graph = try compiler.compile(proto.graph)
     }
 }

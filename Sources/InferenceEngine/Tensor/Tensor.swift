@@ -92,3 +92,30 @@ extension Tensor: CustomStringConvertible {
         return "Tensor<\(elementType)>\(shape) [\(head)\(count > 6 ? ", …" : "")]"
     }
 }
+
+extension Tensor {
+    /// A tensor from little-endian element bytes (what base64 tensors in JSON and raw files carry).
+    public init(shape: [Int], elementType: ElementType, littleEndianBytes bytes: some Collection<UInt8>) throws(EngineError) {
+        guard elementType != .string, shape.allSatisfy({ $0 >= 0 }) else {
+            throw EngineError.invalidTensor("cannot build a \(elementType) tensor of shape \(shape)")
+        }
+        let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        guard count != Int.max, count * elementType.byteWidth == bytes.count else {
+            throw EngineError.invalidTensor("\(bytes.count) bytes do not hold a \(elementType) tensor of shape \(shape)")
+        }
+        self.init(zeros: elementType, shape: shape)
+        var offset = 0
+        for byte in bytes {
+            storage.bytes.storeBytes(of: elementType == .bool && byte > 1 ? 1 : byte, toByteOffset: offset, as: UInt8.self)
+            offset += 1
+        }
+    }
+
+    /// The element bytes, little-endian.
+    public var littleEndianBytes: [UInt8] { Array(UnsafeRawBufferPointer(start: storage.bytes, count: byteCount)) }
+
+    /// The same values in another element type, converted as ONNX `Cast` does.
+    public func converted(to type: ElementType) -> Tensor {
+        type == .string ? self : TensorCast.convert(self, to: type)
+    }
+}

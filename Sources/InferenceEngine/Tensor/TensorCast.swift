@@ -3,7 +3,8 @@
 enum TensorCast {
     static func convert(_ tensor: Tensor, to target: ElementType, context: ExecutionContext? = nil) -> Tensor {
         if tensor.elementType == target { return tensor }
-        let output = context?.allocate(target, tensor.shape) ?? Tensor(zeros: target, shape: tensor.shape)
+        // Same element count as the input, so the size check cannot fail where the input exists.
+        let output = context.flatMap { try? $0.allocate(target, tensor.shape) } ?? Tensor(zeros: target, shape: tensor.shape)
         // Both types are known not to be strings here; a string tensor cannot be built.
         _ = try? tensor.elementType.dispatch(SourceVisitor(input: tensor, output: output), op: "Cast")
         return output

@@ -11,7 +11,7 @@ final class TensorStorage: @unchecked Sendable {
     /// Allocates zeroed storage for `byteCount` bytes.
     init(byteCount: Int) {
         self.byteCount = byteCount
-        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        bytes = try UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
         bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
         owner = nil
     }

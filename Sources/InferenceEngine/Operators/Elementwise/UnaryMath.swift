@@ -7,12 +7,12 @@ enum UnaryMath {
         let count = input.count
         switch input.elementType {
         case .float:
-            let output = context.allocate(.float, input.shape)
+            let output = try context.allocate(.float, input.shape)
             let source = input.pointer(as: Float.self), destination = output.mutablePointer(as: Float.self)
             for i in 0..<count { destination[i] = f(source[i]) }
             return output
         case .double:
-            let output = context.allocate(.double, input.shape)
+            let output = try context.allocate(.double, input.shape)
             let source = input.pointer(as: Double.self), destination = output.mutablePointer(as: Double.self)
             for i in 0..<count { destination[i] = d(source[i]) }
             return output
@@ -38,7 +38,7 @@ enum UnaryMath {
         let kind: Kind
         enum Kind { case negate, absolute, sign }
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
-            let output = context.allocate(T.elementType, input.shape)
+            let output = try context.allocate(T.elementType, input.shape)
             let source = input.pointer(as: T.self), destination = output.mutablePointer(as: T.self)
             for i in 0..<input.count {
                 let x = source[i]

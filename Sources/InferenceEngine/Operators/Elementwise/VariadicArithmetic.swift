@@ -21,7 +21,7 @@ extension ElementwiseOperators {
                 let present = inputs.compactMap { $0 }
                 guard var result = present.first else { throw OperatorFailure("\(name) needs at least one input") }
                 for next in present.dropFirst() { result = try combine(result, next, context) }
-                if present.count == 1 { result = Broadcast.expand(result, to: result.shape, context: context) }
+                if present.count == 1 { result = try Broadcast.expand(result, to: result.shape, context: context) }
                 return [result]
             }
         }

@@ -1,0 +1,67 @@
+/// Writes small ONNX models by hand (protobuf wire format), so tests can build exactly the broken
+/// models they need: cycles, dangling inputs, lying tensor lengths.
+struct ONNXBuilder {
+    struct Node { var op: String; var inputs: [String]; var outputs: [String]; var name = ""; var domain = "" }
+    struct Initializer { var name: String; var dims: [Int]; var dataType: Int = 1; var raw: [UInt8] }
+    struct Value { var name: String; var elementType: Int = 1; var dims: [Int]? }
+
+    var irVersion = 8
+    var opset = 17
+    var nodes: [Node] = []
+    var initializers: [Initializer] = []
+    var inputs: [Value] = []
+    var outputs: [Value] = []
+
+    func bytes() -> [UInt8] {
+        var graph: [UInt8] = []
+        for node in nodes {
+            var n: [UInt8] = []
+            for input in node.inputs { n += field(1, string: input) }
+            for output in node.outputs { n += field(2, string: output) }
+            if !node.name.isEmpty { n += field(3, string: node.name) }
+            n += field(4, string: node.op)
+            if !node.domain.isEmpty { n += field(7, string: node.domain) }
+            graph += field(1, bytes: n)
+        }
+        graph += field(2, string: "test")
+        for initializer in initializers {
+            var t: [UInt8] = []
+            for dim in initializer.dims { t += varintField(1, UInt64(dim)) }
+            t += varintField(2, UInt64(initializer.dataType))
+            t += field(8, string: initializer.name)
+            t += field(9, bytes: initializer.raw)
+            graph += field(5, bytes: t)
+        }
+        for input in inputs { graph += field(11, bytes: valueInfo(input)) }
+        for output in outputs { graph += field(12, bytes: valueInfo(output)) }
+        var model: [UInt8] = varintField(1, UInt64(irVersion))
+        model += field(7, bytes: graph)
+        model += field(8, bytes: varintField(2, UInt64(opset)))
+        return model
+    }
+
+    private func valueInfo(_ value: Value) -> [UInt8] {
+        var tensorType = varintField(1, UInt64(value.elementType))
+        if let dims = value.dims {
+            var shape: [UInt8] = []
+            for dim in dims { shape += field(1, bytes: varintField(1, UInt64(dim))) }
+            tensorType += field(2, bytes: shape)
+        }
+        return field(1, string: value.name) + field(2, bytes: field(1, bytes: tensorType))
+    }
+
+    private func varint(_ value: UInt64) -> [UInt8] {
+        var v = value, out: [UInt8] = []
+        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        out.append(UInt8(v))
+        return out
+    }
+    private func varintField(_ number: Int, _ value: UInt64) -> [UInt8] { varint(UInt64(number << 3)) + varint(value) }
+    private func field(_ number: Int, bytes: [UInt8]) -> [UInt8] { varint(UInt64(number << 3 | 2)) + varint(UInt64(bytes.count)) + bytes }
+    private func field(_ number: Int, string: String) -> [UInt8] { field(number, bytes: Array(string.utf8)) }
+}
+
+extension Array where Element == Float {
+    /// Little-endian bytes, as TensorProto raw_data stores them.
+    var rawBytes: [UInt8] { flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } } }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Engine memory: resident memory after loading each reference model, and at peak after one run,
+against the model's file size (issue #5: loading holds at most ~1.3x the file size plus activations).
+
+    python3 integration/bench/engine_memory.py
+
+`modelfleet-agent run` reports its own RSS after load and its peak. The agent binary itself is resident
+too, so the same figures for the smallest node-test model (a 100-byte Abs) are the baseline subtracted.
+"""
+import glob
+import os
+import re
+import subprocess
+
+from common import CORPUS, build_release, machine, write_result
+
+
+def measure(agent, folder):
+    inputs = sorted(glob.glob(os.path.join(folder, "test_data_set_0", "input_*.pb")))
+    out = subprocess.run([agent, "run", os.path.join(folder, "model.onnx")] + [f"--input={p}" for p in inputs],
+                         check=True, capture_output=True, text=True).stdout
+    fields = dict(re.findall(r"(\w+)=(\d+)", out.splitlines()[-1]))
+    return int(fields["rss_after_load_bytes"]), int(fields["peak_rss_bytes"]), int(fields["model_file_bytes"])
+
+
+def main():
+    agent = build_release("modelfleet-agent")
+    base_load, base_peak, _ = measure(agent, os.path.join(CORPUS, "onnx-node-tests", "test_abs"))
+    rows = []
+    for model in sorted(glob.glob(os.path.join(CORPUS, "reference", "*", "*", "model.onnx"))):
+        folder = os.path.dirname(model)
+        load, peak, size = measure(agent, folder)
+        name = os.path.relpath(folder, os.path.join(CORPUS, "reference"))
+        rows.append(f"| {name} | {size / 2**20:.2f} | {(load - base_load) / 2**20:.2f} | {(load - base_load) / size:.2f}x "
+                    f"| {(peak - base_peak) / 2**20:.2f} |")
+    text = (f"# Engine memory per model\n\nCommand: `python3 integration/bench/engine_memory.py` "
+            f"(release build; {machine()}).\n\n"
+            f"Baseline (agent binary running a 1-node model): {base_load / 2**20:.1f} MiB after load, "
+            f"{base_peak / 2**20:.1f} MiB peak; subtracted below.\n\n"
+            "| model | file MiB | RSS after load MiB | load / file | peak after one run MiB (incl. activations) |\n"
+            "|---|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n")
+    write_result("engine-memory.md", text)
+
+
+if __name__ == "__main__":
+    main()
