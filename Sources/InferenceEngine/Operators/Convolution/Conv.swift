@@ -25,7 +25,7 @@ struct ConvOperator: Operator {
         }
         let shape = try ConvShape(x: x.shape, w: w.shape, group: group, attributes: attributes)
         try shape.checkBias(bias)
-        let output = context.allocate(.float, shape.outputShape)
+        let output = try context.allocate(.float, shape.outputShape)
         ConvKernel.forward(shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
                            bias: bias?.pointer(as: Float.self), y: output.mutablePointer(as: Float.self),
                            gemm: ConvOperator.sgemm)

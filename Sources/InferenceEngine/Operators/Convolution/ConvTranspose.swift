@@ -40,7 +40,7 @@ struct ConvTransposeOperator: Operator {
             throw OperatorFailure("bias of shape \(bias.shape) must be [\(outputChannels)]")
         }
         let window = try self.window(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
-        let output = context.allocate(.float, [x.shape[0], outputChannels] + window.image)
+        let output = try context.allocate(.float, [x.shape[0], outputChannels] + window.image)
         ConvTransposeOperator.transpose(window.promotedTo2D, batch: x.shape[0], channels: x.shape[1], group: group,
                                         outputChannels: outputChannels, x: x.pointer(as: Float.self),
                                         w: w.pointer(as: Float.self), bias: bias?.pointer(as: Float.self),

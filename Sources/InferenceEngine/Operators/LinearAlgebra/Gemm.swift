@@ -29,7 +29,7 @@ struct GemmOperator: Operator {
         }
         switch a.elementType {
         case .float:
-            let output = context.allocate(.float, [m, n])
+            let output = try context.allocate(.float, [m, n])
             let y = output.mutablePointer(as: Float.self)
             if let c { fill(y, m: m, n: n, from: c, Float.self) }
             Sgemm.multiply(m: m, n: n, k: k,
@@ -61,7 +61,7 @@ struct GemmOperator: Operator {
         let m: Int, n: Int, k: Int
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
-            let output = context.allocate(T.elementType, [m, n])
+            let output = try context.allocate(T.elementType, [m, n])
             let y = output.mutablePointer(as: T.self)
             GenericGemm.multiply(m: m, n: n, k: k,
                                  a: StridedMatrix(a.pointer(as: T.self), leading: a.shape[1], transposed: gemm.transA),

@@ -8,7 +8,7 @@ enum MatMul {
         let plan = try MatMulPlan(a.shape, b.shape)
         switch a.elementType {
         case .float:
-            let output = context.allocate(.float, plan.outputShape)
+            let output = try context.allocate(.float, plan.outputShape)
             multiplyFloat(plan, a.pointer(as: Float.self), b.pointer(as: Float.self), output.mutablePointer(as: Float.self))
             return output
         case .float16, .bfloat16:
@@ -33,7 +33,7 @@ enum MatMul {
         let a: Tensor, b: Tensor
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
-            let output = context.allocate(T.elementType, plan.outputShape)
+            let output = try context.allocate(T.elementType, plan.outputShape)
             let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), pc = output.mutablePointer(as: T.self)
             let (m, n, k) = (plan.m, plan.n, plan.k)
             for batch in 0..<plan.batchCount {

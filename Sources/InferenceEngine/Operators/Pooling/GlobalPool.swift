@@ -34,7 +34,7 @@ enum GlobalPool {
             throw OperatorFailure("global pooling needs a floating-point input, got \(x.elementType)")
         }
         let input = TensorCast.convert(x, to: .float, context: context)
-        let output = context.allocate(.float, outputShape)
+        let output = try context.allocate(.float, outputShape)
         withExtendedLifetime(input) { reduce(kind, input.pointer(as: Float.self), output.mutablePointer(as: Float.self),
                                              planes: planes, planeSize: planeSize) }
         return TensorCast.convert(output, to: x.elementType, context: context)
@@ -65,7 +65,7 @@ enum GlobalPool {
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             guard planeSize > 0 else { throw OperatorFailure("GlobalMaxPool over an empty spatial extent \(x.shape)") }
-            let output = context.allocate(T.elementType, outputShape)
+            let output = try context.allocate(T.elementType, outputShape)
             let source = x.pointer(as: T.self), target = output.mutablePointer(as: T.self)
             for plane in 0..<planes {
                 let data = source + plane * planeSize

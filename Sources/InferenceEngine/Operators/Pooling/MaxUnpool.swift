@@ -31,7 +31,7 @@ struct MaxUnpoolOperator: Operator {
         let width = x.elementType.byteWidth
         let total = inferred.reduce(1, *)
         let outputStrides = Tensor.strides(for: outputShape), inferredStrides = Tensor.strides(for: inferred)
-        let output = context.allocate(x.elementType, outputShape)
+        let output = try context.allocate(x.elementType, outputShape)
         for (source, target) in flat.enumerated() {
             guard target >= 0, target < total else {
                 throw OperatorFailure("index \(target) is outside the unpooled \(inferred) tensor")

@@ -56,7 +56,7 @@ struct PoolOperator: Operator {
                 results[0] = TensorCast.convert(results[0], to: .bfloat16, context: context)
                 return results
             }
-            let indices = wantsIndices ? context.allocate(.int64, outputShape) : nil
+            let indices = wantsIndices ? try context.allocate(.int64, outputShape) : nil
             let values = try x.elementType.dispatchNumeric(
                 MaxVisitor(x: x, geometry: geometry, planes: planes, outputShape: outputShape, indices: indices, context: context),
                 op: "MaxPool")
@@ -66,7 +66,7 @@ struct PoolOperator: Operator {
                 throw OperatorFailure("pooling needs a floating-point input, got \(x.elementType)")
             }
             let input = TensorCast.convert(x, to: .float, context: context)
-            let output = context.allocate(.float, outputShape)
+            let output = try context.allocate(.float, outputShape)
             let values = output.mutablePointer(as: Float.self)
             withExtendedLifetime(input) {
                 if case .average(let include) = kind {
@@ -89,7 +89,7 @@ struct PoolOperator: Operator {
         let indices: Tensor?
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
-            let output = context.allocate(T.elementType, outputShape)
+            let output = try context.allocate(T.elementType, outputShape)
             geometry.reduce(planes: planes, input: x.pointer(as: T.self),
                             MaxReducer(values: output.mutablePointer(as: T.self), indices: indices?.mutablePointer(as: Int64.self),
                                        planeSize: geometry.planeSize, outputPlaneSize: geometry.outputPlaneSize))

@@ -35,7 +35,7 @@ struct DequantizeLinearOperator: Operator {
         let layout = try QuantizationLayout(data: x.shape, parameters: scale.shape, axis: axis, blockSize: blockSize)
         let values = x.floatBuffer(context: context), scales = scale.floatBuffer(context: context)
         let zeros = zeroPoint?.floatBuffer(context: context)
-        let output = context.allocate(.float, x.shape)
+        let output = try context.allocate(.float, x.shape)
         withExtendedLifetime((values, scales, zeros)) {
             let source = values.pointer(as: Float.self), factors = scales.pointer(as: Float.self)
             let offsets = zeros?.pointer(as: Float.self), y = output.mutablePointer(as: Float.self)

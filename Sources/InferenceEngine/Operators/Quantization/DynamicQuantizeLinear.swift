@@ -15,7 +15,7 @@ enum DynamicQuantizeLinear {
         }
         let scale = high == low ? 1 : (high - low) / 255
         let zeroPoint = Swift.max(0, Swift.min(255, 0 - low / scale)).rounded(.toNearestOrEven)
-        let output = context.allocate(.uint8, x.shape)
+        let output = try context.allocate(.uint8, x.shape)
         let y = output.mutablePointer(as: UInt8.self)
         for i in 0..<x.count {
             y[i] = Quantization.saturate(source[i] / scale, zeroPoint: zeroPoint.isNaN ? 0 : zeroPoint)

@@ -34,7 +34,7 @@ enum IntegerOperators {
                 }
                 let multipliers = try IntegerProducts.multipliers(aScale, bScale, yScale)
                 let type = try IntegerProducts.outputType(zeroPoint: yZero, input: a)
-                return [IntegerProducts.requantize(product, multipliers: multipliers, inner: 1, zeroPoint: yZero, type: type, context: context)]
+                return [try IntegerProducts.requantize(product, multipliers: multipliers, inner: 1, zeroPoint: yZero, type: type, context: context)]
             }
         },
         OperatorSchema("QLinearConv", since: 10) { context in
@@ -52,7 +52,7 @@ enum IntegerOperators {
                 let multipliers = try IntegerProducts.multipliers(xScale, wScale, yScale)
                 let type = try IntegerProducts.outputType(zeroPoint: yZero, input: x)
                 let inner = accumulators.shape[2...].reduce(1, *)
-                return [IntegerProducts.requantize(accumulators, multipliers: multipliers, inner: inner, zeroPoint: yZero, type: type, context: run)]
+                return [try IntegerProducts.requantize(accumulators, multipliers: multipliers, inner: inner, zeroPoint: yZero, type: type, context: run)]
             }
         },
     ]

@@ -7,7 +7,7 @@ enum IntegerProducts {
         guard [.uint8, .int8].contains(tensor.elementType) else {
             throw OperatorFailure("\(what) must be uint8 or int8, got \(tensor.elementType)")
         }
-        let widened = context.allocate(.int32, tensor.shape)
+        let widened = try context.allocate(.int32, tensor.shape)
         let target = widened.mutablePointer(as: Int32.self)
         let source = TensorCast.convert(tensor, to: .int32, context: context)
         withExtendedLifetime(source) { target.update(from: source.pointer(as: Int32.self), count: tensor.count) }
@@ -31,7 +31,7 @@ enum IntegerProducts {
         let shape = try ConvShape(x: x.shape, w: w.shape, group: conv.group, attributes: conv.attributes)
         try shape.checkBias(bias)
         if let bias, bias.elementType != .int32 { throw OperatorFailure("bias must be int32, got \(bias.elementType)") }
-        let output = context.allocate(.int32, shape.outputShape)
+        let output = try context.allocate(.int32, shape.outputShape)
         ConvKernel.forward(shape, x: x.pointer(as: Int32.self), w: w.pointer(as: Int32.self),
                            bias: bias?.pointer(as: Int32.self), y: output.mutablePointer(as: Int32.self)) { m, n, k, a, b, c, ldc, accumulate in
             GenericGemm.multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
@@ -72,8 +72,8 @@ enum IntegerProducts {
     /// `saturate(round(accumulator * multiplier[channel]) + zeroPoint)` into uint8 or int8, with
     /// `channel = (index / inner) % multipliers.count`.
     static func requantize(_ accumulators: Tensor, multipliers: [Double], inner: Int, zeroPoint: Tensor?,
-                           type: ElementType, context: ExecutionContext) -> Tensor {
-        let output = context.allocate(type, accumulators.shape)
+                           type: ElementType, context: ExecutionContext) throws -> Tensor {
+        let output = try context.allocate(type, accumulators.shape)
         let zero = zeroPoint.map { Double($0.floatValues()[0]) } ?? 0
         let source = accumulators.pointer(as: Int32.self)
         let channels = multipliers.count

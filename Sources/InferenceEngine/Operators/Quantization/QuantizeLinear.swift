@@ -41,7 +41,7 @@ struct QuantizeLinearOperator: Operator {
         }
         let values = x.floatBuffer(context: context), scales = scale.floatBuffer(context: context)
         let zeros = zeroPoint.map { TensorCast.convert($0, to: .int32, context: context) }
-        let output = context.allocate(type, x.shape)
+        let output = try context.allocate(type, x.shape)
         try withExtendedLifetime((values, scales, zeros)) {
             try type.dispatchNumeric(Visitor(layout: layout, x: values.pointer(as: Float.self), scales: scales.pointer(as: Float.self),
                                              zeros: zeros?.pointer(as: Int32.self), output: output), op: "QuantizeLinear")
