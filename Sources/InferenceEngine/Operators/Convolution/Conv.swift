@@ -28,7 +28,7 @@ struct ConvOperator: Operator {
         let output = try context.allocate(.float, shape.outputShape)
         ConvKernel.forward(shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
                            bias: bias?.pointer(as: Float.self), y: output.mutablePointer(as: Float.self),
-                           gemm: ConvOperator.sgemm)
+                           gemm: ConvOperator.sgemm, depthwise: Im2Col.depthwise)
         return [output]
     }
 

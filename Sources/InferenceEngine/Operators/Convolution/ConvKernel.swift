@@ -4,13 +4,20 @@ enum ConvKernel {
     /// `C = A * B`, or `C += A * B` when `accumulate`.
     typealias Gemm<T> = (_ m: Int, _ n: Int, _ k: Int, _ a: StridedMatrix<T>, _ b: StridedMatrix<T>,
                          _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool) -> Void
+    typealias Depthwise<T> = (_ window: SlidingWindow, _ image: UnsafePointer<T>, _ kernel: UnsafePointer<T>,
+                              _ output: UnsafeMutablePointer<T>) -> Void
 
     /// Elements the im2col slice may hold: big enough for long GEMM rows, small enough to stay
     /// in the last-level cache whatever the image size.
     static let columnBudget = 1 << 19
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Int32)
+    /// `depthwise`, when given, convolves one channel with one 2-D kernel (adding onto the
+    /// output); groups of a single input channel use it instead of im2col.
     static func forward<T: NumericElement>(_ shape: ConvShape, x: UnsafePointer<T>, w: UnsafePointer<T>,
-                                           bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, gemm: Gemm<T>) {
+                                           bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, gemm: Gemm<T>,
+                                           depthwise: Depthwise<T>? = nil) {
         let window = shape.window
         let imageSize = window.imageSize, positions = window.positionCount, kernelSize = window.kernelSize
         let cg = shape.channelsPerGroup, mg = shape.outputsPerGroup
@@ -25,8 +32,8 @@ enum ConvKernel {
         }
         let accumulate = bias != nil
         let pointwise = window.isPointwise
-        let depthwise = cg == 1 && window.rank == 2 && !pointwise
-        let chunk = pointwise || depthwise ? 0 : chunkSize(depth: depth, positions: positions)
+        let direct = cg == 1 && window.rank == 2 && !pointwise ? depthwise : nil
+        let chunk = pointwise || direct != nil ? 0 : chunkSize(depth: depth, positions: positions)
         let columns = UnsafeMutablePointer<T>.allocate(capacity: max(chunk * depth, 1))
         defer { columns.deallocate() }
         for n in 0..<shape.batch {
@@ -37,10 +44,8 @@ enum ConvKernel {
                 if pointwise {
                     gemm(mg, positions, cg, StridedMatrix(weights, leading: cg), StridedMatrix(image, leading: imageSize),
                          output, positions, accumulate)
-                } else if depthwise {
-                    for m in 0..<mg {
-                        depthwise2D(window, image: image, kernel: weights + m * kernelSize, output: output + m * positions)
-                    }
+                } else if let direct {
+                    for m in 0..<mg { direct(window, image, weights + m * kernelSize, output + m * positions) }
                 } else {
                     var start = 0
                     while start < positions {
@@ -59,22 +64,5 @@ enum ConvKernel {
     static func chunkSize(depth: Int, positions: Int) -> Int {
         let fitting = max(64, columnBudget / max(depth, 1)) / 8 * 8
         return min(positions, fitting)
-    }
-
-    /// One input channel convolved with one kernel, added onto `output`: a depthwise convolution
-    /// has too little work per pixel for im2col to pay, so each tap sweeps the output directly.
-    static func depthwise2D<T: NumericElement>(_ window: SlidingWindow, image: UnsafePointer<T>,
-                                               kernel: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
-        let stride = window.strides[1]
-        Im2Col.forEachRun(window, channels: 1, start: 0, count: window.positionCount) { tap, filled, _, lo, hi, pixel in
-            let weight = kernel[tap]
-            let out = output + filled
-            if stride == 1 {
-                let source = image + pixel
-                for j in lo..<hi { out[j] = T.plus(out[j], T.times(weight, source[j])) }
-            } else {
-                for j in lo..<hi { out[j] = T.plus(out[j], T.times(weight, image[pixel + j * stride])) }
-            }
-        }
     }
 }

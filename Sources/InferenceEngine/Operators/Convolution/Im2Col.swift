@@ -76,6 +76,8 @@ enum Im2Col {
 
     /// Fills `columns` ([channels * kernelSize] x `count`, row-major) with the pixels placements
     /// `start..<start+count` read from `image` ([channels, image...]); padding reads `zero`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Int32)
     static func gather<T>(_ window: SlidingWindow, channels: Int, image: UnsafePointer<T>, zero: T,
                           start: Int, count: Int, into columns: UnsafeMutablePointer<T>) {
         let stride = window.strides[window.rank - 1]
@@ -93,14 +95,32 @@ enum Im2Col {
 
     /// The adjoint of `gather`: adds every column entry onto the image pixel it would be read
     /// from; entries that fall in the padding are dropped.
-    static func scatterAdd<T: NumericElement>(_ window: SlidingWindow, channels: Int, columns: UnsafePointer<T>,
-                                              start: Int, count: Int, into image: UnsafeMutablePointer<T>) {
+    static func scatterAdd(_ window: SlidingWindow, channels: Int, columns: UnsafePointer<Float>,
+                           start: Int, count: Int, into image: UnsafeMutablePointer<Float>) {
         let stride = window.strides[window.rank - 1]
         forEachRun(window, channels: channels, start: start, count: count) { row, filled, _, lo, hi, pixel in
             let source = columns + (row * count + filled)
             for j in lo..<hi {
                 let target = image + (pixel + j * stride)
-                target.pointee = T.plus(target.pointee, source[j])
+                target.pointee += source[j]
+            }
+        }
+    }
+
+    /// One input channel convolved with one kernel, added onto `output`: a depthwise convolution
+    /// has too little work per pixel for im2col to pay, so each kernel tap sweeps the output
+    /// directly (a contiguous multiply-add when the stride is 1).
+    static func depthwise(_ window: SlidingWindow, image: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
+                          output: UnsafeMutablePointer<Float>) {
+        let stride = window.strides[window.rank - 1]
+        forEachRun(window, channels: 1, start: 0, count: window.positionCount) { tap, filled, _, lo, hi, pixel in
+            let weight = kernel[tap]
+            let out = output + filled
+            if stride == 1 {
+                let source = image + pixel
+                for j in lo..<hi { out[j] += weight * source[j] }
+            } else {
+                for j in lo..<hi { out[j] += weight * image[pixel + j * stride] }
             }
         }
     }
