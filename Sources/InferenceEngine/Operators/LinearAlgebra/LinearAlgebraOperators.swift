@@ -1,4 +1,4 @@
 /// Matrix products: MatMul, Gemm, Einsum.
 enum LinearAlgebraOperators {
-    static let schemas: [OperatorSchema] = [MatMul.schema, GemmOperator.schema]
+    static let schemas: [OperatorSchema] = [MatMul.schema, GemmOperator.schema, EinsumOperator.schema]
 }
