@@ -6,7 +6,9 @@ struct DequantizeLinearOperator: Operator {
 
     static let schema = OperatorSchema("DequantizeLinear", since: 10) { context in
         let blockSize = try context.attributes.int("block_size", default: 0)
-        guard blockSize >= 0 else { throw context.invalid("block_size must not be negative") }
+        guard blockSize >= 0, blockSize <= WindowAttributes.limit else {
+            throw context.invalid("block_size \(blockSize) is out of range")
+        }
         var outputType: ElementType?
         if let code = try context.attributes.int("output_dtype"), code != 0 {
             guard let raw = Int32(exactly: code), let type = ElementType(rawValue: raw), ElementType.floats.contains(type) else {
@@ -33,8 +35,8 @@ struct DequantizeLinearOperator: Operator {
             }
         }
         let layout = try QuantizationLayout(data: x.shape, parameters: scale.shape, axis: axis, blockSize: blockSize)
-        let values = x.floatBuffer(context: context), scales = scale.floatBuffer(context: context)
-        let zeros = zeroPoint?.floatBuffer(context: context)
+        let values = TensorCast.convert(x, to: .float, context: context), scales = TensorCast.convert(scale, to: .float, context: context)
+        let zeros = zeroPoint.map { TensorCast.convert($0, to: .float, context: context) }
         let output = try context.allocate(.float, x.shape)
         withExtendedLifetime((values, scales, zeros)) {
             let source = values.pointer(as: Float.self), factors = scales.pointer(as: Float.self)

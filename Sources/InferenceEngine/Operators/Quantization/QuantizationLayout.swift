@@ -61,8 +61,3 @@ struct QuantizationLayout {
 
 /// The integer types quantized tensors use, for code generic over them.
 typealias QuantizedInteger = NumericElement & FixedWidthInteger
-
-extension Tensor {
-    /// The elements of a float or integer tensor as Float, converting when needed.
-    func floatBuffer(context: ExecutionContext) -> Tensor { TensorCast.convert(self, to: .float, context: context) }
-}

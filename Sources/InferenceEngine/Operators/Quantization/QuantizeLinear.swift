@@ -9,7 +9,9 @@ struct QuantizeLinearOperator: Operator {
 
     static let schema = OperatorSchema("QuantizeLinear", since: 10) { context in
         let blockSize = try context.attributes.int("block_size", default: 0)
-        guard blockSize >= 0 else { throw context.invalid("block_size must not be negative") }
+        guard blockSize >= 0, blockSize <= WindowAttributes.limit else {
+            throw context.invalid("block_size \(blockSize) is out of range")
+        }
         var outputType: ElementType?
         if let code = try context.attributes.int("output_dtype"), code != 0 {
             guard let raw = Int32(exactly: code), let type = ElementType(rawValue: raw), integerTypes.contains(type) else {
@@ -39,7 +41,7 @@ struct QuantizeLinearOperator: Operator {
         if let zeroPoint, zeroPoint.shape != scale.shape, zeroPoint.count != 1 || scale.count != 1 {
             throw OperatorFailure("zero point of shape \(zeroPoint.shape) does not match scale \(scale.shape)")
         }
-        let values = x.floatBuffer(context: context), scales = scale.floatBuffer(context: context)
+        let values = TensorCast.convert(x, to: .float, context: context), scales = TensorCast.convert(scale, to: .float, context: context)
         let zeros = zeroPoint.map { TensorCast.convert($0, to: .int32, context: context) }
         let output = try context.allocate(type, x.shape)
         try withExtendedLifetime((values, scales, zeros)) {
