@@ -1,3 +1,4 @@
+/// Matrix products: MatMul, Gemm, Einsum.
 enum LinearAlgebraOperators {
-    static let schemas: [OperatorSchema] = []
+    static let schemas: [OperatorSchema] = [MatMul.schema, GemmOperator.schema, EinsumOperator.schema]
 }

@@ -1,0 +1,68 @@
+/// The convolution driver over raw pointers, generic so float32 (with SGEMM) and the int32 of
+/// the quantized operators share it; the caller passes the matching GEMM.
+enum ConvKernel {
+    /// `C = A * B`, or `C += A * B` when `accumulate`.
+    typealias Gemm<T> = (_ m: Int, _ n: Int, _ k: Int, _ a: StridedMatrix<T>, _ b: StridedMatrix<T>,
+                         _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool) -> Void
+    typealias Depthwise<T> = (_ window: SlidingWindow, _ image: UnsafePointer<T>, _ kernel: UnsafePointer<T>,
+                              _ output: UnsafeMutablePointer<T>) -> Void
+
+    /// Elements the im2col slice may hold: big enough for long GEMM rows, small enough to stay
+    /// in the last-level cache whatever the image size.
+    static let columnBudget = 1 << 19
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Int32)
+    /// `depthwise`, when given, convolves one channel with one 2-D kernel (adding onto the
+    /// output); groups of a single input channel use it instead of im2col.
+    static func forward<T: NumericElement>(_ shape: ConvShape, x: UnsafePointer<T>, w: UnsafePointer<T>,
+                                           bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, gemm: Gemm<T>,
+                                           depthwise: Depthwise<T>? = nil) {
+        let window = shape.window
+        let imageSize = window.imageSize, positions = window.positionCount, kernelSize = window.kernelSize
+        let cg = shape.channelsPerGroup, mg = shape.outputsPerGroup
+        let depth = cg * kernelSize
+        guard positions > 0 else { return }
+        if let bias {
+            for n in 0..<shape.batch {
+                for m in 0..<shape.outputChannels {
+                    (y + (n * shape.outputChannels + m) * positions).update(repeating: bias[m], count: positions)
+                }
+            }
+        }
+        let accumulate = bias != nil
+        let pointwise = window.isPointwise
+        let direct = cg == 1 && window.rank == 2 && !pointwise ? depthwise : nil
+        let chunk = pointwise || direct != nil ? 0 : chunkSize(depth: depth, positions: positions)
+        let columns = UnsafeMutablePointer<T>.allocate(capacity: max(chunk * depth, 1))
+        defer { columns.deallocate() }
+        for n in 0..<shape.batch {
+            for g in 0..<shape.group {
+                let image = x + (n * shape.channels + g * cg) * imageSize
+                let output = y + (n * shape.outputChannels + g * mg) * positions
+                let weights = w + g * mg * depth
+                if pointwise {
+                    gemm(mg, positions, cg, StridedMatrix(weights, leading: cg), StridedMatrix(image, leading: imageSize),
+                         output, positions, accumulate)
+                } else if let direct {
+                    for m in 0..<mg { direct(window, image, weights + m * kernelSize, output + m * positions) }
+                } else {
+                    var start = 0
+                    while start < positions {
+                        let count = min(chunk, positions - start)
+                        Im2Col.gather(window, channels: cg, image: image, zero: T.zero, start: start, count: count, into: columns)
+                        gemm(mg, count, depth, StridedMatrix(weights, leading: depth), StridedMatrix(columns, leading: count),
+                             output + start, positions, accumulate)
+                        start += count
+                    }
+                }
+            }
+        }
+    }
+
+    /// Placements per im2col slice: a multiple of 8 (whole SIMD tiles) within the budget.
+    static func chunkSize(depth: Int, positions: Int) -> Int {
+        let fitting = max(64, columnBudget / max(depth, 1)) / 8 * 8
+        return min(positions, fitting)
+    }
+}

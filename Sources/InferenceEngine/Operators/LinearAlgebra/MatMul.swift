@@ -1,0 +1,50 @@
+/// MatMul for every numeric type: float32 through the tuned SGEMM, the 16-bit floats through
+/// float32, the rest through the generic kernel.
+enum MatMul {
+    static func run(_ a: Tensor, _ b: Tensor, op: String = "MatMul", context: ExecutionContext) throws -> Tensor {
+        guard a.elementType == b.elementType else {
+            throw OperatorFailure("\(op) operands have different types \(a.elementType) and \(b.elementType)")
+        }
+        let plan = try MatMulPlan(a.shape, b.shape)
+        switch a.elementType {
+        case .float:
+            let output = try context.allocate(.float, plan.outputShape)
+            multiplyFloat(plan, a.pointer(as: Float.self), b.pointer(as: Float.self), output.mutablePointer(as: Float.self))
+            return output
+        case .float16, .bfloat16:
+            let result = try run(TensorCast.convert(a, to: .float), TensorCast.convert(b, to: .float), op: op, context: context)
+            return TensorCast.convert(result, to: a.elementType, context: context)
+        default:
+            return try a.elementType.dispatchNumeric(GenericVisitor(plan: plan, a: a, b: b, context: context), op: op)
+        }
+    }
+
+    static func multiplyFloat(_ plan: MatMulPlan, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                              _ c: UnsafeMutablePointer<Float>) {
+        let (m, n, k) = (plan.m, plan.n, plan.k)
+        for batch in 0..<plan.batchCount {
+            Sgemm.multiply(m: m, n: n, k: k, a: FloatMatrix(a + plan.aOffsets[batch], leading: k),
+                           b: FloatMatrix(b + plan.bOffsets[batch], leading: n), c: c + batch * m * n, ldc: n)
+        }
+    }
+
+    private struct GenericVisitor: NumericVisitor {
+        let plan: MatMulPlan
+        let a: Tensor, b: Tensor
+        let context: ExecutionContext
+        func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
+            let output = try context.allocate(T.elementType, plan.outputShape)
+            let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), pc = output.mutablePointer(as: T.self)
+            let (m, n, k) = (plan.m, plan.n, plan.k)
+            for batch in 0..<plan.batchCount {
+                GenericGemm.multiply(m: m, n: n, k: k, a: StridedMatrix(pa + plan.aOffsets[batch], leading: k),
+                                     b: StridedMatrix(pb + plan.bOffsets[batch], leading: n), c: pc + batch * m * n, ldc: n)
+            }
+            return output
+        }
+    }
+
+    static let schema = OperatorSchema("MatMul", since: 1) { _ in
+        ClosureOperator { inputs, context in [try run(inputs.required(0), inputs.required(1), context: context)] }
+    }
+}

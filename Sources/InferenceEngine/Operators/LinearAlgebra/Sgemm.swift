@@ -1,0 +1,287 @@
+/// A matrix view over borrowed memory: element (i, j) lives at `base[i * rowStride + j * columnStride]`,
+/// so a transposed operand is the same memory with its strides swapped and no copy is ever made.
+struct StridedMatrix<Element> {
+    let base: UnsafePointer<Element>
+    let rowStride: Int
+    let columnStride: Int
+
+    /// A row-major matrix with `leading` elements between rows, optionally read transposed.
+    init(_ base: UnsafePointer<Element>, leading: Int, transposed: Bool = false) {
+        self.base = base
+        rowStride = transposed ? 1 : leading
+        columnStride = transposed ? leading : 1
+    }
+
+    init(base: UnsafePointer<Element>, rowStride: Int, columnStride: Int) {
+        self.base = base
+        self.rowStride = rowStride
+        self.columnStride = columnStride
+    }
+
+    @inline(__always) subscript(row: Int, column: Int) -> Element { base[row &* rowStride &+ column &* columnStride] }
+}
+
+typealias FloatMatrix = StridedMatrix<Float>
+
+/// Single-precision GEMM, `C = alpha * A * B + beta * C` with A [m x k], B [k x n] and C row-major
+/// [m x n] (leading dimension `ldc`).
+///
+/// The structure is the classic Goto/BLIS one: B is packed in `kc x nc` blocks sized for the L2
+/// cache, A in `mc x kc` blocks, both laid out as thin panels so the micro-kernel streams them
+/// linearly; the micro-kernel keeps an `mr x nr` tile of C in SIMD registers across the whole
+/// `kc` loop, which is what turns the memory-bound triple loop into an arithmetic-bound one.
+/// Packing also absorbs transposes and arbitrary strides, so callers never copy operands.
+enum Sgemm {
+    /// Micro-tile: 6 rows of one SIMD8 each, 12 SSE / 6 AVX registers of accumulators.
+    static let mr = 6
+    static let nr = 8
+    static let kc = 256
+    static let mc = 96
+    static let nc = 2048
+
+    static func multiply(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0, alpha != 0 else {
+            scale(m: m, n: n, c: c, ldc: ldc, beta: beta)
+            return
+        }
+        if m == 1 || n == 1 {
+            // A vector operand leaves no reuse for packing to buy; stream it instead.
+            thin(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+            return
+        }
+        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: kc * roundUp(min(n, nc), nr))
+        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: kc * roundUp(min(m, mc), mr))
+        defer {
+            packedB.deallocate()
+            packedA.deallocate()
+        }
+        var jc = 0
+        while jc < n {
+            let ncBlock = min(nc, n - jc)
+            var pc = 0
+            while pc < k {
+                let kcBlock = min(kc, k - pc)
+                packB(b, row: pc, column: jc, k: kcBlock, n: ncBlock, into: packedB)
+                // The first slice of k applies beta; later slices accumulate into what it wrote.
+                let sliceBeta: Float = pc == 0 ? beta : 1
+                var ic = 0
+                while ic < m {
+                    let mcBlock = min(mc, m - ic)
+                    packA(a, row: ic, column: pc, m: mcBlock, k: kcBlock, into: packedA)
+                    var jr = 0
+                    while jr < ncBlock {
+                        let columns = min(nr, ncBlock - jr)
+                        var ir = 0
+                        while ir < mcBlock {
+                            let rows = min(mr, mcBlock - ir)
+                            microKernel(k: kcBlock, a: packedA + ir * kcBlock, b: packedB + jr * kcBlock,
+                                        c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
+                                        rows: rows, columns: columns, alpha: alpha, beta: sliceBeta)
+                            ir += mr
+                        }
+                        jr += nr
+                    }
+                    ic += mc
+                }
+                pc += kc
+            }
+            jc += nc
+        }
+    }
+
+    @inline(__always) private static func roundUp(_ value: Int, _ multiple: Int) -> Int {
+        (value + multiple - 1) / multiple * multiple
+    }
+
+    /// `C = beta * C`, with beta 0 clearing C even where it held NaN.
+    private static func scale(m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 {
+                row.update(repeating: 0, count: n)
+            } else if beta != 1 {
+                for j in 0..<n { row[j] *= beta }
+            }
+        }
+    }
+
+    /// Packs rows `row..<row+m` x columns `column..<column+k` of A into panels of `mr` rows,
+    /// each stored k-major (`mr` consecutive values per k), zero-padding the last panel.
+    private static func packA(_ a: FloatMatrix, row: Int, column: Int, m: Int, k: Int,
+                              into packed: UnsafeMutablePointer<Float>) {
+        var panel = 0
+        while panel < m {
+            let rows = min(mr, m - panel)
+            let destination = packed + panel * k
+            if a.rowStride == 1 {
+                // Transposed A: a panel's values for one k are contiguous in memory.
+                for p in 0..<k {
+                    let source = a.base + (column + p) * a.columnStride + row + panel
+                    let target = destination + p * mr
+                    for r in 0..<rows { target[r] = source[r] }
+                    for r in rows..<mr { target[r] = 0 }
+                }
+            } else {
+                for r in 0..<rows {
+                    let source = a.base + (row + panel + r) * a.rowStride + column * a.columnStride
+                    let step = a.columnStride
+                    for p in 0..<k { destination[p * mr + r] = source[p * step] }
+                }
+                if rows < mr {
+                    for p in 0..<k { for r in rows..<mr { destination[p * mr + r] = 0 } }
+                }
+            }
+            panel += mr
+        }
+    }
+
+    /// Packs rows `row..<row+k` x columns `column..<column+n` of B into panels of `nr` columns,
+    /// each stored k-major, zero-padding the last panel.
+    private static func packB(_ b: FloatMatrix, row: Int, column: Int, k: Int, n: Int,
+                              into packed: UnsafeMutablePointer<Float>) {
+        var panel = 0
+        while panel < n {
+            let columns = min(nr, n - panel)
+            let destination = packed + panel * k
+            if b.columnStride == 1 {
+                for p in 0..<k {
+                    let source = b.base + (row + p) * b.rowStride + column + panel
+                    let target = destination + p * nr
+                    if columns == nr {
+                        UnsafeMutableRawPointer(target).storeBytes(
+                            of: UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    } else {
+                        for j in 0..<columns { target[j] = source[j] }
+                        for j in columns..<nr { target[j] = 0 }
+                    }
+                }
+            } else {
+                for j in 0..<columns {
+                    let source = b.base + row * b.rowStride + (column + panel + j) * b.columnStride
+                    let step = b.rowStride
+                    for p in 0..<k { destination[p * nr + j] = source[p * step] }
+                }
+                if columns < nr {
+                    for p in 0..<k { for j in columns..<nr { destination[p * nr + j] = 0 } }
+                }
+            }
+            panel += nr
+        }
+    }
+
+    /// One `mr x nr` tile of C from a packed A panel and a packed B panel.
+    @inline(__always)
+    private static func microKernel(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int,
+                                    rows: Int, columns: Int, alpha: Float, beta: Float) {
+        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>()
+        var c3 = SIMD8<Float>(), c4 = SIMD8<Float>(), c5 = SIMD8<Float>()
+        var pa = a
+        var pb = UnsafeRawPointer(b)
+        for _ in 0..<k {
+            let vb = pb.loadUnaligned(as: SIMD8<Float>.self)
+            c0 += vb * pa[0]
+            c1 += vb * pa[1]
+            c2 += vb * pa[2]
+            c3 += vb * pa[3]
+            c4 += vb * pa[4]
+            c5 += vb * pa[5]
+            pa += mr
+            pb += nr * MemoryLayout<Float>.stride
+        }
+        if rows == mr && columns == nr {
+            store(c0, c, alpha, beta)
+            store(c1, c + ldc, alpha, beta)
+            store(c2, c + 2 * ldc, alpha, beta)
+            store(c3, c + 3 * ldc, alpha, beta)
+            store(c4, c + 4 * ldc, alpha, beta)
+            store(c5, c + 5 * ldc, alpha, beta)
+            return
+        }
+        for r in 0..<rows {
+            let row = c + r * ldc
+            let values = r == 0 ? c0 : r == 1 ? c1 : r == 2 ? c2 : r == 3 ? c3 : r == 4 ? c4 : c5
+            for j in 0..<columns {
+                row[j] = beta == 0 ? alpha * values[j] : alpha * values[j] + beta * row[j]
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func store(_ values: SIMD8<Float>, _ c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
+        let raw = UnsafeMutableRawPointer(c)
+        var result = values
+        if alpha != 1 { result *= alpha }
+        if beta != 0 {
+            let old = UnsafeRawPointer(raw).loadUnaligned(as: SIMD8<Float>.self)
+            result += beta == 1 ? old : old * beta
+        }
+        raw.storeBytes(of: result, as: SIMD8<Float>.self)
+    }
+
+    /// Matrix-vector products (m == 1 or n == 1): each output is a dot product or an axpy sweep
+    /// over contiguous memory, which is all a vector operand allows.
+    private static func thin(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+        if m == 1 && b.columnStride == 1 {
+            // Row vector times row-major B: accumulate scaled rows of B.
+            let accumulator = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            defer { accumulator.deallocate() }
+            accumulator.update(repeating: 0, count: n)
+            for p in 0..<k {
+                axpy(n: n, scale: a.base[p * a.columnStride], x: b.base + p * b.rowStride, y: accumulator)
+            }
+            for j in 0..<n { c[j] = beta == 0 ? alpha * accumulator[j] : alpha * accumulator[j] + beta * c[j] }
+            return
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                let dot = dotProduct(k: k, a.base + i * a.rowStride, a.columnStride, b.base + j * b.columnStride, b.rowStride)
+                let target = c + i * ldc + j
+                target.pointee = beta == 0 ? alpha * dot : alpha * dot + beta * target.pointee
+            }
+        }
+    }
+
+    /// `y += scale * x` over n contiguous floats.
+    @inline(__always)
+    static func axpy(n: Int, scale: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let vectors = n / 8
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        for v in 0..<vectors {
+            let offset = v * 32
+            let sum = UnsafeRawPointer(ry).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                + rx.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * scale
+            ry.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
+        }
+        for j in (vectors * 8)..<n { y[j] += scale * x[j] }
+    }
+
+    /// Dot product of two strided float sequences, vectorised when both are contiguous.
+    @inline(__always)
+    static func dotProduct(k: Int, _ x: UnsafePointer<Float>, _ xStride: Int, _ y: UnsafePointer<Float>, _ yStride: Int) -> Float {
+        if xStride == 1 && yStride == 1 {
+            var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
+            let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+            var p = 0
+            while p + 16 <= k {
+                sum0 += rx.loadUnaligned(fromByteOffset: p * 4, as: SIMD8<Float>.self)
+                    * ry.loadUnaligned(fromByteOffset: p * 4, as: SIMD8<Float>.self)
+                sum1 += rx.loadUnaligned(fromByteOffset: p * 4 + 32, as: SIMD8<Float>.self)
+                    * ry.loadUnaligned(fromByteOffset: p * 4 + 32, as: SIMD8<Float>.self)
+                p += 16
+            }
+            var total = (sum0 + sum1).sum()
+            while p < k {
+                total += x[p] * y[p]
+                p += 1
+            }
+            return total
+        }
+        var total: Float = 0
+        for p in 0..<k { total += x[p * xStride] * y[p * yStride] }
+        return total
+    }
+}
