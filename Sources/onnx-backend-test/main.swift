@@ -1,5 +1,6 @@
-// Runs ONNX backend test folders against the engine and prints one line per folder plus totals:
-//   onnx-backend-test ../shared/corpus/onnx-node-tests [filter...]
+// Runs ONNX backend test folders against the engine and prints one line per failure plus totals:
+//   onnx-backend-test ../shared/corpus/onnx-node-tests [substring...] [-v] [--rtol X] [--atol Y]
+// Tolerances default to the ONNX backend tests' (rtol 1e-3, atol 1e-7); the reference models use atol 1e-4.
 // A folder is "unsupported" when the engine refuses it at load as using something it lacks.
 import InferenceEngine
 
@@ -8,13 +9,20 @@ guard let root = arguments.first else {
     print("usage: onnx-backend-test DIR [substring...]  (DIR holds test_* folders, or is one)")
     exit(2)
 }
-let filters = Array(arguments.dropFirst())
-let verbose = filters.contains("-v")
-let patterns = filters.filter { $0 != "-v" }
+var rest = Array(arguments.dropFirst())
+@MainActor func option(_ name: String, default value: Double) -> Double {
+    guard let index = rest.firstIndex(of: name), index + 1 < rest.count, let parsed = Double(rest[index + 1]) else { return value }
+    rest.removeSubrange(index...(index + 1))
+    return parsed
+}
+let rtol = option("--rtol", default: 1e-3)
+let atol = option("--atol", default: 1e-7)
+let verbose = rest.contains("-v")
+let patterns = rest.filter { $0 != "-v" }
 let cases = BackendTestSuite.cases(in: root).filter { test in patterns.isEmpty || patterns.contains { test.name.contains($0) } }
 var passed = 0, failed = 0, unsupported = 0
 for test in cases {
-    switch test.run(rtol: 1e-3, atol: 1e-7) {
+    switch test.run(rtol: rtol, atol: atol) {
     case .passed(let error):
         passed += 1
         if verbose { print("PASS \(test.name) max|diff| \(error)") }

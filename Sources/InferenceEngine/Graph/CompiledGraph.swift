@@ -62,11 +62,14 @@ final class CompiledGraph: Sendable {
             arguments.removeAll(keepingCapacity: true)
             for slot in step.inputs { arguments.append(slot >= 0 ? values[slot] : nil) }
             let results: [Tensor]
+            let mark = context.stepMark
             do {
                 results = try step.op.run(arguments, context: context)
             } catch let failure as OperatorFailure {
+                context.endStep(at: mark)
                 throw EngineError.operatorFailed(op: step.opType, node: step.nodeName, reason: failure.reason)
             }
+            context.endStep(at: mark)
             for (index, slot) in step.outputs.enumerated() where slot >= 0 {
                 guard index < results.count else {
                     throw EngineError.operatorFailed(op: step.opType, node: step.nodeName,

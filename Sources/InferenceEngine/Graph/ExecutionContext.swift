@@ -3,6 +3,10 @@
 /// One context serves one run on one thread.
 final class ExecutionContext {
     private var free: [Int: [TensorStorage]] = [:]
+    /// Storage handed out during the current step. Swift may release a local tensor right after the
+    /// last use of the tensor itself, even while a pointer taken from it is still being read; holding
+    /// every allocation until the step ends makes `let p = temp.pointer(...)` safe inside operators.
+    private var stepAllocations: [TensorStorage] = []
     let threads: Int
     /// Largest tensor a run may create. Shapes can come from data (ConstantOfShape, Expand, Tile,
     /// OneHot, Resize scales), and a failed allocation would abort the process, so a hostile model
@@ -34,12 +38,24 @@ final class ExecutionContext {
     /// A zero-filled tensor, reusing storage of the same byte size when one is free.
     func allocate(_ type: ElementType, _ shape: [Int]) throws -> Tensor {
         let bytes = try checkedByteCount(type, shape)
+        let tensor: Tensor
         if var list = free[bytes], let storage = list.popLast() {
             free[bytes] = list
             storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-            return Tensor(elementType: type, shape: shape, storage: storage)
+            tensor = Tensor(elementType: type, shape: shape, storage: storage)
+        } else {
+            tensor = Tensor(zeros: type, shape: shape)
         }
-        return Tensor(zeros: type, shape: shape)
+        stepAllocations.append(tensor.storage)
+        return tensor
+    }
+
+    /// Where the current step's allocations start; nested graph runs (If, Loop) mark their own.
+    var stepMark: Int { stepAllocations.count }
+
+    /// Ends a step: its temporaries may now be freed (outputs live on in the value table).
+    func endStep(at mark: Int) {
+        if mark < stepAllocations.count { stepAllocations.removeSubrange(mark...) }
     }
 
     /// Takes back storage that nothing else references any more.

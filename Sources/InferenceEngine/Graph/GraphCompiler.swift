@@ -123,6 +123,7 @@ struct GraphCompiler {
             if foldable {
                 let arguments = node.inputs.map { $0.isEmpty ? nil : constants[$0] }
                 let results: [Tensor]
+                defer { foldingContext.endStep(at: 0) }
                 do {
                     results = try op.run(arguments, context: foldingContext)
                 } catch let failure as OperatorFailure {

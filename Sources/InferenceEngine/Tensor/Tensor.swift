@@ -65,7 +65,9 @@ public struct Tensor: Sendable {
     private func withElements<R>(_ body: (UnsafeBufferPointer<Double>) -> R) -> R? {
         guard elementType != .string else { return nil }
         let converted = TensorCast.convert(self, to: .double)
-        return body(UnsafeBufferPointer(start: converted.storage.bytes.assumingMemoryBound(to: Double.self), count: count))
+        return withExtendedLifetime(converted) {
+            body(UnsafeBufferPointer(start: converted.storage.bytes.assumingMemoryBound(to: Double.self), count: count))
+        }
     }
 
     /// The same elements viewed with another shape of the same element count; shares storage.
