@@ -18,6 +18,10 @@ enum OperatorRegistry {
         QuantizationOperators.schemas,
         DetectionOperators.schemas,
         MachineLearningOperators.schemas,
+        LossOperators.schemas,
+        AttentionOperators.schemas,
+        SpatialOperators.schemas,
+        SignalOperators.schemas,
     ]
 
     static let byKey: [String: OperatorSchema] = {

@@ -1,0 +1,3 @@
+enum AttentionOperators {
+    static let schemas: [OperatorSchema] = []
+}

@@ -1,0 +1,3 @@
+enum LossOperators {
+    static let schemas: [OperatorSchema] = []
+}

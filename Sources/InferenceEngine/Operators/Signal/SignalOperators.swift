@@ -1,0 +1,3 @@
+enum SignalOperators {
+    static let schemas: [OperatorSchema] = []
+}

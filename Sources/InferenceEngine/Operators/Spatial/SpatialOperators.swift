@@ -1,0 +1,3 @@
+enum SpatialOperators {
+    static let schemas: [OperatorSchema] = []
+}
