@@ -102,11 +102,12 @@ struct RoiAlignOperator: Operator {
     private func samples(_ binSize: Float, roi: Int) throws -> Int {
         if samplingRatio > 0 { return samplingRatio }
         let needed = binSize.rounded(.up)
+        // NaN and inverted boxes (possible with half_pixel) sample nothing.
+        guard !needed.isNaN, needed > 0 else { return 0 }
         guard needed <= Float(Self.maximumSamples) else {
             throw OperatorFailure("RoiAlign roi \(roi) needs \(needed) samples per bin; at most \(Self.maximumSamples) are supported")
         }
-        // NaN and inverted boxes (possible with half_pixel) sample nothing.
-        return needed > 0 ? Int(needed) : 0
+        return Int(needed)
     }
 }
 
