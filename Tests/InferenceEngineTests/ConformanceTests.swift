@@ -16,7 +16,7 @@ import InferenceEngine
             }
         }
         print("ONNX node tests: \(passed) passed, \(failures.count) failed, \(unsupported) unsupported (of \(cases.count))")
-        #expect(failures.isEmpty, "\(failures.count) failures:\n" + failures.prefix(40).joined(separator: "\n"))
+        #expect(failures.isEmpty, "\(failures.count) failures:\n\(failures.prefix(40).joined(separator: "\n"))")
         // A floor just under the measured count, so an operator that silently drops out fails the build.
         #expect(passed >= ConformanceTests.passingFloor, "only \(passed) node tests pass")
     }

@@ -38,7 +38,7 @@ public actor SyncEngine {
     /// Runs self-tests before a swap; the engine-backed `inference` host unless a test substitutes one.
     let host: any ModelHost
     /// Serves the live models and counts what it served.
-    let inference: InferenceHost
+    public nonisolated let inference: InferenceHost
     let journal: Journal
     let chunks: LocalChunkStore
     let installer: Installer

@@ -26,14 +26,14 @@ struct NumpyFile {
     }
 
     func floats() -> [Float] {
-        stride(from: 0, to: payload.count, by: 4).map { offset in
-            Float(bitPattern: UInt32(payload[offset]) | UInt32(payload[offset + 1]) << 8 | UInt32(payload[offset + 2]) << 16 | UInt32(payload[offset + 3]) << 24)
+        payload.withUnsafeBytes { raw in
+            (0..<(payload.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
         }
     }
 
     func int64s() -> [Int64] {
-        stride(from: 0, to: payload.count, by: 8).map { offset in
-            (0..<8).reduce(Int64(0)) { $0 | Int64(payload[offset + $1]) << (8 * Int64($1)) }
+        payload.withUnsafeBytes { raw in
+            (0..<(payload.count / 8)).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
         }
     }
 }

@@ -63,5 +63,10 @@ struct ONNXBuilder {
 
 extension Array where Element == Float {
     /// Little-endian bytes, as TensorProto raw_data stores them.
-    var rawBytes: [UInt8] { flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } } }
+    var rawBytes: [UInt8] {
+        flatMap { value -> [UInt8] in
+            let bits = value.bitPattern
+            return (0..<4).map { UInt8(truncatingIfNeeded: bits >> (8 * $0)) }
+        }
+    }
 }
