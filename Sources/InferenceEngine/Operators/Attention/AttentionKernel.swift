@@ -51,9 +51,12 @@ enum AttentionKernel {
             // A row whose bias forbids every key has nothing to attend: it is zero, not NaN,
             // whatever the scores hold (decided on the bias, as the specification does).
             let masked = bias.map { keys > 0 && VectorMath.maximum($0 + i &* keys, keys) == -.infinity } ?? false
-            softmaxRow(scores + i &* keys, keys, masked: masked)
+            if let type = settings.softmaxRounding {
+                softmaxRow(scores + i &* keys, keys, masked: masked, roundingTo: type)
+            } else {
+                softmaxRow(scores + i &* keys, keys, masked: masked)
+            }
         }
-        if let type = settings.softmaxRounding { round(scores, count, to: type) }
         if let type = settings.probabilityRounding { round(scores, count, to: type) }
         if settings.qkMode == 3, let qk { qk.update(from: scores, count: count) }
         Sgemm.multiply(m: queries, n: valueSize, k: keys,
@@ -74,6 +77,25 @@ enum AttentionKernel {
         let sum = VectorMath.exponentials(row, row, n, shift: maximum)
         let inverse = 1 / sum
         for j in 0..<n { row[j] *= inverse }
+    }
+
+    /// Softmax of one row as a 16-bit computation gives it: each exponential, the sum and each
+    /// quotient rounded to `type`, which is where its error comes from.
+    private static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ n: Int, masked: Bool, roundingTo type: ElementType) {
+        let maximum = n > 0 ? VectorMath.maximum(row, n) : -.infinity
+        if masked || maximum == -.infinity {
+            row.update(repeating: 0, count: n)
+            return
+        }
+        for j in 0..<n { row[j] = row[j] - maximum }
+        round(row, n, to: type)
+        for j in 0..<n { row[j] = expf(row[j]) }
+        round(row, n, to: type)
+        var sum: Float = 0
+        for j in 0..<n { sum += row[j] }
+        round(&sum, 1, to: type)
+        for j in 0..<n { row[j] /= sum }
+        round(row, n, to: type)
     }
 
     /// Rounds float32 values to the nearest `type` value (float16 or bfloat16), kept as float32.
