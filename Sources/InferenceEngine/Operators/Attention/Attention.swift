@@ -76,9 +76,9 @@ struct Attention: Operator {
 
         let widen = { (tensor: Tensor) in tensor.elementType == .float ? tensor : TensorCast.convert(tensor, to: .float, context: context) }
         let qf = widen(q), kf = widen(k), vf = widen(v)
-        let qLayout = try HeadLayout(qf, heads: qNumHeads, op: "Attention", "Q")
-        let kLayout = try HeadLayout(kf, heads: kvNumHeads, op: "Attention", "K")
-        let vLayout = try HeadLayout(vf, heads: kvNumHeads, op: "Attention", "V")
+        let qLayout = try HeadLayout(qf, heads: qNumHeads, attribute: "q_num_heads", op: "Attention", "Q")
+        let kLayout = try HeadLayout(kf, heads: kvNumHeads, attribute: "kv_num_heads", op: "Attention", "K")
+        let vLayout = try HeadLayout(vf, heads: kvNumHeads, attribute: "kv_num_heads", op: "Attention", "V")
         let batch = qLayout.batch, queries = qLayout.sequence, headSize = qLayout.headSize
         let kvHeads = kLayout.heads, valueSize = vLayout.headSize
         guard kLayout.batch == batch, vLayout.batch == batch, vLayout.heads == kvHeads, vLayout.sequence == kLayout.sequence,

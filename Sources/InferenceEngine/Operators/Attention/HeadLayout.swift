@@ -37,15 +37,15 @@ struct HeadLayout {
     }
 
     /// The layout of `tensor`: 4-D as stored, or 3-D split into `heads` (which must divide the
-    /// hidden size). `what` names the operand in failures.
-    init(_ tensor: Tensor, heads: Int?, op: String, _ what: String) throws {
+    /// hidden size). `what` and `attribute` (where `heads` came from) name things in failures.
+    init(_ tensor: Tensor, heads: Int?, attribute: String, op: String, _ what: String) throws {
         let shape = tensor.shape
         switch shape.count {
         case 4:
             self.init(batch: shape[0], heads: shape[1], sequence: shape[2], headSize: shape[3])
         case 3:
             guard let heads, heads > 0 else {
-                throw OperatorFailure("\(op): 3-D \(what) \(shape) needs a positive head count attribute")
+                throw OperatorFailure("\(op): 3-D \(what) \(shape) needs the \(attribute) attribute")
             }
             guard shape[2] % heads == 0 else {
                 throw OperatorFailure("\(op): hidden size \(shape[2]) of \(what) \(shape) is not divisible by \(heads) heads")

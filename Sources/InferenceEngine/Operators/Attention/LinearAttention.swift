@@ -40,7 +40,7 @@ struct LinearAttention: Operator {
         let query = try inputs.required(0, "query"), key = try inputs.required(1, "key"), value = try inputs.required(2, "value")
         let past = inputs.optional(3), decay = inputs.optional(4), beta = inputs.optional(5)
         guard (decay != nil) == gated, (beta != nil) == delta else {
-            throw OperatorFailure("LinearAttention: the update rule \(gated ? "needs" : "forbids") decay and \(delta ? "needs" : "forbids") beta")
+            throw OperatorFailure("LinearAttention: this update_rule \(gated ? "requires" : "forbids") decay and \(delta ? "requires" : "forbids") beta")
         }
         for (tensor, name) in [(query, "query"), (key, "key"), (value, "value"), (past, "past_state"), (decay, "decay"), (beta, "beta")] {
             guard let tensor else { continue }
@@ -49,9 +49,9 @@ struct LinearAttention: Operator {
                 throw OperatorFailure("LinearAttention: \(name) must be \(name == "past_state" ? 4 : 3)-D, got \(tensor.shape)")
             }
         }
-        let q = try HeadLayout(query, heads: qHeads, op: "LinearAttention", "query")
-        let k = try HeadLayout(key, heads: kvHeads, op: "LinearAttention", "key")
-        let v = try HeadLayout(value, heads: kvHeads, op: "LinearAttention", "value")
+        let q = try HeadLayout(query, heads: qHeads, attribute: "q_num_heads", op: "LinearAttention", "query")
+        let k = try HeadLayout(key, heads: kvHeads, attribute: "kv_num_heads", op: "LinearAttention", "key")
+        let v = try HeadLayout(value, heads: kvHeads, attribute: "kv_num_heads", op: "LinearAttention", "value")
         let batch = q.batch, steps = q.sequence, dk = q.headSize, dv = v.headSize
         guard k.batch == batch, v.batch == batch, k.sequence == steps, v.sequence == steps, k.headSize == dk else {
             throw OperatorFailure("LinearAttention: query \(query.shape), key \(key.shape) and value \(value.shape) disagree")

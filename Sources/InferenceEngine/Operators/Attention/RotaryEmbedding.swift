@@ -22,7 +22,7 @@ struct RotaryEmbedding: Operator {
             try tensor.require(ElementType.floats, "RotaryEmbedding \(name)")
         }
         // 4-D input is [batch, heads, sequence, head]; 3-D packs the heads into the last axis.
-        let layout = try HeadLayout(x, heads: x.rank == 4 ? nil : numHeads, op: "RotaryEmbedding", "input")
+        let layout = try HeadLayout(x, heads: x.rank == 4 ? nil : numHeads, attribute: "num_heads", op: "RotaryEmbedding", "input")
         let rotary = rotaryDimension == 0 ? layout.headSize : rotaryDimension
         guard rotary % 2 == 0, rotary <= layout.headSize else {
             throw OperatorFailure("RotaryEmbedding: rotary dimension \(rotary) must be even and at most the head size \(layout.headSize)")
