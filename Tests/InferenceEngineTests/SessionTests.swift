@@ -39,3 +39,31 @@ import InferenceEngine
         #expect(summary.parameterCount == 64 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10 + 10 + 1)
     }
 }
+
+@Suite struct GraphCompilerTests {
+    func model(inputDims: [Int]?) throws -> Model {
+        var builder = ONNXBuilder()
+        builder.inputs = [.init(name: "x", dims: inputDims)]
+        builder.nodes = [
+            .init(op: "Relu", inputs: ["x"], outputs: ["r"]),
+            .init(op: "Shape", inputs: ["r"], outputs: ["s"]),
+            .init(op: "Sigmoid", inputs: ["x"], outputs: ["unused"]),
+        ]
+        builder.outputs = [.init(name: "r", dims: nil), .init(name: "s", elementType: 7, dims: [2])]
+        return try Model(bytes: builder.bytes())
+    }
+
+    /// With static input dimensions `Shape` is answered at load; the dead Sigmoid never runs.
+    @Test func staticShapesFoldAndDeadNodesDrop() throws {
+        let folded = try model(inputDims: [2, 3])
+        #expect(folded.executedNodeCount == 1)
+        let outputs = try InferenceSession(folded).run(["x": Tensor(shape: [2, 3], values: [Float](repeating: -1, count: 6))])
+        #expect(try outputs["s"]?.values(as: Int64.self) == [2, 3])
+
+        let dynamic = try model(inputDims: nil)
+        #expect(dynamic.executedNodeCount == 2)
+        let answer = try InferenceSession(dynamic).run(["x": Tensor(shape: [4, 1], values: [Float](repeating: 1, count: 4))])
+        #expect(try answer["s"]?.values(as: Int64.self) == [4, 1])
+        #expect(answer["r"]?.floatValues() == [1, 1, 1, 1])
+    }
+}

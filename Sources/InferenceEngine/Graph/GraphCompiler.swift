@@ -81,6 +81,16 @@ struct GraphCompiler {
         let order = try Self.topologicalOrder(graph.nodes, reads: reads, producer: producer)
         let live = Self.liveNodes(graph, reads: reads, producer: producer)
 
+        // Static shapes: declared input dimensions, then whatever ShapeInference derives node by node.
+        var shapes: [String: ShapeInference.Shape] = [:]
+        for input in inputs where input.defaultValue == nil {
+            if let declared = input.declaredShape { shapes[input.name] = declared }
+        }
+        func shape(of name: String) -> ShapeInference.Shape? {
+            if let constant = constants[name] { return constant.shape.map { Optional($0) } }
+            return shapes[name]
+        }
+
         let captures = captureNames.map { (name: $0, slot: slot($0)) }
         let visibleToSubgraphs = outerScope.union(scopeHere)
         var steps: [(step: CompiledGraph.Step, reads: [Int])] = []
@@ -115,6 +125,15 @@ struct GraphCompiler {
             } catch {
                 throw EngineError.invalidModel("\(node.opType) node '\(nodeName)': \(error)")
             }
+
+            if let answer = try Self.staticShapeAnswer(node, attributes: attributes, shape: node.inputs.first.flatMap { shape(of: $0) }) {
+                constants[node.outputs[0]] = answer
+                continue
+            }
+            let inferred = ShapeInference.outputs(of: node, attributes: attributes, opset: opset,
+                                                  inputs: node.inputs.map { $0.isEmpty ? nil : shape(of: $0) },
+                                                  constants: node.inputs.map { $0.isEmpty ? nil : constants[$0] })
+            for (output, value) in zip(node.outputs, inferred) where !output.isEmpty { shapes[output] = value }
 
             let inputSlots = node.inputs.map { $0.isEmpty ? -1 : slot($0) } + subgraphReads[index].map { slot($0) }
             let hasSubgraph = node.attributes.contains { $0.graph != nil || !$0.graphs.isEmpty }
@@ -180,6 +199,28 @@ struct GraphCompiler {
         return CompiledGraph(slotCount: slots.count, inputs: inputs, outputs: outputs,
                              constants: constants.compactMap { name, tensor in slots[name].map { ($0, tensor) } },
                              captures: captures, steps: finalSteps)
+    }
+
+    /// The value of a `Shape` or `Size` node whose input shape is statically known (over the range
+    /// `Shape` selects), as the constant it always produces; nil when it depends on the inputs.
+    static func staticShapeAnswer(_ node: NodeProto, attributes: NodeAttributes,
+                                  shape: ShapeInference.Shape?) throws(EngineError) -> Tensor? {
+        guard node.domain.isEmpty || node.domain == "ai.onnx", node.outputs.count == 1, let shape else { return nil }
+        switch node.opType {
+        case "Shape":
+            let rank = shape.count
+            func clamp(_ value: Int) -> Int { min(max(value < 0 ? value + rank : value, 0), rank) }
+            let start = clamp(try attributes.int("start", default: 0))
+            let end = clamp(try attributes.int("end", default: rank))
+            let selected = start < end ? Array(shape[start..<end]) : []
+            guard let known = selected as? [Int] else { return nil }
+            return try Tensor(shape: [known.count], values: known.map { Int64($0) })
+        case "Size":
+            guard let count = ShapeInference.product(shape) else { return nil }
+            return Tensor(scalar: Int64(count))
+        default:
+            return nil
+        }
     }
 
     /// Operators whose output changes from run to run, which must never be folded.

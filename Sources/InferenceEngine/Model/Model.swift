@@ -102,6 +102,10 @@ public final class Model: Sendable {
     public let summary: ModelSummary
     let graph: CompiledGraph
 
+    /// Nodes of the main graph that run per inference, after constant folding, static shape
+    /// answers and dead-node removal (subgraph bodies count as their one If/Loop/Scan node).
+    public var executedNodeCount: Int { graph.steps.count }
+
     public var inputs: [ModelSummary.ValueDescription] { summary.inputs }
     public var outputs: [ModelSummary.ValueDescription] { summary.outputs }
 
