@@ -4,6 +4,7 @@
 v1.onnx: 64 inputs -> 256 -> 128 -> 10 (ReLU, softmax), weights from a fixed seed.
 v2.onnx: v1 with only the output layer (128x10 weights and 10 biases) changed, like a head refit.
 So a device holding v1 needs only the output layer's chunks to get v2.
+input_0.pb: one input (TensorProto x [1, 64]) for self-test vectors and the inference demo.
 
     pip install onnx numpy && python3 integration/sample-model/make_sample.py
 """
@@ -49,6 +50,10 @@ def main():
     weights["w3"] = rng.normal(0, 0.1, (128, 10))
     weights["b3"] = rng.normal(0, 0.01, 10)
     onnx.save(model(weights), os.path.join(HERE, "v2.onnx"))
+    # One input for the self-test vectors and the inference demo in the quickstart.
+    sample = np.random.default_rng(7).random((1, 64), dtype=np.float32)
+    with open(os.path.join(HERE, "input_0.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(sample, "x").SerializeToString())
     for name in ("v1.onnx", "v2.onnx"):
         print(name, os.path.getsize(os.path.join(HERE, name)), "bytes")
 
