@@ -19,7 +19,11 @@ struct Col2ImOperator: Operator {
               block.allSatisfy({ $0 >= 1 && $0 <= WindowAttributes.limit }) else {
             throw OperatorFailure("\(op) image_shape \(image) and block_shape \(block) must be positive and of one rank")
         }
+        // Bounded products first: the window's sizes multiply dimensions without overflow checks.
+        _ = try context.checkedByteCount(.float, image)
+        _ = try context.checkedByteCount(.float, block)
         let sliding = try window.window(input: image, kernel: block)
+        _ = try context.checkedByteCount(.float, sliding.positions)
         let kernelSize = sliding.kernelSize
         guard input.rank == 3, input.shape[1] % kernelSize == 0, input.shape[2] == sliding.positionCount else {
             throw OperatorFailure("\(op) input \(input.shape) must be [N, C * \(kernelSize), \(sliding.positionCount)] for block \(block) over image \(image)")

@@ -53,6 +53,7 @@ struct DFTOperator: Operator {
         let precision: ElementType = input.elementType == .double || !inverse ? .double : .float
         let source = TensorCast.convert(input, to: precision, context: context)
         let output = try context.allocate(precision, outputShape)
+        guard output.count > 0 else { return [TensorCast.convert(output, to: input.elementType, context: context)] }
         if precision == .double {
             transform(Double.self, source, output, lines, length: length, outputLength: outputLength, available: available, realOutput: realOutput)
         } else {

@@ -1,8 +1,9 @@
 /// The 1-D lines a transform along `axis` visits: input [outer, length, inner, components] and
 /// output [outer, outputLength, inner, 1 or 2], in element offsets.
 struct FourierLines {
-    /// Longest transform accepted; keeps the Bluestein index arithmetic (k² mod 2n) in range.
-    static let maximumLength = 1 << 28
+    /// Longest transform accepted (4M points). Bluestein works on up to 8n points, so this keeps
+    /// its scratch under 1 GiB however large a `dft_length` a model asks for.
+    static let maximumLength = 1 << 22
 
     let outer: Int, inner: Int
     let inputLine: Int, outputLine: Int

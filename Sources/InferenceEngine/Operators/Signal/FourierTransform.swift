@@ -34,7 +34,7 @@ final class FourierTransform<T: BinaryFloatingPoint> {
         }
     }
 
-    /// Bluestein: with `w[k] = e^(-πi·k²/n)`, `X[k] = conj-free w[k] · Σ_t (x[t]·w[t]) · conj(w[k-t])`,
+    /// Bluestein: with `w[k] = e^(-πi·k²/n)`, `X[k] = w[k] · Σ_t (x[t]·w[t]) · conj(w[k-t])`,
     /// a convolution done by FFTs of a power-of-two length m ≥ 2n - 1.
     private struct Bluestein {
         typealias D = FFTComplex<Double>
