@@ -91,7 +91,7 @@ let package = Package(
             dependencies: ["Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]
         ),
         // Runs the built programs as a user would; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "FleetHTTP", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,7 +27,7 @@ public struct ModelSummary: Sendable {
     public let outputs: [ValueDescription]
     /// Nodes per operator type (`domain:Op` outside ai.onnx), subgraphs included.
     public let operatorHistogram: [String: Int]
-    /// Elements in all initializers.
+    /// Elements in all initializers and Constant nodes.
     public let parameterCount: Int
     /// Size of the file the model was loaded from.
     public let fileSize: Int
@@ -59,9 +59,7 @@ public struct ModelSummary: Sendable {
         var histogram: [String: Int] = [:]
         Self.countOperators(proto.graph, into: &histogram)
         operatorHistogram = histogram
-        parameterCount = proto.graph.initializers.reduce(0) { total, tensor in
-            total &+ tensor.dims.reduce(1) { $0 &* Int(clamping: max($1, 0)) }
-        }
+        parameterCount = Self.countParameters(proto.graph)
         self.fileSize = fileSize
     }
 
@@ -80,6 +78,20 @@ public struct ModelSummary: Sendable {
         let type = value.type.flatMap { $0.elementType == 0 ? nil : ElementType(rawValue: Int32(clamping: $0.elementType)) }
         return ValueDescription(name: value.name, elementType: type, shape: value.type?.dims,
                                 dimensionNames: value.type?.dimNames ?? [])
+    }
+
+    /// Elements in initializers and in Constant nodes' tensors (some exporters keep every weight in
+    /// Constant nodes), subgraphs included.
+    private static func countParameters(_ graph: GraphProto) -> Int {
+        func elements(_ tensor: TensorProto) -> Int { tensor.dims.reduce(1) { $0 &* Int(clamping: max($1, 0)) } }
+        var total = graph.initializers.reduce(0) { $0 &+ elements($1) }
+        for node in graph.nodes {
+            for attribute in node.attributes {
+                if node.opType == "Constant", let tensor = attribute.tensor { total &+= elements(tensor) }
+                for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs { total &+= countParameters(subgraph) }
+            }
+        }
+        return total
     }
 
     private static func countOperators(_ graph: GraphProto, into histogram: inout [String: Int]) {

@@ -2,7 +2,11 @@
 /// models they need: cycles, dangling inputs, lying tensor lengths.
 struct ONNXBuilder {
     struct Node { var op: String; var inputs: [String]; var outputs: [String]; var name = ""; var domain = "" }
-    struct Initializer { var name: String; var dims: [Int]; var dataType: Int = 1; var raw: [UInt8] }
+    struct Initializer {
+        var name: String; var dims: [Int]; var dataType: Int = 1; var raw: [UInt8]
+        /// Stored beside the model (`data_location: EXTERNAL`) instead of in `raw_data`.
+        var external: (location: String, offset: Int, length: Int)?
+    }
     struct Value { var name: String; var elementType: Int = 1; var dims: [Int]? }
 
     var irVersion = 8
@@ -29,7 +33,14 @@ struct ONNXBuilder {
             for dim in initializer.dims { t += varintField(1, UInt64(dim)) }
             t += varintField(2, UInt64(initializer.dataType))
             t += field(8, string: initializer.name)
-            t += field(9, bytes: initializer.raw)
+            if let external = initializer.external {
+                for (key, value) in [("location", external.location), ("offset", "\(external.offset)"), ("length", "\(external.length)")] {
+                    t += field(13, bytes: field(1, string: key) + field(2, string: value))
+                }
+                t += varintField(14, 1)
+            } else {
+                t += field(9, bytes: initializer.raw)
+            }
             graph += field(5, bytes: t)
         }
         for input in inputs { graph += field(11, bytes: valueInfo(input)) }
