@@ -32,15 +32,8 @@ import Glibc
     }
 
     @Test func servesLiveModelsWithTheEngine() async throws {
-        let registry = try await RegistryHarness.start()
-        let publisher = try await registry.publisher(assigning: "digits-mlp")
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
-        let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
-                                                            dataDirectory: data, trustedKeys: [publisher.key.publicKey]))
-        let api = engine.localAPI
-        let server = try LocalAPIServer(host: "127.0.0.1", port: 0) { api.handle($0) }
-        defer { server.stop() }
-        let base = "http://127.0.0.1:\(server.port)"
+        let device = try await ServingDevice.start()
+        let (registry, publisher, engine, base) = (device.registry, device.publisher, device.engine, device.base)
         let http = HTTPClient()
 
         #expect(try await http.send(HTTPRequest(method: "GET", url: base + "/v1/models")).text == #"{"models":[]}"#)
@@ -85,15 +78,9 @@ import Glibc
     /// Requests keep flowing through a swap (and the garbage collection that deletes the old files):
     /// none fails, each is answered by one whole version, and once the swap is done new ones get the new version.
     @Test func swapFailsNoInFlightRequest() async throws {
-        let registry = try await RegistryHarness.start()
-        let publisher = try await registry.publisher(assigning: "digits-mlp")
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
-        let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
-                                                            dataDirectory: data, trustedKeys: [publisher.key.publicKey]))
-        let api = engine.localAPI
-        let server = try LocalAPIServer(host: "127.0.0.1", port: 0) { api.handle($0) }
-        defer { server.stop() }
-        let url = "http://127.0.0.1:\(server.port)/v1/models/digits-mlp/infer"
+        let device = try await ServingDevice.start()
+        let (registry, publisher, engine) = (device.registry, device.publisher, device.engine)
+        let url = device.base + "/v1/models/digits-mlp/infer"
         let body = Self.inferBody(try Self.reference().input)
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         _ = try await engine.checkInAndSync()
@@ -118,6 +105,36 @@ import Glibc
         let after = try await HTTPClient().send(HTTPRequest(method: "POST", url: url, body: body))
         #expect(try JSONDecoder().decode(Answer.self, from: Data(after.text.utf8)).version == "1.2.0")
     }
+}
+
+/// A registry with a publisher assigning digits-mlp, and an agent serving its local API on a free port;
+/// the server stops when the device goes out of scope.
+final class ServingDevice {
+    let registry: RegistryHarness
+    let publisher: TestPublisher
+    let engine: SyncEngine
+    let server: LocalAPIServer
+    var base: String { "http://127.0.0.1:\(server.port)" }
+
+    private init(registry: RegistryHarness, publisher: TestPublisher, engine: SyncEngine, server: LocalAPIServer) {
+        self.registry = registry
+        self.publisher = publisher
+        self.engine = engine
+        self.server = server
+    }
+
+    static func start() async throws -> ServingDevice {
+        let registry = try await RegistryHarness.start()
+        let publisher = try await registry.publisher(assigning: "digits-mlp")
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
+        let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
+                                                            dataDirectory: data, trustedKeys: [publisher.key.publicKey]))
+        let api = engine.localAPI
+        let server = try LocalAPIServer(host: "127.0.0.1", port: 0) { api.handle($0) }
+        return ServingDevice(registry: registry, publisher: publisher, engine: engine, server: server)
+    }
+
+    deinit { server.stop() }
 }
 
 /// A flag one task sets and another polls.

@@ -197,13 +197,21 @@ extension TensorProto {
             case (1, _): try reader.repeatedVarints(wire, into: &dims)
             case (2, .varint): dataType = try reader.int64()
             case (3, .lengthDelimited): hasSegment = true; _ = try reader.lengthDelimited()
-            case (4, _): try reader.repeatedFloats(wire, into: &floatData)
+            case (4, .lengthDelimited) where packedFloatData == nil && floatData.isEmpty:
+                packedFloatData = try reader.lengthDelimited()
+            case (4, _):
+                try Self.unpack(&packedFloatData, width: 4, in: reader) { floatData.append(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
+                try reader.repeatedFloats(wire, into: &floatData)
             case (5, _): try reader.repeatedVarints(wire, into: &int32Data)
             case (6, .lengthDelimited): _ = try reader.lengthDelimited(); stringCount += 1
             case (7, _): try reader.repeatedVarints(wire, into: &int64Data)
             case (8, .lengthDelimited): name = try reader.string()
             case (9, .lengthDelimited): rawData = try reader.lengthDelimited()
-            case (10, _): try reader.repeatedFixed64(wire, into: &doubleData)
+            case (10, .lengthDelimited) where packedDoubleData == nil && doubleData.isEmpty:
+                packedDoubleData = try reader.lengthDelimited()
+            case (10, _):
+                try Self.unpack(&packedDoubleData, width: 8, in: reader) { doubleData.append($0) }
+                try reader.repeatedFixed64(wire, into: &doubleData)
             case (11, _): try reader.repeatedVarints(wire, into: &uint64Data)
             case (13, .lengthDelimited):
                 var entry = try reader.message()
@@ -219,6 +227,21 @@ extension TensorProto {
             case (14, .varint): dataLocation = try reader.int64()
             default: try reader.skip(wire)
             }
+        }
+    }
+
+    /// A repeated field split over several occurrences (legal, never seen in practice): the packed
+    /// range taken from the first one is decoded after all, so the values stay in order.
+    private static func unpack(_ range: inout Range<Int>?, width: Int, in reader: ProtoReader,
+                               _ append: (UInt64) -> Void) throws(EngineError) {
+        guard let packed = range else { return }
+        range = nil
+        guard packed.count % width == 0 else {
+            throw EngineError.malformedModel("packed values are not a multiple of \(width) bytes", offset: packed.lowerBound)
+        }
+        for offset in stride(from: packed.lowerBound, to: packed.upperBound, by: width) {
+            append(width == 4 ? UInt64(reader.buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+                              : reader.buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
         }
     }
 }

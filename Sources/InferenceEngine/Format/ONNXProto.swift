@@ -80,6 +80,10 @@ struct TensorProto {
     /// overwritten once the message is parsed, which lets raw data be moved to an aligned address.
     var messageStart = 0
     var rawData: Range<Int>?
+    /// `float_data` / `double_data` written as one packed field: little-endian values laid out
+    /// exactly like `raw_data`, so they are borrowed the same way instead of decoded and copied.
+    var packedFloatData: Range<Int>?
+    var packedDoubleData: Range<Int>?
     var floatData: [Float] = []
     var int32Data: [Int64] = []
     var int64Data: [Int64] = []

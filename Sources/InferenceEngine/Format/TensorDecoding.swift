@@ -37,9 +37,11 @@ struct TensorDecoder {
         if proto.dataLocation == 1 {
             return try external(proto, type: type, shape: shape, byteCount: byteCount, context: what)
         }
-        if let raw = proto.rawData {
+        let packed = type == .float ? proto.packedFloatData : (type == .double ? proto.packedDoubleData : nil)
+        if let raw = proto.rawData ?? packed {
             guard raw.count == byteCount else {
-                throw EngineError.invalidModel("\(what) holds \(raw.count) bytes of raw data; \(type) \(shape) needs \(byteCount)")
+                let field = proto.rawData != nil ? "raw data" : (type == .float ? "float_data" : "double_data")
+                throw EngineError.invalidModel("\(what) holds \(raw.count) bytes of \(field); \(type) \(shape) needs \(byteCount)")
             }
             let tensor: Tensor
             if let pointer = file.aligned(raw, alignment: max(type.byteWidth, 1), floor: proto.messageStart) {
