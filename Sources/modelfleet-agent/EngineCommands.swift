@@ -29,6 +29,7 @@ struct RunModel: ParsableCommand {
         let loaded = try engineCall { try Model(contentsOf: model) }
         let loadTime = clock.now - loadStart
         let residentAfterLoad = ProcessMemory.residentBytes()
+        let anonymousAfterLoad = ProcessMemory.anonymousResidentBytes()
         let session = InferenceSession(loaded)
         let feeds = try InputFiles.load(inputs, for: loaded)
         let runStart = clock.now
@@ -45,7 +46,8 @@ struct RunModel: ParsableCommand {
             }
         }
         print("load_ms=\(Self.milliseconds(loadTime)) run_ms=\(Self.milliseconds(runTime))")
-        print("rss_after_load_bytes=\(residentAfterLoad) peak_rss_bytes=\(ProcessMemory.peakResidentBytes()) model_file_bytes=\(loaded.summary.fileSize)")
+        print("rss_after_load_bytes=\(residentAfterLoad) anon_rss_after_load_bytes=\(anonymousAfterLoad) "
+              + "peak_rss_bytes=\(ProcessMemory.peakResidentBytes()) model_file_bytes=\(loaded.summary.fileSize)")
     }
 
     static func format(_ value: Float) -> String {
@@ -128,6 +130,15 @@ enum ProcessMemory {
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Resident anonymous memory (`RssAnon` in `/proc/self/status`): heap and stacks, without the
+    /// binary's and libraries' file-backed pages, so it shows what a loaded model itself holds.
+    static func anonymousResidentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
     }
 
     /// Peak resident set so far (`getrusage`, kilobytes on Linux).
