@@ -128,6 +128,8 @@ struct Daemon: AsyncParsableCommand {
                 say("check-in failed (will retry; the current models keep serving): \(error)")
             }
             if once { if failed { throw ExitCode.failure } else { return } }
+            // Idle until the next check-in: hand clean code pages back to the device.
+            IdleMemory.releaseFileBackedPages()
             let jitter = Double.random(in: 0.8...1.2)
             try await Task.sleep(for: .milliseconds(Int(Double(settings.checkinIntervalSeconds) * 1000 * jitter)))
         }
