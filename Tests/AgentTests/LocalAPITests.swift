@@ -73,6 +73,11 @@ import Glibc
         let stats = engine.inference.statistics()
         #expect(stats.count == 1 && stats[0].model == "digits-mlp" && stats[0].count == 3 && stats[0].errors == 2)
         #expect(stats[0].latencyP95Milliseconds != nil)
+
+        // The counters are journaled at each check-in, so an agent restarted (or offline) keeps them.
+        _ = try await engine.checkInAndSync()
+        let restarted = try SyncEngine(settings: device.settings)
+        #expect(restarted.inference.statistics() == stats)
     }
 
     /// Requests keep flowing through a swap (and the garbage collection that deletes the old files):
@@ -112,13 +117,15 @@ import Glibc
 final class ServingDevice {
     let registry: RegistryHarness
     let publisher: TestPublisher
+    let settings: AgentSettings
     let engine: SyncEngine
     let server: LocalAPIServer
     var base: String { "http://127.0.0.1:\(server.port)" }
 
-    private init(registry: RegistryHarness, publisher: TestPublisher, engine: SyncEngine, server: LocalAPIServer) {
+    private init(registry: RegistryHarness, publisher: TestPublisher, settings: AgentSettings, engine: SyncEngine, server: LocalAPIServer) {
         self.registry = registry
         self.publisher = publisher
+        self.settings = settings
         self.engine = engine
         self.server = server
     }
@@ -127,11 +134,12 @@ final class ServingDevice {
         let registry = try await RegistryHarness.start()
         let publisher = try await registry.publisher(assigning: "digits-mlp")
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
-        let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
-                                                            dataDirectory: data, trustedKeys: [publisher.key.publicKey]))
+        let settings = AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
+                                     dataDirectory: data, trustedKeys: [publisher.key.publicKey])
+        let engine = try SyncEngine(settings: settings)
         let api = engine.localAPI
         let server = try LocalAPIServer(host: "127.0.0.1", port: 0) { api.handle($0) }
-        return ServingDevice(registry: registry, publisher: publisher, engine: engine, server: server)
+        return ServingDevice(registry: registry, publisher: publisher, settings: settings, engine: engine, server: server)
     }
 
     deinit { server.stop() }

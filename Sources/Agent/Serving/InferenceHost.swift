@@ -162,6 +162,24 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         }
     }
 
+    /// The counters as the journal stores them.
+    func snapshot() -> [Journal.StatsRecord] {
+        lock.withLock {
+            counters.values.map { Journal.StatsRecord(model: $0.model, version: $0.version, count: $0.counters.count,
+                                                      errors: $0.counters.errors, latency: $0.counters.latency.encoded) }
+        }
+    }
+
+    /// Counters saved before a restart: what was served stays counted until the registry hears it.
+    func restore(_ records: [Journal.StatsRecord]) {
+        lock.withLock {
+            for record in records {
+                counters["\(record.model)@\(record.version)"] = (record.model, record.version,
+                    Counters(count: record.count, errors: record.errors, latency: LatencyHistogram(encoded: record.latency)))
+            }
+        }
+    }
+
     // MARK: Helpers
 
     private func remember(_ model: Loaded) {

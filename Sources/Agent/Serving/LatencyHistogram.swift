@@ -19,6 +19,23 @@ struct LatencyHistogram: Sendable {
         count += 1
     }
 
+    /// Non-empty buckets as `index:count` pairs, for the journal.
+    var encoded: String {
+        buckets.enumerated().filter { $0.element > 0 }.map { "\($0.offset):\($0.element)" }.joined(separator: ",")
+    }
+
+    init() {}
+
+    /// Restores `encoded`; malformed pairs are skipped (a damaged journal must not stop serving).
+    init(encoded: String) {
+        for pair in encoded.split(separator: ",") {
+            let parts = pair.split(separator: ":")
+            guard parts.count == 2, let index = Int(parts[0]), let n = UInt64(parts[1]), buckets.indices.contains(index) else { continue }
+            buckets[index] += n
+            count += n
+        }
+    }
+
     /// The upper edge of the bucket holding the `quantile` (0...1), in milliseconds; nil when empty.
     func percentileMilliseconds(_ quantile: Double) -> Double? {
         guard count > 0 else { return nil }

@@ -34,6 +34,42 @@ final class Journal: @unchecked Sendable {
                 manifestDigest TEXT NOT NULL, phase TEXT NOT NULL, detail TEXT NOT NULL, updatedAt INTEGER NOT NULL)
             """)
         try database.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL)")
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS inference_stats (model TEXT NOT NULL, version TEXT NOT NULL, count INTEGER NOT NULL,
+                errors INTEGER NOT NULL, latency TEXT NOT NULL, PRIMARY KEY (model, version))
+            """)
+    }
+
+    /// Served-request counters of one model version, as the journal keeps them across restarts.
+    struct StatsRecord: Equatable, Sendable {
+        var model: String
+        var version: SemanticVersion
+        var count: UInt64
+        var errors: UInt64
+        /// `LatencyHistogram.encoded`.
+        var latency: String
+    }
+
+    func saveStats(_ records: [StatsRecord]) throws {
+        try lock.withLock {
+            try database.transaction {
+                for record in records {
+                    _ = try database.execute(
+                        "INSERT OR REPLACE INTO inference_stats (model, version, count, errors, latency) VALUES (?, ?, ?, ?, ?)",
+                        [record.model, record.version.description, String(record.count), String(record.errors), record.latency])
+                }
+            }
+        }
+    }
+
+    func loadStats() throws -> [StatsRecord] {
+        try lock.withLock {
+            try database.execute("SELECT model, version, count, errors, latency FROM inference_stats").compactMap { row in
+                guard let model = row[0], let version = row[1].flatMap({ try? SemanticVersion(parsing: $0) }),
+                      let count = row[2].flatMap({ UInt64($0) }), let errors = row[3].flatMap({ UInt64($0) }) else { return nil }
+                return StatsRecord(model: model, version: version, count: count, errors: errors, latency: row[4] ?? "")
+            }
+        }
     }
 
     func record(_ sync: SyncRecord) throws {

@@ -56,6 +56,7 @@ public actor SyncEngine {
         chunks = try LocalChunkStore(root: data + "/chunks")
         installer = Installer(root: data + "/models", chunks: chunks)
         http = HTTPClient(options: settings.transfer)
+        inference.restore((try? journal.loadStats()) ?? [])
     }
 
     /// The device's identity, enrolling on first use.
@@ -75,6 +76,8 @@ public actor SyncEngine {
 
     /// One cycle: report queued events, check in, sync every desired model, report again.
     public func checkInAndSync() async throws -> [Outcome] {
+        // Saved first, so what was served while offline survives a restart until a check-in reports it.
+        try journal.saveStats(inference.snapshot())
         let identity = try await enroll()
         let registry = try await client()
         try await flushEvents(registry, deviceID: identity.deviceID)
