@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A graph ready to run: operators built, constants folded, nodes in dependency order, and for
 /// every value the step after which it is dead (its storage then goes back to the run's pool).
 ///
@@ -63,6 +69,8 @@ final class CompiledGraph: Sendable {
             for slot in step.inputs { arguments.append(slot >= 0 ? values[slot] : nil) }
             let results: [Tensor]
             let mark = context.stepMark
+            let started = context.profiler?.begin() ?? 0
+            defer { context.profiler?.end(step.opType, startedAt: started) }
             do {
                 results = try step.op.run(arguments, context: context)
             } catch let failure as OperatorFailure {
@@ -88,5 +96,12 @@ final class CompiledGraph: Sendable {
             results.append(tensor)
         }
         return results
+    }
+
+    /// Monotonic nanoseconds, cheap enough to read around every step when profiling.
+    static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 }

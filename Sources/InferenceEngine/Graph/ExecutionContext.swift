@@ -8,6 +8,8 @@ final class ExecutionContext {
     /// every allocation until the step ends makes `let p = temp.pointer(...)` safe inside operators.
     private var stepAllocations: [TensorStorage] = []
     let threads: Int
+    /// Set while profiling: the run loop times every step into it.
+    var profiler: ProfileRecorder?
     /// Largest tensor a run may create. Shapes can come from data (ConstantOfShape, Expand, Tile,
     /// OneHot, Resize scales), and a failed allocation would abort the process, so a hostile model
     /// must fail here, with the operator named, instead.

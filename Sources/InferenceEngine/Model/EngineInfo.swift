@@ -4,5 +4,8 @@ public enum EngineInfo {
     public static let version = "0.1.0"
 
     /// `domain:Op` names this build can execute (`ai.onnx:Conv`, `ai.onnx.ml:ArrayFeatureExtractor`).
+    /// The matrix-multiply kernel this build runs (reported by `modelfleet-agent bench`).
+    public static var kernel: String { "swift-simd8" }
+
     public static var supportedOperators: [String] { OperatorRegistry.supportedNames }
 }

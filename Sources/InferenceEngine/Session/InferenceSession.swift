@@ -28,8 +28,20 @@ public final class InferenceSession: Sendable {
         return result
     }
 
+    /// Runs the model `runs` times and reports the time spent per operator type (exclusive: the
+    /// operators inside an If/Loop/Scan count under their own types, not under the If).
+    public func profile(_ inputs: [String: Tensor], runs: Int) throws(EngineError) -> OperatorProfile {
+        let recorder = ProfileRecorder()
+        for _ in 0..<max(1, runs) { _ = try runOrdered(inputs, profiler: recorder) }
+        return recorder.profile(runs: max(1, runs))
+    }
+
     /// Runs the model and returns outputs in the model's output order.
     public func runOrdered(_ inputs: [String: Tensor]) throws(EngineError) -> [Tensor] {
+        try runOrdered(inputs, profiler: nil)
+    }
+
+    private func runOrdered(_ inputs: [String: Tensor], profiler: ProfileRecorder?) throws(EngineError) -> [Tensor] {
         let graph = model.graph
         let known = Set(graph.inputs.map(\.name))
         if let unknown = inputs.keys.sorted().first(where: { !known.contains($0) }) {
@@ -46,7 +58,9 @@ public final class InferenceSession: Sendable {
             given.append(tensor)
         }
         do {
-            return try graph.execute(inputs: given, captures: [], context: ExecutionContext(threads: options.threads))
+            let context = ExecutionContext(threads: options.threads)
+            context.profiler = profiler
+            return try graph.execute(inputs: given, captures: [], context: context)
         } catch let error as EngineError {
             throw error
         } catch {

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Engine speed against onnxruntime (issue #7), on every reference model with the same inputs and thread count.
+
+    pip install onnxruntime numpy onnx && python3 integration/bench/engine.py [--rounds 3] [--runs 20]
+
+For each model (the `../shared/corpus/reference` folders: the corpus models with their reference inputs) and for
+1 and 2 threads, runs `modelfleet-agent bench` (release build) and onnxruntime (CPUExecutionProvider, sequential,
+same thread count) in separate processes, alternating them for --rounds rounds so drift hits both alike; each
+process does 3 warm-up runs and --runs timed runs and reports its median and peak RSS. Prints per model the median
+of each, the ratio ours/onnxruntime and the geometric mean ratio per thread count.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+from common import CORPUS, build_release, machine, write_result
+
+ORT_WORKER = r'''
+import json, resource, sys, time
+import numpy as np, onnx, onnxruntime as ort
+from onnx import numpy_helper
+model, threads, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+feeds = {}
+for path in sys.argv[4:]:
+    tensor = onnx.load_tensor(path)
+    feeds[tensor.name] = numpy_helper.to_array(tensor)
+options = ort.SessionOptions()
+options.intra_op_num_threads = threads
+options.inter_op_num_threads = 1
+options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+start = time.perf_counter()
+session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+load_ms = (time.perf_counter() - start) * 1000
+names = [i.name for i in session.get_inputs()]
+if set(feeds) != set(names):  # tensor files without names: model order
+    feeds = dict(zip(names, feeds.values()))
+for _ in range(3):
+    session.run(None, feeds)
+times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    session.run(None, feeds)
+    times.append((time.perf_counter() - start) * 1000)
+print(json.dumps({"median_ms": sorted(times)[len(times) // 2], "load_ms": load_ms,
+                  "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+'''
+
+
+def ours(agent, model, inputs, threads, runs):
+    out = subprocess.run([agent, "bench", model, "--runs", str(runs), "--threads", str(threads)]
+                         + [f"--input={p}" for p in inputs], check=True, capture_output=True, text=True).stdout
+    fields = dict(re.findall(r"(\w+)=(\S+)", out))
+    return float(fields["median_ms"]), float(fields["load_ms"]), int(fields["peak_rss_bytes"]), fields.get("kernel", "?")
+
+
+def onnxruntime(model, inputs, threads, runs):
+    out = subprocess.run([sys.executable, "-c", ORT_WORKER, model, str(threads), str(runs)] + inputs,
+                         check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    return result["median_ms"], result["load_ms"], result["peak_rss_bytes"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    import onnxruntime as ort_module
+    agent = build_release("modelfleet-agent")
+    rows, ratios, kernel = [], {1: [], 2: []}, "?"
+    for model in sorted(glob.glob(os.path.join(CORPUS, "reference", "*", "*", "model.onnx"))):
+        folder = os.path.dirname(model)
+        inputs = sorted(glob.glob(os.path.join(folder, "test_data_set_0", "input_*.pb")))
+        name = os.path.relpath(folder, os.path.join(CORPUS, "reference"))
+        for threads in (1, 2):
+            mine, theirs = [], []
+            for _ in range(args.rounds):
+                mine.append(ours(agent, model, inputs, threads, args.runs))
+                theirs.append(onnxruntime(model, inputs, threads, args.runs))
+            m = statistics.median(x[0] for x in mine)
+            t = statistics.median(x[0] for x in theirs)
+            kernel = mine[0][3]
+            ratio = m / t
+            ratios[threads].append(ratio)
+            rows.append(f"| {name} | {threads} | {m:.3f} | {t:.3f} | {ratio:.2f} | "
+                        f"{statistics.median(x[1] for x in mine):.1f} / {statistics.median(x[1] for x in theirs):.1f} | "
+                        f"{max(x[2] for x in mine) / 2**20:.1f} / {max(x[2] for x in theirs) / 2**20:.1f} |")
+            print(rows[-1], flush=True)
+    geo = {t: math.exp(sum(math.log(r) for r in v) / len(v)) for t, v in ratios.items() if v}
+    text = (f"# Engine speed vs onnxruntime\n\nCommand: `python3 integration/bench/engine.py --rounds {args.rounds} --runs {args.runs}` "
+            f"(release build, kernel `{kernel}`; onnxruntime {ort_module.__version__}; {machine()}). Inputs: each reference "
+            "folder's test_data_set_0 (PP-OCR det at 320x320, rec 48x320).\n\n"
+            "| model | threads | ours median ms | onnxruntime median ms | ours / ort | load ms ours / ort | peak RSS MiB ours / ort |\n"
+            "|---|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n\n"
+            + "\n".join(f"Geometric mean ratio ours/onnxruntime, {t} thread{'s' if t > 1 else ''}: **{g:.2f}**" for t, g in geo.items())
+            + "\n")
+    write_result("engine-speed.md", text)
+
+
+if __name__ == "__main__":
+    main()
