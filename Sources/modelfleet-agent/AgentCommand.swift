@@ -22,7 +22,7 @@ struct AgentCommand: AsyncParsableCommand {
         variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. `run` and \
         `inspect` use the bundled ONNX engine on a model file directly, without a registry.
         """,
-        subcommands: [Daemon.self, RunModel.self, Inspect.self, Bench.self, Profile.self, Status.self, Rollback.self],
+        subcommands: [Daemon.self, RunModel.self, Inspect.self, Bench.self, Profile.self, EngineDescription.self, Status.self, Rollback.self],
         defaultSubcommand: Daemon.self
     )
 }

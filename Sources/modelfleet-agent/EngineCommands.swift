@@ -148,3 +148,15 @@ enum ProcessMemory {
         return usage.ru_maxrss * 1024
     }
 }
+
+/// `modelfleet-agent engine`: the bundled engine's version, kernel and the operators it runs
+/// (what the agent reports at enrollment so the registry can pick a variant it can run).
+struct EngineDescription: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "engine", abstract: "Print the bundled engine's version, kernel and operators.")
+
+    func run() {
+        let operators = EngineInfo.supportedOperators
+        print("engine \(EngineInfo.version), kernel \(EngineInfo.kernel), \(operators.count) operators:")
+        print(operators.joined(separator: " "))
+    }
+}
