@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetCore
 import InferenceEngine
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +23,8 @@ struct BenchInputs: ParsableArguments {
             }
             requested[String(parts[0])] = dims
         }
-        var generator = SplitMix(seed: 42)
+        // Deterministic inputs, so two bench runs measure the same work.
+        var generator = SeededRandom(seed: 42)
         for input in model.inputs where feeds[input.name] == nil {
             guard let type = input.elementType else { throw EngineFailure(description: "input '\(input.name)' has no declared type: give --input") }
             let shape = requested[input.name] ?? (input.shape ?? []).map { $0 ?? 1 }
@@ -32,19 +34,6 @@ struct BenchInputs: ParsableArguments {
             feeds[input.name] = try engineCall { try Tensor(shape: shape, values: values).converted(to: type) }
         }
         return feeds
-    }
-
-    /// Deterministic inputs, so two bench runs measure the same work.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
     }
 }
 

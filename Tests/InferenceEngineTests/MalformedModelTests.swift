@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FleetCore
 import InferenceEngine
 
 /// Broken files and bad inputs get a thrown error with a message, never a crash.
@@ -39,7 +40,7 @@ import InferenceEngine
     @Test func corruptedBytesNeverCrash() throws {
         let original = try fileBytes(Self.digits)
         let input = try Tensor(shape: [1, 64], values: [Float](repeating: 0.5, count: 64))
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         var loaded = 0
         for _ in 0..<400 {
             var bytes = original
@@ -119,18 +120,5 @@ import InferenceEngine
         #expect { _ = try Model(contentsOf: "/nonexistent/model.onnx") } throws: { error in
             "\(error)".hasPrefix("cannot open /nonexistent/model.onnx")
         }
-    }
-}
-
-/// SplitMix64, so a failing corruption test fails the same way every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import FleetCore
 import Foundation
 
 /// Locates the shared corpus of real ONNX models (`../shared/corpus` beside the repository).
@@ -46,20 +47,10 @@ final class ScratchDirectory {
     }
 }
 
-/// Deterministic pseudo-random bytes (SplitMix64), so a failing test fails the same way every run.
-struct SeededBytes: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
+/// Deterministic pseudo-random bytes, so a failing test fails the same way every run.
+enum SeededBytes {
     static func make(count: Int, seed: UInt64) -> [UInt8] {
-        var generator = SeededBytes(state: seed)
+        var generator = SeededRandom(seed: seed)
         var bytes = [UInt8](repeating: 0, count: count)
         var index = 0
         while index < count {
