@@ -6,7 +6,7 @@
 
 #define CK_NR (CK_WIDTH * CK_NV)
 
-CK_TARGET static void CK_NAME(ptrdiff_t k, const float *restrict a, const float *restrict b, float *restrict c,
+CK_TARGET static void CK_NAME(ptrdiff_t k, const float *restrict a, const float *restrict b, ptrdiff_t ldb, float *restrict c,
                               ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t columns, float alpha, float beta) {
     CK_VECTOR acc[CK_MR][CK_NV];
     for (int r = 0; r < CK_MR; r++)
@@ -19,7 +19,7 @@ CK_TARGET static void CK_NAME(ptrdiff_t k, const float *restrict a, const float 
             for (int v = 0; v < CK_NV; v++) acc[r][v] += vb[v] * s;
         }
         a += CK_MR;
-        b += CK_NR;
+        b += ldb;
     }
     if (rows == CK_MR && columns == CK_NR) {
         for (int r = 0; r < CK_MR; r++) {

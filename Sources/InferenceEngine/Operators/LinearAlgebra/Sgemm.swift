@@ -56,14 +56,22 @@ enum Sgemm {
             packedB.deallocate()
             packedA.deallocate()
         }
-        let microKernel = kernel.function
+        let wideKernel = kernel.function, narrowKernel = kernel.narrow
+        // With a single block of A (m <= mc) each packed B value would feed only ceil(m / mr)
+        // micro-kernels, so copying B costs about as much as multiplying it: whole panels of a
+        // row-major B are read in place instead and only a ragged last panel is packed.
+        let inPlaceB = b.columnStride == 1 && m <= mc
         var jc = 0
         while jc < n {
             let ncBlock = min(nc, n - jc)
+            let wholePanels = inPlaceB ? ncBlock / nr * nr : 0
             var pc = 0
             while pc < k {
                 let kcBlock = min(kc, k - pc)
-                packB(b, row: pc, column: jc, k: kcBlock, n: ncBlock, nr: nr, into: packedB)
+                if wholePanels < ncBlock {
+                    packB(b, row: pc, column: jc + wholePanels, k: kcBlock, n: ncBlock - wholePanels, nr: nr,
+                          into: packedB + wholePanels * kcBlock)
+                }
                 // The first slice of k applies beta; later slices accumulate into what it wrote.
                 let sliceBeta: Float = pc == 0 ? beta : 1
                 var ic = 0
@@ -72,9 +80,13 @@ enum Sgemm {
                     packA(a, row: ic, column: pc, m: mcBlock, k: kcBlock, mr: mr, into: packedA)
                     for jr in stride(from: 0, to: ncBlock, by: nr) {
                         let columns = min(nr, ncBlock - jr)
+                        let inPlace = jr < wholePanels
+                        let panel = inPlace ? b.base + pc * b.rowStride + jc + jr : UnsafePointer(packedB + jr * kcBlock)
+                        let ldb = inPlace ? b.rowStride : nr
+                        let microKernel = columns * 2 <= nr ? narrowKernel : wideKernel
                         for ir in stride(from: 0, to: mcBlock, by: mr) {
                             let rows = min(mr, mcBlock - ir)
-                            microKernel(kcBlock, packedA + ir * kcBlock, packedB + jr * kcBlock,
+                            microKernel(kcBlock, packedA + ir * kcBlock, panel, ldb,
                                         c + (ic + ir) * ldc + jc + jr, ldc, rows, columns, alpha, sliceBeta)
                         }
                     }
@@ -124,16 +136,50 @@ enum Sgemm {
                     for r in rows..<mr { target[r] = 0 }
                 }
             } else {
-                for r in 0..<rows {
-                    let source = a.base + (row + panel + r) * a.rowStride + column * a.columnStride
-                    let step = a.columnStride
-                    for p in 0..<k { destination[p * mr + r] = source[p * step] }
-                }
-                if rows < mr {
-                    for p in 0..<k { for r in rows..<mr { destination[p * mr + r] = 0 } }
-                }
+                let first = a.base + ((row &+ panel) &* a.rowStride &+ column &* a.columnStride)
+                gatherRows(first, rowStride: a.rowStride, columnStride: a.columnStride, rows: rows, k: k, mr: mr,
+                           into: destination)
             }
             panel += mr
+        }
+    }
+
+    /// One panel of a row-major (or strided) A: for each k, one value from each row, so the
+    /// writes stay sequential. The full panels of the kernels' row counts (8 and 6) build one
+    /// vector per k instead of storing floats one by one, which matters when N is small and
+    /// packing A is a large share of the work (a 3x3 conv with many channels over few positions).
+    @inline(__always)
+    private static func gatherRows(_ first: UnsafePointer<Float>, rowStride: Int, columnStride: Int, rows: Int, k: Int,
+                                   mr: Int, into destination: UnsafeMutablePointer<Float>) {
+        let r1 = rowStride, r2 = rowStride &* 2, r3 = rowStride &* 3, r4 = rowStride &* 4, r5 = rowStride &* 5
+        let raw = UnsafeMutableRawPointer(destination)
+        if rows == 8 && mr == 8 {
+            let r6 = rowStride &* 6, r7 = rowStride &* 7
+            for p in 0..<k {
+                let s = first + p &* columnStride
+                raw.storeBytes(of: SIMD8<Float>(s[0], s[r1], s[r2], s[r3], s[r4], s[r5], s[r6], s[r7]),
+                               toByteOffset: p &* 32, as: SIMD8<Float>.self)
+            }
+        } else if rows == 6 && mr == 6 {
+            for p in 0..<k {
+                let s = first + p &* columnStride
+                raw.storeBytes(of: SIMD4<Float>(s[0], s[r1], s[r2], s[r3]), toByteOffset: p &* 24, as: SIMD4<Float>.self)
+                raw.storeBytes(of: SIMD2<Float>(s[r4], s[r5]), toByteOffset: p &* 24 &+ 16, as: SIMD2<Float>.self)
+            }
+        } else {
+            var target = destination
+            for p in 0..<k {
+                var source = first + p &* columnStride
+                for _ in 0..<rows {
+                    target.pointee = source.pointee
+                    target += 1
+                    source += rowStride
+                }
+                for _ in rows..<mr {
+                    target.pointee = 0
+                    target += 1
+                }
+            }
         }
     }
 

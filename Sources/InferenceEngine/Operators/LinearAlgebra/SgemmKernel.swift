@@ -7,6 +7,8 @@ import CKernels
 /// per-function target attributes and choose among them at run time.
 struct SgemmKernel: @unchecked Sendable {
     let function: ck_sgemm_micro_kernel
+    /// The same for tiles of at most `nr / 2` columns, so a ragged last panel does half the work.
+    let narrow: ck_sgemm_micro_kernel
     /// Rows of a packed A panel and columns of a packed B panel (a multiple of 8).
     let mr: Int
     let nr: Int
@@ -18,6 +20,7 @@ struct SgemmKernel: @unchecked Sendable {
 
     init(_ info: ck_sgemm_kernel_info, kc: Int = 256, mc: Int = 96, nc: Int = 2048) {
         function = info.kernel
+        narrow = info.narrow
         mr = info.mr
         nr = info.nr
         self.kc = kc
