@@ -1,6 +1,7 @@
 // SGEMM throughput of the engine's kernels, compiled by integration/bench/sgemm.py together with
 // the engine's Sgemm.swift and the pre-CKernels Swift SIMD kernel (renamed SwiftSgemm).
-//   sgemm-bench [--seconds S] [--kc N] [--mc N] [--nc N] M,K,N[,ldc] ...
+//   sgemm-bench [--seconds S] [--kc N] [--mc N] [--nc N] M,K,N[,ldc] ...   (KERNELS=avx512,avx2 to pick)
+//   sgemm-bench --check   (randomized correctness sweep of every kernel)
 // For each shape prints one line: M K N and GFLOP/s per kernel (best of several timed batches),
 // plus the largest relative difference from the Swift kernel's result.
 
