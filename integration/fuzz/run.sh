@@ -10,7 +10,18 @@ seconds="${1:-600}"
 out=integration/fuzz/out
 mkdir -p "$out/corpus"
 mapfile -t sources < <(find Sources/InferenceEngine -name '*.swift' | sort)
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name InferenceEngine \
-    "${sources[@]}" integration/fuzz/FuzzModelLoader.swift -o "$out/fuzz-model-loader"
+# The engine imports the C kernel target: compile it with the toolchain's clang (same sanitizers)
+# and give swiftc a module map for it, which SwiftPM would otherwise generate.
+ckernels="$out/ckernels"
+mkdir -p "$ckernels"
+printf 'module CKernels {\n    header "%s/Sources/CKernels/include/CKernels.h"\n    export *\n}\n' "$PWD" > "$ckernels/module.modulemap"
+objects=()
+for c in Sources/CKernels/*.c; do
+    object="$ckernels/$(basename "$c" .c).o"
+    clang -O3 -fsanitize=fuzzer-no-link,address -I Sources/CKernels/include -c "$c" -o "$object"
+    objects+=("$object")
+done
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name InferenceEngine -I "$ckernels" \
+    "${sources[@]}" integration/fuzz/FuzzModelLoader.swift "${objects[@]}" -o "$out/fuzz-model-loader"
 "$out/fuzz-model-loader" -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=2048 -max_len=300000 \
     -timeout=20 -print_final_stats=1 -artifact_prefix="$out/" "$out/corpus" integration/fuzz/seeds 2>&1 | tee "$out/last-run.log"

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A matrix view over borrowed memory: element (i, j) lives at `base[i * rowStride + j * columnStride]`,
 /// so a transposed operand is the same memory with its strides swapped and no copy is ever made.
 struct StridedMatrix<Element> {
@@ -31,16 +33,11 @@ typealias FloatMatrix = StridedMatrix<Float>
 /// linearly; the micro-kernel keeps an `mr x nr` tile of C in SIMD registers across the whole
 /// `kc` loop, which is what turns the memory-bound triple loop into an arithmetic-bound one.
 /// Packing also absorbs transposes and arbitrary strides, so callers never copy operands.
+/// The micro-kernel itself is C (`CKernels`), picked at run time for the CPU (see `SgemmKernel`).
 enum Sgemm {
-    /// Micro-tile: 6 rows of one SIMD8 each, 12 SSE / 6 AVX registers of accumulators.
-    static let mr = 6
-    static let nr = 8
-    static let kc = 256
-    static let mc = 96
-    static let nc = 2048
-
     static func multiply(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0) {
+                         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0,
+                         kernel: SgemmKernel = .current) {
         guard m > 0, n > 0 else { return }
         guard k > 0, alpha != 0 else {
             scale(m: m, n: n, c: c, ldc: ldc, beta: beta)
@@ -51,37 +48,47 @@ enum Sgemm {
             thin(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
             return
         }
-        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: kc * roundUp(min(n, nc), nr))
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: kc * roundUp(min(m, mc), mr))
+        let (mr, nr, kc, mc, nc) = (kernel.mr, kernel.nr, kernel.kc, kernel.mc, kernel.nc)
+        // Cache-line alignment keeps every vector load of a panel within one line.
+        let packedB = allocatePanels(kc * roundUp(min(n, nc), nr))
+        let packedA = allocatePanels(kc * roundUp(min(m, mc), mr))
         defer {
             packedB.deallocate()
             packedA.deallocate()
         }
+        let wideKernel = kernel.function, narrowKernel = kernel.narrow
+        // With a single block of A (m <= mc) each packed B value would feed only ceil(m / mr)
+        // micro-kernels, so copying B costs about as much as multiplying it: whole panels of a
+        // row-major B are read in place instead and only a ragged last panel is packed.
+        let inPlaceB = b.columnStride == 1 && m <= mc
         var jc = 0
         while jc < n {
             let ncBlock = min(nc, n - jc)
+            let wholePanels = inPlaceB ? ncBlock / nr * nr : 0
             var pc = 0
             while pc < k {
                 let kcBlock = min(kc, k - pc)
-                packB(b, row: pc, column: jc, k: kcBlock, n: ncBlock, into: packedB)
+                if wholePanels < ncBlock {
+                    packB(b, row: pc, column: jc + wholePanels, k: kcBlock, n: ncBlock - wholePanels, nr: nr,
+                          into: packedB + wholePanels * kcBlock)
+                }
                 // The first slice of k applies beta; later slices accumulate into what it wrote.
                 let sliceBeta: Float = pc == 0 ? beta : 1
                 var ic = 0
                 while ic < m {
                     let mcBlock = min(mc, m - ic)
-                    packA(a, row: ic, column: pc, m: mcBlock, k: kcBlock, into: packedA)
-                    var jr = 0
-                    while jr < ncBlock {
+                    packA(a, row: ic, column: pc, m: mcBlock, k: kcBlock, mr: mr, into: packedA)
+                    for jr in stride(from: 0, to: ncBlock, by: nr) {
                         let columns = min(nr, ncBlock - jr)
-                        var ir = 0
-                        while ir < mcBlock {
+                        let inPlace = jr < wholePanels
+                        let panel = inPlace ? b.base + pc * b.rowStride + jc + jr : UnsafePointer(packedB + jr * kcBlock)
+                        let ldb = inPlace ? b.rowStride : nr
+                        let microKernel = columns * 2 <= nr ? narrowKernel : wideKernel
+                        for ir in stride(from: 0, to: mcBlock, by: mr) {
                             let rows = min(mr, mcBlock - ir)
-                            microKernel(k: kcBlock, a: packedA + ir * kcBlock, b: packedB + jr * kcBlock,
-                                        c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
-                                        rows: rows, columns: columns, alpha: alpha, beta: sliceBeta)
-                            ir += mr
+                            microKernel(kcBlock, packedA + ir * kcBlock, panel, ldb,
+                                        c + (ic + ir) * ldc + jc + jr, ldc, rows, columns, alpha, sliceBeta)
                         }
-                        jr += nr
                     }
                     ic += mc
                 }
@@ -89,6 +96,11 @@ enum Sgemm {
             }
             jc += nc
         }
+    }
+
+    private static func allocatePanels(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
     }
 
     @inline(__always) private static func roundUp(_ value: Int, _ multiple: Int) -> Int {
@@ -109,7 +121,7 @@ enum Sgemm {
 
     /// Packs rows `row..<row+m` x columns `column..<column+k` of A into panels of `mr` rows,
     /// each stored k-major (`mr` consecutive values per k), zero-padding the last panel.
-    private static func packA(_ a: FloatMatrix, row: Int, column: Int, m: Int, k: Int,
+    private static func packA(_ a: FloatMatrix, row: Int, column: Int, m: Int, k: Int, mr: Int,
                               into packed: UnsafeMutablePointer<Float>) {
         var panel = 0
         while panel < m {
@@ -124,22 +136,56 @@ enum Sgemm {
                     for r in rows..<mr { target[r] = 0 }
                 }
             } else {
-                for r in 0..<rows {
-                    let source = a.base + (row + panel + r) * a.rowStride + column * a.columnStride
-                    let step = a.columnStride
-                    for p in 0..<k { destination[p * mr + r] = source[p * step] }
-                }
-                if rows < mr {
-                    for p in 0..<k { for r in rows..<mr { destination[p * mr + r] = 0 } }
-                }
+                let first = a.base + ((row &+ panel) &* a.rowStride &+ column &* a.columnStride)
+                gatherRows(first, rowStride: a.rowStride, columnStride: a.columnStride, rows: rows, k: k, mr: mr,
+                           into: destination)
             }
             panel += mr
         }
     }
 
+    /// One panel of a row-major (or strided) A: for each k, one value from each row, so the
+    /// writes stay sequential. The full panels of the kernels' row counts (8 and 6) build one
+    /// vector per k instead of storing floats one by one, which matters when N is small and
+    /// packing A is a large share of the work (a 3x3 conv with many channels over few positions).
+    @inline(__always)
+    private static func gatherRows(_ first: UnsafePointer<Float>, rowStride: Int, columnStride: Int, rows: Int, k: Int,
+                                   mr: Int, into destination: UnsafeMutablePointer<Float>) {
+        let r1 = rowStride, r2 = rowStride &* 2, r3 = rowStride &* 3, r4 = rowStride &* 4, r5 = rowStride &* 5
+        let raw = UnsafeMutableRawPointer(destination)
+        if rows == 8 && mr == 8 {
+            let r6 = rowStride &* 6, r7 = rowStride &* 7
+            for p in 0..<k {
+                let s = first + p &* columnStride
+                raw.storeBytes(of: SIMD8<Float>(s[0], s[r1], s[r2], s[r3], s[r4], s[r5], s[r6], s[r7]),
+                               toByteOffset: p &* 32, as: SIMD8<Float>.self)
+            }
+        } else if rows == 6 && mr == 6 {
+            for p in 0..<k {
+                let s = first + p &* columnStride
+                raw.storeBytes(of: SIMD4<Float>(s[0], s[r1], s[r2], s[r3]), toByteOffset: p &* 24, as: SIMD4<Float>.self)
+                raw.storeBytes(of: SIMD2<Float>(s[r4], s[r5]), toByteOffset: p &* 24 &+ 16, as: SIMD2<Float>.self)
+            }
+        } else {
+            var target = destination
+            for p in 0..<k {
+                var source = first + p &* columnStride
+                for _ in 0..<rows {
+                    target.pointee = source.pointee
+                    target += 1
+                    source += rowStride
+                }
+                for _ in rows..<mr {
+                    target.pointee = 0
+                    target += 1
+                }
+            }
+        }
+    }
+
     /// Packs rows `row..<row+k` x columns `column..<column+n` of B into panels of `nr` columns,
     /// each stored k-major, zero-padding the last panel.
-    private static func packB(_ b: FloatMatrix, row: Int, column: Int, k: Int, n: Int,
+    private static func packB(_ b: FloatMatrix, row: Int, column: Int, k: Int, n: Int, nr: Int,
                               into packed: UnsafeMutablePointer<Float>) {
         var panel = 0
         while panel < n {
@@ -150,8 +196,12 @@ enum Sgemm {
                     let source = b.base + (row + p) * b.rowStride + column + panel
                     let target = destination + p * nr
                     if columns == nr {
-                        UnsafeMutableRawPointer(target).storeBytes(
-                            of: UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                        // nr is a multiple of 8 for every kernel.
+                        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+                        for offset in stride(from: 0, to: nr &* 4, by: 32) {
+                            to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
+                                          toByteOffset: offset, as: SIMD8<Float>.self)
+                        }
                     } else {
                         for j in 0..<columns { target[j] = source[j] }
                         for j in columns..<nr { target[j] = 0 }
@@ -169,56 +219,6 @@ enum Sgemm {
             }
             panel += nr
         }
-    }
-
-    /// One `mr x nr` tile of C from a packed A panel and a packed B panel.
-    @inline(__always)
-    private static func microKernel(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int,
-                                    rows: Int, columns: Int, alpha: Float, beta: Float) {
-        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>()
-        var c3 = SIMD8<Float>(), c4 = SIMD8<Float>(), c5 = SIMD8<Float>()
-        var pa = a
-        var pb = UnsafeRawPointer(b)
-        for _ in 0..<k {
-            let vb = pb.loadUnaligned(as: SIMD8<Float>.self)
-            c0 += vb * pa[0]
-            c1 += vb * pa[1]
-            c2 += vb * pa[2]
-            c3 += vb * pa[3]
-            c4 += vb * pa[4]
-            c5 += vb * pa[5]
-            pa += mr
-            pb += nr * MemoryLayout<Float>.stride
-        }
-        if rows == mr && columns == nr {
-            store(c0, c, alpha, beta)
-            store(c1, c + ldc, alpha, beta)
-            store(c2, c + 2 * ldc, alpha, beta)
-            store(c3, c + 3 * ldc, alpha, beta)
-            store(c4, c + 4 * ldc, alpha, beta)
-            store(c5, c + 5 * ldc, alpha, beta)
-            return
-        }
-        for r in 0..<rows {
-            let row = c + r * ldc
-            let values = r == 0 ? c0 : r == 1 ? c1 : r == 2 ? c2 : r == 3 ? c3 : r == 4 ? c4 : c5
-            for j in 0..<columns {
-                row[j] = beta == 0 ? alpha * values[j] : alpha * values[j] + beta * row[j]
-            }
-        }
-    }
-
-    @inline(__always)
-    private static func store(_ values: SIMD8<Float>, _ c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
-        let raw = UnsafeMutableRawPointer(c)
-        var result = values
-        if alpha != 1 { result *= alpha }
-        if beta != 0 {
-            let old = UnsafeRawPointer(raw).loadUnaligned(as: SIMD8<Float>.self)
-            result += beta == 1 ? old : old * beta
-        }
-        raw.storeBytes(of: result, as: SIMD8<Float>.self)
     }
 
     /// Matrix-vector products (m == 1 or n == 1): each output is a dot product or an axpy sweep

@@ -1,0 +1,43 @@
+// Compute kernels the Swift engine cannot generate well from a default build: a plain
+// `swift build` targets baseline x86-64 (SSE2), where Swift SIMD FMAs become scalar calls.
+// C has per-function target attributes, so these kernels carry AVX2/AVX-512 code paths that
+// are chosen once at run time by CPU features, with a portable path for everything else.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// One `mr x nr` tile of C from packed panels:
+///   C[r][j] = alpha * sum_p a[p*mr + r] * b[p*ldb + j] (+ beta * C[r][j] when beta != 0),
+/// for r < rows, j < columns. `a` holds k groups of mr floats (rows beyond `rows` zero-padded),
+/// `b` holds k rows of nr floats, `ldb` floats apart (nr when packed; a row-major B can be read
+/// in place), columns beyond `columns` zero-padded; C is row-major with `ldc` floats between
+/// rows. beta == 0 never reads C (so NaN there is cleared).
+typedef void (*ck_sgemm_micro_kernel)(ptrdiff_t k, const float *a, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                      ptrdiff_t rows, ptrdiff_t columns, float alpha, float beta);
+
+/// A micro-kernel and the panel shape it was written for.
+typedef struct {
+    ck_sgemm_micro_kernel kernel;
+    ck_sgemm_micro_kernel narrow;  ///< the same for tiles of at most nr / 2 columns (reads nr / 2 per B row)
+    ptrdiff_t mr;      ///< rows of a packed A panel
+    ptrdiff_t nr;      ///< columns of a packed B panel
+    const char *name;  ///< "avx512", "avx2" or "portable"
+} ck_sgemm_kernel_info;
+
+/// The fastest micro-kernel this CPU runs, chosen on first call and cached.
+const ck_sgemm_kernel_info *ck_sgemm_kernel(void);
+
+/// A kernel by name ("avx512", "avx2", "portable"), or NULL when unknown or not supported
+/// by this CPU; for benchmarks and tests that compare kernels on one machine.
+const ck_sgemm_kernel_info *ck_sgemm_kernel_named(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
