@@ -5,7 +5,7 @@ public enum EngineInfo {
 
     /// `domain:Op` names this build can execute (`ai.onnx:Conv`, `ai.onnx.ml:ArrayFeatureExtractor`).
     /// The matrix-multiply kernel this build runs (reported by `modelfleet-agent bench`).
-    public static var kernel: String { "swift-simd8" }
+    public static var kernel: String { EngineKernels.sgemm }
 
     public static var supportedOperators: [String] { OperatorRegistry.supportedNames }
 }
