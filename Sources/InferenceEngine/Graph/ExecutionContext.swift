@@ -1,7 +1,8 @@
 /// Per-run state handed to operators: the buffer pool that recycles storage of tensors whose
 /// lifetime has ended, so a run touches far less fresh memory than the sum of its activations.
-/// One context serves one run on one thread.
-final class ExecutionContext {
+/// One context serves one run on one thread at a time; a session keeps used contexts (and the
+/// buffers they hold) for its next runs, so steady-state runs allocate almost nothing.
+final class ExecutionContext: @unchecked Sendable {
     private var free: [Int: [TensorStorage]] = [:]
     /// Storage handed out during the current step. Swift may release a local tensor right after the
     /// last use of the tensor itself, even while a pointer taken from it is still being read; holding
@@ -54,6 +55,12 @@ final class ExecutionContext {
 
     /// Where the current step's allocations start; nested graph runs (If, Loop) mark their own.
     var stepMark: Int { stepAllocations.count }
+
+    /// Prepares a kept context for its next run.
+    func reset() {
+        stepAllocations.removeAll(keepingCapacity: true)
+        profiler = nil
+    }
 
     /// Ends a step: its temporaries may now be freed (outputs live on in the value table).
     func endStep(at mark: Int) {

@@ -1,15 +1,29 @@
+import Synchronization
+
 /// How a session runs.
 public struct SessionOptions: Sendable {
     /// Threads a run may use. Part 1 runs every operator on the calling thread.
     public var threads: Int
+    /// Keep a finished run's buffers for the next run (faster steady state: no fresh pages per run)
+    /// at the cost of holding about one run's activations while idle. Off for devices that would
+    /// rather give that memory back between sparse requests.
+    public var retainsBuffersBetweenRuns: Bool
 
-    public init(threads: Int = 1) { self.threads = max(1, threads) }
+    public init(threads: Int = 1, retainsBuffersBetweenRuns: Bool = true) {
+        self.threads = max(1, threads)
+        self.retainsBuffersBetweenRuns = retainsBuffersBetweenRuns
+    }
 }
 
-/// Runs a model. A session holds no per-run state, so many tasks may call `run` at once.
+/// Runs a model. Runs share nothing but a pool of idle execution contexts, so many tasks may call
+/// `run` at once.
 public final class InferenceSession: Sendable {
     public let model: Model
     public let options: SessionOptions
+    /// Contexts of finished runs with their buffer pools, reused so a steady stream of runs stops
+    /// asking the allocator (and the kernel) for fresh pages. One is kept: concurrent runs beyond
+    /// it allocate their own.
+    private let idleContexts = Mutex<[ExecutionContext]>([])
 
     public init(_ model: Model, _ options: SessionOptions = SessionOptions()) {
         self.model = model
@@ -58,8 +72,12 @@ public final class InferenceSession: Sendable {
             given.append(tensor)
         }
         do {
-            let context = ExecutionContext(threads: options.threads)
+            let context = idleContexts.withLock { $0.popLast() } ?? ExecutionContext(threads: options.threads)
             context.profiler = profiler
+            defer {
+                context.reset()
+                if options.retainsBuffersBetweenRuns { idleContexts.withLock { idle in if idle.isEmpty { idle.append(context) } } }
+            }
             return try graph.execute(inputs: given, captures: [], context: context)
         } catch let error as EngineError {
             throw error

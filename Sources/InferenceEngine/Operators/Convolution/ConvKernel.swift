@@ -32,7 +32,10 @@ enum ConvKernel {
         }
         let accumulate = bias != nil
         let pointwise = window.isPointwise
-        let direct = cg == 1 && window.rank == 2 && !pointwise ? depthwise : nil
+        // The direct loop suits true depthwise convs (one or a few outputs per input channel). When
+        // many outputs share one input channel (silero's STFT conv: 1 -> 258 channels, kernel 256),
+        // im2col + GEMM reuses each gathered window across all of them and is ~30x faster.
+        let direct = cg == 1 && mg <= 4 && window.rank == 2 && !pointwise ? depthwise : nil
         let chunk = pointwise || direct != nil ? 0 : chunkSize(depth: depth, positions: positions)
         let columns = UnsafeMutablePointer<T>.allocate(capacity: max(chunk * depth, 1))
         defer { columns.deallocate() }
