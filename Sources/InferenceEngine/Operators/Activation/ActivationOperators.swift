@@ -25,7 +25,7 @@ enum ActivationOperators {
     static let pointwise: [OperatorSchema] = [
         Relu.schema,
         fast("Sigmoid", { x in 1 / (1 + expf(-x)) }, { x in 1 / (1 + exp(-x)) }),
-        fast("Tanh", { tanhf($0) }, { tanh($0) }),
+        Tanh.schema,
         fast("Softsign", since: 1, { $0 / (1 + abs($0)) }, { $0 / (1 + abs($0)) }),
         fast("Softplus", since: 1, { x in x > 20 ? x : log1pf(expf(x)) }, { x in x > 30 ? x : log1p(exp(x)) }),
         fast("Mish", since: 18, { x in x * tanhf(x > 20 ? x : log1pf(expf(x))) }, { x in x * tanh(x > 30 ? x : log1p(exp(x))) }),
