@@ -2,6 +2,7 @@ import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import FleetCore
 import InferenceEngine
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -55,7 +56,7 @@ struct RunModel: ParsableCommand {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        let ms = duration.seconds * 1000
         return String(Double(Int(ms * 100)) / 100)
     }
 }

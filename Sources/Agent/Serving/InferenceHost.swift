@@ -116,7 +116,7 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         let start = clock.now
         let outcome = Swift.Result { try serving.session.runOrdered(inputs) }
         let elapsed = clock.now - start
-        let microseconds = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+        let microseconds = elapsed.seconds * 1e6
         record(serving, microseconds: microseconds, failed: (try? outcome.get()) == nil)
         switch outcome {
         case .success(let tensors):

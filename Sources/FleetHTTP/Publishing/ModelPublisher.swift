@@ -122,7 +122,7 @@ public struct ModelPublisher: Sendable {
             model: model, version: version.description, variant: variant, manifestDigest: Digest.of(bytes),
             totalBytes: manifest.totalSize, chunks: allSpans.count, uploadedChunks: uploadedChunks,
             uploadedBytes: uploadedBytes, deduplicatedBytes: deduplicated,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            seconds: elapsed.seconds
         )
     }
 }
