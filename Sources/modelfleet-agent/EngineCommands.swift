@@ -99,9 +99,8 @@ enum InputFiles {
         for (position, argument) in arguments.enumerated() {
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
             let path = parts.count == 2 ? parts[1] : argument
-            let (storedName, tensor) = try engineCall { try Tensor.load(protobufFile: path) }
-            let name = parts.count == 2 ? parts[0]
-                : (!storedName.isEmpty ? storedName : (position < model.inputs.count ? model.inputs[position].name : ""))
+            let (fileName, tensor) = try engineCall { try model.input(protobufFile: path, position: position) }
+            let name = parts.count == 2 ? parts[0] : fileName
             guard !name.isEmpty else { throw EngineFailure(description: "cannot tell which input \(path) is for: give NAME=\(path)") }
             feeds[name] = tensor
         }

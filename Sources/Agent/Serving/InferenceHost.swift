@@ -68,8 +68,7 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         var feeds: [String: Tensor] = [:]
         do {
             for (index, path) in test.inputs.enumerated() {
-                let (stored, tensor) = try Tensor.load(protobufFile: directory + "/" + path)
-                let name = !stored.isEmpty ? stored : (index < session.inputNames.count ? session.inputNames[index] : "")
+                let (name, tensor) = try session.model.input(protobufFile: directory + "/" + path, position: index)
                 feeds[name] = tensor
             }
             let outputs = try session.runOrdered(feeds)

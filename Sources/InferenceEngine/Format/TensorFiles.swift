@@ -36,3 +36,14 @@ extension Tensor {
         return out
     }
 }
+
+extension Model {
+    /// Reads a TensorProto file meant as this model's input number `position`: named by the name
+    /// stored in the file, else by the model's input at that position ("" when neither exists).
+    /// The one naming rule behind backend tests, self-test vectors and `--input FILE.pb`.
+    public func input(protobufFile path: String, position: Int) throws(EngineError) -> (name: String, tensor: Tensor) {
+        let (stored, tensor) = try Tensor.load(protobufFile: path)
+        let name = !stored.isEmpty ? stored : (position < inputs.count ? inputs[position].name : "")
+        return (name, tensor)
+    }
+}

@@ -31,11 +31,11 @@ public struct BackendTestCase: Sendable {
             sets += 1
             var inputs: [String: Tensor] = [:]
             do {
-                for (index, declared) in model.inputs.enumerated() {
+                for index in model.inputs.indices {
                     let path = folder + "/input_\(index).pb"
                     guard FileSystem.exists(path) else { break }
-                    let (name, tensor) = try Tensor.load(protobufFile: path)
-                    inputs[name.isEmpty ? declared.name : name] = tensor
+                    let (name, tensor) = try model.input(protobufFile: path, position: index)
+                    inputs[name] = tensor
                 }
             } catch {
                 return error.isUnsupported ? .unsupported("input: \(error)") : .failed("input: \(error)")
