@@ -236,12 +236,6 @@ extension TensorProto {
                                _ append: (UInt64) -> Void) throws(EngineError) {
         guard let packed = range else { return }
         range = nil
-        guard packed.count % width == 0 else {
-            throw EngineError.malformedModel("packed values are not a multiple of \(width) bytes", offset: packed.lowerBound)
-        }
-        for offset in stride(from: packed.lowerBound, to: packed.upperBound, by: width) {
-            append(width == 4 ? UInt64(reader.buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-                              : reader.buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
-        }
+        try reader.forEachFixed(in: packed, width: width, append)
     }
 }

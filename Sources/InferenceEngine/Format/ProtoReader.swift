@@ -124,14 +124,22 @@ struct ProtoReader {
         }
     }
 
+    /// Calls `body` with each little-endian value (4 or 8 bytes wide, widened to UInt64) of the
+    /// packed run in `range`.
+    func forEachFixed(in range: Range<Int>, width: Int, _ body: (UInt64) -> Void) throws(EngineError) {
+        guard range.count % width == 0 else {
+            throw EngineError.malformedModel("packed \(width)-byte values do not fill \(range.count) bytes", offset: range.lowerBound)
+        }
+        for offset in stride(from: range.lowerBound, to: range.upperBound, by: width) {
+            body(width == 4 ? UInt64(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                            : UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+        }
+    }
+
     /// Reads a repeated float field that may be packed or not.
     mutating func repeatedFloats(_ wire: WireType, into values: inout [Float]) throws(EngineError) {
         if wire == .lengthDelimited {
-            var packed = try message()
-            guard (packed.end - packed.position) % 4 == 0 else {
-                throw EngineError.malformedModel("packed floats are not a multiple of 4 bytes", offset: packed.position)
-            }
-            while !packed.isAtEnd { values.append(Float(bitPattern: try packed.fixed32())) }
+            try forEachFixed(in: try lengthDelimited(), width: 4) { values.append(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
         } else if wire == .fixed32 {
             values.append(Float(bitPattern: try fixed32()))
         } else {
@@ -142,11 +150,7 @@ struct ProtoReader {
     /// Reads a repeated fixed64 field (double or uint64) that may be packed or not.
     mutating func repeatedFixed64(_ wire: WireType, into values: inout [UInt64]) throws(EngineError) {
         if wire == .lengthDelimited {
-            var packed = try message()
-            guard (packed.end - packed.position) % 8 == 0 else {
-                throw EngineError.malformedModel("packed 64-bit values are not a multiple of 8 bytes", offset: packed.position)
-            }
-            while !packed.isAtEnd { values.append(try packed.fixed64()) }
+            try forEachFixed(in: try lengthDelimited(), width: 8) { values.append($0) }
         } else if wire == .fixed64 {
             values.append(try fixed64())
         } else if wire == .varint {
