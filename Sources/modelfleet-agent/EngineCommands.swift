@@ -31,6 +31,7 @@ struct RunModel: ParsableCommand {
         let loadTime = clock.now - loadStart
         let residentAfterLoad = ProcessMemory.residentBytes()
         let anonymousAfterLoad = ProcessMemory.anonymousResidentBytes()
+        let peakDuringLoad = ProcessMemory.peakResidentBytes()
         let session = InferenceSession(loaded)
         let feeds = try InputFiles.load(inputs, for: loaded)
         let runStart = clock.now
@@ -48,6 +49,7 @@ struct RunModel: ParsableCommand {
         }
         print("load_ms=\(Self.milliseconds(loadTime)) run_ms=\(Self.milliseconds(runTime))")
         print("rss_after_load_bytes=\(residentAfterLoad) anon_rss_after_load_bytes=\(anonymousAfterLoad) "
+              + "peak_rss_after_load_bytes=\(peakDuringLoad) "
               + "peak_rss_bytes=\(ProcessMemory.peakResidentBytes()) model_file_bytes=\(loaded.summary.fileSize)")
     }
 

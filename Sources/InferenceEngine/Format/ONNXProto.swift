@@ -45,14 +45,31 @@ struct AttributeProto {
     var float: Float = 0
     var int: Int64 = 0
     var string: [UInt8] = []
-    var tensor: TensorProto?
-    var graph: GraphProto?
+    /// A tensor or graph value is rare (Constant nodes, If/Loop bodies) but large; boxing keeps the
+    /// common attribute (an int or a list of ints) small, which is most of a parse tree's memory
+    /// in models with many small nodes.
+    var tensor: TensorProto? {
+        get { tensorBox?.value }
+        set { tensorBox = newValue.map(Box.init) }
+    }
+    var graph: GraphProto? {
+        get { graphBox?.value }
+        set { graphBox = newValue.map(Box.init) }
+    }
+    private var tensorBox: Box<TensorProto>?
+    private var graphBox: Box<GraphProto>?
     var floats: [Float] = []
     var ints: [Int64] = []
     var strings: [[UInt8]] = []
     var tensors: [TensorProto] = []
     var graphs: [GraphProto] = []
     var refAttrName = ""
+}
+
+/// Holds a large, rarely present value out of line.
+final class Box<Value> {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 struct ValueInfoProto {

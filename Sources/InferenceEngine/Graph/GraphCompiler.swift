@@ -7,7 +7,10 @@ struct GraphCompiler {
     let opsets: [String: Int]
     let decoder: TensorDecoder
 
-    func compile(_ graph: GraphProto, outerScope: Set<String> = []) throws(EngineError) -> CompiledGraph {
+    /// Consumes `graph`: each node's parsed form is dropped as soon as its operator exists, so the
+    /// parse tree and the compiled graph are never both whole in memory (for models made of many
+    /// small nodes, the two are as large as the weights).
+    func compile(_ graph: consuming GraphProto, outerScope: Set<String> = []) throws(EngineError) -> CompiledGraph {
         var slots: [String: Int] = [:]
         func slot(_ name: String) -> Int {
             if let existing = slots[name] { return existing }
@@ -98,6 +101,7 @@ struct GraphCompiler {
 
         for index in order where live.contains(index) {
             let node = graph.nodes[index]
+            defer { graph.nodes[index] = NodeProto() }
             let nodeName = Self.name(of: node)
             let domain = node.domain == "ai.onnx" ? "" : node.domain
             guard let opset = opsets[domain] else {

@@ -137,6 +137,6 @@ public final class Model: Sendable {
         let (proto, summary) = try ModelSummary.parse(file)
         self.summary = summary
         let compiler = GraphCompiler(opsets: ModelSummary.opsetImports(proto), decoder: TensorDecoder(file: file, directory: directory))
-        graph = try compiler.compile(proto.graph)
+        graph = try compiler.compile((consume proto).graph)
     }
 }
