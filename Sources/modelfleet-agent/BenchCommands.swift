@@ -37,6 +37,17 @@ struct BenchInputs: ParsableArguments {
     }
 }
 
+/// How `bench`, `profile` and `run` set up their session.
+struct SessionFlags: ParsableArguments {
+    @Option(help: "Threads a run may use (default: the machine's physical cores, \(CPUTopology.physicalCores) here).")
+    var threads: Int?
+    @Flag(help: "Efficiency mode, as on battery: one thread, small scratch buffers.") var efficiency = false
+
+    var options: SessionOptions {
+        efficiency ? .efficient : SessionOptions(threads: threads ?? CPUTopology.physicalCores)
+    }
+}
+
 /// `modelfleet-agent bench MODEL.onnx`: warm-up, then timed runs; the last line is `median_ms=<value>`.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Time a model's inference: warm-up, then N timed runs (last line: median_ms=…).")
@@ -45,14 +56,15 @@ struct Bench: ParsableCommand {
     @OptionGroup var inputs: BenchInputs
     @Option(help: "Timed runs.") var runs = 20
     @Option(help: "Warm-up runs (not timed).") var warmup = 3
-    @Option(help: "Threads a run may use.") var threads = 1
+    @OptionGroup var session: SessionFlags
 
     func run() throws {
         let clock = ContinuousClock()
         let loadStart = clock.now
         let loaded = try engineCall { try Model(contentsOf: model) }
         let loadTime = clock.now - loadStart
-        let session = InferenceSession(loaded, SessionOptions(threads: threads))
+        let options = self.session.options
+        let session = InferenceSession(loaded, options)
         let feeds = try inputs.load(for: loaded)
         for _ in 0..<max(0, warmup) { _ = try engineCall { try session.runOrdered(feeds) } }
         var times: [Double] = []
@@ -63,7 +75,7 @@ struct Bench: ParsableCommand {
         }
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        print("model=\(model) runs=\(times.count) threads=\(threads) kernel=\(EngineInfo.kernel)")
+        print("model=\(model) runs=\(times.count) threads=\(options.threads)\(options.efficiency ? " efficiency" : "") kernel=\(EngineInfo.kernel)")
         print("load_ms=\(RunModel.milliseconds(loadTime))")
         print("min_ms=\(Self.format(times.first ?? 0)) max_ms=\(Self.format(times.last ?? 0))")
         print("peak_rss_bytes=\(ProcessMemory.peakResidentBytes())")
@@ -80,10 +92,11 @@ struct Profile: ParsableCommand {
     @Argument(help: "The ONNX model file.") var model: String
     @OptionGroup var inputs: BenchInputs
     @Option(help: "Profiled runs (after one warm-up run).") var runs = 10
+    @OptionGroup var session: SessionFlags
 
     func run() throws {
         let loaded = try engineCall { try Model(contentsOf: model) }
-        let session = InferenceSession(loaded)
+        let session = InferenceSession(loaded, self.session.options)
         let feeds = try inputs.load(for: loaded)
         _ = try engineCall { try session.runOrdered(feeds) }
         let profile = try engineCall { try session.profile(feeds, runs: runs) }

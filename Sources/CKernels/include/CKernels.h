@@ -36,6 +36,21 @@ const ck_sgemm_kernel_info *ck_sgemm_kernel(void);
 /// by this CPU; for benchmarks and tests that compare kernels on one machine.
 const ck_sgemm_kernel_info *ck_sgemm_kernel_named(const char *name);
 
+/// The geometry of a depthwise (one input channel per output channel) 2-D convolution.
+typedef struct {
+    ptrdiff_t height, width;           ///< input plane
+    ptrdiff_t out_h, out_w;            ///< output plane
+    ptrdiff_t kernel_h, kernel_w;
+    ptrdiff_t stride_h, stride_w;
+    ptrdiff_t dilation_h, dilation_w;
+    ptrdiff_t pad_top, pad_left;
+} ck_depthwise_problem;
+
+/// Adds the convolution of one input plane with one kernel onto `output` (which holds the bias
+/// or zeros), in the widest vectors this CPU runs. Taps outside the image read as zero.
+/// Returns 0, or -1 when the padded copy of the plane could not be allocated.
+int ck_depthwise_conv2d(const ck_depthwise_problem *problem, const float *input, const float *kernel, float *output);
+
 #ifdef __cplusplus
 }
 #endif

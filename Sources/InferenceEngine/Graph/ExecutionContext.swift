@@ -8,7 +8,10 @@ final class ExecutionContext: @unchecked Sendable {
     /// last use of the tensor itself, even while a pointer taken from it is still being read; holding
     /// every allocation until the step ends makes `let p = temp.pointer(...)` safe inside operators.
     private var stepAllocations: [TensorStorage] = []
-    let threads: Int
+    /// Threads operators may split their loops over; nil runs everything on the calling thread.
+    let pool: WorkerPool?
+    /// Efficiency mode: operators keep their scratch buffers small (see `SessionOptions.efficiency`).
+    let efficiency: Bool
     /// Set while profiling: the run loop times every step into it.
     var profiler: ProfileRecorder?
     /// Largest tensor a run may create. Shapes can come from data (ConstantOfShape, Expand, Tile,
@@ -16,9 +19,42 @@ final class ExecutionContext: @unchecked Sendable {
     /// must fail here, with the operator named, instead.
     let maximumTensorBytes: Int
 
-    init(threads: Int = 1, maximumTensorBytes: Int = ExecutionContext.defaultMaximumTensorBytes) {
-        self.threads = threads
+    init(pool: WorkerPool? = nil, efficiency: Bool = false,
+         maximumTensorBytes: Int = ExecutionContext.defaultMaximumTensorBytes) {
+        self.pool = pool
+        self.efficiency = efficiency
         self.maximumTensorBytes = maximumTensorBytes
+    }
+
+    var threads: Int { pool?.threadCount ?? 1 }
+
+    /// Runs `body` for `0..<count` on the run's threads; iterations must be independent.
+    func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        if let pool {
+            pool.parallelFor(count, body)
+        } else {
+            for index in 0..<count { body(index) }
+        }
+    }
+
+    /// Elements below which an elementwise loop stays on one thread: waking another costs a few
+    /// microseconds, about what 32K simple float operations take.
+    static let elementsPerThread = 1 << 15
+
+    /// Splits `0..<count` into one contiguous range per thread (whole cache lines each) when
+    /// there is enough work, else calls `body(0..<count)` here.
+    func forEachRange(_ count: Int, minimumPerThread: Int = ExecutionContext.elementsPerThread,
+                      _ body: (Range<Int>) -> Void) {
+        let pieces = min(threads, count / max(minimumPerThread, 1))
+        guard pieces > 1 else {
+            body(0..<count)
+            return
+        }
+        let size = ((count + pieces - 1) / pieces + 15) / 16 * 16
+        parallelFor(pieces) { piece in
+            let start = piece * size
+            if start < count { body(start..<min(count, start + size)) }
+        }
     }
 
     /// 4 GiB: more than any edge model's largest activation, less than what would take a device down.

@@ -94,6 +94,12 @@ struct GraphCompiler {
             return shapes[name]
         }
 
+        // How many nodes read each value (graph outputs count as readers): a value read once may be
+        // fused away into the step that produces it.
+        var readers: [String: Int] = [:]
+        for names in reads { for name in names { readers[name, default: 0] += 1 } }
+        for output in graph.outputs { readers[output.name, default: 0] += 1 }
+
         let captures = captureNames.map { (name: $0, slot: slot($0)) }
         let visibleToSubgraphs = outerScope.union(scopeHere)
         var steps: [(step: CompiledGraph.Step, reads: [Int])] = []
@@ -165,6 +171,13 @@ struct GraphCompiler {
                 }
                 continue
             }
+            if let fused = try fuse(node, attributes: attributes, opset: opset, readers: readers, slots: slots,
+                                    constants: constants, after: steps.last?.step) {
+                steps[steps.count - 1].step = CompiledGraph.Step(
+                    op: fused.op, opType: fused.opType, nodeName: fused.nodeName, inputs: fused.inputs,
+                    outputs: [slot(node.outputs[0])], releases: [])
+                continue
+            }
             let readSlots = inputSlots.filter { $0 >= 0 }
             let step = CompiledGraph.Step(op: op, opType: node.opType, nodeName: nodeName, inputs: inputSlots,
                                           outputs: node.outputs.map { $0.isEmpty ? -1 : slot($0) }, releases: [])
@@ -203,6 +216,19 @@ struct GraphCompiler {
         return CompiledGraph(slotCount: slots.count, inputs: inputs, outputs: outputs,
                              constants: constants.compactMap { name, tensor in slots[name].map { ($0, tensor) } },
                              captures: captures, steps: finalSteps)
+    }
+
+    /// `previous` with `node` fused into it, when `node` only transforms `previous`'s single output
+    /// and no other node reads that output (see `OperatorFusion`).
+    private func fuse(_ node: NodeProto, attributes: NodeAttributes, opset: Int, readers: [String: Int], slots: [String: Int],
+                      constants: [String: Tensor], after previous: CompiledGraph.Step?) throws(EngineError) -> CompiledGraph.Step? {
+        guard let previous, let input = node.inputs.first, !input.isEmpty, readers[input] == 1,
+              let inputSlot = slots[input], previous.outputs == [inputSlot],
+              let output = node.outputs.first, !output.isEmpty,
+              let op = try OperatorFusion.fuse(node, attributes: attributes, opset: opset, after: previous.op,
+                                               constant: { constants[$0] }) else { return nil }
+        return CompiledGraph.Step(op: op, opType: previous.opType + "+" + node.opType, nodeName: previous.nodeName,
+                                  inputs: previous.inputs, outputs: [], releases: [])
     }
 
     /// The value of a `Shape` or `Size` node whose input shape is statically known (over the range

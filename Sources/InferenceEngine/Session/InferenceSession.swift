@@ -2,17 +2,25 @@ import Synchronization
 
 /// How a session runs.
 public struct SessionOptions: Sendable {
-    /// Threads a run may use. Part 1 runs every operator on the calling thread.
+    /// Threads a run may use: the heavy operators (Conv, MatMul, Gemm, the large elementwise ones)
+    /// split their loops over this many. Defaults to the machine's physical cores.
     public var threads: Int
+    /// For battery-powered devices: one thread and small scratch buffers, trading latency for
+    /// fewer cores awake and less memory touched per run. Overrides `threads`.
+    public var efficiency: Bool
     /// Keep a finished run's buffers for the next run (faster steady state: no fresh pages per run)
     /// at the cost of holding about one run's activations while idle. Off for devices that would
     /// rather give that memory back between sparse requests.
     public var retainsBuffersBetweenRuns: Bool
 
-    public init(threads: Int = 1, retainsBuffersBetweenRuns: Bool = true) {
-        self.threads = max(1, threads)
+    public init(threads: Int = CPUTopology.physicalCores, efficiency: Bool = false, retainsBuffersBetweenRuns: Bool = true) {
+        self.threads = efficiency ? 1 : max(1, threads)
+        self.efficiency = efficiency
         self.retainsBuffersBetweenRuns = retainsBuffersBetweenRuns
     }
+
+    /// The efficiency preset: one thread, small scratch buffers.
+    public static var efficient: SessionOptions { SessionOptions(efficiency: true) }
 }
 
 /// Runs a model. Runs share nothing but a pool of idle execution contexts, so many tasks may call
@@ -24,10 +32,13 @@ public final class InferenceSession: Sendable {
     /// asking the allocator (and the kernel) for fresh pages. One is kept: concurrent runs beyond
     /// it allocate their own.
     private let idleContexts = Mutex<[ExecutionContext]>([])
+    /// Shared by the session's runs; a run that finds it busy runs on its own thread.
+    private let pool: WorkerPool?
 
     public init(_ model: Model, _ options: SessionOptions = SessionOptions()) {
         self.model = model
         self.options = options
+        pool = options.threads > 1 ? WorkerPool(threads: options.threads) : nil
     }
 
     public var inputNames: [String] { model.graph.inputs.filter { $0.defaultValue == nil }.map(\.name) }
@@ -72,7 +83,7 @@ public final class InferenceSession: Sendable {
             given.append(tensor)
         }
         do {
-            let context = idleContexts.withLock { $0.popLast() } ?? ExecutionContext(threads: options.threads)
+            let context = idleContexts.withLock { $0.popLast() } ?? ExecutionContext(pool: pool, efficiency: options.efficiency)
             context.profiler = profiler
             defer {
                 context.reset()

@@ -2,6 +2,8 @@
 struct ConvOperator: Operator {
     let attributes: WindowAttributes
     let group: Int
+    /// Operators fused in at load (see `OperatorFusion`); float32 only.
+    var epilogue: ConvEpilogue?
 
     static let schema = OperatorSchema("Conv", since: 1) { context in try build(context) }
 
@@ -25,15 +27,26 @@ struct ConvOperator: Operator {
         }
         let shape = try ConvShape(x: x.shape, w: w.shape, group: group, attributes: attributes)
         try shape.checkBias(bias)
+        if let scale = epilogue?.scale, scale.count != shape.outputChannels {
+            throw OperatorFailure("the fused BatchNormalization has \(scale.count) channels, the Conv output \(shape.outputChannels)")
+        }
         let output = try context.allocate(.float, shape.outputShape)
-        ConvKernel.forward(shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
-                           bias: bias?.pointer(as: Float.self), y: output.mutablePointer(as: Float.self),
-                           gemm: ConvOperator.sgemm, depthwise: Im2Col.depthwise)
+        let y = output.mutablePointer(as: Float.self)
+        if ShiftedGemmConv.applies(to: shape) {
+            ShiftedGemmConv.forward(shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
+                                    bias: bias?.pointer(as: Float.self), y: y, context: context)
+        } else {
+            ConvKernel.forward(shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
+                               bias: bias?.pointer(as: Float.self), y: y,
+                               gemm: ConvOperator.sgemm, depthwise: Im2Col.depthwise, context: context)
+        }
+        epilogue?.apply(to: y, batch: shape.batch, channels: shape.outputChannels,
+                        positions: shape.window.positionCount, context: context)
         return [output]
     }
 
     static func sgemm(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix, c: UnsafeMutablePointer<Float>,
-                      ldc: Int, accumulate: Bool) {
-        Sgemm.multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, beta: accumulate ? 1 : 0)
+                      ldc: Int, accumulate: Bool, context: ExecutionContext?) {
+        Sgemm.multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, beta: accumulate ? 1 : 0, context: context)
     }
 }

@@ -2,8 +2,10 @@
 /// the quantized operators share it; the caller passes the matching GEMM.
 enum ConvKernel {
     /// `C = A * B`, or `C += A * B` when `accumulate`.
+    /// The last argument is the context to split the product over, nil when the caller already
+    /// runs in parallel.
     typealias Gemm<T> = (_ m: Int, _ n: Int, _ k: Int, _ a: StridedMatrix<T>, _ b: StridedMatrix<T>,
-                         _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool) -> Void
+                         _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool, _ context: ExecutionContext?) -> Void
     typealias Depthwise<T> = (_ window: SlidingWindow, _ image: UnsafePointer<T>, _ kernel: UnsafePointer<T>,
                               _ output: UnsafeMutablePointer<T>) -> Void
 
@@ -15,9 +17,13 @@ enum ConvKernel {
     @_specialize(where T == Int32)
     /// `depthwise`, when given, convolves one channel with one 2-D kernel (adding onto the
     /// output); groups of a single input channel use it instead of im2col.
+    ///
+    /// With a `context` of several threads, the work is split into independent items (one per
+    /// depthwise group, or one per im2col slice, each slice with its own column buffer); a single
+    /// item, such as a 1x1 conv over the whole image, is instead one GEMM that splits itself.
     static func forward<T: NumericElement>(_ shape: ConvShape, x: UnsafePointer<T>, w: UnsafePointer<T>,
-                                           bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, gemm: Gemm<T>,
-                                           depthwise: Depthwise<T>? = nil) {
+                                           bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, gemm: @escaping Gemm<T>,
+                                           depthwise: Depthwise<T>? = nil, context: ExecutionContext? = nil) {
         let window = shape.window
         let imageSize = window.imageSize, positions = window.positionCount, kernelSize = window.kernelSize
         let cg = shape.channelsPerGroup, mg = shape.outputsPerGroup
@@ -36,36 +42,47 @@ enum ConvKernel {
         // many outputs share one input channel (silero's STFT conv: 1 -> 258 channels, kernel 256),
         // im2col + GEMM reuses each gathered window across all of them and is ~30x faster.
         let direct = cg == 1 && mg <= 4 && window.rank == 2 && !pointwise ? depthwise : nil
-        let chunk = pointwise || direct != nil ? 0 : chunkSize(depth: depth, positions: positions)
-        let columns = UnsafeMutablePointer<T>.allocate(capacity: max(chunk * depth, 1))
-        defer { columns.deallocate() }
-        for n in 0..<shape.batch {
-            for g in 0..<shape.group {
-                let image = x + (n * shape.channels + g * cg) * imageSize
-                let output = y + (n * shape.outputChannels + g * mg) * positions
-                let weights = w + g * mg * depth
-                if pointwise {
-                    gemm(mg, positions, cg, StridedMatrix(weights, leading: cg), StridedMatrix(image, leading: imageSize),
-                         output, positions, accumulate)
-                } else if let direct {
-                    for m in 0..<mg { direct(window, image, weights + m * kernelSize, output + m * positions) }
-                } else {
-                    var start = 0
-                    while start < positions {
-                        let count = min(chunk, positions - start)
-                        Im2Col.gather(window, channels: cg, image: image, zero: T.zero, start: start, count: count, into: columns)
-                        gemm(mg, count, depth, StridedMatrix(weights, leading: depth), StridedMatrix(columns, leading: count),
-                             output + start, positions, accumulate)
-                        start += count
-                    }
-                }
+        let threads = context?.threads ?? 1
+        let budget = context?.efficiency == true ? columnBudget / 4 : columnBudget
+        var chunk = pointwise || direct != nil ? positions : chunkSize(depth: depth, positions: positions, budget: budget)
+        let groups = shape.batch * shape.group
+        if threads > 1, groups < threads, mg * positions * depth >= Sgemm.parallelThreshold {
+            // Enough slices to keep every thread busy, each still a whole number of SIMD tiles.
+            chunk = min(chunk, max(8, ((positions + threads - 1) / threads + 7) / 8 * 8))
+        }
+        let slicesPerGroup = pointwise || direct != nil ? 1 : (positions + chunk - 1) / chunk
+        let items = groups * slicesPerGroup
+
+        let work = { (item: Int, context: ExecutionContext?) in
+            let slice = item % slicesPerGroup, batchAndGroup = item / slicesPerGroup
+            let n = batchAndGroup / shape.group, g = batchAndGroup % shape.group
+            let image = x + (n * shape.channels + g * cg) * imageSize
+            let output = y + (n * shape.outputChannels + g * mg) * positions
+            let weights = w + g * mg * depth
+            if pointwise {
+                gemm(mg, positions, cg, StridedMatrix(weights, leading: cg), StridedMatrix(image, leading: imageSize),
+                     output, positions, accumulate, context)
+            } else if let direct {
+                for m in 0..<mg { direct(window, image, weights + m * kernelSize, output + m * positions) }
+            } else {
+                let start = slice * chunk, count = min(chunk, positions - start)
+                let columns = UnsafeMutablePointer<T>.allocate(capacity: count * depth)
+                defer { columns.deallocate() }
+                Im2Col.gather(window, channels: cg, image: image, zero: T.zero, start: start, count: count, into: columns)
+                gemm(mg, count, depth, StridedMatrix(weights, leading: depth), StridedMatrix(columns, leading: count),
+                     output + start, positions, accumulate, context)
             }
+        }
+        if let context, items > 1 {
+            context.parallelFor(items) { work($0, nil) }
+        } else {
+            for item in 0..<items { work(item, context) }
         }
     }
 
     /// Placements per im2col slice: a multiple of 8 (whole SIMD tiles) within the budget.
-    static func chunkSize(depth: Int, positions: Int) -> Int {
-        let fitting = max(64, columnBudget / max(depth, 1)) / 8 * 8
+    static func chunkSize(depth: Int, positions: Int, budget: Int = columnBudget) -> Int {
+        let fitting = max(64, budget / max(depth, 1)) / 8 * 8
         return min(positions, fitting)
     }
 }

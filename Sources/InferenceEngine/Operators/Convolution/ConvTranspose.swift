@@ -44,7 +44,7 @@ struct ConvTransposeOperator: Operator {
         ConvTransposeOperator.transpose(window.promotedTo2D, batch: x.shape[0], channels: x.shape[1], group: group,
                                         outputChannels: outputChannels, x: x.pointer(as: Float.self),
                                         w: w.pointer(as: Float.self), bias: bias?.pointer(as: Float.self),
-                                        y: output.mutablePointer(as: Float.self))
+                                        y: output.mutablePointer(as: Float.self), context: context)
         return [output]
     }
 
@@ -92,7 +92,7 @@ struct ConvTransposeOperator: Operator {
     /// The float32 kernel: X [N, C, in...], W [C, M/group, kernel...] into Y [N, M, out...].
     static func transpose(_ window: SlidingWindow, batch: Int, channels: Int, group: Int, outputChannels: Int,
                           x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                          y: UnsafeMutablePointer<Float>) {
+                          y: UnsafeMutablePointer<Float>, context: ExecutionContext? = nil) {
         let inputSize = window.positionCount, outputSize = window.imageSize
         let cg = channels / group, mg = outputChannels / group
         let depth = mg * window.kernelSize
@@ -116,7 +116,8 @@ struct ConvTransposeOperator: Operator {
                 while start < inputSize {
                     let count = min(chunk, inputSize - start)
                     Sgemm.multiply(m: depth, n: count, k: cg, a: FloatMatrix(weights, leading: depth, transposed: true),
-                                   b: FloatMatrix(image + start, leading: inputSize), c: columns, ldc: count)
+                                   b: FloatMatrix(image + start, leading: inputSize), c: columns, ldc: count,
+                                   context: context)
                     Im2Col.scatterAdd(window, channels: mg, columns: columns, start: start, count: count, into: output)
                     start += count
                 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// im2col and its adjoint col2im: the data movement that turns a convolution into one GEMM.
 ///
 /// The column matrix has one row per (channel, kernel tap) and one column per kernel placement;
@@ -112,6 +114,16 @@ enum Im2Col {
     /// directly (a contiguous multiply-add when the stride is 1).
     static func depthwise(_ window: SlidingWindow, image: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
                           output: UnsafeMutablePointer<Float>) {
+        if window.rank == 2 {
+            // The C kernel keeps a vector of outputs in registers across all taps.
+            var problem = ck_depthwise_problem(
+                height: window.image[0], width: window.image[1], out_h: window.positions[0], out_w: window.positions[1],
+                kernel_h: window.kernel[0], kernel_w: window.kernel[1], stride_h: window.strides[0], stride_w: window.strides[1],
+                dilation_h: window.dilations[0], dilation_w: window.dilations[1], pad_top: window.padBegin[0],
+                pad_left: window.padBegin[1])
+            // Nonzero only when the padded plane could not be allocated: the loop below needs no memory.
+            if ck_depthwise_conv2d(&problem, image, kernel, output) == 0 { return }
+        }
         let stride = window.strides[window.rank - 1]
         forEachRun(window, channels: 1, start: 0, count: window.positionCount) { tap, filled, _, lo, hi, pixel in
             let weight = kernel[tap]

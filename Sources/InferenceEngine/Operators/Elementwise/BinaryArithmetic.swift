@@ -1,6 +1,19 @@
 /// Add, Sub, Mul, Div, Mod, Pow: two inputs broadcast together.
 enum BinaryArithmetic {
-    enum Kind: Sendable { case add, subtract, multiply, divide, modulo(fmod: Bool), power }
+    enum Kind: Sendable {
+        case add, subtract, multiply, divide, modulo(fmod: Bool), power
+
+        /// The same operation in the parallel float32 kernel, where it has one.
+        var floatOperation: FloatArithmetic.Operation? {
+            switch self {
+            case .add: .add
+            case .subtract: .subtract
+            case .multiply: .multiply
+            case .divide: .divide
+            case .modulo, .power: nil
+            }
+        }
+    }
 
     static func run(_ kind: Kind, _ a: Tensor, _ b: Tensor, op: String, context: ExecutionContext) throws -> Tensor {
         if case .power = kind, a.elementType != b.elementType {
@@ -9,6 +22,9 @@ enum BinaryArithmetic {
         }
         guard a.elementType == b.elementType else {
             throw OperatorFailure("inputs have different types \(a.elementType) and \(b.elementType)")
+        }
+        if a.elementType == .float, let operation = kind.floatOperation {
+            return try FloatArithmetic.run(operation, a, b, context: context)
         }
         if a.elementType == .bfloat16 {
             let result = try run(kind, TensorCast.convert(a, to: .float), TensorCast.convert(b, to: .float), op: op, context: context)

@@ -35,7 +35,7 @@ struct GemmOperator: Operator {
             Sgemm.multiply(m: m, n: n, k: k,
                            a: FloatMatrix(a.pointer(as: Float.self), leading: a.shape[1], transposed: transA),
                            b: FloatMatrix(b.pointer(as: Float.self), leading: b.shape[1], transposed: transB),
-                           c: y, ldc: n, alpha: alpha, beta: c == nil ? 0 : beta)
+                           c: y, ldc: n, alpha: alpha, beta: c == nil ? 0 : beta, context: context)
             return [output]
         case .float16, .bfloat16:
             let widened = [a, b, c].map { $0.map { TensorCast.convert($0, to: .float) } }

@@ -9,7 +9,8 @@ enum MatMul {
         switch a.elementType {
         case .float:
             let output = try context.allocate(.float, plan.outputShape)
-            multiplyFloat(plan, a.pointer(as: Float.self), b.pointer(as: Float.self), output.mutablePointer(as: Float.self))
+            multiplyFloat(plan, a.pointer(as: Float.self), b.pointer(as: Float.self), output.mutablePointer(as: Float.self),
+                          context: context)
             return output
         case .float16, .bfloat16:
             let result = try run(TensorCast.convert(a, to: .float), TensorCast.convert(b, to: .float), op: op, context: context)
@@ -19,12 +20,19 @@ enum MatMul {
         }
     }
 
+    /// Batches go to threads whole when there are several; a single product splits inside SGEMM.
     static func multiplyFloat(_ plan: MatMulPlan, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                              _ c: UnsafeMutablePointer<Float>) {
+                              _ c: UnsafeMutablePointer<Float>, context: ExecutionContext? = nil) {
         let (m, n, k) = (plan.m, plan.n, plan.k)
-        for batch in 0..<plan.batchCount {
+        let product = { (batch: Int, context: ExecutionContext?) in
             Sgemm.multiply(m: m, n: n, k: k, a: FloatMatrix(a + plan.aOffsets[batch], leading: k),
-                           b: FloatMatrix(b + plan.bOffsets[batch], leading: n), c: c + batch * m * n, ldc: n)
+                           b: FloatMatrix(b + plan.bOffsets[batch], leading: n), c: c + batch * m * n, ldc: n,
+                           context: context)
+        }
+        if let context, plan.batchCount > 1, m &* n &* k &* plan.batchCount >= Sgemm.parallelThreshold {
+            context.parallelFor(plan.batchCount) { product($0, nil) }
+        } else {
+            for batch in 0..<plan.batchCount { product(batch, context) }
         }
     }
 

@@ -37,8 +37,12 @@ typealias FloatMatrix = StridedMatrix<Float>
 enum Sgemm {
     static func multiply(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix,
                          c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0,
-                         kernel: SgemmKernel = .current) {
+                         kernel: SgemmKernel = .current, context: ExecutionContext? = nil) {
         guard m > 0, n > 0 else { return }
+        if let context, context.threads > 1, m > 1, n > 1, m &* n &* k >= parallelThreshold {
+            split(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel, context: context)
+            return
+        }
         guard k > 0, alpha != 0 else {
             scale(m: m, n: n, c: c, ldc: ldc, beta: beta)
             return
@@ -95,6 +99,33 @@ enum Sgemm {
                 pc += kc
             }
             jc += nc
+        }
+    }
+
+    /// Multiply-adds below which waking other threads costs more than it saves.
+    static let parallelThreshold = 1 << 17
+
+    /// Splits C into one block per thread along its longer side (whole micro-tiles each), each an
+    /// independent GEMM with its own packing buffers: no synchronisation inside the kernel loops,
+    /// at the price of packing the shared operand once per thread.
+    private static func split(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix, c: UnsafeMutablePointer<Float>,
+                              ldc: Int, alpha: Float, beta: Float, kernel: SgemmKernel, context: ExecutionContext) {
+        let threads = context.threads
+        let alongN = n >= m
+        let extent = alongN ? n : m, tile = alongN ? kernel.nr : kernel.mr
+        let piece = roundUp((extent + threads - 1) / threads, tile)
+        let pieces = (extent + piece - 1) / piece
+        context.parallelFor(pieces) { index in
+            let start = index * piece, length = min(piece, extent - start)
+            if alongN {
+                multiply(m: m, n: length, k: k, a: a,
+                         b: FloatMatrix(base: b.base + start * b.columnStride, rowStride: b.rowStride, columnStride: b.columnStride),
+                         c: c + start, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel)
+            } else {
+                multiply(m: length, n: n, k: k,
+                         a: FloatMatrix(base: a.base + start * a.rowStride, rowStride: a.rowStride, columnStride: a.columnStride),
+                         b: b, c: c + start * ldc, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel)
+            }
         }
     }
 

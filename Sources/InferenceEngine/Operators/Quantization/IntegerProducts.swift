@@ -33,7 +33,7 @@ enum IntegerProducts {
         if let bias, bias.elementType != .int32 { throw OperatorFailure("bias must be int32, got \(bias.elementType)") }
         let output = try context.allocate(.int32, shape.outputShape)
         ConvKernel.forward(shape, x: x.pointer(as: Int32.self), w: w.pointer(as: Int32.self),
-                           bias: bias?.pointer(as: Int32.self), y: output.mutablePointer(as: Int32.self)) { m, n, k, a, b, c, ldc, accumulate in
+                           bias: bias?.pointer(as: Int32.self), y: output.mutablePointer(as: Int32.self)) { m, n, k, a, b, c, ldc, accumulate, _ in
             GenericGemm.multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         }
         return output

@@ -1,0 +1,102 @@
+// Depthwise 2-D convolution of one channel, with the run-time choice of instruction set
+// (see include/CKernels.h).
+#include "CKernels.h"
+
+typedef float ck_float4 __attribute__((vector_size(16)));
+typedef float ck_float8 __attribute__((vector_size(32)));
+typedef float ck_float16 __attribute__((vector_size(64)));
+
+#define CK_NAME depthwise_portable
+#define CK_TARGET
+#define CK_VECTOR ck_float4
+#define CK_WIDTH 4
+#include "depthwise_kernel.h"
+
+#if defined(__x86_64__)
+#define CK_NAME depthwise_avx2
+#define CK_TARGET __attribute__((target("avx2,fma")))
+#define CK_VECTOR ck_float8
+#define CK_WIDTH 8
+#include "depthwise_kernel.h"
+
+#define CK_NAME depthwise_avx512
+#define CK_TARGET __attribute__((target("avx512f")))
+#define CK_VECTOR ck_float16
+#define CK_WIDTH 16
+#include "depthwise_kernel.h"
+#endif
+
+typedef void (*depthwise_function)(const ck_depthwise_problem *, const float *, ptrdiff_t, const ptrdiff_t *, const float *,
+                                   float *);
+
+static depthwise_function chosen_depthwise(void) {
+    static depthwise_function chosen;
+    depthwise_function function = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    if (function) return function;
+    function = depthwise_portable;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) function = depthwise_avx512;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) function = depthwise_avx2;
+#endif
+    __atomic_store_n(&chosen, function, __ATOMIC_RELAXED);
+    return function;
+}
+
+/// Widest vector of any kernel, in floats: each row phase carries this much slack so a last,
+/// partial vector may read past the needed columns.
+#define CK_MAX_WIDTH 16
+
+int ck_depthwise_conv2d(const ck_depthwise_problem *p, const float *input, const float *kernel, float *output) {
+    // The input plane with its zero border, rows and columns every tap of every output reads,
+    // each row split into stride_w phases (phase f holds padded columns f, f + s, f + 2s, ...).
+    const ptrdiff_t s = p->stride_w;
+    const ptrdiff_t rows = (p->out_h - 1) * p->stride_h + (p->kernel_h - 1) * p->dilation_h + 1;
+    const ptrdiff_t needed = (p->out_w - 1) * s + (p->kernel_w - 1) * p->dilation_w + 1;
+    const ptrdiff_t phase_w = (needed + s - 1) / s + CK_MAX_WIDTH;
+    // Not calloc: only the border is zeroed below, the image part is written once.
+    float *padded = __builtin_malloc((size_t)(rows * phase_w * s) * sizeof(float));
+    ptrdiff_t *tap_offsets = __builtin_malloc((size_t)p->kernel_w * sizeof(ptrdiff_t));
+    if (!padded || !tap_offsets) {
+        __builtin_free(padded);
+        __builtin_free(tap_offsets);
+        return -1;
+    }
+    for (ptrdiff_t kx = 0; kx < p->kernel_w; kx++) {
+        const ptrdiff_t column = kx * p->dilation_w;
+        tap_offsets[kx] = (column % s) * phase_w + column / s;
+    }
+    for (ptrdiff_t y = 0; y < rows; y++) {
+        const ptrdiff_t iy = y - p->pad_top;
+        float *row = padded + y * phase_w * s;
+        if (iy < 0 || iy >= p->height) {
+            __builtin_memset(row, 0, (size_t)(phase_w * s) * sizeof(float));
+            continue;
+        }
+        const float *source = input + iy * p->width;
+        // Padded column c holds input column c - pad_left; phase f holds columns f, f + s, ...
+        // Only the columns inside the image are written (the rest stay zero), as one tight loop.
+        for (ptrdiff_t f = 0; f < s; f++) {
+            float *phase = row + f * phase_w;
+            // Entries i with 0 <= i * s + f - pad_left < width and i * s + f < needed.
+            const ptrdiff_t lo_x = p->pad_left - f;  // i * s >= lo_x
+            ptrdiff_t begin = lo_x <= 0 ? 0 : (lo_x + s - 1) / s;
+            ptrdiff_t end_image = p->width + p->pad_left - f, end_needed = needed - f;
+            ptrdiff_t bound = end_image < end_needed ? end_image : end_needed;  // i * s < bound
+            ptrdiff_t end = bound <= 0 ? 0 : (bound + s - 1) / s;
+            if (end < begin) end = begin;
+            __builtin_memset(phase, 0, (size_t)begin * sizeof(float));
+            __builtin_memset(phase + end, 0, (size_t)(phase_w - end) * sizeof(float));
+            const float *from = source + begin * s + f - p->pad_left;
+            if (s == 1) {
+                if (end > begin) __builtin_memcpy(phase + begin, from, (size_t)(end - begin) * sizeof(float));
+            } else {
+                for (ptrdiff_t i = begin; i < end; i++) phase[i] = from[(i - begin) * s];
+            }
+        }
+    }
+    chosen_depthwise()(p, padded, phase_w, tap_offsets, kernel, output);
+    __builtin_free(tap_offsets);
+    __builtin_free(padded);
+    return 0;
+}
