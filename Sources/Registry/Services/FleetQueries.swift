@@ -36,7 +36,8 @@ struct FleetQueries: Sendable {
     }
 
     func detail(id: String) async throws -> DeviceDetail {
-        guard let device = try await store.device(id: id) else { throw RegistryError.notFound("device \(id) is not enrolled") }
+        // Not `store.device(id:)`: that is the check-in path's cached copy, without the latest (buffered) report.
+        guard let device = try await store.devices().first(where: { $0.id == id }) else { throw RegistryError.notFound("device \(id) is not enrolled") }
         let health = try await store.health(deviceID: id)
         return DeviceDetail(device: try await summary(device, health: health), profile: device.profile,
                             desired: try await devices.desired(for: device), health: health)

@@ -25,9 +25,11 @@ struct AuditCommand: AsyncParsableCommand {
         }
         let response = try await connection.client().send("GET", path)
         try output.show(response, as: Answer.self) { answer in
-            Table(headers: ["WHEN", "WHO", "ACTION", "SUBJECT", "DETAIL"], rows: answer.entries.map { entry in
-                [entry.at.description, entry.actor, entry.action, entry.subject, entry.detail]
-            }).render()
+            // Month-day and time (UTC) keep the table readable; --json has the full timestamps.
+            Table(headers: ["WHEN (UTC)", "WHO", "ACTION", "SUBJECT", "DETAIL"], rows: answer.entries.map { entry in
+                let time = entry.at.description
+                return [String(time.dropFirst(5).prefix(14)).replacingOccurrences(of: "T", with: " "), entry.actor, entry.action, entry.subject, entry.detail]
+            }, shrinkable: [1, 3, 4]).render()
         }
     }
 }

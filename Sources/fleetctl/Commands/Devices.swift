@@ -30,7 +30,7 @@ struct ListDevices: AsyncParsableCommand {
             Table(headers: ["ID", "STATE", "SEEN", "MODELS", "LABELS"], rows: answer.devices.map { device in
                 [device.id, device.state.rawValue, Spelling.ago(device.lastSeenAt),
                  device.installed.map { "\($0.model) \($0.version)" }.joined(separator: ", "), Labels.text(device.labels)]
-            }).render() + "\n\(answer.devices.count) device(s)"
+            }, shrinkable: [3, 4]).render() + "\n\(answer.devices.count) device(s)"
         }
     }
 }
@@ -95,13 +95,13 @@ enum DeviceText {
     static func detail(_ detail: DeviceDetail) -> String {
         let device = detail.device, profile = detail.profile
         var lines = [
-            "device:   \(device.id)",
-            "state:    \(device.state.rawValue)",
-            "labels:   \(Labels.text(device.labels))",
-            "profile:  \(profile.arch), \(profile.ramBytes >> 20) MiB RAM, engine \(profile.engineVersion)",
-            "seen:     \(Spelling.ago(device.lastSeenAt)), enrolled \(device.enrolledAt)",
-            "runs:     " + (device.installed.isEmpty ? "-" : device.installed.map { "\($0.model) \($0.version) (\($0.variant))" }.joined(separator: ", ")),
-            "desired:  " + (detail.desired.isEmpty ? "-" : detail.desired.map { "\($0.model) \($0.version) (\($0.variant))\($0.rollback == nil ? "" : " [rollback]")" }.joined(separator: ", ")),
+            Field.line("device", device.id),
+            Field.line("state", device.state.rawValue),
+            Field.line("labels", Labels.text(device.labels)),
+            Field.line("profile", "\(profile.arch), \(profile.ramBytes >> 20) MiB RAM, engine \(profile.engineVersion)"),
+            Field.line("seen", "\(Spelling.ago(device.lastSeenAt)), enrolled \(device.enrolledAt)"),
+            Field.line("runs", device.installed.isEmpty ? "-" : device.installed.map { "\($0.model) \($0.version) (\($0.variant))" }.joined(separator: ", ")),
+            Field.line("desired", detail.desired.isEmpty ? "-" : detail.desired.map { "\($0.model) \($0.version) (\($0.variant))\($0.rollback == nil ? "" : " [rollback]")" }.joined(separator: ", ")),
         ]
         if !detail.health.isEmpty {
             lines.append("")

@@ -26,7 +26,7 @@ struct FleetStatusCommand: AsyncParsableCommand {
             text += "\n\nrollouts in flight: " + (status.rollouts.isEmpty ? "none" : "")
             for rollout in status.rollouts {
                 text += "\n  \(rollout.id)  \(rollout.model) \(rollout.version)  \(rollout.state.rawValue)  stage \(rollout.stage + 1)/\(rollout.stages.count) (\(rollout.percent)%)"
-                if let reason = rollout.reason { text += "\n    \(reason)" }
+                if let reason = rollout.reason { text += "\n" + Field.line("", reason) }
             }
             return text
         }

@@ -66,7 +66,7 @@ struct ListRollouts: AsyncParsableCommand {
             Table(headers: ["ID", "MODEL", "VERSION", "STATE", "STAGE", "TARGET"], rows: answer.rollouts.reversed().map { rollout in
                 [rollout.id, rollout.model, rollout.version.description, rollout.state.rawValue,
                  "\(rollout.stage + 1)/\(rollout.stages.count) \(rollout.percent)%", rollout.selector.isEmpty ? "(all)" : rollout.selector]
-            }).render()
+            }, shrinkable: [1, 5]).render()
         }
     }
 }
@@ -152,17 +152,17 @@ struct RollbackRollout: RolloutActionCommand {
 enum RolloutText {
     static func status(_ status: RolloutStatus) -> String {
         let rollout = status.rollout, health = status.health
-        var lines = [
+        let lines = [
             "rollout \(rollout.id): \(rollout.model) \(rollout.version)\(rollout.previousVersion.map { " (from \($0))" } ?? "")",
-            "state:    \(rollout.state.rawValue)\(rollout.reason.map { " - \($0)" } ?? "")",
-            "target:   \(rollout.selector.isEmpty ? "(all devices)" : rollout.selector)",
-            "stage:    \(rollout.stage + 1) of \(rollout.stages.count) (\(rollout.stages.map { "\($0)%" }.joined(separator: " -> "))), soak \(rollout.soakSeconds)s",
-            "gates:    install failures <= \(Spelling.percent(rollout.gates.maxInstallFailureRatio)), self-test failures <= \(Spelling.percent(rollout.gates.maxSelfTestFailureRatio))"
-                + (rollout.gates.maxP95Regression.map { ", p95 regression <= \(Spelling.percent($0))" } ?? ""),
-            "devices:  \(health.devices) in stage: \(health.installed) installed, \(health.installFailures) install failed, \(health.selfTestFailures) self-test failed, \(health.pending) pending",
-            "p95:      \(Spelling.milliseconds(health.p95Milliseconds)) ms (previous version: \(Spelling.milliseconds(health.previousP95Milliseconds)) ms)",
+            Field.line("state", rollout.state.rawValue + (rollout.reason.map { " - \($0)" } ?? "")),
+            Field.line("target", rollout.selector.isEmpty ? "(all devices)" : rollout.selector),
+            Field.line("stage", "\(rollout.stage + 1) of \(rollout.stages.count) (\(rollout.stages.map { "\($0)%" }.joined(separator: " -> "))), soak \(rollout.soakSeconds)s"),
+            Field.line("gates", "install failures <= \(Spelling.percent(rollout.gates.maxInstallFailureRatio)), self-test failures <= \(Spelling.percent(rollout.gates.maxSelfTestFailureRatio))"
+                + (rollout.gates.maxP95Regression.map { ", p95 regression <= \(Spelling.percent($0))" } ?? "")),
+            Field.line("devices", "\(health.devices) in stage: \(health.installed) installed, \(health.installFailures) install failed, \(health.selfTestFailures) self-test failed, \(health.pending) pending"),
+            Field.line("p95", "\(Spelling.milliseconds(health.p95Milliseconds)) ms (previous version: \(Spelling.milliseconds(health.previousP95Milliseconds)) ms)"),
+            Field.line("created", "\(rollout.createdAt) by \(rollout.createdBy)"),
         ]
-        lines.append("created:  \(rollout.createdAt) by \(rollout.createdBy)")
         return lines.joined(separator: "\n")
     }
 }
