@@ -74,6 +74,9 @@ public struct Rollout: Codable, Equatable, Sendable {
     public var updatedAt: Timestamp
     /// Set by a rollback: handed to the stage's devices so they accept going back to `previousVersion`.
     public var rollback: RollbackDirective?
+    /// Bumped by every stored change; a change computed from an older revision is refused (409), so two
+    /// registry replicas (or an operator and the scheduler) cannot overwrite each other's decisions.
+    public var revision: Int
 
     public init(id: String, model: String, version: SemanticVersion, previousVersion: SemanticVersion?, selector: String, stages: [Int],
                 soakSeconds: Int, gates: RolloutGates, state: RolloutState = .active, stage: Int = 0, stageStartedAt: Timestamp,
@@ -94,6 +97,7 @@ public struct Rollout: Codable, Equatable, Sendable {
         self.createdBy = createdBy
         updatedAt = createdAt
         self.rollback = rollback
+        revision = 0
     }
 
     /// The percentage of the target reached so far (0 for a malformed record, so it reaches nobody).

@@ -3,9 +3,10 @@ import FleetCore
 /// Creates rollouts, applies operators' actions, and advances or pauses rollouts from device health.
 ///
 /// An actor: every change is a read-modify-write of one rollout, and an operator's pause must not be
-/// lost to a stage advance computed at the same moment. (One registry process decides; with several
-/// replicas only one should run the scheduler.) Each change goes to the store with its audit line in
-/// one transaction, and drops the cached check-in answers that depended on the old state.
+/// lost to a stage advance computed at the same moment. Across registry replicas the store's revision
+/// check does the same job: a change computed from a stale rollout is refused, not applied. Each change
+/// goes to the store with its audit line in one transaction, and drops the cached check-in answers that
+/// depended on the old state.
 actor RolloutService {
     let store: any MetadataStore
     let answers: DesiredStateCache
@@ -147,8 +148,14 @@ actor RolloutService {
                 action = "rollout.paused"
             }
             rollout.updatedAt = now
-            try await store.saveRollout(rollout, audit: AuditEntry(at: now, actor: "registry", action: action, subject: rollout.id, detail: rollout.reason ?? ""))
-            changed.append(rollout)
+            let audit = AuditEntry(at: now, actor: "registry", action: action, subject: rollout.id, detail: rollout.reason ?? "")
+            // Another replica (or an operator) changed it since it was read: its decision stands; this one is
+            // made again from the new state at the next evaluation.
+            switch await AsyncResult.attempt({ [store, rollout] in try await store.saveRollout(rollout, audit: audit) }) {
+            case .success: changed.append(rollout)
+            case let .failure(error as RegistryError) where error.status == .conflict: continue
+            case let .failure(error): throw error
+            }
         }
         if !changed.isEmpty { answers.invalidate() }
         return changed

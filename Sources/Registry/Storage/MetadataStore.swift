@@ -44,7 +44,8 @@ public protocol MetadataStore: Sendable {
     /// Inserts a rollout. An active or paused rollout of the same model is marked aborted ("superseded")
     /// when `superseding`, else the insert throws `RegistryError.conflict`. Returns the superseded rollouts.
     func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout]
-    /// Stores a changed rollout and its audit line in one transaction.
+    /// Stores a changed rollout as its next revision, with its audit line, in one transaction. Throws
+    /// `RegistryError.conflict` if the stored rollout is no longer at `rollout.revision`.
     func saveRollout(_ rollout: Rollout, audit: AuditEntry) async throws
     /// Every rollout, oldest first.
     func rollouts() async throws -> [Rollout]

@@ -45,7 +45,8 @@ public final class SQLiteMetadataStore: MetadataStore {
                     updatedAt INTEGER NOT NULL,
                     PRIMARY KEY (deviceID, model, version));
                 CREATE INDEX device_health_by_model ON device_health(model, version);
-                CREATE TABLE rollouts (id TEXT PRIMARY KEY, model TEXT NOT NULL, state TEXT NOT NULL, createdAt INTEGER NOT NULL, body TEXT NOT NULL);
+                CREATE TABLE rollouts (id TEXT PRIMARY KEY, model TEXT NOT NULL, state TEXT NOT NULL, revision INTEGER NOT NULL,
+                    createdAt INTEGER NOT NULL, body TEXT NOT NULL);
                 CREATE INDEX rollouts_by_model ON rollouts(model, state);
                 CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL,
                     action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
@@ -332,8 +333,8 @@ extension SQLiteMetadataStore {
                 try Self.insert(AuditEntry(at: audit.at, actor: audit.actor, action: "rollout.aborted", subject: old.id, detail: old.reason ?? ""), db)
                 superseded.append(old)
             }
-            try db.execute(sql: "INSERT INTO rollouts (id, model, state, createdAt, body) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [rollout.id, rollout.model, rollout.state.rawValue, rollout.createdAt.secondsSinceEpoch, body])
+            try db.execute(sql: "INSERT INTO rollouts (id, model, state, revision, createdAt, body) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [rollout.id, rollout.model, rollout.state.rawValue, rollout.revision, rollout.createdAt.secondsSinceEpoch, body])
             try Self.insert(audit, db)
             return superseded
         }
@@ -342,13 +343,21 @@ extension SQLiteMetadataStore {
     public func saveRollout(_ rollout: Rollout, audit: AuditEntry) async throws {
         try await pool.write { db in
             try Self.update(rollout, db)
-            guard db.changesCount > 0 else { throw RegistryError.notFound("no rollout \(rollout.id)") }
+            guard db.changesCount > 0 else {
+                let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM rollouts WHERE id = ?", arguments: [rollout.id]) ?? false
+                throw exists ? RegistryError.conflict("rollout \(rollout.id) changed meanwhile (it is past revision \(rollout.revision)); look again and retry")
+                             : RegistryError.notFound("no rollout \(rollout.id)")
+            }
             try Self.insert(audit, db)
         }
     }
 
+    /// Stores `rollout` as its next revision if the stored one is still `rollout.revision`.
     private static func update(_ rollout: Rollout, _ db: Database) throws {
-        try db.execute(sql: "UPDATE rollouts SET state = ?, body = ? WHERE id = ?", arguments: [rollout.state.rawValue, try StableJSON.encode(rollout), rollout.id])
+        var next = rollout
+        next.revision += 1
+        try db.execute(sql: "UPDATE rollouts SET state = ?, revision = ?, body = ? WHERE id = ? AND revision = ?",
+                       arguments: [next.state.rawValue, next.revision, try StableJSON.encode(next), rollout.id, rollout.revision])
     }
 
     public func rollouts() async throws -> [Rollout] {
