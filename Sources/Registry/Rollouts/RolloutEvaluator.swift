@@ -12,7 +12,8 @@ enum RolloutEvaluator {
 
     /// The reached stage's cohort and what its devices reported about the rollout's version (and the previous one).
     static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth]) -> RolloutStageHealth {
-        let cohort = devices.filter { rollout.reaches(deviceID: $0.id, labels: $0.labels) }
+        let selector = rollout.labelSelector
+        let cohort = devices.filter { rollout.reaches(deviceID: $0.id, labels: $0.labels, selector: selector) }
         let ids = Set(cohort.map(\.id))
         var new: [String: DeviceVersionHealth] = [:], old: [String: DeviceVersionHealth] = [:]
         for row in health where row.model == rollout.model && ids.contains(row.deviceID) {

@@ -6,6 +6,7 @@ public struct DeviceService: Sendable {
     let store: any MetadataStore
     let checkinIntervalSeconds: Int
     let answers: DesiredStateCache
+    let overlays = OverlayCache()
 
     public func enroll(_ profile: DeviceProfile, now: Timestamp) async throws -> EnrollmentResponse {
         let id = UUID().uuidString.lowercased()
@@ -19,7 +20,7 @@ public struct DeviceService: Sendable {
     public func checkin(deviceID: String, report: CheckinRequest, now: Timestamp) async throws -> [UInt8] {
         guard let device = try await store.device(id: deviceID) else { throw RegistryError.notFound("device \(deviceID) is not enrolled") }
         try await store.recordCheckins([CheckinRecord(deviceID: deviceID, at: now, report: report)])
-        let overlay = RolloutOverlay(rollouts: try await store.rollouts())
+        let overlay = overlays.overlay(for: try await store.rollouts())
         let placements = overlay.placements(deviceID: device.id, labels: device.labels)
         let key = DesiredStateCache.key(for: device.labels, placements: placements)
         if let cached = answers.body(for: key) { return cached }
@@ -31,7 +32,7 @@ public struct DeviceService: Sendable {
 
     /// What `device` should run now (as its next check-in would be answered).
     func desired(for device: DeviceRecord) async throws -> [DesiredModel] {
-        let overlay = RolloutOverlay(rollouts: try await store.rollouts())
+        let overlay = overlays.overlay(for: try await store.rollouts())
         return try await desired(labels: device.labels, placements: overlay.placements(deviceID: device.id, labels: device.labels), overlay: overlay)
     }
 
