@@ -125,6 +125,30 @@ import TestSupport
         #expect(try status(accepted).rollout.state == .rolledBack)
     }
 
+    /// Inference stats from check-ins reach the latency gate: the same devices' p95 on 2.0.0 against 1.0.0.
+    @Test func aP95RegressionReportedByDevicesPausesTheRollout() async throws {
+        let v1 = SemanticVersion(major: 1, minor: 0, patch: 0), v2 = SemanticVersion(major: 2, minor: 0, patch: 0)
+        var devices: [SimulatedDevice] = []
+        for _ in 0..<4 {
+            let device = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
+            try await device.checkin(installed: [("digits-mlp", "1.0.0")], installs: [InstallReport(model: "digits-mlp", version: v1, result: .ok, selfTest: .passed)],
+                                     stats: [InferenceStats(model: "digits-mlp", version: v1, count: 500, errors: 0, latencyP50Milliseconds: 1, latencyP95Milliseconds: 2)])
+            devices.append(device)
+        }
+        let body = Self.twoStages.replacingOccurrences(of: "[50,100]", with: "[100]").replacingOccurrences(of: "\"maxSelfTestFailureRatio\":0.02", with: "\"maxSelfTestFailureRatio\":0.02,\"maxP95Regression\":0.2")
+        let rollout = try status(try await create(body)).rollout
+        for device in devices {
+            try await device.checkin(installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)],
+                                     stats: [InferenceStats(model: "digits-mlp", version: v1, count: 500, errors: 0, latencyP50Milliseconds: 1, latencyP95Milliseconds: 2),
+                                             InferenceStats(model: "digits-mlp", version: v2, count: 80, errors: 0, latencyP50Milliseconds: 1.5, latencyP95Milliseconds: 3)])
+        }
+        try await registry.server.evaluateRollouts()
+        let paused = try await rolloutStatus(rollout.id)
+        #expect(paused.rollout.state == .paused)
+        #expect(paused.rollout.reason == "p95 latency 3.0 ms vs 2.0 ms on 1.0.0 (+50%) at stage 1 (100%) exceeds the +20% gate")
+        #expect(paused.health.p95Milliseconds == 3 && paused.health.previousP95Milliseconds == 2)
+    }
+
     @Test func devicesAreListedByLabelsAndStateAndRelabelled() async throws {
         let camera = try await SimulatedDevice.enroll(registry, labels: ["type": "camera", "site": "eu"])
         let gateway = try await SimulatedDevice.enroll(registry, labels: ["type": "gateway"])
