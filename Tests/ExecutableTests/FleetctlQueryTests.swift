@@ -1,4 +1,5 @@
 import FleetCore
+import FleetHTTP
 import Foundation
 import Testing
 
@@ -15,8 +16,9 @@ import Testing
         #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
         #expect(try fleetctl(["keys", "register", "publisher.pub"]).status == 0)
         let models = TestPaths.corpus.appendingPathComponent("models/digits-mlp")
-        for (version, file) in [("1.0.0", "v1.onnx"), ("1.1.0", "v3.onnx")] {
-            #expect(try fleetctl(["push", models.appendingPathComponent(file).path, "--model", "digits-mlp", "--version", version]).status == 0)
+        for (version, file, ram) in [("1.0.0", "v1.onnx", "64M"), ("1.1.0", "v3.onnx", "1G")] {
+            let pushed = try fleetctl(["push", models.appendingPathComponent(file).path, "--model", "digits-mlp", "--version", version, "--min-ram", ram])
+            #expect(pushed.status == 0, "\(pushed.stderr)")
         }
 
         let listed = try fleetctl(["models", "ls"])
@@ -49,6 +51,18 @@ import Testing
         #expect(refused.status != 0 && refused.stderr.contains("403"), "\(refused.stderr)")
         let badScope = try fleetctl(["tokens", "create", "--scope", "everything", "--label", "x"])
         #expect(badScope.status != 0 && badScope.stderr.contains("unknown scope 'everything'"))
+        // A device too small for 1.1.0 (signed requirement: 1 GiB of RAM) is sent nothing and listed as incompatible.
+        let small = try await RegistryClient(baseURL: registry.baseURL, token: try registry.token("enroll.token"))
+            .enroll(DeviceProfile(arch: "aarch64", ramBytes: 512 << 20, diskBytes: 1 << 30, engineVersion: "0.1.0", labels: ["type": "camera"]))
+        let answer = try await RegistryClient(baseURL: registry.baseURL, token: small.token).checkin(deviceID: small.deviceID, CheckinRequest(installed: [], state: "idle"))
+        #expect(answer.desired.isEmpty)
+        struct Devices: Decodable { var devices: [DeviceSummary] }
+        let incompatible = try fleetctl(["devices", "ls", "--state", "incompatible", "--json"])
+        #expect(try JSONDecoder().decode(Devices.self, from: Data(incompatible.stdout.utf8)).devices.map(\.id) == [small.deviceID])
+        let shownSmall = try fleetctl(["devices", "show", small.deviceID])
+        let words = shownSmall.stdout.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        #expect(words.contains("cannot: run digits-mlp 1.1.0, which it should: fp32: needs 1024 MiB of RAM, the device has 512 MiB"), "\(shownSmall.stdout)")
+
         struct Entries: Decodable { var entries: [AuditEntry] }
         let audit = try JSONDecoder().decode(Entries.self, from: Data(try fleetctl(["audit", "--json"]).stdout.utf8)).entries
         #expect(audit.contains { $0.actor == "admin.token" && $0.action == "token.create" && $0.subject == "ops-oncall" })

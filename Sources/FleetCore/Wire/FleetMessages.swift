@@ -10,6 +10,22 @@ public enum DeviceState: String, Codable, Sendable, CaseIterable {
     case updating
     /// Its latest install of some model failed.
     case failing
+    /// Should run a model version none of whose variants its profile meets; it is sent nothing for it.
+    case incompatible
+}
+
+/// A model version a device should run but cannot: why each variant does not fit.
+public struct IncompatibleModel: Codable, Equatable, Sendable {
+    public var model: String
+    public var version: SemanticVersion
+    /// One line per variant, e.g. `int8: the engine lacks QLinearConv`.
+    public var reasons: [String]
+
+    public init(model: String, version: SemanticVersion, reasons: [String]) {
+        self.model = model
+        self.version = version
+        self.reasons = reasons
+    }
 }
 
 /// Health of one model version on one device: its latest install and what it served.
@@ -72,12 +88,15 @@ public struct DeviceDetail: Codable, Equatable, Sendable {
     public var profile: DeviceProfile
     /// What the device receives at its next check-in.
     public var desired: [DesiredModel]
+    /// What it should run but fits no variant of (it receives nothing for these).
+    public var incompatible: [IncompatibleModel]
     public var health: [DeviceVersionHealth]
 
-    public init(device: DeviceSummary, profile: DeviceProfile, desired: [DesiredModel], health: [DeviceVersionHealth]) {
+    public init(device: DeviceSummary, profile: DeviceProfile, desired: [DesiredModel], incompatible: [IncompatibleModel] = [], health: [DeviceVersionHealth]) {
         self.device = device
         self.profile = profile
         self.desired = desired
+        self.incompatible = incompatible
         self.health = health
     }
 }

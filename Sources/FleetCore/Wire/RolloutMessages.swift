@@ -115,11 +115,14 @@ public struct RolloutStageHealth: Codable, Equatable, Sendable {
     public var selfTestFailures: Int
     /// Cohort devices that have not reported an install of the version yet.
     public var pending: Int
+    /// Devices in the cohort whose profile fits no variant of the version: sent nothing, left out of the
+    /// counts above and of the gates.
+    public var incompatible: Int
     public var p95Milliseconds: Double?
     public var previousP95Milliseconds: Double?
 
     public init(stage: Int, percent: Int, devices: Int, installed: Int, installFailures: Int, selfTestFailures: Int, pending: Int,
-                p95Milliseconds: Double?, previousP95Milliseconds: Double?) {
+                incompatible: Int = 0, p95Milliseconds: Double?, previousP95Milliseconds: Double?) {
         self.stage = stage
         self.percent = percent
         self.devices = devices
@@ -127,6 +130,7 @@ public struct RolloutStageHealth: Codable, Equatable, Sendable {
         self.installFailures = installFailures
         self.selfTestFailures = selfTestFailures
         self.pending = pending
+        self.incompatible = incompatible
         self.p95Milliseconds = p95Milliseconds
         self.previousP95Milliseconds = previousP95Milliseconds
     }

@@ -11,9 +11,15 @@ enum RolloutEvaluator {
     }
 
     /// The reached stage's cohort and what its devices reported about the rollout's version (and the previous one).
-    static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth]) -> RolloutStageHealth {
+    /// Devices that fit none of the version's `variants` are counted apart: they are sent nothing, so
+    /// they would never report.
+    static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = []) -> RolloutStageHealth {
         let selector = rollout.labelSelector
-        let cohort = devices.filter { rollout.reaches(deviceID: $0.id, labels: $0.labels, selector: selector) }
+        let reached = devices.filter { rollout.reaches(deviceID: $0.id, labels: $0.labels, selector: selector) }
+        let cohort = variants.isEmpty ? reached : reached.filter {
+            if case .variant = VariantChoice.pick(variants, profile: $0.profile) { return true }
+            return false
+        }
         let ids = Set(cohort.map(\.id))
         var new: [String: DeviceVersionHealth] = [:], old: [String: DeviceVersionHealth] = [:]
         for row in health where row.model == rollout.model && ids.contains(row.deviceID) {
@@ -25,7 +31,7 @@ enum RolloutEvaluator {
             installed: reports.filter { $0.install == .ok }.count,
             installFailures: reports.filter(\.failedBeforeSelfTest).count,
             selfTestFailures: reports.filter(\.failedSelfTest).count,
-            pending: cohort.count - reports.filter { $0.install != nil }.count,
+            pending: cohort.count - reports.filter { $0.install != nil }.count, incompatible: reached.count - cohort.count,
             p95Milliseconds: meanP95(reports), previousP95Milliseconds: meanP95(Array(old.values))
         )
     }

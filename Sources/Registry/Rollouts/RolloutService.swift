@@ -69,8 +69,13 @@ actor RolloutService {
 
     func status(id: String) async throws -> RolloutStatus {
         let rollout = try await rollout(id: id)
-        let health = RolloutEvaluator.stageHealth(rollout, devices: try await store.devices(), health: try await store.health(model: rollout.model))
+        let health = RolloutEvaluator.stageHealth(rollout, devices: try await store.devices(), health: try await store.health(model: rollout.model),
+                                                  variants: try await variants(of: rollout))
         return RolloutStatus(rollout: rollout, health: health)
+    }
+
+    private func variants(of rollout: Rollout) async throws -> [VersionRecord] {
+        try await store.versions(of: rollout.model).filter { $0.version == rollout.version }
     }
 
     /// An operator's action. A rollback needs the publisher's directive for exactly this rollout's
@@ -128,7 +133,8 @@ actor RolloutService {
         let devices = try await store.devices()
         var changed: [Rollout] = []
         for var rollout in active {
-            let health = RolloutEvaluator.stageHealth(rollout, devices: devices, health: try await store.health(model: rollout.model))
+            let health = RolloutEvaluator.stageHealth(rollout, devices: devices, health: try await store.health(model: rollout.model),
+                                                      variants: try await variants(of: rollout))
             let action: String
             switch RolloutEvaluator.decide(rollout, health, now: now) {
             case .hold:

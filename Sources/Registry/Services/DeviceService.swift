@@ -7,6 +7,13 @@ public struct DeviceService: Sendable {
     let checkinIntervalSeconds: Int
     let answers: DesiredStateCache
     let overlays = OverlayCache()
+    let profileKeys = VariantChoice.ProfileKeys()
+
+    /// What one device should run, and what it should run but fits no variant of.
+    struct Desired: Sendable {
+        var models: [DesiredModel] = []
+        var incompatible: [IncompatibleModel] = []
+    }
 
     public func enroll(_ profile: DeviceProfile, now: Timestamp) async throws -> EnrollmentResponse {
         let id = UUID().uuidString.lowercased()
@@ -22,30 +29,30 @@ public struct DeviceService: Sendable {
         try await store.recordCheckins([CheckinRecord(deviceID: deviceID, at: now, report: report)])
         let overlay = overlays.overlay(for: try await store.rollouts())
         let placements = overlay.placements(deviceID: device.id, labels: device.labels)
-        let key = DesiredStateCache.key(for: device.labels, placements: placements)
+        let key = DesiredStateCache.key(for: device.labels, placements: placements) + "|" + profileKeys.key(for: device)
         if let cached = answers.body(for: key) { return cached }
-        let desired = try await desired(labels: device.labels, placements: placements, overlay: overlay)
-        let body = try StableJSON.encodeBytes(CheckinResponse(desired: desired, checkinIntervalSeconds: checkinIntervalSeconds))
+        let desired = try await desired(device: device, placements: placements, overlay: overlay)
+        let body = try StableJSON.encodeBytes(CheckinResponse(desired: desired.models, checkinIntervalSeconds: checkinIntervalSeconds))
         answers.store(body, for: key)
         return body
     }
 
     /// What `device` should run now (as its next check-in would be answered).
-    func desired(for device: DeviceRecord) async throws -> [DesiredModel] {
+    func desired(for device: DeviceRecord) async throws -> Desired {
         let overlay = overlays.overlay(for: try await store.rollouts())
-        return try await desired(labels: device.labels, placements: overlay.placements(deviceID: device.id, labels: device.labels), overlay: overlay)
+        return try await desired(device: device, placements: overlay.placements(deviceID: device.id, labels: device.labels), overlay: overlay)
     }
 
     /// Per model, the most specific matching assignment (most selector keys, then the newest) decides,
     /// unless a rollout places the device: then the rollout's version (or its rollback target) wins.
     /// An assignment's pinned version, or the latest committed one not held back by a rollout; its
-    /// variant, or `fp32`, or the only one there is.
-    private func desired(labels: [String: String], placements: [String: RolloutPlacement], overlay: RolloutOverlay) async throws -> [DesiredModel] {
-        let matching = try await store.assignments().filter { $0.selector.matches(labels) }
+    /// pinned variant, or the one `VariantChoice` picks for the device's profile.
+    private func desired(device: DeviceRecord, placements: [String: RolloutPlacement], overlay: RolloutOverlay) async throws -> Desired {
+        let matching = try await store.assignments().filter { $0.selector.matches(device.labels) }
         let chosen = Dictionary(grouping: matching, by: \.model).compactMapValues { candidates in
             candidates.max { ($0.selector.requirements.count, $0.updatedAt) < ($1.selector.requirements.count, $1.updatedAt) }
         }
-        var desired: [DesiredModel] = []
+        var desired = Desired()
         for model in Set(chosen.keys).union(placements.keys).sorted() {
             let placement = placements[model], variant = chosen[model]?.variant
             let versions = try await store.versions(of: model)
@@ -60,8 +67,15 @@ public struct DeviceService: Sendable {
             }
             guard let wanted else { continue }
             let atVersion = versions.filter { $0.version == wanted && Self.fits($0, variant: variant) }
-            guard let pick = atVersion.first(where: { $0.variant == "fp32" }) ?? atVersion.min(by: { $0.variant < $1.variant }) else { continue }
-            desired.append(DesiredModel(
+            guard !atVersion.isEmpty else { continue }
+            let pick: VersionRecord
+            switch VariantChoice.pick(atVersion, profile: device.profile) {
+            case let .variant(record): pick = record
+            case let .none(reasons):
+                desired.incompatible.append(IncompatibleModel(model: model, version: wanted, reasons: reasons))
+                continue
+            }
+            desired.models.append(DesiredModel(
                 model: pick.model, version: pick.version, variant: pick.variant, manifestDigest: pick.manifestDigest,
                 manifestPath: "/v1/models/\(pick.model)/versions/\(pick.version)?variant=\(pick.variant)", rollback: placement?.rollback
             ))

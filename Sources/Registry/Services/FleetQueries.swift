@@ -6,15 +6,17 @@ struct FleetQueries: Sendable {
     let devices: DeviceService
 
     /// `ok` when every model the device should run is installed at the desired version; `failing` when
-    /// its report for a desired version says the install failed; `updating` otherwise.
+    /// its report for a desired version says the install failed; `incompatible` when it fits no variant
+    /// of a version it should run; `updating` otherwise.
     func state(of device: DeviceRecord, health: [DeviceVersionHealth]) async throws -> DeviceState {
         guard let report = device.lastCheckin else { return .enrolled }
-        var state = DeviceState.ok
-        for wanted in try await devices.desired(for: device) {
+        let desired = try await devices.desired(for: device)
+        var state = desired.incompatible.isEmpty ? DeviceState.ok : .incompatible
+        for wanted in desired.models {
             if report.installed.contains(where: { $0.model == wanted.model && $0.version == wanted.version }) { continue }
             let failed = health.contains { $0.deviceID == device.id && $0.model == wanted.model && $0.version == wanted.version && $0.install == .failed }
             if failed { return .failing }
-            state = .updating
+            if state == .ok { state = .updating }
         }
         return state
     }
@@ -39,8 +41,9 @@ struct FleetQueries: Sendable {
         // Not `store.device(id:)`: that is the check-in path's cached copy, without the latest (buffered) report.
         guard let device = try await store.devices().first(where: { $0.id == id }) else { throw RegistryError.notFound("device \(id) is not enrolled") }
         let health = try await store.health(deviceID: id)
+        let desired = try await devices.desired(for: device)
         return DeviceDetail(device: try await summary(device, health: health), profile: device.profile,
-                            desired: try await devices.desired(for: device), health: health)
+                            desired: desired.models, incompatible: desired.incompatible, health: health)
     }
 
     /// Versions by share of devices running them, with the health devices reported for each, and rollouts in flight.

@@ -53,6 +53,9 @@ public final class SQLiteMetadataStore: MetadataStore {
                 CREATE INDEX audit_by_time ON audit(at, id);
                 """)
         }
+        migrator.registerMigration("v3 variant requirements") { db in
+            try db.execute(sql: "ALTER TABLE versions ADD COLUMN requirements TEXT")
+        }
         return migrator
     }
 
@@ -118,6 +121,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     // MARK: versions
 
     public func insertVersion(_ version: VersionRecord) async throws {
+        let requirements = try version.requirements.map(StableJSON.encode)
         try await pool.write { db in
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
                                            arguments: [version.model, version.version.description, version.variant]) ?? false
@@ -125,12 +129,12 @@ public final class SQLiteMetadataStore: MetadataStore {
                 throw RegistryError.conflict("\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
             }
             try db.execute(sql: """
-                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     version.model, version.version.description, version.variant, version.manifestDigest.description,
                     Data(version.manifest), version.publisher, version.createdAt.secondsSinceEpoch,
-                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize),
+                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements,
                 ])
         }
     }
@@ -147,7 +151,8 @@ public final class SQLiteMetadataStore: MetadataStore {
                     manifestDigest: try Digest(parsing: row["manifestDigest"]), manifest: [UInt8](row["manifest"] as Data),
                     publisher: row["publisher"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
                     committedAt: Timestamp(secondsSinceEpoch: row["committedAt"]),
-                    totalSize: UInt64(row["totalSize"] as Int64), storedSize: UInt64(row["storedSize"] as Int64)
+                    totalSize: UInt64(row["totalSize"] as Int64), storedSize: UInt64(row["storedSize"] as Int64),
+                    requirements: try (row["requirements"] as String?).map(StableJSON.decode)
                 )
             }
         }

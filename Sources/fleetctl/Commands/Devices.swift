@@ -103,6 +103,9 @@ enum DeviceText {
             Field.line("runs", device.installed.isEmpty ? "-" : device.installed.map { "\($0.model) \($0.version) (\($0.variant))" }.joined(separator: ", ")),
             Field.line("desired", detail.desired.isEmpty ? "-" : detail.desired.map { "\($0.model) \($0.version) (\($0.variant))\($0.rollback == nil ? "" : " [rollback]")" }.joined(separator: ", ")),
         ]
+        for model in detail.incompatible {
+            lines.append(Field.line("cannot", "run \(model.model) \(model.version), which it should: \(model.reasons.joined(separator: "; "))"))
+        }
         if !detail.health.isEmpty {
             lines.append("")
             lines.append(Table(headers: ["MODEL", "VERSION", "INSTALL", "SELF-TEST", "INFER", "ERR", "P95 MS"], rows: detail.health.map { row in
