@@ -1,12 +1,12 @@
 import FleetCore
 import Synchronization
 
-/// Check-in answers, encoded, per set of device labels and rollout placements, for `ttl` or until
-/// something they depend on changes in this process (an assignment, a committed version, a rollout).
+/// Check-in answers, encoded, per set of device labels, rollout placements and device profile, for `ttl`
+/// or until something they depend on changes in this process (an assignment, a committed version, a rollout).
 ///
 /// A fleet has thousands of devices and a handful of label sets: computing and JSON-encoding the same
 /// answer for each check-in was a fifth of the registry's CPU under load. Rollouts split a label set
-/// into a few cohorts, so the placements a device gets are part of the key.
+/// into a few cohorts and variants into a few device classes, so both are part of the key.
 final class DesiredStateCache: Sendable {
     private struct Entry {
         var body: [UInt8]

@@ -63,10 +63,10 @@ public struct DeviceService: Sendable {
                 wanted = pinned
             } else {
                 let heldBack = overlay.heldBack(model: model)
-                wanted = versions.filter { !heldBack.contains($0.version) && Self.fits($0, variant: variant) }.map(\.version).max()
+                wanted = versions.filter { !heldBack.contains($0.version) && Self.matchesPinned($0, variant: variant) }.map(\.version).max()
             }
             guard let wanted else { continue }
-            let atVersion = versions.filter { $0.version == wanted && Self.fits($0, variant: variant) }
+            let atVersion = versions.filter { $0.version == wanted && Self.matchesPinned($0, variant: variant) }
             guard !atVersion.isEmpty else { continue }
             let pick: VersionRecord
             switch VariantChoice.pick(atVersion, profile: device.profile) {
@@ -83,7 +83,8 @@ public struct DeviceService: Sendable {
         return desired
     }
 
-    private static func fits(_ version: VersionRecord, variant: String?) -> Bool {
+    /// True unless the assignment pins another variant.
+    private static func matchesPinned(_ version: VersionRecord, variant: String?) -> Bool {
         variant.map { $0 == version.variant } ?? true
     }
 
