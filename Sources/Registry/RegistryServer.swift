@@ -9,6 +9,9 @@ public struct RegistryServer: Sendable {
     public let store: CachingMetadataStore
     public let blobs: any ChunkBlobStore
     public let metrics = RegistryMetrics()
+    /// Shared by the check-in route and the rollout service, which drops answers a rollout change outdates.
+    let answers = DesiredStateCache()
+    let rollouts: RolloutService
 
     /// Opens (creating on first start) the data directory with the embedded stores:
     /// `registry.sqlite` (WAL) and `chunks/`.
@@ -18,6 +21,13 @@ public struct RegistryServer: Sendable {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         store = CachingMetadataStore(wrapping: try SQLiteMetadataStore(path: data + "/registry.sqlite"))
         blobs = try FileChunkStore(root: data + "/chunks")
+        rollouts = RolloutService(store: store, answers: answers)
+    }
+
+    /// Advances and pauses active rollouts now, as the scheduler does every second (for tests and tools).
+    @discardableResult
+    public func evaluateRollouts() async throws -> [Rollout] {
+        try await rollouts.evaluate(now: .now())
     }
 
     /// On first start, creates the admin and enrollment tokens and writes them to
@@ -48,14 +58,16 @@ public struct RegistryServer: Sendable {
         router.add(middleware: AuthenticationMiddleware(store: store))
         let table = RouteTable(router: router)
         let limits = configuration.limits
-        let answers = DesiredStateCache()
         let publishing = PublishingService(store: store, blobs: blobs, limits: limits, answers: answers)
         OpsRoutes(store: store, metrics: metrics).register(on: table)
         ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics,
                     memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)).register(on: table)
         ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: table)
-        DeviceRoutes(devices: DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers), store: store, metrics: metrics).register(on: table)
+        let devices = DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers)
+        DeviceRoutes(devices: devices, store: store, metrics: metrics).register(on: table)
         AdminRoutes(store: store, answers: answers).register(on: table)
+        RolloutRoutes(rollouts: rollouts, store: store).register(on: table)
+        FleetRoutes(queries: FleetQueries(store: store, devices: devices), store: store, answers: answers).register(on: table)
         return (router, table)
     }
 
@@ -67,7 +79,8 @@ public struct RegistryServer: Sendable {
         return Application(
             router: routes().router,
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
-            services: [CheckinFlusher(store: store, interval: .seconds(1), logger: logger)],
+            services: [CheckinFlusher(store: store, interval: .seconds(1), logger: logger),
+                       RolloutScheduler(rollouts: rollouts, interval: .seconds(1), logger: logger)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger
         )

@@ -20,13 +20,13 @@ public final class TestPublisher: @unchecked Sendable {
     }
 
     /// A signed manifest for one model file (no upload).
-    public func manifest(model: String, version: String, variant: String = "fp32", file: String) throws -> Manifest {
+    public func manifest(model: String, version: String, variant: String = "fp32", file: String, requirements: Manifest.Requirements? = nil) throws -> Manifest {
         var entry = try ArtifactPacker().pack(file: file, as: "model.onnx", mode: ArtifactPacker.defaultMode(forPath: file)) { chunk, bytes in
             stored[chunk.digest] = bytes
         }
         entry.path = "model.onnx"
         let unsigned = Manifest(model: model, version: try SemanticVersion(parsing: version), variant: variant, files: [entry],
-                                createdAt: .now(), publisher: key.publicKey.keyID)
+                                requirements: requirements, createdAt: .now(), publisher: key.publicKey.keyID)
         return try ManifestSigning.sign(unsigned, with: key)
     }
 
@@ -46,8 +46,9 @@ public final class TestPublisher: @unchecked Sendable {
 
     /// Upload + commit.
     @discardableResult
-    public func publish(model: String, version: String, variant: String = "fp32", file: String, to client: RegistryClient) async throws -> (manifest: Manifest, uploaded: Int) {
-        let manifest = try manifest(model: model, version: version, variant: variant, file: file)
+    public func publish(model: String, version: String, variant: String = "fp32", file: String, requirements: Manifest.Requirements? = nil,
+                        to client: RegistryClient) async throws -> (manifest: Manifest, uploaded: Int) {
+        let manifest = try manifest(model: model, version: version, variant: variant, file: file, requirements: requirements)
         let uploaded = try await upload(manifest, to: client)
         try await client.commit(try ManifestCoding.encode(manifest), model: model)
         return (manifest, uploaded)

@@ -91,6 +91,18 @@ final class Journal: @unchecked Sendable {
         }
     }
 
+    /// Where every model's latest sync stands.
+    func syncs() throws -> [SyncRecord] {
+        try lock.withLock {
+            try database.execute("SELECT model, version, variant, manifestDigest, phase, detail FROM syncs ORDER BY model").compactMap { row in
+                guard let model = row[0], let version = row[1].flatMap({ try? SemanticVersion(parsing: $0) }), let variant = row[2],
+                      let digest = row[3].flatMap({ try? Digest(parsing: $0) }), let phase = row[4].flatMap(Phase.init(rawValue:))
+                else { return nil }
+                return SyncRecord(model: model, version: version, variant: variant, manifestDigest: digest, phase: phase, detail: row[5] ?? "")
+            }
+        }
+    }
+
     /// Queues an event for the registry; it stays queued (across restarts) until `acknowledge`.
     func enqueue(_ event: DeviceEvent) throws {
         let text = String(decoding: try JSONEncoder().encode(event), as: UTF8.self)

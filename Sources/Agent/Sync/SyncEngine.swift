@@ -82,7 +82,9 @@ public actor SyncEngine {
         let registry = try await client()
         try await flushEvents(registry, deviceID: identity.deviceID)
         let installed = installer.activeModels().map { InstalledModel(model: $0.manifest.model, version: $0.manifest.version, variant: $0.manifest.variant) }
-        let answer = try await registry.checkin(deviceID: identity.deviceID, CheckinRequest(installed: installed, state: "idle", stats: inference.statistics()))
+        let installs = ((try? journal.syncs()) ?? []).compactMap(\.installReport)
+        let answer = try await registry.checkin(deviceID: identity.deviceID,
+                                                CheckinRequest(installed: installed, state: "idle", stats: inference.statistics(), installs: installs))
         var outcomes: [Outcome] = []
         for desired in answer.desired {
             outcomes.append(await sync(desired, registry: registry))
@@ -151,10 +153,21 @@ public actor SyncEngine {
         guard verified.digest == desired.manifestDigest, manifest.model == desired.model, manifest.version == desired.version else {
             return .failure(SyncRejection(description: "the registry served \(manifest.model) \(manifest.version) (\(verified.digest)), not the \(desired.model) \(desired.version) (\(desired.manifestDigest)) it asked for"))
         }
-        if let current, manifest.version < current.manifest.version {
-            return .failure(SyncRejection(description: "version \(manifest.version) is lower than the active \(current.manifest.version); a downgrade needs a signed rollback"))
+        if let current, manifest.version < current.manifest.version,
+           let refusal = downgradeRefusal(desired.rollback, model: manifest.model, from: current.manifest.version, to: manifest.version, trust: trust) {
+            return .failure(SyncRejection(description: refusal))
         }
         return .success(verified)
+    }
+
+    /// Why going from `from` down to `to` is refused, or nil when a trusted publisher signed exactly that rollback.
+    static func downgradeRefusal(_ directive: RollbackDirective?, model: String, from: SemanticVersion, to: SemanticVersion, trust: TrustedPublishers) -> String? {
+        guard let directive else { return "version \(to) is lower than the active \(from); a downgrade needs a signed rollback" }
+        guard directive.model == model, directive.fromVersion == from, directive.toVersion == to else {
+            return "the rollback directive is for \(directive.model) \(directive.fromVersion) -> \(directive.toVersion), not \(model) \(from) -> \(to)"
+        }
+        do { try trust.verify(directive) } catch { return "rollback directive refused: \(error)" }
+        return nil
     }
 
     private func install(_ verified: VerifiedManifest, registry: RegistryClient, outcome: inout Outcome) async -> Outcome.Result {

@@ -15,6 +15,9 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var variant: String
     public var files: [File]
     public var selfTest: SelfTest?
+    /// What a device needs to run this variant; the registry sends it only to devices whose profile
+    /// meets it. Optional: absent means any device (older manifests have none).
+    public var requirements: Requirements?
     /// When the publisher made this manifest (RFC 3339, UTC).
     public var createdAt: Timestamp
     /// The key id of the publisher key that signs this manifest (`PublisherPublicKey.keyID`).
@@ -24,7 +27,7 @@ public struct Manifest: Codable, Equatable, Sendable {
 
     public init(
         model: String, version: SemanticVersion, variant: String, files: [File],
-        selfTest: SelfTest? = nil, createdAt: Timestamp, publisher: String, signature: String? = nil
+        selfTest: SelfTest? = nil, requirements: Requirements? = nil, createdAt: Timestamp, publisher: String, signature: String? = nil
     ) {
         self.format = Self.currentFormat
         self.model = model
@@ -32,6 +35,7 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.variant = variant
         self.files = files
         self.selfTest = selfTest
+        self.requirements = requirements
         self.createdAt = createdAt
         self.publisher = publisher
         self.signature = signature

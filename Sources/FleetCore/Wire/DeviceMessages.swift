@@ -76,26 +76,56 @@ public struct InferenceStats: Codable, Equatable, Sendable {
     }
 }
 
+/// How the device's latest attempt to install one model version ended: the evidence rollout gates use.
+public struct InstallReport: Codable, Equatable, Sendable {
+    public enum Result: String, Codable, Sendable {
+        case ok, failed
+    }
+
+    public enum SelfTest: String, Codable, Sendable {
+        case passed, failed, skipped
+    }
+
+    public var model: String
+    public var version: SemanticVersion
+    public var result: Result
+    /// Nil when the install failed before the self-test could run (download, verification, disk).
+    public var selfTest: SelfTest?
+    public var message: String?
+
+    public init(model: String, version: SemanticVersion, result: Result, selfTest: SelfTest? = nil, message: String? = nil) {
+        self.model = model
+        self.version = version
+        self.result = result
+        self.selfTest = selfTest
+        self.message = message
+    }
+}
+
 /// `POST /v1/devices/{id}/checkin` body.
 public struct CheckinRequest: Codable, Equatable, Sendable {
     public var installed: [InstalledModel]
     /// The agent's sync state, e.g. `idle`, `downloading`, `failing`.
     public var state: String
     public var stats: [InferenceStats]
+    /// The latest install attempt per model (added with rollouts; older agents leave it out).
+    public var installs: [InstallReport]
 
-    public init(installed: [InstalledModel], state: String, stats: [InferenceStats] = []) {
+    public init(installed: [InstalledModel], state: String, stats: [InferenceStats] = [], installs: [InstallReport] = []) {
         self.installed = installed
         self.state = state
         self.stats = stats
+        self.installs = installs
     }
 
-    /// `stats` may be left out (a device that has served nothing yet).
+    /// `stats` and `installs` may be left out (a device that has served or installed nothing yet, or an older agent).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             installed: try container.decode([InstalledModel].self, forKey: .installed),
             state: try container.decode(String.self, forKey: .state),
-            stats: try container.decodeIfPresent([InferenceStats].self, forKey: .stats) ?? []
+            stats: try container.decodeIfPresent([InferenceStats].self, forKey: .stats) ?? [],
+            installs: try container.decodeIfPresent([InstallReport].self, forKey: .installs) ?? []
         )
     }
 }
@@ -108,13 +138,17 @@ public struct DesiredModel: Codable, Equatable, Sendable {
     public var manifestDigest: Digest
     /// Path (relative to the registry's base URL) of the signed manifest.
     public var manifestPath: String
+    /// Present only when `version` is lower than what the device may run: the publisher's signed
+    /// permission to go back. Agents refuse any downgrade without one.
+    public var rollback: RollbackDirective?
 
-    public init(model: String, version: SemanticVersion, variant: String, manifestDigest: Digest, manifestPath: String) {
+    public init(model: String, version: SemanticVersion, variant: String, manifestDigest: Digest, manifestPath: String, rollback: RollbackDirective? = nil) {
         self.model = model
         self.version = version
         self.variant = variant
         self.manifestDigest = manifestDigest
         self.manifestPath = manifestPath
+        self.rollback = rollback
     }
 }
 

@@ -54,8 +54,35 @@ public struct ModelPublisher: Sendable {
         self.chunker = chunker
     }
 
+    /// The manifest naming each chunk in the form the registry stores it, signed, and its bytes.
+    /// Synchronous on purpose: building it inline made `push`'s async frame large enough to corrupt
+    /// the heap under Swift 6.3.1 (see docs/decisions.md, "Swift 6.3 hazard").
+    private func signedManifest(model: String, version: SemanticVersion, variant: String, chunked: [(input: FileInput, file: ChunkedFile)],
+                                forms: [Digest: StoredChunkForm], selfTest: Manifest.SelfTest?, requirements: Manifest.Requirements?) throws -> (Manifest, [UInt8]) {
+        let entries = try chunked.map { input, file in
+            Manifest.File(
+                path: input.manifestPath, size: file.size, digest: file.digest,
+                chunking: .init(mode: input.mode, parameters: chunker.parameters),
+                chunks: try file.chunks.map { span in
+                    guard let form = forms[span.digest] else {
+                        throw FleetError.invalidManifest(reason: "no stored form for chunk \(span.digest) after upload")
+                    }
+                    return Manifest.Chunk(offset: span.offset, length: span.length, storedLength: form.storedLength, codec: form.codec, digest: span.digest)
+                }
+            )
+        }
+        let manifest = try ManifestSigning.sign(
+            Manifest(model: model, version: version, variant: variant, files: entries, selfTest: selfTest, requirements: requirements,
+                     createdAt: .now(), publisher: key.publicKey.keyID),
+            with: key
+        )
+        try ManifestValidator.validate(manifest)
+        return (manifest, try ManifestCoding.encode(manifest))
+    }
+
     public func push(
         model: String, version: SemanticVersion, variant: String, files: [FileInput], selfTest: Manifest.SelfTest?,
+        requirements: Manifest.Requirements? = nil,
         progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> Summary {
         let clock = ContinuousClock()
@@ -95,25 +122,8 @@ public struct ModelPublisher: Sendable {
             }
         }
 
-        // The manifest names each chunk in the form the registry stores it.
-        let entries = try chunked.map { input, file in
-            Manifest.File(
-                path: input.manifestPath, size: file.size, digest: file.digest,
-                chunking: .init(mode: input.mode, parameters: chunker.parameters),
-                chunks: try file.chunks.map { span in
-                    guard let form = forms[span.digest] else {
-                        throw FleetError.invalidManifest(reason: "no stored form for chunk \(span.digest) after upload")
-                    }
-                    return Manifest.Chunk(offset: span.offset, length: span.length, storedLength: form.storedLength, codec: form.codec, digest: span.digest)
-                }
-            )
-        }
-        let manifest = try ManifestSigning.sign(
-            Manifest(model: model, version: version, variant: variant, files: entries, selfTest: selfTest, createdAt: .now(), publisher: key.publicKey.keyID),
-            with: key
-        )
-        try ManifestValidator.validate(manifest)
-        let bytes = try ManifestCoding.encode(manifest)
+        let (manifest, bytes) = try signedManifest(model: model, version: version, variant: variant, chunked: chunked, forms: forms,
+                                                   selfTest: selfTest, requirements: requirements)
         try await registry.commit(bytes, model: model)
 
         let deduplicated = allSpans.filter { !missing.contains($0.digest) }.reduce(UInt64(0)) { $0 + UInt64($1.length) }

@@ -9,6 +9,16 @@ public struct RegistryContext: RequestContext {
         coreContext = .init(source: source)
     }
 
+    /// Who is asking, for the audit log: an admin token's label, or the device.
+    var actorName: String {
+        switch principal {
+        case let .admin(_, label): label
+        case let .device(id): "device \(id)"
+        case .enrollment: "enrollment token"
+        case nil: "anonymous"
+        }
+    }
+
     /// Throws 403 unless the caller is an admin token with `scope`.
     func require(_ scope: Scope) throws {
         guard let principal, principal.has(scope) else { throw RegistryError.forbidden("this token lacks the '\(scope.rawValue)' scope") }

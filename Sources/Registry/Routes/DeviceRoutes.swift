@@ -1,7 +1,7 @@
 import FleetCore
 import Hummingbird
 
-/// `/v1/devices`: enrollment, check-ins, events, and the fleet's view of its devices.
+/// `/v1/devices`: enrollment, check-ins and events (what devices do), and a device's event log.
 struct DeviceRoutes {
     let devices: DeviceService
     let store: any MetadataStore
@@ -33,10 +33,6 @@ struct DeviceRoutes {
             let batch = try await request.decodeJSON(EventBatch.self)
             try await devices.record(batch, deviceID: id, now: .now())
             return try JSONBody.response(["accepted": batch.events.count], status: .accepted)
-        }
-        router.get("/v1/devices") { _, context in
-            try context.require(.fleet)
-            return try JSONBody.response(["devices": try await store.devices()])
         }
         router.get("/v1/devices/:id/events") { _, context in
             try context.require(.fleet)

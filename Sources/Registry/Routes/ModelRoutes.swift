@@ -7,36 +7,6 @@ struct ModelRoutes {
     let store: any MetadataStore
     let limits: RegistryConfiguration.Limits
 
-    /// One row of a version listing.
-    struct VersionSummary: Encodable {
-        var version: SemanticVersion
-        var variant: String
-        var manifestDigest: Digest
-        var publisher: String
-        var createdAt: Timestamp
-        var committedAt: Timestamp
-        var totalSize: UInt64
-        var storedSize: UInt64
-
-        init(_ record: VersionRecord) {
-            version = record.version
-            variant = record.variant
-            manifestDigest = record.manifestDigest
-            publisher = record.publisher
-            createdAt = record.createdAt
-            committedAt = record.committedAt
-            totalSize = record.totalSize
-            storedSize = record.storedSize
-        }
-    }
-
-    struct ModelSummary: Encodable {
-        var name: String
-        var latest: SemanticVersion?
-        var versions: Int
-        var variants: [String]
-    }
-
     func register(on router: RouteTable) {
         router.post("/v1/models/:name/versions") { request, context in
             try context.require(.publish)
@@ -44,6 +14,8 @@ struct ModelRoutes {
             var request = request
             let bytes = try await request.bytes(upTo: limits.maxManifestBytes)
             let record = try await publishing.commit(model: name, manifestBytes: bytes, now: .now())
+            try await store.recordAudit(AuditEntry(at: record.committedAt, actor: context.actorName, action: "version.commit", subject: record.model,
+                                                   detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)"))
             return try JSONBody.response(VersionSummary(record), status: .created)
         }
         router.get("/v1/models") { _, context in
@@ -96,5 +68,12 @@ struct ModelRoutes {
         let versions = try await store.versions(of: name)
         guard !versions.isEmpty else { throw RegistryError.notFound("no model named '\(name)'") }
         return versions
+    }
+}
+
+extension VersionSummary {
+    init(_ record: VersionRecord) {
+        self.init(version: record.version, variant: record.variant, manifestDigest: record.manifestDigest, publisher: record.publisher,
+                  createdAt: record.createdAt, committedAt: record.committedAt, totalSize: record.totalSize, storedSize: record.storedSize)
     }
 }

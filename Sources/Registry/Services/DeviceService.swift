@@ -6,6 +6,14 @@ public struct DeviceService: Sendable {
     let store: any MetadataStore
     let checkinIntervalSeconds: Int
     let answers: DesiredStateCache
+    let overlays = OverlayCache()
+    let profileKeys = VariantChoice.ProfileKeys()
+
+    /// What one device should run, and what it should run but fits no variant of.
+    struct Desired: Sendable {
+        var models: [DesiredModel] = []
+        var incompatible: [IncompatibleModel] = []
+    }
 
     public func enroll(_ profile: DeviceProfile, now: Timestamp) async throws -> EnrollmentResponse {
         let id = UUID().uuidString.lowercased()
@@ -19,34 +27,65 @@ public struct DeviceService: Sendable {
     public func checkin(deviceID: String, report: CheckinRequest, now: Timestamp) async throws -> [UInt8] {
         guard let device = try await store.device(id: deviceID) else { throw RegistryError.notFound("device \(deviceID) is not enrolled") }
         try await store.recordCheckins([CheckinRecord(deviceID: deviceID, at: now, report: report)])
-        if let cached = answers.body(for: device.labels) { return cached }
-        let body = try StableJSON.encodeBytes(CheckinResponse(desired: try await desired(for: device), checkinIntervalSeconds: checkinIntervalSeconds))
-        answers.store(body, for: device.labels)
+        let overlay = overlays.overlay(for: try await store.rollouts())
+        let placements = overlay.placements(deviceID: device.id, labels: device.labels)
+        let key = DesiredStateCache.key(for: device.labels, placements: placements) + "|" + profileKeys.key(for: device)
+        if let cached = answers.body(for: key) { return cached }
+        let desired = try await desired(device: device, placements: placements, overlay: overlay)
+        let body = try StableJSON.encodeBytes(CheckinResponse(desired: desired.models, checkinIntervalSeconds: checkinIntervalSeconds))
+        answers.store(body, for: key)
         return body
     }
 
-    /// Per model, the most specific matching assignment (most selector keys, then the newest) decides.
-    /// Its pinned version, or the latest committed one; its variant, or `fp32`, or the only one there is.
-    func desired(for device: DeviceRecord) async throws -> [DesiredModel] {
+    /// What `device` should run now (as its next check-in would be answered).
+    func desired(for device: DeviceRecord) async throws -> Desired {
+        let overlay = overlays.overlay(for: try await store.rollouts())
+        return try await desired(device: device, placements: overlay.placements(deviceID: device.id, labels: device.labels), overlay: overlay)
+    }
+
+    /// Per model, the most specific matching assignment (most selector keys, then the newest) decides,
+    /// unless a rollout places the device: then the rollout's version (or its rollback target) wins.
+    /// An assignment's pinned version, or the latest committed one not held back by a rollout; its
+    /// pinned variant, or the one `VariantChoice` picks for the device's profile.
+    private func desired(device: DeviceRecord, placements: [String: RolloutPlacement], overlay: RolloutOverlay) async throws -> Desired {
         let matching = try await store.assignments().filter { $0.selector.matches(device.labels) }
         let chosen = Dictionary(grouping: matching, by: \.model).compactMapValues { candidates in
             candidates.max { ($0.selector.requirements.count, $0.updatedAt) < ($1.selector.requirements.count, $1.updatedAt) }
         }
-        var desired: [DesiredModel] = []
-        for assignment in chosen.values.sorted(by: { $0.model < $1.model }) {
-            let versions = try await store.versions(of: assignment.model)
-            let candidates = versions.filter { version in
-                (assignment.version.map { $0 == version.version } ?? true) && (assignment.variant.map { $0 == version.variant } ?? true)
+        var desired = Desired()
+        for model in Set(chosen.keys).union(placements.keys).sorted() {
+            let placement = placements[model], variant = chosen[model]?.variant
+            let versions = try await store.versions(of: model)
+            let wanted: SemanticVersion?
+            if let placement {
+                wanted = placement.version
+            } else if let pinned = chosen[model]?.version {
+                wanted = pinned
+            } else {
+                let heldBack = overlay.heldBack(model: model)
+                wanted = versions.filter { !heldBack.contains($0.version) && Self.matchesPinned($0, variant: variant) }.map(\.version).max()
             }
-            guard let newest = candidates.map(\.version).max() else { continue }
-            let atNewest = candidates.filter { $0.version == newest }
-            guard let pick = atNewest.first(where: { $0.variant == "fp32" }) ?? atNewest.min(by: { $0.variant < $1.variant }) else { continue }
-            desired.append(DesiredModel(
+            guard let wanted else { continue }
+            let atVersion = versions.filter { $0.version == wanted && Self.matchesPinned($0, variant: variant) }
+            guard !atVersion.isEmpty else { continue }
+            let pick: VersionRecord
+            switch VariantChoice.pick(atVersion, profile: device.profile) {
+            case let .variant(record): pick = record
+            case let .none(reasons):
+                desired.incompatible.append(IncompatibleModel(model: model, version: wanted, reasons: reasons))
+                continue
+            }
+            desired.models.append(DesiredModel(
                 model: pick.model, version: pick.version, variant: pick.variant, manifestDigest: pick.manifestDigest,
-                manifestPath: "/v1/models/\(pick.model)/versions/\(pick.version)?variant=\(pick.variant)"
+                manifestPath: "/v1/models/\(pick.model)/versions/\(pick.version)?variant=\(pick.variant)", rollback: placement?.rollback
             ))
         }
         return desired
+    }
+
+    /// True unless the assignment pins another variant.
+    private static func matchesPinned(_ version: VersionRecord, variant: String?) -> Bool {
+        variant.map { $0 == version.variant } ?? true
     }
 
     public func record(_ batch: EventBatch, deviceID: String, now: Timestamp) async throws {

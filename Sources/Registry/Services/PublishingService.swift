@@ -60,7 +60,8 @@ public struct PublishingService: Sendable {
         let record = VersionRecord(
             model: manifest.model, version: manifest.version, variant: manifest.variant,
             manifestDigest: verified.digest, manifest: verified.canonicalBytes, publisher: manifest.publisher,
-            createdAt: manifest.createdAt, committedAt: now, totalSize: manifest.totalSize, storedSize: manifest.totalStoredSize
+            createdAt: manifest.createdAt, committedAt: now, totalSize: manifest.totalSize, storedSize: manifest.totalStoredSize,
+            requirements: manifest.requirements
         )
         try await store.insertVersion(record)
         answers.invalidate()

@@ -4,7 +4,7 @@ import Synchronization
 /// Keeps the hot path of check-ins and chunk downloads in memory, in front of any `MetadataStore`.
 ///
 /// - Immutable rows (tokens, chunk forms) are cached once read: they never change.
-/// - Devices, assignments and version lists are cached for `ttl` and dropped at once when this process
+/// - Devices, assignments, rollouts and version lists are cached for `ttl` and dropped at once when this process
 ///   changes them, so one replica sees its own writes immediately and others within `ttl`.
 /// - Check-ins are write-behind: the latest report of each device is kept and `flush()` writes them all
 ///   in one transaction (the registry flushes every second and at shutdown). A crash loses at most that
@@ -25,6 +25,7 @@ public final class CachingMetadataStore: MetadataStore {
         var devices: [String: Expiring<DeviceRecord>] = [:]
         var assignments: Expiring<[AssignmentRecord]>?
         var versions: [String: Expiring<[VersionRecord]>] = [:]
+        var rollouts: Expiring<[Rollout]>?
         var pendingCheckins: [String: CheckinRecord] = [:]
     }
 
@@ -170,4 +171,44 @@ public final class CachingMetadataStore: MetadataStore {
         state.withLock { $0.assignments = Expiring(value: loaded, expires: expires) }
         return loaded
     }
+
+    // MARK: labels, health, rollouts, audit
+
+    public func setLabels(deviceID: String, labels: [String: String], audit: AuditEntry) async throws {
+        try await inner.setLabels(deviceID: deviceID, labels: labels, audit: audit)
+        state.withLock { _ = $0.devices.removeValue(forKey: deviceID) }
+    }
+
+    /// Health comes from check-ins, so buffered ones are written first: gates must see every report.
+    public func health(model: String?) async throws -> [DeviceVersionHealth] {
+        try await flush()
+        return try await inner.health(model: model)
+    }
+
+    public func health(deviceID: String) async throws -> [DeviceVersionHealth] {
+        try await flush()
+        return try await inner.health(deviceID: deviceID)
+    }
+
+    public func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout] {
+        defer { state.withLock { $0.rollouts = nil } }
+        return try await inner.createRollout(rollout, superseding: superseding, audit: audit)
+    }
+
+    public func saveRollout(_ rollout: Rollout, audit: AuditEntry) async throws {
+        defer { state.withLock { $0.rollouts = nil } }
+        try await inner.saveRollout(rollout, audit: audit)
+    }
+
+    /// Read at every check-in: cached like assignments.
+    public func rollouts() async throws -> [Rollout] {
+        if let cached = state.withLock({ fresh($0.rollouts) }) { return cached }
+        let loaded = try await inner.rollouts()
+        let expires = clock.now + ttl
+        state.withLock { $0.rollouts = Expiring(value: loaded, expires: expires) }
+        return loaded
+    }
+
+    public func recordAudit(_ entry: AuditEntry) async throws { try await inner.recordAudit(entry) }
+    public func audit(since: Timestamp?) async throws -> [AuditEntry] { try await inner.audit(since: since) }
 }

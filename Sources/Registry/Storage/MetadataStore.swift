@@ -1,7 +1,7 @@
 import FleetCore
 
 /// Everything the registry knows besides chunk bytes: chunks' stored forms, publisher keys,
-/// versions and their manifests, tokens, devices, assignments and events.
+/// versions and their manifests, tokens, devices, assignments, events, device health, rollouts and the audit log.
 ///
 /// The embedded default is SQLite (`SQLiteMetadataStore`); a PostgreSQL store for many replicas
 /// implements the same protocol. Implementations must make each call atomic: a crash leaves a
@@ -34,4 +34,23 @@ public protocol MetadataStore: Sendable {
 
     func setAssignment(_ assignment: AssignmentRecord) async throws
     func assignments() async throws -> [AssignmentRecord]
+
+    /// Replaces a device's labels; throws `RegistryError.notFound` for an unknown device.
+    func setLabels(deviceID: String, labels: [String: String], audit: AuditEntry) async throws
+    /// Health per device and version, as check-ins reported it (`recordCheckins` keeps it); nil model: all.
+    func health(model: String?) async throws -> [DeviceVersionHealth]
+    func health(deviceID: String) async throws -> [DeviceVersionHealth]
+
+    /// Inserts a rollout. An active or paused rollout of the same model is marked aborted ("superseded")
+    /// when `superseding`, else the insert throws `RegistryError.conflict`. Returns the superseded rollouts.
+    func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout]
+    /// Stores a changed rollout as its next revision, with its audit line, in one transaction. Throws
+    /// `RegistryError.conflict` if the stored rollout is no longer at `rollout.revision`.
+    func saveRollout(_ rollout: Rollout, audit: AuditEntry) async throws
+    /// Every rollout, oldest first.
+    func rollouts() async throws -> [Rollout]
+
+    func recordAudit(_ entry: AuditEntry) async throws
+    /// Audit lines at or after `since` (all when nil), oldest first.
+    func audit(since: Timestamp?) async throws -> [AuditEntry]
 }

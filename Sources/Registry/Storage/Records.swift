@@ -31,6 +31,8 @@ public struct VersionRecord: Codable, Equatable, Sendable {
     public var committedAt: Timestamp
     public var totalSize: UInt64
     public var storedSize: UInt64
+    /// From the signed manifest, kept beside it so check-ins pick variants without decoding manifests.
+    public var requirements: Manifest.Requirements? = nil
 }
 
 /// What kind of bearer token a hash belongs to.

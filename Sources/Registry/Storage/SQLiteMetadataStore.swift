@@ -34,6 +34,28 @@ public final class SQLiteMetadataStore: MetadataStore {
                 CREATE INDEX events_by_device ON events(deviceID, id);
                 """)
         }
+        migrator.registerMigration("v2 rollouts") { db in
+            // Rollouts are stored whole as JSON (the registry never queries inside them); model and state
+            // are columns so the one-in-flight-per-model check is one indexed query.
+            try db.execute(sql: """
+                CREATE TABLE device_health (
+                    deviceID TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
+                    install TEXT, selfTest TEXT, message TEXT,
+                    inferences INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, p50 REAL, p95 REAL,
+                    updatedAt INTEGER NOT NULL,
+                    PRIMARY KEY (deviceID, model, version));
+                CREATE INDEX device_health_by_model ON device_health(model, version);
+                CREATE TABLE rollouts (id TEXT PRIMARY KEY, model TEXT NOT NULL, state TEXT NOT NULL, revision INTEGER NOT NULL,
+                    createdAt INTEGER NOT NULL, body TEXT NOT NULL);
+                CREATE INDEX rollouts_by_model ON rollouts(model, state);
+                CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL,
+                    action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
+                CREATE INDEX audit_by_time ON audit(at, id);
+                """)
+        }
+        migrator.registerMigration("v3 variant requirements") { db in
+            try db.execute(sql: "ALTER TABLE versions ADD COLUMN requirements TEXT")
+        }
         return migrator
     }
 
@@ -99,6 +121,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     // MARK: versions
 
     public func insertVersion(_ version: VersionRecord) async throws {
+        let requirements = try version.requirements.map(StableJSON.encode)
         try await pool.write { db in
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
                                            arguments: [version.model, version.version.description, version.variant]) ?? false
@@ -106,12 +129,12 @@ public final class SQLiteMetadataStore: MetadataStore {
                 throw RegistryError.conflict("\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
             }
             try db.execute(sql: """
-                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     version.model, version.version.description, version.variant, version.manifestDigest.description,
                     Data(version.manifest), version.publisher, version.createdAt.secondsSinceEpoch,
-                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize),
+                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements,
                 ])
         }
     }
@@ -128,7 +151,8 @@ public final class SQLiteMetadataStore: MetadataStore {
                     manifestDigest: try Digest(parsing: row["manifestDigest"]), manifest: [UInt8](row["manifest"] as Data),
                     publisher: row["publisher"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
                     committedAt: Timestamp(secondsSinceEpoch: row["committedAt"]),
-                    totalSize: UInt64(row["totalSize"] as Int64), storedSize: UInt64(row["storedSize"] as Int64)
+                    totalSize: UInt64(row["totalSize"] as Int64), storedSize: UInt64(row["storedSize"] as Int64),
+                    requirements: try (row["requirements"] as String?).map(StableJSON.decode)
                 )
             }
         }
@@ -190,11 +214,28 @@ public final class SQLiteMetadataStore: MetadataStore {
         )
     }
 
+    /// Also keeps each reported install result and inference counters per device and version: a device
+    /// reports only its latest install per model, so the table is what remembers earlier versions.
     public func recordCheckins(_ checkins: [CheckinRecord]) async throws {
-        let rows = try checkins.map { ($0.deviceID, $0.at.secondsSinceEpoch, try StableJSON.encode($0.report)) }
+        let rows = try checkins.map { ($0.deviceID, $0.at.secondsSinceEpoch, try StableJSON.encode($0.report), $0.report) }
         try await pool.write { db in
-            for row in rows {
-                try db.execute(sql: "UPDATE devices SET lastSeenAt = ?, lastCheckin = ? WHERE id = ?", arguments: [row.1, row.2, row.0])
+            for (id, at, text, report) in rows {
+                try db.execute(sql: "UPDATE devices SET lastSeenAt = ?, lastCheckin = ? WHERE id = ?", arguments: [at, text, id])
+                for install in report.installs {
+                    try db.execute(sql: """
+                        INSERT INTO device_health (deviceID, model, version, install, selfTest, message, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (deviceID, model, version) DO UPDATE SET
+                            install = excluded.install, selfTest = excluded.selfTest, message = excluded.message, updatedAt = excluded.updatedAt
+                        """, arguments: [id, install.model, install.version.description, install.result.rawValue, install.selfTest?.rawValue, install.message, at])
+                }
+                for stats in report.stats {
+                    try db.execute(sql: """
+                        INSERT INTO device_health (deviceID, model, version, inferences, errors, p50, p95, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (deviceID, model, version) DO UPDATE SET
+                            inferences = excluded.inferences, errors = excluded.errors, p50 = excluded.p50, p95 = excluded.p95, updatedAt = excluded.updatedAt
+                        """, arguments: [id, stats.model, stats.version.description, Int64(clamping: stats.count), Int64(clamping: stats.errors),
+                                         stats.latencyP50Milliseconds, stats.latencyP95Milliseconds, at])
+                }
             }
         }
     }
@@ -235,6 +276,114 @@ public final class SQLiteMetadataStore: MetadataStore {
                     version: try (row["version"] as String?).map(SemanticVersion.init(parsing:)), variant: row["variant"],
                     updatedAt: Timestamp(secondsSinceEpoch: row["updatedAt"])
                 )
+            }
+        }
+    }
+}
+
+// MARK: labels, health, rollouts, audit
+
+extension SQLiteMetadataStore {
+    public func setLabels(deviceID: String, labels: [String: String], audit: AuditEntry) async throws {
+        let text = try StableJSON.encode(labels)
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE devices SET labels = ? WHERE id = ?", arguments: [text, deviceID])
+            guard db.changesCount > 0 else { throw RegistryError.notFound("device \(deviceID) is not enrolled") }
+            try Self.insert(audit, db)
+        }
+    }
+
+    public func health(model: String?) async throws -> [DeviceVersionHealth] {
+        try await pool.read { db in
+            let rows = if let model {
+                try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE model = ? ORDER BY deviceID, version", arguments: [model])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM device_health ORDER BY model, deviceID, version")
+            }
+            return try rows.map(Self.health)
+        }
+    }
+
+    public func health(deviceID: String) async throws -> [DeviceVersionHealth] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE deviceID = ? ORDER BY model, version", arguments: [deviceID]).map(Self.health)
+        }
+    }
+
+    private static func health(_ row: Row) throws -> DeviceVersionHealth {
+        DeviceVersionHealth(
+            deviceID: row["deviceID"], model: row["model"], version: try SemanticVersion(parsing: row["version"]),
+            install: (row["install"] as String?).flatMap(InstallReport.Result.init(rawValue:)),
+            selfTest: (row["selfTest"] as String?).flatMap(InstallReport.SelfTest.init(rawValue:)), message: row["message"],
+            inferences: UInt64(clamping: row["inferences"] as Int64), errors: UInt64(clamping: row["errors"] as Int64),
+            latencyP50Milliseconds: row["p50"], latencyP95Milliseconds: row["p95"], updatedAt: Timestamp(secondsSinceEpoch: row["updatedAt"])
+        )
+    }
+
+    public func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout] {
+        let body = try StableJSON.encode(rollout)
+        return try await pool.write { db in
+            let inFlight = try Row.fetchAll(db, sql: "SELECT body FROM rollouts WHERE model = ? AND state IN (?, ?)",
+                                            arguments: [rollout.model, RolloutState.active.rawValue, RolloutState.paused.rawValue])
+                .map { try StableJSON.decode($0["body"]) as Rollout }
+            if !inFlight.isEmpty, !superseding {
+                throw RegistryError.conflict("model \(rollout.model) already has rollout \(inFlight.map(\.id).joined(separator: ", ")) in flight; pause it, abort it, or pass \"supersede\": true")
+            }
+            var superseded: [Rollout] = []
+            for var old in inFlight {
+                old.state = .aborted
+                old.reason = "superseded by rollout \(rollout.id)"
+                old.updatedAt = rollout.createdAt
+                try Self.update(old, db)
+                try Self.insert(AuditEntry(at: audit.at, actor: audit.actor, action: "rollout.aborted", subject: old.id, detail: old.reason ?? ""), db)
+                superseded.append(old)
+            }
+            try db.execute(sql: "INSERT INTO rollouts (id, model, state, revision, createdAt, body) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [rollout.id, rollout.model, rollout.state.rawValue, rollout.revision, rollout.createdAt.secondsSinceEpoch, body])
+            try Self.insert(audit, db)
+            return superseded
+        }
+    }
+
+    public func saveRollout(_ rollout: Rollout, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            try Self.update(rollout, db)
+            guard db.changesCount > 0 else {
+                let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM rollouts WHERE id = ?", arguments: [rollout.id]) ?? false
+                throw exists ? RegistryError.conflict("rollout \(rollout.id) changed meanwhile (it is past revision \(rollout.revision)); look again and retry")
+                             : RegistryError.notFound("no rollout \(rollout.id)")
+            }
+            try Self.insert(audit, db)
+        }
+    }
+
+    /// Stores `rollout` as its next revision if the stored one is still `rollout.revision`.
+    private static func update(_ rollout: Rollout, _ db: Database) throws {
+        var next = rollout
+        next.revision += 1
+        try db.execute(sql: "UPDATE rollouts SET state = ?, revision = ?, body = ? WHERE id = ? AND revision = ?",
+                       arguments: [next.state.rawValue, next.revision, try StableJSON.encode(next), rollout.id, rollout.revision])
+    }
+
+    public func rollouts() async throws -> [Rollout] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT body FROM rollouts ORDER BY createdAt, rowid").map { try StableJSON.decode($0["body"]) }
+        }
+    }
+
+    public func recordAudit(_ entry: AuditEntry) async throws {
+        try await pool.write { db in try Self.insert(entry, db) }
+    }
+
+    private static func insert(_ entry: AuditEntry, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [entry.at.secondsSinceEpoch, entry.actor, entry.action, entry.subject, entry.detail])
+    }
+
+    public func audit(since: Timestamp?) async throws -> [AuditEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE at >= ? ORDER BY id", arguments: [since?.secondsSinceEpoch ?? Int64.min]).map { row in
+                AuditEntry(at: Timestamp(secondsSinceEpoch: row["at"]), actor: row["actor"], action: row["action"], subject: row["subject"], detail: row["detail"])
             }
         }
     }

@@ -19,7 +19,7 @@ struct Manifest: ParsableCommand {
         let files = try inputs.map { try packer.pack(file: $0.localPath, as: $0.manifestPath, mode: $0.mode) }
         let unsigned = FleetCore.Manifest(
             model: version.model, version: try version.semanticVersion, variant: version.variant, files: files,
-            selfTest: test, createdAt: .now(), publisher: signingKey.publicKey.keyID
+            selfTest: test, requirements: try version.requirements, createdAt: .now(), publisher: signingKey.publicKey.keyID
         )
         try ManifestValidator.validate(unsigned)
         let bytes = try ManifestCoding.encode(try ManifestSigning.sign(unsigned, with: signingKey))

@@ -12,6 +12,32 @@ struct ModelVersionOptions: ParsableArguments {
     @Option(help: "Variant, e.g. fp32 or int8.") var variant: String = "fp32"
     @Option(help: "Publisher private key.") var key: String = "publisher.key"
     @Option(help: "Folder with input_N.pb and output_N.pb TensorProto files to attach as self-test vectors.") var selfTest: String?
+    @Option(help: "Requirement: minimum device RAM, e.g. 512M or 2G.") var minRam: String?
+    @Option(help: "Requirement: CPU architectures, e.g. aarch64,x86_64.") var arch: String?
+    @Option(help: "Requirement: minimum engine version.") var minEngine: String?
+    @Option(help: "Requirement: ONNX operators the device's engine must support, e.g. QLinearConv,DequantizeLinear.") var requireOps: String?
+
+    /// The variant's device requirements (signed with the manifest), or nil when none is given.
+    var requirements: FleetCore.Manifest.Requirements? {
+        get throws {
+            func list(_ text: String?) -> [String]? {
+                text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            }
+            let requirements = FleetCore.Manifest.Requirements(
+                minRAMBytes: try minRam.map(Self.bytes), architectures: list(arch),
+                minEngineVersion: try minEngine.map(SemanticVersion.init(parsing:)), requiredOps: list(requireOps))
+            return requirements == FleetCore.Manifest.Requirements() ? nil : requirements
+        }
+    }
+
+    /// `1048576`, `512K`, `512M`, `2G` → bytes.
+    static func bytes(_ text: String) throws -> UInt64 {
+        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = Substring(text), unit: UInt64 = 1
+        if let last = text.uppercased().last, let factor = units[last] { digits = text.dropLast(); unit = factor }
+        guard let value = UInt64(digits) else { throw ValidationError("'\(text)' is not a size like 512M or 2G") }
+        return value * unit
+    }
 
     var semanticVersion: SemanticVersion {
         get throws { try SemanticVersion(parsing: version) }

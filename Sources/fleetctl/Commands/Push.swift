@@ -21,7 +21,8 @@ struct Push: AsyncParsableCommand {
         let publisher = ModelPublisher(registry: try connection.client(), key: signingKey, settings: codec.settings)
         let bar = ProgressBar(enabled: !json)
         let summary = try await publisher.push(
-            model: version.model, version: try version.semanticVersion, variant: version.variant, files: inputs, selfTest: test
+            model: version.model, version: try version.semanticVersion, variant: version.variant, files: inputs, selfTest: test,
+            requirements: try version.requirements
         ) { event in bar.show(event) }
         bar.finish()
         if json {

@@ -1,0 +1,40 @@
+/// Model and version listings on the wire (`GET /v1/models`, `GET /v1/models/{name}/versions`).
+
+/// One row of `GET /v1/models`.
+public struct ModelSummary: Codable, Equatable, Sendable {
+    public var name: String
+    public var latest: SemanticVersion?
+    public var versions: Int
+    public var variants: [String]
+
+    public init(name: String, latest: SemanticVersion?, versions: Int, variants: [String]) {
+        self.name = name
+        self.latest = latest
+        self.versions = versions
+        self.variants = variants
+    }
+}
+
+/// One row of `GET /v1/models/{name}/versions`.
+public struct VersionSummary: Codable, Equatable, Sendable {
+    public var version: SemanticVersion
+    public var variant: String
+    public var manifestDigest: Digest
+    public var publisher: String
+    public var createdAt: Timestamp
+    public var committedAt: Timestamp
+    public var totalSize: UInt64
+    public var storedSize: UInt64
+
+    public init(version: SemanticVersion, variant: String, manifestDigest: Digest, publisher: String, createdAt: Timestamp,
+                committedAt: Timestamp, totalSize: UInt64, storedSize: UInt64) {
+        self.version = version
+        self.variant = variant
+        self.manifestDigest = manifestDigest
+        self.publisher = publisher
+        self.createdAt = createdAt
+        self.committedAt = committedAt
+        self.totalSize = totalSize
+        self.storedSize = storedSize
+    }
+}

@@ -1,0 +1,80 @@
+import FleetCore
+
+/// The gates of a rollout, as a pure function of what the devices reported: testable without a registry.
+enum RolloutEvaluator {
+    enum Decision: Equatable, Sendable {
+        /// Nothing to do yet (devices still installing, soak time left).
+        case hold(String)
+        case advance
+        case complete
+        case pause(String)
+    }
+
+    /// The reached stage's cohort and what its devices reported about the rollout's version (and the previous one).
+    /// Devices that fit none of the version's `variants` are counted apart: they are sent nothing, so
+    /// they would never report.
+    static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = []) -> RolloutStageHealth {
+        let selector = rollout.labelSelector
+        let reached = devices.filter { rollout.reaches(deviceID: $0.id, labels: $0.labels, selector: selector) }
+        let cohort = variants.isEmpty ? reached : reached.filter {
+            if case .variant = VariantChoice.pick(variants, profile: $0.profile) { return true }
+            return false
+        }
+        let ids = Set(cohort.map(\.id))
+        var new: [String: DeviceVersionHealth] = [:], old: [String: DeviceVersionHealth] = [:]
+        for row in health where row.model == rollout.model && ids.contains(row.deviceID) {
+            if row.version == rollout.version { new[row.deviceID] = row } else if row.version == rollout.previousVersion { old[row.deviceID] = row }
+        }
+        let reports = Array(new.values)
+        return RolloutStageHealth(
+            stage: rollout.stage, percent: rollout.percent, devices: cohort.count,
+            installed: reports.filter { $0.install == .ok }.count,
+            installFailures: reports.filter(\.failedBeforeSelfTest).count,
+            selfTestFailures: reports.filter(\.failedSelfTest).count,
+            pending: cohort.count - reports.filter { $0.install != nil }.count, incompatible: reached.count - cohort.count,
+            p95Milliseconds: meanP95(reports), previousP95Milliseconds: meanP95(Array(old.values))
+        )
+    }
+
+    /// Mean of the devices' p95 latencies, over devices that served something.
+    static func meanP95(_ rows: [DeviceVersionHealth]) -> Double? {
+        let values = rows.filter { $0.inferences > 0 }.compactMap(\.latencyP95Milliseconds)
+        return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
+    /// Failure gates count failures over the whole cohort, so they can trip before every device has
+    /// reported: once failures alone exceed the limit, no later success can bring the ratio back under it.
+    /// The stage advances only when every cohort device has reported, its soak time has passed, and the
+    /// latency gate (checked then, with the soak's traffic) holds.
+    static func decide(_ rollout: Rollout, _ health: RolloutStageHealth, now: Timestamp) -> Decision {
+        let stageName = "stage \(rollout.stage + 1) (\(rollout.percent)%)"
+        if health.devices > 0 {
+            for (failures, limit, what) in [(health.installFailures, rollout.gates.maxInstallFailureRatio, "install failures"),
+                                            (health.selfTestFailures, rollout.gates.maxSelfTestFailureRatio, "self-test failures")] {
+                let ratio = Double(failures) / Double(health.devices)
+                if ratio > limit {
+                    return .pause("\(what): \(failures) of \(health.devices) devices (\(percentText(ratio))) at \(stageName) exceed the \(percentText(limit)) gate")
+                }
+            }
+        }
+        if health.pending > 0 { return .hold("waiting for \(health.pending) of \(health.devices) devices to report") }
+        let soakEnds = rollout.stageStartedAt.secondsSinceEpoch + Int64(rollout.soakSeconds)
+        if now.secondsSinceEpoch < soakEnds { return .hold("soaking until \(Timestamp(secondsSinceEpoch: soakEnds))") }
+        if let limit = rollout.gates.maxP95Regression, let new = health.p95Milliseconds, let old = health.previousP95Milliseconds, old > 0 {
+            let regression = new / old - 1
+            if regression > limit {
+                return .pause("p95 latency \(millisecondsText(new)) ms vs \(millisecondsText(old)) ms on \(rollout.previousVersion.map(\.description) ?? "the previous version") (+\(percentText(regression))) at \(stageName) exceeds the +\(percentText(limit)) gate")
+            }
+        }
+        return rollout.stage + 1 < rollout.stages.count ? .advance : .complete
+    }
+
+    static func percentText(_ ratio: Double) -> String {
+        let tenths = (ratio * 1000).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))%" : "\(tenths / 10)%"
+    }
+
+    static func millisecondsText(_ value: Double) -> String {
+        "\((value * 100).rounded() / 100)"
+    }
+}

@@ -1,0 +1,169 @@
+import FleetCore
+
+/// Creates rollouts, applies operators' actions, and advances or pauses rollouts from device health.
+///
+/// An actor: every change is a read-modify-write of one rollout, and an operator's pause must not be
+/// lost to a stage advance computed at the same moment. Across registry replicas the store's revision
+/// check does the same job: a change computed from a stale rollout is refused, not applied. Each change
+/// goes to the store with its audit line in one transaction, and drops the cached check-in answers that
+/// depended on the old state.
+actor RolloutService {
+    let store: any MetadataStore
+    let answers: DesiredStateCache
+
+    init(store: any MetadataStore, answers: DesiredStateCache) {
+        self.store = store
+        self.answers = answers
+    }
+
+    enum Action: String, Sendable, CaseIterable {
+        case pause, resume, abort, rollback
+    }
+
+    func create(_ request: RolloutRequest, by actor: String, now: Timestamp) async throws -> RolloutStatus {
+        try PublishingService.checkName(request.model, what: "model name")
+        let selector = try LabelSelector(parsing: request.selector)
+        try Self.validate(stages: request.stages, soakSeconds: request.soakSeconds, gates: request.gates)
+        let versions = Set(try await store.versions(of: request.model).map(\.version))
+        guard versions.contains(request.version) else {
+            throw RegistryError.notFound("\(request.model) has no committed version \(request.version); push it first")
+        }
+        let previous = request.previousVersion ?? versions.filter { $0 < request.version }.max()
+        if let previous, !(versions.contains(previous) && previous < request.version) {
+            throw RegistryError.badRequest("previousVersion \(previous) must be a committed version lower than \(request.version)")
+        }
+        let rollout = Rollout(
+            id: Self.newID(), model: request.model, version: request.version, previousVersion: previous, selector: selector.description,
+            stages: request.stages, soakSeconds: request.soakSeconds, gates: request.gates, stageStartedAt: now, createdAt: now, createdBy: actor
+        )
+        let detail = "\(rollout.model) \(rollout.version) to '\(rollout.selector)' in stages \(rollout.stages.map(String.init).joined(separator: ","))%"
+        _ = try await store.createRollout(rollout, superseding: request.supersede ?? false,
+                                          audit: AuditEntry(at: now, actor: actor, action: "rollout.create", subject: rollout.id, detail: detail))
+        answers.invalidate()
+        return try await status(id: rollout.id)
+    }
+
+    static func validate(stages: [Int], soakSeconds: Int, gates: RolloutGates) throws {
+        guard !stages.isEmpty, stages.allSatisfy({ (1...100).contains($0) }), zip(stages, stages.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw RegistryError.badRequest("stages must be increasing percentages between 1 and 100, e.g. [5, 25, 100]; got \(stages)")
+        }
+        guard soakSeconds >= 0 else { throw RegistryError.badRequest("soakSeconds must not be negative, got \(soakSeconds)") }
+        for (name, ratio) in [("maxInstallFailureRatio", gates.maxInstallFailureRatio), ("maxSelfTestFailureRatio", gates.maxSelfTestFailureRatio)]
+        where !(0...1).contains(ratio) {
+            throw RegistryError.badRequest("gates.\(name) must be between 0 and 1, got \(ratio)")
+        }
+        if let regression = gates.maxP95Regression, !(regression >= 0 && regression.isFinite) {
+            throw RegistryError.badRequest("gates.maxP95Regression must be a non-negative ratio (0.2 = +20%), got \(regression)")
+        }
+    }
+
+    private static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "ro-" + Hex.encode((0..<6).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
+    func rollout(id: String) async throws -> Rollout {
+        guard let rollout = try await store.rollouts().first(where: { $0.id == id }) else { throw RegistryError.notFound("no rollout \(id)") }
+        return rollout
+    }
+
+    func status(id: String) async throws -> RolloutStatus {
+        let rollout = try await rollout(id: id)
+        let health = RolloutEvaluator.stageHealth(rollout, devices: try await store.devices(), health: try await store.health(model: rollout.model),
+                                                  variants: try await variants(of: rollout))
+        return RolloutStatus(rollout: rollout, health: health)
+    }
+
+    private func variants(of rollout: Rollout) async throws -> [VersionRecord] {
+        try await store.versions(of: rollout.model).filter { $0.version == rollout.version }
+    }
+
+    /// An operator's action. A rollback needs the publisher's directive for exactly this rollout's
+    /// `version -> previousVersion`, signed by a registered publisher key; agents check it again.
+    func apply(_ action: Action, id: String, directive: RollbackDirective?, by actor: String, now: Timestamp) async throws -> RolloutStatus {
+        var rollout = try await rollout(id: id)
+        let from = rollout.state
+        func refuse() -> RegistryError {
+            .conflict("rollout \(id) is \(from.rawValue); \(action.rawValue) needs it \(action == .resume ? "paused" : action == .rollback ? "not already rolled back" : "active or paused")")
+        }
+        switch action {
+        case .pause:
+            guard from == .active else { throw refuse() }
+            rollout.state = .paused
+        case .resume:
+            guard from == .paused else { throw refuse() }
+            rollout.state = .active
+        case .abort:
+            guard from.isInFlight else { throw refuse() }
+            rollout.state = .aborted
+        case .rollback:
+            guard from != .rolledBack else { throw refuse() }
+            rollout.rollback = try await checked(directive, for: rollout)
+            rollout.state = .rolledBack
+        }
+        rollout.reason = "\(action.rawValue) by \(actor)"
+        rollout.updatedAt = now
+        try await store.saveRollout(rollout, audit: AuditEntry(at: now, actor: actor, action: "rollout.\(action.rawValue)", subject: id,
+                                                               detail: "\(from.rawValue) -> \(rollout.state.rawValue)"))
+        answers.invalidate()
+        return try await status(id: id)
+    }
+
+    private func checked(_ directive: RollbackDirective?, for rollout: Rollout) async throws -> RollbackDirective {
+        guard let previous = rollout.previousVersion else {
+            throw RegistryError.conflict("rollout \(rollout.id) has no previous version of \(rollout.model) to roll back to")
+        }
+        guard let directive else {
+            throw RegistryError.badRequest("a rollback needs a directive signed by a publisher key: {\"directive\": …} (fleetctl rollout rollback --key)")
+        }
+        guard directive.model == rollout.model, directive.fromVersion == rollout.version, directive.toVersion == previous else {
+            throw RegistryError.unprocessable("bad_directive", "the directive allows \(directive.model) \(directive.fromVersion) -> \(directive.toVersion); this rollout needs \(rollout.model) \(rollout.version) -> \(previous)")
+        }
+        let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
+        try TrustedPublishers(keys).verify(directive)
+        return directive
+    }
+
+    /// Advances, completes or pauses every active rollout whose gates say so. Called every second by
+    /// `RolloutScheduler`; returns the rollouts it changed.
+    @discardableResult
+    func evaluate(now: Timestamp) async throws -> [Rollout] {
+        let active = try await store.rollouts().filter { $0.state == .active }
+        guard !active.isEmpty else { return [] }
+        let devices = try await store.devices()
+        var changed: [Rollout] = []
+        for var rollout in active {
+            let health = RolloutEvaluator.stageHealth(rollout, devices: devices, health: try await store.health(model: rollout.model),
+                                                      variants: try await variants(of: rollout))
+            let action: String
+            switch RolloutEvaluator.decide(rollout, health, now: now) {
+            case .hold:
+                continue
+            case .advance:
+                rollout.reason = "stage \(rollout.stage + 1) (\(rollout.percent)%) passed: \(health.installed) of \(health.devices) devices installed"
+                rollout.stage += 1
+                rollout.stageStartedAt = now
+                action = "rollout.advanced"
+            case .complete:
+                rollout.state = .completed
+                rollout.reason = "every stage passed: \(health.installed) of \(health.devices) devices installed"
+                action = "rollout.completed"
+            case let .pause(reason):
+                rollout.state = .paused
+                rollout.reason = reason
+                action = "rollout.paused"
+            }
+            rollout.updatedAt = now
+            let audit = AuditEntry(at: now, actor: "registry", action: action, subject: rollout.id, detail: rollout.reason ?? "")
+            // Another replica (or an operator) changed it since it was read: its decision stands; this one is
+            // made again from the new state at the next evaluation.
+            switch await AsyncResult.attempt({ [store, rollout] in try await store.saveRollout(rollout, audit: audit) }) {
+            case .success: changed.append(rollout)
+            case let .failure(error as RegistryError) where error.status == .conflict: continue
+            case let .failure(error): throw error
+            }
+        }
+        if !changed.isEmpty { answers.invalidate() }
+        return changed
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import FleetCore
+import FleetHTTP
+import Foundation
+
+/// `fleetctl devices …`: what runs where, and in what state (fleet scope).
+struct DevicesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "List devices, show one, or set its labels.",
+        subcommands: [ListDevices.self, ShowDevice.self, LabelDevice.self]
+    )
+}
+
+struct ListDevices: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List devices, optionally by selector and state.")
+
+    @OptionGroup var connection: RegistryOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Label selector, e.g. 'site=eu,type=camera'.") var select: String?
+    @Option(help: "Only devices in this state: \(DeviceState.allCases.map(\.rawValue).joined(separator: ", ")).") var state: String?
+
+    func run() async throws {
+        struct Answer: Decodable { var devices: [DeviceSummary] }
+        var query: [String] = []
+        if let select { query.append("select=" + Query.escape(select)) }
+        if let state { query.append("state=" + Query.escape(state)) }
+        let response = try await connection.client().send("GET", "/v1/devices" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+        try output.show(response, as: Answer.self) { answer in
+            Table(headers: ["ID", "STATE", "SEEN", "MODELS", "LABELS"], rows: answer.devices.map { device in
+                [device.id, device.state.rawValue, Spelling.ago(device.lastSeenAt),
+                 device.installed.map { "\($0.model) \($0.version)" }.joined(separator: ", "), Labels.text(device.labels)]
+            }, shrinkable: [3, 4]).render() + "\n\(answer.devices.count) device(s)"
+        }
+    }
+}
+
+struct ShowDevice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one device: labels, profile, what it runs and should run, health per version.")
+
+    @OptionGroup var connection: RegistryOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Device id.") var id: String
+
+    func run() async throws {
+        let response = try await connection.client().send("GET", "/v1/devices/\(Query.escape(id))")
+        try output.show(response, as: DeviceDetail.self, DeviceText.detail)
+    }
+}
+
+struct LabelDevice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "label", abstract: "Set labels on a device (k=v sets, k- removes); other labels are kept."
+    )
+
+    @OptionGroup var connection: RegistryOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Device id.") var id: String
+    @Argument(help: "Changes: key=value to set, key- to remove.") var changes: [String]
+
+    func run() async throws {
+        let client = try connection.client()
+        var labels = try Wire.decode(DeviceDetail.self, try await client.send("GET", "/v1/devices/\(Query.escape(id))")).device.labels
+        for change in changes {
+            if change.hasSuffix("-"), !change.contains("=") {
+                labels.removeValue(forKey: String(change.dropLast()))
+                continue
+            }
+            let parts = change.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("'\(change)': expected key=value or key-") }
+            labels[String(parts[0])] = String(parts[1])
+        }
+        struct Body: Encodable { var labels: [String: String] }
+        let response = try await client.send("PUT", "/v1/devices/\(Query.escape(id))/labels", headers: Wire.jsonHeader, body: try Wire.encode(Body(labels: labels)))
+        try output.show(response, as: DeviceDetail.self) { "\($0.device.id): \(Labels.text($0.device.labels))" }
+    }
+}
+
+enum Labels {
+    static func text(_ labels: [String: String]) -> String {
+        labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+}
+
+enum Query {
+    /// Percent-encodes a query or path value.
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+enum DeviceText {
+    static func detail(_ detail: DeviceDetail) -> String {
+        let device = detail.device, profile = detail.profile
+        var lines = [
+            Field.line("device", device.id),
+            Field.line("state", device.state.rawValue),
+            Field.line("labels", Labels.text(device.labels)),
+            Field.line("profile", "\(profile.arch), \(profile.ramBytes >> 20) MiB RAM, engine \(profile.engineVersion)"),
+            Field.line("seen", "\(Spelling.ago(device.lastSeenAt)), enrolled \(device.enrolledAt)"),
+            Field.line("runs", device.installed.isEmpty ? "-" : device.installed.map { "\($0.model) \($0.version) (\($0.variant))" }.joined(separator: ", ")),
+            Field.line("desired", detail.desired.isEmpty ? "-" : detail.desired.map { "\($0.model) \($0.version) (\($0.variant))\($0.rollback == nil ? "" : " [rollback]")" }.joined(separator: ", ")),
+        ]
+        for model in detail.incompatible {
+            lines.append(Field.line("cannot", "run \(model.model) \(model.version), which it should: \(model.reasons.joined(separator: "; "))"))
+        }
+        if !detail.health.isEmpty {
+            lines.append("")
+            lines.append(Table(headers: ["MODEL", "VERSION", "INSTALL", "SELF-TEST", "INFER", "ERR", "P95 MS"], rows: detail.health.map { row in
+                [row.model, row.version.description, row.install?.rawValue ?? "-", row.selfTest?.rawValue ?? "-",
+                 String(row.inferences), String(row.errors), Spelling.milliseconds(row.latencyP95Milliseconds)]
+            }).render())
+        }
+        return lines.joined(separator: "\n")
+    }
+}

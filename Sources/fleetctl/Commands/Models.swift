@@ -1,0 +1,110 @@
+import ArgumentParser
+import FleetCore
+import FleetHTTP
+import Foundation
+
+/// `fleetctl models …`: what the registry holds (read scope).
+struct ModelsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "models", abstract: "List models, or show one model's versions.",
+                                                    subcommands: [ListModels.self, ShowModel.self])
+}
+
+struct ListModels: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List models with their latest version and variants.")
+
+    @OptionGroup var connection: RegistryOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        struct Answer: Decodable { var models: [ModelSummary] }
+        let response = try await connection.client().send("GET", "/v1/models")
+        try output.show(response, as: Answer.self) { answer in
+            Table(headers: ["MODEL", "LATEST", "VERSIONS", "VARIANTS"], rows: answer.models.map { model in
+                [model.name, model.latest?.description ?? "-", String(model.versions), model.variants.joined(separator: ",")]
+            }).render()
+        }
+    }
+}
+
+struct ShowModel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a model's versions and variants, newest first.")
+
+    @OptionGroup var connection: RegistryOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Model name.") var model: String
+
+    func run() async throws {
+        struct Answer: Decodable { var versions: [VersionSummary] }
+        let response = try await connection.client().send("GET", "/v1/models/\(Query.escape(model))/versions")
+        try output.show(response, as: Answer.self) { answer in
+            Table(headers: ["VERSION", "VARIANT", "SIZE", "STORED", "COMMITTED", "MANIFEST"], rows: answer.versions.map { version in
+                [version.version.description, version.variant, Bytes.text(version.totalSize), Bytes.text(version.storedSize),
+                 version.committedAt.description, version.manifestDigest.description]
+            }, shrinkable: [1, 5]).render()
+        }
+    }
+}
+
+/// `fleetctl versions diff NAME A B`: what moving devices from A to B costs in downloads.
+struct VersionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "versions", abstract: "Compare versions of a model.", subcommands: [DiffVersions.self])
+}
+
+struct DiffVersions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Bytes a device holding version A must download to get version B, per variant.",
+        discussion: "A device fetches only chunks it does not hold; unchanged tensors keep their chunks across versions."
+    )
+
+    @OptionGroup var connection: RegistryOptions
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Argument(help: "Model name.") var model: String
+    @Argument(help: "The version devices hold.") var from: String
+    @Argument(help: "The version they would move to.") var to: String
+
+    struct Row: Encodable {
+        var variant: String
+        /// Nil when A has no such variant: a device gets B's variant whole.
+        var fromVariantPresent: Bool
+        var transfer: Transfer
+    }
+
+    func run() async throws {
+        let client = try connection.client()
+        let old = try SemanticVersion(parsing: from), new = try SemanticVersion(parsing: to)
+        struct Answer: Decodable { var versions: [VersionSummary] }
+        let versions = try Wire.decode(Answer.self, try await client.send("GET", "/v1/models/\(Query.escape(model))/versions")).versions
+        let targets = versions.filter { $0.version == new }.map(\.variant).sorted()
+        guard !targets.isEmpty else { throw ValidationError("\(model) has no version \(new)") }
+        guard versions.contains(where: { $0.version == old }) else { throw ValidationError("\(model) has no version \(old)") }
+        var rows: [Row] = []
+        for variant in targets {
+            let target = try ManifestCoding.decode(try await client.manifest(model: model, version: new, variant: variant)).manifest
+            let held = versions.contains { $0.version == old && $0.variant == variant }
+                ? [try ManifestCoding.decode(try await client.manifest(model: model, version: old, variant: variant)).manifest] : []
+            rows.append(Row(variant: variant, fromVariantPresent: !held.isEmpty, transfer: Transfer(to: target, holding: held)))
+        }
+        if json {
+            print(String(decoding: try Wire.encode(rows), as: UTF8.self))
+            return
+        }
+        print("\(model) \(old) -> \(new)")
+        print(Table(headers: ["VARIANT", "DOWNLOAD", "OF", "SHARE", "CHUNKS"], rows: rows.map { row in
+            let share = row.transfer.totalStoredBytes == 0 ? 0 : Double(row.transfer.storedBytes) / Double(row.transfer.totalStoredBytes)
+            return [row.variant + (row.fromVariantPresent ? "" : " (new)"), Bytes.text(UInt64(row.transfer.storedBytes)),
+                    Bytes.text(UInt64(row.transfer.totalStoredBytes)), Spelling.percent(share), "\(row.transfer.chunks)/\(row.transfer.totalChunks)"]
+        }).render())
+    }
+}
+
+enum Bytes {
+    /// 1,234 B · 12.3 KiB · 4.5 MiB · 1.2 GiB.
+    static func text(_ bytes: UInt64) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        guard bytes >= 1024 else { return "\(bytes) B" }
+        var value = Double(bytes) / 1024, unit = 0
+        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        return String(format: "%.1f %@", value, units[unit])
+    }
+}

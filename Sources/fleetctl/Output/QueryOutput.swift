@@ -1,0 +1,76 @@
+import ArgumentParser
+import FleetCore
+import FleetHTTP
+import Foundation
+
+/// `--json` for every query: the registry's JSON as it came (pretty-printed), instead of a table.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print the registry's JSON answer instead of a table.") var json = false
+
+    /// Prints the body as JSON when asked, else decodes it and prints what `render` makes of it.
+    func show<T: Decodable>(_ response: HTTPResponse, as type: T.Type, _ render: (T) -> String) throws {
+        if json {
+            let object = try JSONSerialization.jsonObject(with: Data(response.body))
+            let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: pretty, as: UTF8.self))
+        } else {
+            print(render(try Wire.decode(T.self, response)))
+        }
+    }
+}
+
+enum Wire {
+    static func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {
+        do { return try JSONDecoder().decode(T.self, from: Data(response.body)) } catch {
+            throw ValidationError("unexpected answer from the registry (\(response.status)): \(error)")
+        }
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return [UInt8](try encoder.encode(value))
+    }
+
+    static let jsonHeader = [(name: "Content-Type", value: "application/json")]
+}
+
+/// Operator-friendly spellings of numbers: `30m`, `2%`, and short forms of times and ratios.
+enum Spelling {
+    /// `90`, `90s`, `30m`, `2h`, `1d` → seconds.
+    static func seconds(_ text: String) throws -> Int {
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var digits = Substring(text), unit = 1
+        if let last = text.last, let factor = units[last] { digits = text.dropLast(); unit = factor }
+        guard let value = Int(digits), value >= 0 else { throw ValidationError("'\(text)' is not a duration like 90s, 30m, 2h or 1d") }
+        return value * unit
+    }
+
+    /// `2%` or `0.02` → 0.02.
+    static func ratio(_ text: String) throws -> Double {
+        if text.hasSuffix("%"), let percent = Double(text.dropLast()), percent >= 0 { return percent / 100 }
+        guard let value = Double(text), value >= 0 else { throw ValidationError("'\(text)' is not a percentage like 2% (or a ratio like 0.02)") }
+        return value
+    }
+
+    static func percent(_ ratio: Double) -> String {
+        let tenths = (ratio * 1000).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))%" : "\(tenths / 10)%"
+    }
+
+    static func milliseconds(_ value: Double?) -> String {
+        value.map { String(format: "%.2f", $0) } ?? "-"
+    }
+
+    /// A time as "5m ago" relative to now; `-` for never.
+    static func ago(_ time: Timestamp?, now: Timestamp = .now()) -> String {
+        guard let time else { return "-" }
+        let seconds = max(0, now.secondsSinceEpoch - time.secondsSinceEpoch)
+        switch seconds {
+        case ..<60: return "\(seconds)s ago"
+        case ..<3600: return "\(seconds / 60)m ago"
+        case ..<86400: return "\(seconds / 3600)h ago"
+        default: return "\(seconds / 86400)d ago"
+        }
+    }
+}
