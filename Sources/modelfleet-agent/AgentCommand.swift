@@ -42,6 +42,9 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Local time window for downloads, HH:MM-HH:MM, repeatable (default: any time).") var downloadWindow: [String] = []
     @Option(help: "Defer downloads and swaps below this battery charge (percent).") var minBattery: Int?
     @Option(help: "File holding the battery charge in percent.") var batteryPath: String?
+    @Option(help: "Engine threads per request (default: the physical cores).") var inferenceThreads: Int?
+    @Option(help: "Below this battery charge (percent) inference runs in efficiency mode: one thread, small buffers.")
+    var efficiencyBelowBattery: Int?
     @Option(help: "Local API address, HOST:PORT (GET /v1/models, POST /v1/models/NAME/infer; default 127.0.0.1:8181).") var listen: String?
 
     /// Flag, else `MODELFLEET_<KEY>`, else the config file's `key`.
@@ -89,6 +92,10 @@ struct AgentOptions: ParsableArguments {
         settings.policy.downloadWindows = try windows.map(DailyWindow.init(parsing:))
         settings.policy.minimumBatteryPercent = try number(minBattery, "min_battery_percent")
         if let path = value(batteryPath, "battery_capacity_path") { settings.policy.batteryCapacityPath = path }
+        settings.inferencePower = InferencePowerPolicy(
+            threads: try number(inferenceThreads, "inference_threads").map { max(1, $0) },
+            efficiencyBelowBatteryPercent: try number(efficiencyBelowBattery, "efficiency_below_battery_percent"),
+            battery: BatteryGauge(path: settings.policy.batteryCapacityPath))
         if let address = value(listen, "listen") { settings.listenAddress = address }
         return settings
     }

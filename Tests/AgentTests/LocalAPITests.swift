@@ -31,6 +31,30 @@ import Glibc
         var outputs: [Output]
     }
 
+    /// On low battery requests run in the engine's efficiency mode, with the same answers; back on
+    /// charge they run on every core again. The mode is in each answer.
+    @Test func lowBatteryServesInEfficiencyMode() async throws {
+        let battery = FileManager.default.temporaryDirectory.appendingPathComponent("capacity-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: battery) }
+        let device = try await ServingDevice.start(power: InferencePowerPolicy(
+            threads: 2, efficiencyBelowBatteryPercent: 40, battery: BatteryGauge(path: battery)))
+        try await device.publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"),
+                                           to: device.registry.admin)
+        _ = try await device.engine.checkInAndSync()
+        let reference = try Self.reference()
+        var answers: [String: [Double]] = [:]
+        for (charge, mode) in [("15", "efficiency"), ("90", "full")] {
+            try charge.write(toFile: battery, atomically: true, encoding: .utf8)
+            let infer = try await HTTPClient().send(HTTPRequest(method: "POST", url: device.base + "/v1/models/digits-mlp/infer",
+                                                                body: Self.inferBody(reference.input)))
+            #expect(infer.status == 200, "\(infer.text)")
+            #expect(infer.text.contains(#""mode":"\#(mode)""#), "\(infer.text)")
+            answers[mode] = try JSONDecoder().decode(Answer.self, from: Data(infer.text.utf8)).outputs[1].data
+        }
+        #expect(answers["efficiency"] == answers["full"])
+        #expect(zip(answers["full"] ?? [], reference.probabilities).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
     @Test func servesLiveModelsWithTheEngine() async throws {
         let device = try await ServingDevice.start()
         let (registry, publisher, engine, base) = (device.registry, device.publisher, device.engine, device.base)
@@ -130,12 +154,13 @@ final class ServingDevice {
         self.server = server
     }
 
-    static func start() async throws -> ServingDevice {
+    static func start(power: InferencePowerPolicy = InferencePowerPolicy()) async throws -> ServingDevice {
         let registry = try await RegistryHarness.start()
         let publisher = try await registry.publisher(assigning: "digits-mlp")
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
-        let settings = AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
+        var settings = AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
                                      dataDirectory: data, trustedKeys: [publisher.key.publicKey])
+        settings.inferencePower = power
         let engine = try SyncEngine(settings: settings)
         let api = engine.localAPI
         let server = try LocalAPIServer(host: "127.0.0.1", port: 0) { api.handle($0) }

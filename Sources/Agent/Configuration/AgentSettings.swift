@@ -18,6 +18,8 @@ public struct AgentSettings: Sendable {
     public var policy = SyncPolicy()
     /// Chunk downloads in flight at once (hides link latency; the bandwidth cap still holds for the sum).
     public var parallelDownloads = 8
+    /// Engine threads, and when to switch the engine to efficiency mode on battery.
+    public var inferencePower = InferencePowerPolicy()
 
     public init(registry: String, enrollToken: String?, dataDirectory: String, trustedKeys: [PublisherPublicKey],
                 labels: [String: String] = [:], checkinIntervalSeconds: Int = 300, diskBudgetBytes: UInt64? = nil,

@@ -39,14 +39,7 @@ public struct SyncPolicy: Sendable, Equatable {
     }
 
     /// The battery charge, or nil where there is no battery (mains-powered devices).
-    func batteryPercent() -> Int? {
-        guard let file = fopen(batteryCapacityPath, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 16)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return Int(text.filter(\.isNumber))
-    }
+    func batteryPercent() -> Int? { BatteryGauge(path: batteryCapacityPath).percent() }
 }
 
 /// `HH:MM-HH:MM` in local time; a window may wrap past midnight (`22:00-06:00`).

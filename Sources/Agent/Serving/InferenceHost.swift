@@ -20,12 +20,15 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         /// The resolved `versions/<version>+<variant>` folder: the identity of what is loaded.
         let directory: String
         let session: InferenceSession
+        /// The same model in the engine's efficiency mode, for requests on low battery.
+        let efficientSession: InferenceSession
 
-        init(model: String, version: SemanticVersion, directory: String, session: InferenceSession) {
+        init(model: String, version: SemanticVersion, directory: String, compiled: Model, options: SessionOptions) {
             self.model = model
             self.version = version
             self.directory = directory
-            self.session = session
+            session = InferenceSession(compiled, options)
+            efficientSession = InferenceSession(compiled, .efficient)
         }
     }
 
@@ -39,7 +42,12 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
     private var loaded: [String: Loaded] = [:]
     private var counters: [String: (model: String, version: SemanticVersion, counters: Counters)] = [:]
 
-    public init() {}
+    /// Full speed or efficiency mode, per request.
+    public let power: InferencePowerPolicy
+
+    public init(power: InferencePowerPolicy = InferencePowerPolicy()) {
+        self.power = power
+    }
 
     // MARK: Self-test (ModelHost)
 
@@ -50,7 +58,7 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
             return .skipped(reason: "the version holds no .onnx file to load")
         }
         let loadedModel: Loaded
-        switch Self.load(manifest: manifest, file: file, directory: Self.resolved(modelDirectory)) {
+        switch Self.load(manifest: manifest, file: file, directory: Self.resolved(modelDirectory), options: power.fullOptions) {
         case .success(let model): loadedModel = model
         case .failure(let error): return .failed(reason: "the engine cannot load \(file): \(error)")
         }
@@ -102,6 +110,8 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         public var version: SemanticVersion
         public var outputs: [(name: String, tensor: Tensor)]
         public var milliseconds: Double
+        /// Whether the request ran in the engine's efficiency mode (low battery).
+        public var efficiencyMode: Bool
     }
 
     /// Runs `model`'s live version on `inputs`. `currentDirectory` is the model's `current` link.
@@ -113,15 +123,17 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let outcome = Swift.Result { try serving.session.runOrdered(inputs) }
+        let efficiencyMode = power.prefersEfficiency()
+        let session = efficiencyMode ? serving.efficientSession : serving.session
+        let outcome = Swift.Result { try session.runOrdered(inputs) }
         let elapsed = clock.now - start
         let microseconds = elapsed.seconds * 1e6
         record(serving, microseconds: microseconds, failed: (try? outcome.get()) == nil)
         switch outcome {
         case .success(let tensors):
             return .success(Result(model: model, version: serving.version,
-                                   outputs: zip(serving.session.outputNames, tensors).map { ($0, $1) },
-                                   milliseconds: microseconds / 1000))
+                                   outputs: zip(session.outputNames, tensors).map { ($0, $1) },
+                                   milliseconds: microseconds / 1000, efficiencyMode: efficiencyMode))
         case .failure(let error):
             return .failure(.rejected("\(error)"))
         }
@@ -138,7 +150,7 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
                 failure = .notLive(model)
                 continue
             }
-            switch Self.load(manifest: manifest, file: file, directory: target) {
+            switch Self.load(manifest: manifest, file: file, directory: target, options: power.fullOptions) {
             case .success(let fresh):
                 remember(fresh)
                 return .success(fresh)
@@ -202,10 +214,10 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         return candidates.count == 1 ? candidates[0] : nil
     }
 
-    private static func load(manifest: Manifest, file: String, directory: String) -> Swift.Result<Loaded, EngineError> {
+    private static func load(manifest: Manifest, file: String, directory: String, options: SessionOptions) -> Swift.Result<Loaded, EngineError> {
         Swift.Result { () throws(EngineError) -> Loaded in
             let model = try Model(contentsOf: directory + "/" + file)
-            return Loaded(model: manifest.model, version: manifest.version, directory: directory, session: InferenceSession(model))
+            return Loaded(model: manifest.model, version: manifest.version, directory: directory, compiled: model, options: options)
         }
     }
 

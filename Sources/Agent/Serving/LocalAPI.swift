@@ -66,7 +66,7 @@ public struct LocalAPI: Sendable {
             let base64 = request.outputEncoding == "base64"
             let response = InferResponse(model: result.model, version: result.version.description,
                                          outputs: result.outputs.map { .init(name: $0.name, tensor: TensorJSON($0.tensor, base64: base64)) },
-                                         latencyMilliseconds: result.milliseconds)
+                                         latencyMilliseconds: result.milliseconds, mode: result.efficiencyMode ? "efficiency" : "full")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             guard let body = try? encoder.encode(response) else { return .error(500, "cannot encode the outputs") }

@@ -72,9 +72,11 @@ struct InferResponse: Encodable {
     var version: String
     var outputs: [Output]
     var latencyMilliseconds: Double
+    /// "full", or "efficiency" when low battery put the engine in efficiency mode.
+    var mode: String
 
     enum CodingKeys: String, CodingKey {
-        case model, version, outputs
+        case model, version, outputs, mode
         case latencyMilliseconds = "latency_ms"
     }
 }

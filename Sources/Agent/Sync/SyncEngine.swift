@@ -47,7 +47,7 @@ public actor SyncEngine {
 
     public init(settings: AgentSettings, host: (any ModelHost)? = nil) throws {
         self.settings = settings
-        let inference = InferenceHost()
+        let inference = InferenceHost(power: settings.inferencePower)
         self.inference = inference
         self.host = host ?? inference
         let data = settings.dataDirectory

@@ -1,7 +1,11 @@
 /// Writes small ONNX models by hand (protobuf wire format), so tests can build exactly the broken
 /// models they need: cycles, dangling inputs, lying tensor lengths.
 struct ONNXBuilder {
-    struct Node { var op: String; var inputs: [String]; var outputs: [String]; var name = ""; var domain = "" }
+    struct Node {
+        var op: String; var inputs: [String]; var outputs: [String]; var name = ""; var domain = ""
+        var attributes: [(name: String, value: Attribute)] = []
+    }
+    enum Attribute { case int(Int), ints([Int]), float(Float) }
     struct Initializer {
         var name: String; var dims: [Int]; var dataType: Int = 1; var raw: [UInt8]
         /// Stored beside the model (`data_location: EXTERNAL`) instead of in `raw_data`.
@@ -25,6 +29,17 @@ struct ONNXBuilder {
             if !node.name.isEmpty { n += field(3, string: node.name) }
             n += field(4, string: node.op)
             if !node.domain.isEmpty { n += field(7, string: node.domain) }
+            for (name, value) in node.attributes {
+                var a = field(1, string: name)
+                switch value {
+                case .int(let v): a += varintField(3, UInt64(bitPattern: Int64(v))) + varintField(20, 2)
+                case .ints(let vs): for v in vs { a += varintField(8, UInt64(bitPattern: Int64(v))) }; a += varintField(20, 7)
+                case .float(let v):
+                    a += varint(UInt64(2 << 3 | 5)) + (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) }
+                    a += varintField(20, 1)
+                }
+                n += field(5, bytes: a)
+            }
             graph += field(1, bytes: n)
         }
         graph += field(2, string: "test")

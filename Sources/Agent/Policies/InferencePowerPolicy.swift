@@ -1,0 +1,27 @@
+import InferenceEngine
+
+/// How the engine runs on this device: on all physical cores, or, on battery below a threshold, in
+/// the engine's efficiency mode (one thread, small scratch buffers): slower answers, fewer cores
+/// awake. Checked per request, so a device moves between the two as its charge changes.
+public struct InferencePowerPolicy: Sendable, Equatable {
+    /// Threads a run may use; nil: the machine's physical cores.
+    public var threads: Int?
+    /// Below this charge (percent) requests run in efficiency mode; nil: never.
+    public var efficiencyBelowBatteryPercent: Int?
+    public var battery: BatteryGauge
+
+    public init(threads: Int? = nil, efficiencyBelowBatteryPercent: Int? = nil, battery: BatteryGauge = BatteryGauge()) {
+        self.threads = threads
+        self.efficiencyBelowBatteryPercent = efficiencyBelowBatteryPercent
+        self.battery = battery
+    }
+
+    /// The options for requests while power is plentiful.
+    public var fullOptions: SessionOptions { SessionOptions(threads: threads ?? CPUTopology.physicalCores) }
+
+    /// Whether requests should run in efficiency mode now.
+    public func prefersEfficiency() -> Bool {
+        guard let limit = efficiencyBelowBatteryPercent, let charge = battery.percent() else { return false }
+        return charge < limit
+    }
+}

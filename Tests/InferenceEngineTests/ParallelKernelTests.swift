@@ -1,0 +1,169 @@
+import FleetCore
+import Foundation
+import InferenceEngine
+import Testing
+
+/// The fast convolution paths (depthwise C kernel, per-tap GEMM bands, im2col slices), the fused
+/// epilogues and the threaded elementwise kernel, each checked against a plain loop computed here
+/// in double precision, with one thread and with several.
+@Suite struct ParallelKernelTests {
+    struct ConvCase: CustomStringConvertible {
+        var channels: Int, outputs: Int, group: Int, size: (Int, Int), kernel: (Int, Int)
+        var strides = [1, 1], pads = [0, 0, 0, 0], dilations = [1, 1]
+        var description: String { "C\(channels)->\(outputs) g\(group) \(size) k\(kernel) s\(strides) p\(pads) d\(dilations)" }
+    }
+
+    static let convCases: [ConvCase] = [
+        // Depthwise (the C kernel): stride 1 and 2, 3x3 and 5x5, asymmetric padding.
+        ConvCase(channels: 24, outputs: 24, group: 24, size: (37, 41), kernel: (3, 3), pads: [1, 1, 1, 1]),
+        ConvCase(channels: 16, outputs: 16, group: 16, size: (40, 33), kernel: (5, 5), strides: [2, 2], pads: [2, 1, 2, 2]),
+        ConvCase(channels: 8, outputs: 16, group: 8, size: (20, 20), kernel: (3, 3), strides: [2, 1], pads: [0, 1, 1, 0]),
+        // Per-tap GEMM bands: stride 1 with several input channels, dilation, uneven padding, groups.
+        ConvCase(channels: 48, outputs: 12, group: 1, size: (70, 65), kernel: (3, 3), pads: [1, 1, 1, 1]),
+        ConvCase(channels: 16, outputs: 8, group: 2, size: (31, 29), kernel: (3, 5), pads: [0, 2, 1, 2], dilations: [2, 1]),
+        // im2col slices (stride 2) and the pointwise GEMM.
+        ConvCase(channels: 6, outputs: 10, group: 1, size: (65, 64), kernel: (3, 3), strides: [2, 2], pads: [1, 1, 1, 1]),
+        ConvCase(channels: 32, outputs: 40, group: 1, size: (48, 50), kernel: (1, 1)),
+    ]
+
+    @Test(arguments: convCases)
+    func convolutionMatchesPlainLoops(_ conv: ConvCase) throws {
+        var random = SeededRandom(seed: 7)
+        let (height, width) = conv.size
+        let x = (0..<conv.channels * height * width).map { _ in Float(random.unit() * 2 - 1) }
+        let w = (0..<conv.outputs * (conv.channels / conv.group) * conv.kernel.0 * conv.kernel.1).map { _ in Float(random.unit() - 0.5) }
+        let b = (0..<conv.outputs).map { _ in Float(random.unit()) }
+        let expected = Self.referenceConv(conv, x: x, w: w, b: b)
+
+        var builder = ONNXBuilder()
+        builder.inputs = [.init(name: "x", dims: [1, conv.channels, height, width])]
+        builder.initializers = [
+            .init(name: "w", dims: [conv.outputs, conv.channels / conv.group, conv.kernel.0, conv.kernel.1], raw: w.rawBytes),
+            .init(name: "b", dims: [conv.outputs], raw: b.rawBytes),
+        ]
+        builder.nodes = [.init(op: "Conv", inputs: ["x", "w", "b"], outputs: ["y"], attributes: [
+            ("group", .int(conv.group)), ("strides", .ints(conv.strides)), ("pads", .ints(conv.pads)),
+            ("dilations", .ints(conv.dilations)), ("kernel_shape", .ints([conv.kernel.0, conv.kernel.1])),
+        ])]
+        builder.outputs = [.init(name: "y", dims: nil)]
+        let model = try Model(bytes: builder.bytes())
+        let input = try Tensor(shape: [1, conv.channels, height, width], values: x)
+        for threads in [1, 2, 3] {
+            let y = try #require(try InferenceSession(model, SessionOptions(threads: threads)).run(["x": input])["y"])
+            #expect(y.count == expected.count, "\(conv), \(threads) threads")
+            let error = zip(y.floatValues(), expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+            #expect(error < 1e-4, "\(conv), \(threads) threads: max error \(error)")
+        }
+    }
+
+    /// Conv -> BatchNormalization -> activation runs as one step, with the result of the three.
+    @Test(arguments: ["Relu", "Clip", "HardSigmoid", "HardSwish", "LeakyRelu", "Sigmoid"])
+    func fusedEpilogueMatchesSeparateOperators(_ activation: String) throws {
+        let conv = ConvCase(channels: 8, outputs: 6, group: 1, size: (12, 10), kernel: (3, 3), pads: [1, 1, 1, 1])
+        var random = SeededRandom(seed: 11)
+        let x = (0..<8 * 12 * 10).map { _ in Float(random.unit() * 4 - 2) }
+        let w = (0..<6 * 8 * 9).map { _ in Float(random.unit() - 0.5) }
+        let b = (0..<6).map { _ in Float(random.unit()) }
+        let scale = (0..<6).map { _ in Float(random.unit() + 0.5) }, shift = (0..<6).map { _ in Float(random.unit() - 0.5) }
+        let mean = (0..<6).map { _ in Float(random.unit() - 0.5) }, variance = (0..<6).map { _ in Float(random.unit() + 0.1) }
+        let convolved = Self.referenceConv(conv, x: x, w: w, b: b)
+        let positions = 12 * 10
+        let expected = convolved.enumerated().map { index, value -> Double in
+            let c = index / positions
+            let normalized = (value - Double(mean[c])) / (Double(variance[c]) + 1e-5).squareRoot() * Double(scale[c]) + Double(shift[c])
+            switch activation {
+            case "Relu": return max(normalized, 0)
+            case "Clip": return min(max(normalized, -0.5), 1.5)
+            case "HardSigmoid": return max(0, min(1, 0.2 * normalized + 0.5))
+            case "HardSwish": return normalized * max(0, min(1, normalized / 6 + 0.5))
+            case "LeakyRelu": return normalized < 0 ? 0.01 * normalized : normalized
+            default: return 1 / (1 + exp(-normalized))
+            }
+        }
+
+        func model(exposingConvOutput: Bool) throws -> Model {
+            var builder = ONNXBuilder()
+            builder.inputs = [.init(name: "x", dims: [1, 8, 12, 10])]
+            builder.initializers = [
+                .init(name: "w", dims: [6, 8, 3, 3], raw: w.rawBytes), .init(name: "b", dims: [6], raw: b.rawBytes),
+                .init(name: "scale", dims: [6], raw: scale.rawBytes), .init(name: "shift", dims: [6], raw: shift.rawBytes),
+                .init(name: "mean", dims: [6], raw: mean.rawBytes), .init(name: "var", dims: [6], raw: variance.rawBytes),
+                .init(name: "low", dims: [], raw: [Float(-0.5)].rawBytes), .init(name: "high", dims: [], raw: [Float(1.5)].rawBytes),
+            ]
+            builder.nodes = [
+                .init(op: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], attributes: [("pads", .ints([1, 1, 1, 1]))]),
+                .init(op: "BatchNormalization", inputs: ["c", "scale", "shift", "mean", "var"], outputs: ["n"]),
+                .init(op: activation, inputs: activation == "Clip" ? ["n", "low", "high"] : ["n"], outputs: ["y"]),
+            ]
+            builder.outputs = [.init(name: "y", dims: nil)] + (exposingConvOutput ? [.init(name: "c", dims: nil)] : [])
+            return try Model(bytes: builder.bytes())
+        }
+        let input = try Tensor(shape: [1, 8, 12, 10], values: x)
+        let fused = try model(exposingConvOutput: false)
+        #expect(fused.executedNodeCount == 1)
+        // Nothing is fused away that someone else reads: the Conv output is also a graph output here.
+        let separate = try model(exposingConvOutput: true)
+        #expect(separate.executedNodeCount == 2)
+        for model in [fused, separate] {
+            let y = try #require(try InferenceSession(model, SessionOptions(threads: 2)).run(["x": input])["y"])
+            let error = zip(y.floatValues(), expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+            #expect(error < 1e-4, "\(activation): max error \(error)")
+        }
+    }
+
+    /// Broadcast Add/Mul/Div split over threads by rows, and flat ranges for equal shapes.
+    @Test func threadedArithmeticMatchesPlainLoops() throws {
+        var random = SeededRandom(seed: 3)
+        let a = (0..<2 * 64 * 40 * 30).map { _ in Float(random.unit() * 2 - 1) }
+        let s = (0..<64).map { _ in Float(random.unit() + 0.5) }
+        for (op, combine) in [("Add", { (x: Float, y: Float) in x + y }), ("Mul", { $0 * $1 }), ("Div", { $0 / $1 }), ("Sub", { $0 - $1 })] {
+            var builder = ONNXBuilder()
+            builder.inputs = [.init(name: "a", dims: [2, 64, 40, 30]), .init(name: "s", dims: [1, 64, 1, 1])]
+            builder.nodes = [
+                .init(op: op, inputs: ["a", "s"], outputs: ["broadcast"]),
+                .init(op: op, inputs: ["broadcast", "a"], outputs: ["y"]),
+            ]
+            builder.outputs = [.init(name: "y", dims: nil)]
+            let session = InferenceSession(try Model(bytes: builder.bytes()), SessionOptions(threads: 2))
+            let y = try #require(try session.run(["a": Tensor(shape: [2, 64, 40, 30], values: a),
+                                                  "s": Tensor(shape: [1, 64, 1, 1], values: s)])["y"])
+            let expected = a.enumerated().map { index, value in combine(combine(value, s[(index / 1200) % 64]), value) }
+            #expect(y.floatValues() == expected, "\(op)")
+        }
+    }
+
+    /// A plain convolution in double precision: the reference the fast paths are held to.
+    static func referenceConv(_ conv: ConvCase, x: [Float], w: [Float], b: [Float]) -> [Double] {
+        let (height, width) = conv.size, (kh, kw) = conv.kernel
+        let outHeight = (height + conv.pads[0] + conv.pads[2] - conv.dilations[0] * (kh - 1) - 1) / conv.strides[0] + 1
+        let outWidth = (width + conv.pads[1] + conv.pads[3] - conv.dilations[1] * (kw - 1) - 1) / conv.strides[1] + 1
+        let cg = conv.channels / conv.group, mg = conv.outputs / conv.group
+        var y = [Double](repeating: 0, count: conv.outputs * outHeight * outWidth)
+        for m in 0..<conv.outputs {
+            let g = m / mg
+            for oy in 0..<outHeight {
+                for ox in 0..<outWidth {
+                    var sum = Double(b[m])
+                    for c in 0..<cg {
+                        for ky in 0..<kh {
+                            let iy = oy * conv.strides[0] - conv.pads[0] + ky * conv.dilations[0]
+                            guard iy >= 0, iy < height else { continue }
+                            for kx in 0..<kw {
+                                let ix = ox * conv.strides[1] - conv.pads[1] + kx * conv.dilations[1]
+                                guard ix >= 0, ix < width else { continue }
+                                sum += Double(x[((g * cg + c) * height + iy) * width + ix]) * Double(w[((m * cg + c) * kh + ky) * kw + kx])
+                            }
+                        }
+                    }
+                    y[(m * outHeight + oy) * outWidth + ox] = sum
+                }
+            }
+        }
+        return y
+    }
+}
+
+extension SeededRandom {
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
