@@ -47,21 +47,27 @@ static depthwise_function chosen_depthwise(void) {
 /// partial vector may read past the needed columns.
 #define CK_MAX_WIDTH 16
 
-int ck_depthwise_conv2d(const ck_depthwise_problem *p, const float *input, const float *kernel, float *output) {
-    // The input plane with its zero border, rows and columns every tap of every output reads,
-    // each row split into stride_w phases (phase f holds padded columns f, f + s, f + 2s, ...).
-    const ptrdiff_t s = p->stride_w;
-    const ptrdiff_t rows = (p->out_h - 1) * p->stride_h + (p->kernel_h - 1) * p->dilation_h + 1;
-    const ptrdiff_t needed = (p->out_w - 1) * s + (p->kernel_w - 1) * p->dilation_w + 1;
-    const ptrdiff_t phase_w = (needed + s - 1) / s + CK_MAX_WIDTH;
-    // Not calloc: only the border is zeroed below, the image part is written once.
-    float *padded = __builtin_malloc((size_t)(rows * phase_w * s) * sizeof(float));
-    ptrdiff_t *tap_offsets = __builtin_malloc((size_t)p->kernel_w * sizeof(ptrdiff_t));
-    if (!padded || !tap_offsets) {
-        __builtin_free(padded);
-        __builtin_free(tap_offsets);
-        return -1;
-    }
+// The padded plane: rows and columns every tap of every output reads, each row split into stride_w
+// phases (phase f holds padded columns f, f + s, f + 2s, ...), followed by the kernel-column offsets.
+static ptrdiff_t padded_rows(const ck_depthwise_problem *p) {
+    return (p->out_h - 1) * p->stride_h + (p->kernel_h - 1) * p->dilation_h + 1;
+}
+static ptrdiff_t needed_columns(const ck_depthwise_problem *p) {
+    return (p->out_w - 1) * p->stride_w + (p->kernel_w - 1) * p->dilation_w + 1;
+}
+static ptrdiff_t phase_width(const ck_depthwise_problem *p) {
+    return (needed_columns(p) + p->stride_w - 1) / p->stride_w + CK_MAX_WIDTH;
+}
+
+size_t ck_depthwise_scratch_bytes(const ck_depthwise_problem *p) {
+    size_t floats = (size_t)(padded_rows(p) * phase_width(p) * p->stride_w);
+    return floats * sizeof(float) + (size_t)p->kernel_w * sizeof(ptrdiff_t);
+}
+
+void ck_depthwise_conv2d(const ck_depthwise_problem *p, const float *input, const float *kernel, float *output, void *scratch) {
+    const ptrdiff_t s = p->stride_w, rows = padded_rows(p), needed = needed_columns(p), phase_w = phase_width(p);
+    float *padded = scratch;
+    ptrdiff_t *tap_offsets = (ptrdiff_t *)(padded + rows * phase_w * s);
     for (ptrdiff_t kx = 0; kx < p->kernel_w; kx++) {
         const ptrdiff_t column = kx * p->dilation_w;
         tap_offsets[kx] = (column % s) * phase_w + column / s;
@@ -74,15 +80,15 @@ int ck_depthwise_conv2d(const ck_depthwise_problem *p, const float *input, const
             continue;
         }
         const float *source = input + iy * p->width;
-        // Padded column c holds input column c - pad_left; phase f holds columns f, f + s, ...
-        // Only the columns inside the image are written (the rest stay zero), as one tight loop.
+        // Padded column c holds input column c - pad_left. Only the columns inside the image are
+        // copied, as one tight loop per phase; the border is zeroed around them.
         for (ptrdiff_t f = 0; f < s; f++) {
             float *phase = row + f * phase_w;
             // Entries i with 0 <= i * s + f - pad_left < width and i * s + f < needed.
-            const ptrdiff_t lo_x = p->pad_left - f;  // i * s >= lo_x
+            const ptrdiff_t lo_x = p->pad_left - f;
             ptrdiff_t begin = lo_x <= 0 ? 0 : (lo_x + s - 1) / s;
             ptrdiff_t end_image = p->width + p->pad_left - f, end_needed = needed - f;
-            ptrdiff_t bound = end_image < end_needed ? end_image : end_needed;  // i * s < bound
+            ptrdiff_t bound = end_image < end_needed ? end_image : end_needed;
             ptrdiff_t end = bound <= 0 ? 0 : (bound + s - 1) / s;
             if (end < begin) end = begin;
             __builtin_memset(phase, 0, (size_t)begin * sizeof(float));
@@ -96,7 +102,4 @@ int ck_depthwise_conv2d(const ck_depthwise_problem *p, const float *input, const
         }
     }
     chosen_depthwise()(p, padded, phase_w, tap_offsets, kernel, output);
-    __builtin_free(tap_offsets);
-    __builtin_free(padded);
-    return 0;
 }

@@ -46,10 +46,15 @@ typedef struct {
     ptrdiff_t pad_top, pad_left;
 } ck_depthwise_problem;
 
+/// Bytes of scratch memory `ck_depthwise_conv2d` needs for this geometry (a padded copy of one
+/// plane); one buffer serves any number of calls with the same geometry, one call at a time.
+size_t ck_depthwise_scratch_bytes(const ck_depthwise_problem *problem);
+
 /// Adds the convolution of one input plane with one kernel onto `output` (which holds the bias
 /// or zeros), in the widest vectors this CPU runs. Taps outside the image read as zero.
-/// Returns 0, or -1 when the padded copy of the plane could not be allocated.
-int ck_depthwise_conv2d(const ck_depthwise_problem *problem, const float *input, const float *kernel, float *output);
+/// `scratch` holds `ck_depthwise_scratch_bytes(problem)` bytes, aligned for floats.
+void ck_depthwise_conv2d(const ck_depthwise_problem *problem, const float *input, const float *kernel, float *output,
+                         void *scratch);
 
 #ifdef __cplusplus
 }

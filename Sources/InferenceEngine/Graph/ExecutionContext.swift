@@ -74,16 +74,17 @@ final class ExecutionContext: @unchecked Sendable {
         return shape.contains(0) ? 0 : bytes
     }
 
-    /// A zero-filled tensor, reusing storage of the same byte size when one is free.
-    func allocate(_ type: ElementType, _ shape: [Int]) throws -> Tensor {
+    /// A tensor reusing storage of the same byte size when one is free; zero-filled unless
+    /// `zeroed` is false, which kernels that write every element pass to save a sweep over memory.
+    func allocate(_ type: ElementType, _ shape: [Int], zeroed: Bool = true) throws -> Tensor {
         let bytes = try checkedByteCount(type, shape)
         let tensor: Tensor
         if var list = free[bytes], let storage = list.popLast() {
             free[bytes] = list
-            storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            if zeroed { storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
             tensor = Tensor(elementType: type, shape: shape, storage: storage)
         } else {
-            tensor = Tensor(zeros: type, shape: shape)
+            tensor = Tensor(elementType: type, shape: shape, storage: TensorStorage(byteCount: bytes, zeroed: zeroed))
         }
         stepAllocations.append(tensor.storage)
         return tensor

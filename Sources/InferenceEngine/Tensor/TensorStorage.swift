@@ -8,11 +8,11 @@ final class TensorStorage: @unchecked Sendable {
     let byteCount: Int
     private let owner: AnyObject?
 
-    /// Allocates zeroed storage for `byteCount` bytes.
-    init(byteCount: Int) {
+    /// Allocates storage for `byteCount` bytes, zeroed unless the caller writes every byte itself.
+    init(byteCount: Int, zeroed: Bool = true) {
         self.byteCount = byteCount
-        bytes = try UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
-        bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+        bytes = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        if zeroed { bytes.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1)) }
         owner = nil
     }
 

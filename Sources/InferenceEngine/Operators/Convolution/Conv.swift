@@ -30,7 +30,8 @@ struct ConvOperator: Operator {
         if let scale = epilogue?.scale, scale.count != shape.outputChannels {
             throw OperatorFailure("the fused BatchNormalization has \(scale.count) channels, the Conv output \(shape.outputChannels)")
         }
-        let output = try context.allocate(.float, shape.outputShape)
+        // Every path writes every output element (ConvKernel fills bias or zeros first where it accumulates).
+        let output = try context.allocate(.float, shape.outputShape, zeroed: false)
         let y = output.mutablePointer(as: Float.self)
         if ShiftedGemmConv.applies(to: shape) {
             ShiftedGemmConv.forward(shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),

@@ -6,8 +6,9 @@ enum ConvKernel {
     /// runs in parallel.
     typealias Gemm<T> = (_ m: Int, _ n: Int, _ k: Int, _ a: StridedMatrix<T>, _ b: StridedMatrix<T>,
                          _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool, _ context: ExecutionContext?) -> Void
+    /// `scratch` holds `Im2Col.depthwiseScratchBytes(window)` bytes, reused across calls.
     typealias Depthwise<T> = (_ window: SlidingWindow, _ image: UnsafePointer<T>, _ kernel: UnsafePointer<T>,
-                              _ output: UnsafeMutablePointer<T>) -> Void
+                              _ output: UnsafeMutablePointer<T>, _ scratch: UnsafeMutableRawPointer?) -> Void
 
     /// Elements the im2col slice may hold: big enough for long GEMM rows, small enough to stay
     /// in the last-level cache whatever the image size.
@@ -18,9 +19,9 @@ enum ConvKernel {
     /// `depthwise`, when given, convolves one channel with one 2-D kernel (adding onto the
     /// output); groups of a single input channel use it instead of im2col.
     ///
-    /// With a `context` of several threads, the work is split into independent items (one per
-    /// depthwise group, or one per im2col slice, each slice with its own column buffer); a single
-    /// item, such as a 1x1 conv over the whole image, is instead one GEMM that splits itself.
+    /// With a `context` of several threads and enough work, it is split into independent items (runs
+    /// of depthwise channels sharing one scratch plane, or im2col slices with their own column
+    /// buffers); a single item, such as a 1x1 conv over the whole image, is one GEMM that splits itself.
     static func forward<T: NumericElement>(_ shape: ConvShape, x: UnsafePointer<T>, w: UnsafePointer<T>,
                                            bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, gemm: @escaping Gemm<T>,
                                            depthwise: Depthwise<T>? = nil, context: ExecutionContext? = nil) {
@@ -42,15 +43,39 @@ enum ConvKernel {
         // many outputs share one input channel (silero's STFT conv: 1 -> 258 channels, kernel 256),
         // im2col + GEMM reuses each gathered window across all of them and is ~30x faster.
         let direct = cg == 1 && mg <= 4 && window.rank == 2 && !pointwise ? depthwise : nil
+        if bias == nil, direct != nil {
+            // The direct kernel adds onto its output; the GEMM paths overwrite theirs.
+            y.update(repeating: T.zero, count: shape.batch * shape.outputChannels * positions)
+        }
         let threads = context?.threads ?? 1
-        let budget = context?.efficiency == true ? columnBudget / 4 : columnBudget
-        var chunk = pointwise || direct != nil ? positions : chunkSize(depth: depth, positions: positions, budget: budget)
+        let multiplyAdds = shape.batch * shape.outputChannels * positions * depth
+        let parallel = context != nil && threads > 1 && multiplyAdds >= Sgemm.parallelThreshold
         let groups = shape.batch * shape.group
-        if threads > 1, groups < threads, mg * positions * depth >= Sgemm.parallelThreshold {
+        if let direct {
+            // Depthwise: runs of channels, each run reusing one scratch buffer for the padded plane.
+            let runs = parallel ? min(groups, threads * 4) : 1
+            let scratchBytes = Im2Col.depthwiseScratchBytes(window)
+            let convolve = { (run: Int) in
+                let scratch = scratchBytes > 0 ? UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64) : nil
+                defer { scratch?.deallocate() }
+                for batchAndGroup in stride(from: run, to: groups, by: runs) {
+                    let n = batchAndGroup / shape.group, g = batchAndGroup % shape.group
+                    let image = x + (n * shape.channels + g * cg) * imageSize
+                    let output = y + (n * shape.outputChannels + g * mg) * positions
+                    let weights = w + g * mg * depth
+                    for m in 0..<mg { direct(window, image, weights + m * kernelSize, output + m * positions, scratch) }
+                }
+            }
+            if let context, runs > 1 { context.parallelFor(runs, convolve) } else { convolve(0) }
+            return
+        }
+        let budget = context?.efficiency == true ? columnBudget / 4 : columnBudget
+        var chunk = pointwise ? positions : chunkSize(depth: depth, positions: positions, budget: budget)
+        if parallel, groups < threads {
             // Enough slices to keep every thread busy, each still a whole number of SIMD tiles.
             chunk = min(chunk, max(8, ((positions + threads - 1) / threads + 7) / 8 * 8))
         }
-        let slicesPerGroup = pointwise || direct != nil ? 1 : (positions + chunk - 1) / chunk
+        let slicesPerGroup = pointwise ? 1 : (positions + chunk - 1) / chunk
         let items = groups * slicesPerGroup
 
         let work = { (item: Int, context: ExecutionContext?) in
@@ -62,8 +87,6 @@ enum ConvKernel {
             if pointwise {
                 gemm(mg, positions, cg, StridedMatrix(weights, leading: cg), StridedMatrix(image, leading: imageSize),
                      output, positions, accumulate, context)
-            } else if let direct {
-                for m in 0..<mg { direct(window, image, weights + m * kernelSize, output + m * positions) }
             } else {
                 let start = slice * chunk, count = min(chunk, positions - start)
                 let columns = UnsafeMutablePointer<T>.allocate(capacity: count * depth)
@@ -73,7 +96,7 @@ enum ConvKernel {
                      output + start, positions, accumulate, context)
             }
         }
-        if let context, items > 1 {
+        if let context, items > 1, parallel {
             context.parallelFor(items) { work($0, nil) }
         } else {
             for item in 0..<items { work(item, context) }

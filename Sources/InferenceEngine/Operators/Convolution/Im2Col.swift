@@ -109,20 +109,31 @@ enum Im2Col {
         }
     }
 
-    /// One input channel convolved with one kernel, added onto `output`: a depthwise convolution
-    /// has too little work per pixel for im2col to pay, so each kernel tap sweeps the output
-    /// directly (a contiguous multiply-add when the stride is 1).
+    /// The C kernel's description of a 2-D window.
+    private static func problem(_ window: SlidingWindow) -> ck_depthwise_problem {
+        ck_depthwise_problem(
+            height: window.image[0], width: window.image[1], out_h: window.positions[0], out_w: window.positions[1],
+            kernel_h: window.kernel[0], kernel_w: window.kernel[1], stride_h: window.strides[0], stride_w: window.strides[1],
+            dilation_h: window.dilations[0], dilation_w: window.dilations[1], pad_top: window.padBegin[0],
+            pad_left: window.padBegin[1])
+    }
+
+    /// Scratch bytes `depthwise` needs per call for this window (0 when it needs none).
+    static func depthwiseScratchBytes(_ window: SlidingWindow) -> Int {
+        guard window.rank == 2 else { return 0 }
+        var problem = problem(window)
+        return ck_depthwise_scratch_bytes(&problem)
+    }
+
+    /// Adds one channel's convolution with one kernel onto `output`. 2-D windows run in the C kernel,
+    /// which keeps a vector of outputs in registers across all taps, using `scratch`
+    /// (`depthwiseScratchBytes`); other ranks run the loop below.
     static func depthwise(_ window: SlidingWindow, image: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
-                          output: UnsafeMutablePointer<Float>) {
-        if window.rank == 2 {
-            // The C kernel keeps a vector of outputs in registers across all taps.
-            var problem = ck_depthwise_problem(
-                height: window.image[0], width: window.image[1], out_h: window.positions[0], out_w: window.positions[1],
-                kernel_h: window.kernel[0], kernel_w: window.kernel[1], stride_h: window.strides[0], stride_w: window.strides[1],
-                dilation_h: window.dilations[0], dilation_w: window.dilations[1], pad_top: window.padBegin[0],
-                pad_left: window.padBegin[1])
-            // Nonzero only when the padded plane could not be allocated: the loop below needs no memory.
-            if ck_depthwise_conv2d(&problem, image, kernel, output) == 0 { return }
+                          output: UnsafeMutablePointer<Float>, scratch: UnsafeMutableRawPointer?) {
+        if window.rank == 2, let scratch {
+            var problem = problem(window)
+            ck_depthwise_conv2d(&problem, image, kernel, output, scratch)
+            return
         }
         let stride = window.strides[window.rank - 1]
         forEachRun(window, channels: 1, start: 0, count: window.positionCount) { tap, filled, _, lo, hi, pixel in

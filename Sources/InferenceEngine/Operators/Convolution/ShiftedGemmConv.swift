@@ -34,7 +34,8 @@ enum ShiftedGemmConv {
         // Output rows per band: the band's padded input within budget, and enough bands for every thread.
         var bandRows = max(1, min(outHeight, bandBudget / max(cg * paddedWidth, 1) - halo))
         let threads = context.threads
-        if threads > 1, shape.batch * shape.group < threads {
+        if threads > 1, shape.batch * shape.group < threads,
+           shape.outputChannels * outHeight * outWidth * cg * taps >= Sgemm.parallelThreshold {
             bandRows = min(bandRows, max(1, (outHeight + threads - 1) / threads))
         }
         let bands = (outHeight + bandRows - 1) / bandRows
@@ -80,10 +81,10 @@ enum ShiftedGemmConv {
             }
         }
         let items = groups * bands
-        if items > 1 {
+        if items > 1, shape.batch * shape.outputChannels * outHeight * outWidth * cg * taps >= Sgemm.parallelThreshold {
             context.parallelFor(items) { work($0, nil) }
         } else {
-            work(0, context)
+            for item in 0..<items { work(item, context) }
         }
     }
 

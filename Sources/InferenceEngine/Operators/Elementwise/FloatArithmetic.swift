@@ -8,7 +8,7 @@ enum FloatArithmetic {
 
     static func run(_ operation: Operation, _ a: Tensor, _ b: Tensor, context: ExecutionContext) throws -> Tensor {
         let shape = a.shape == b.shape ? a.shape : try Broadcast.shape([a.shape, b.shape])
-        let output = try context.allocate(.float, shape)
+        let output = try context.allocate(.float, shape, zeroed: false)
         let x = a.pointer(as: Float.self), y = b.pointer(as: Float.self), z = output.mutablePointer(as: Float.self)
         if a.shape == b.shape || a.count == 1 || b.count == 1 {
             // One contiguous operand pair (a scalar repeats): split the flat range.

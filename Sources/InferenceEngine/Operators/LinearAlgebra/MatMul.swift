@@ -8,7 +8,8 @@ enum MatMul {
         let plan = try MatMulPlan(a.shape, b.shape)
         switch a.elementType {
         case .float:
-            let output = try context.allocate(.float, plan.outputShape)
+            // SGEMM with beta 0 writes every element.
+            let output = try context.allocate(.float, plan.outputShape, zeroed: false)
             multiplyFloat(plan, a.pointer(as: Float.self), b.pointer(as: Float.self), output.mutablePointer(as: Float.self),
                           context: context)
             return output

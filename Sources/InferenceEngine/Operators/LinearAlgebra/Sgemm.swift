@@ -102,8 +102,9 @@ enum Sgemm {
         }
     }
 
-    /// Multiply-adds below which waking other threads costs more than it saves.
-    static let parallelThreshold = 1 << 17
+    /// Multiply-adds below which waking other threads costs more than it saves: about 10 µs of
+    /// work, a few times what handing a loop to a polling worker and waiting for it costs.
+    static let parallelThreshold = 1 << 19
 
     /// Splits C into one block per thread along its longer side (whole micro-tiles each), each an
     /// independent GEMM with its own packing buffers: no synchronisation inside the kernel loops,
