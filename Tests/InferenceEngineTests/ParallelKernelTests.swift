@@ -133,6 +133,28 @@ import Testing
         }
     }
 
+    /// Products with a handful of columns (the small-N kernel) and their neighbours (the packed one).
+    @Test(arguments: [2, 5, 8, 9])
+    func fewColumnProductsMatchPlainLoops(_ n: Int) throws {
+        var random = SeededRandom(seed: UInt64(n))
+        let (m, k) = (70, 300)
+        let a = (0..<m * k).map { _ in Float(random.unit() - 0.5) }, b = (0..<k * n).map { _ in Float(random.unit() - 0.5) }
+        var builder = ONNXBuilder()
+        builder.inputs = [.init(name: "a", dims: [m, k]), .init(name: "b", dims: [k, n])]
+        builder.nodes = [.init(op: "MatMul", inputs: ["a", "b"], outputs: ["y"])]
+        builder.outputs = [.init(name: "y", dims: nil)]
+        let y = try #require(try InferenceSession(try Model(bytes: builder.bytes()), SessionOptions(threads: 2))
+            .run(["a": Tensor(shape: [m, k], values: a), "b": Tensor(shape: [k, n], values: b)])["y"]).floatValues()
+        var error = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                let expected = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(b[$1 * n + j]) }
+                error = max(error, abs(Double(y[i * n + j]) - expected))
+            }
+        }
+        #expect(error < 1e-4, "n = \(n): max error \(error)")
+    }
+
     /// A plain convolution in double precision: the reference the fast paths are held to.
     static func referenceConv(_ conv: ConvCase, x: [Float], w: [Float], b: [Float]) -> [Double] {
         let (height, width) = conv.size, (kh, kw) = conv.kernel

@@ -36,6 +36,14 @@ const ck_sgemm_kernel_info *ck_sgemm_kernel(void);
 /// by this CPU; for benchmarks and tests that compare kernels on one machine.
 const ck_sgemm_kernel_info *ck_sgemm_kernel_named(const char *name);
 
+/// C = alpha * A * B (+ beta * C) for a few columns (n <= ck_sgemm_small_n_max()): A is m x k with
+/// rows `lda` floats apart, `bt` is B transposed (n rows of k floats), C is row-major (`ldc`).
+/// Each row of A is read once, straight from memory, against all n columns: when n is this small,
+/// packing A for the blocked kernel would cost more than the multiplication. beta == 0 never reads C.
+void ck_sgemm_small_n(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *bt, float *c,
+                      ptrdiff_t ldc, float alpha, float beta);
+ptrdiff_t ck_sgemm_small_n_max(void);
+
 /// The geometry of a depthwise (one input channel per output channel) 2-D convolution.
 typedef struct {
     ptrdiff_t height, width;           ///< input plane

@@ -52,6 +52,17 @@ enum Sgemm {
             thin(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
             return
         }
+        if n <= smallColumns, a.columnStride == 1, k >= 16 {
+            // A few columns (a conv over a handful of positions): packing A would cost more than the
+            // product, so each row of A is streamed once against B transposed.
+            let transposed = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
+            defer { transposed.deallocate() }
+            for j in 0..<n {
+                for p in 0..<k { transposed[j * k + p] = b[p, j] }
+            }
+            ck_sgemm_small_n(m, n, k, a.base, a.rowStride, transposed, c, ldc, alpha, beta)
+            return
+        }
         let (mr, nr, kc, mc, nc) = (kernel.mr, kernel.nr, kernel.kc, kernel.mc, kernel.nc)
         // Cache-line alignment keeps every vector load of a panel within one line.
         let packedB = allocatePanels(kc * roundUp(min(n, nc), nr))
@@ -101,6 +112,9 @@ enum Sgemm {
             jc += nc
         }
     }
+
+    /// Column counts the small-N kernel takes instead of the packed one.
+    static let smallColumns = Int(ck_sgemm_small_n_max())
 
     /// Multiply-adds below which waking other threads costs more than it saves: about 10 µs of
     /// work, a few times what handing a loop to a polling worker and waiting for it costs.
