@@ -100,6 +100,18 @@ public struct Rollout: Codable, Equatable, Sendable {
         revision = 0
     }
 
+    /// The longest soak a stage may ask for (30 days). Creation refuses more; the evaluator clamps stored
+    /// rows to it, so no soak, however it got into the database, can overflow the clock arithmetic.
+    public static let maximumSoakSeconds = 30 * 86_400
+
+    /// When the reached stage's soak ends: the soak clamped to `0...maximumSoakSeconds`, the sum saturated,
+    /// so a malformed stored row holds the rollout instead of trapping the scheduler on every tick.
+    public var soakEndsAt: Timestamp {
+        let soak = Int64(min(max(soakSeconds, 0), Self.maximumSoakSeconds))
+        let (end, overflow) = stageStartedAt.secondsSinceEpoch.addingReportingOverflow(soak)
+        return Timestamp(secondsSinceEpoch: overflow ? .max : end)
+    }
+
     /// The percentage of the target reached so far (0 for a malformed record, so it reaches nobody).
     public var percent: Int { stages.indices.contains(stage) ? stages[stage] : 0 }
 }

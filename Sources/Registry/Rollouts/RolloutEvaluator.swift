@@ -47,6 +47,10 @@ enum RolloutEvaluator {
     /// The stage advances only when every cohort device has reported, its soak time has passed, and the
     /// latency gate (checked then, with the soak's traffic) holds.
     static func decide(_ rollout: Rollout, _ health: RolloutStageHealth, now: Timestamp) -> Decision {
+        // A stored row from before validation (or edited by hand) must hold, not trap every scheduler tick.
+        guard rollout.stages.indices.contains(rollout.stage) else {
+            return .hold("malformed rollout: stage index \(rollout.stage) of \(rollout.stages.count) stages")
+        }
         let stageName = "stage \(rollout.stage + 1) (\(rollout.percent)%)"
         if health.devices > 0 {
             for (failures, limit, what) in [(health.installFailures, rollout.gates.maxInstallFailureRatio, "install failures"),
@@ -58,8 +62,8 @@ enum RolloutEvaluator {
             }
         }
         if health.pending > 0 { return .hold("waiting for \(health.pending) of \(health.devices) devices to report") }
-        let soakEnds = rollout.stageStartedAt.secondsSinceEpoch + Int64(rollout.soakSeconds)
-        if now.secondsSinceEpoch < soakEnds { return .hold("soaking until \(Timestamp(secondsSinceEpoch: soakEnds))") }
+        let soakEnds = rollout.soakEndsAt
+        if now < soakEnds { return .hold("soaking until \(soakEnds)") }
         if let limit = rollout.gates.maxP95Regression, let new = health.p95Milliseconds, let old = health.previousP95Milliseconds, old > 0 {
             let regression = new / old - 1
             if regression > limit {

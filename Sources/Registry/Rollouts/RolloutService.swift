@@ -47,7 +47,9 @@ actor RolloutService {
         guard !stages.isEmpty, stages.allSatisfy({ (1...100).contains($0) }), zip(stages, stages.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw RegistryError.badRequest("stages must be increasing percentages between 1 and 100, e.g. [5, 25, 100]; got \(stages)")
         }
-        guard soakSeconds >= 0 else { throw RegistryError.badRequest("soakSeconds must not be negative, got \(soakSeconds)") }
+        guard (0...Rollout.maximumSoakSeconds).contains(soakSeconds) else {
+            throw RegistryError.badRequest("soakSeconds must be between 0 and \(Rollout.maximumSoakSeconds) (30 days), got \(soakSeconds)")
+        }
         for (name, ratio) in [("maxInstallFailureRatio", gates.maxInstallFailureRatio), ("maxSelfTestFailureRatio", gates.maxSelfTestFailureRatio)]
         where !(0...1).contains(ratio) {
             throw RegistryError.badRequest("gates.\(name) must be between 0 and 1, got \(ratio)")
