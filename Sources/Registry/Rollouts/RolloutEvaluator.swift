@@ -57,7 +57,7 @@ enum RolloutEvaluator {
                                             (health.selfTestFailures, rollout.gates.maxSelfTestFailureRatio, "self-test failures")] {
                 let ratio = Double(failures) / Double(health.devices)
                 if ratio > limit {
-                    return .pause("\(what): \(failures) of \(health.devices) devices (\(percentText(ratio))) at \(stageName) exceed the \(percentText(limit)) gate")
+                    return .pause("\(what): \(failures) of \(health.devices) devices (\(PercentText.of(ratio))) at \(stageName) exceed the \(PercentText.of(limit)) gate")
                 }
             }
         }
@@ -67,15 +67,10 @@ enum RolloutEvaluator {
         if let limit = rollout.gates.maxP95Regression, let new = health.p95Milliseconds, let old = health.previousP95Milliseconds, old > 0 {
             let regression = new / old - 1
             if regression > limit {
-                return .pause("p95 latency \(millisecondsText(new)) ms vs \(millisecondsText(old)) ms on \(rollout.previousVersion.map(\.description) ?? "the previous version") (+\(percentText(regression))) at \(stageName) exceeds the +\(percentText(limit)) gate")
+                return .pause("p95 latency \(millisecondsText(new)) ms vs \(millisecondsText(old)) ms on \(rollout.previousVersion.map(\.description) ?? "the previous version") (+\(PercentText.of(regression))) at \(stageName) exceeds the +\(PercentText.of(limit)) gate")
             }
         }
         return rollout.stage + 1 < rollout.stages.count ? .advance : .complete
-    }
-
-    static func percentText(_ ratio: Double) -> String {
-        let tenths = (ratio * 1000).rounded()
-        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))%" : "\(tenths / 10)%"
     }
 
     static func millisecondsText(_ value: Double) -> String {
