@@ -44,30 +44,18 @@ public struct DeviceService: Sendable {
         return try await desired(device: device, placements: overlay.placements(deviceID: device.id, labels: device.labels), overlay: overlay)
     }
 
-    /// Per model, the most specific matching assignment (most selector keys, then the newest) decides,
-    /// unless a rollout places the device: then the rollout's version (or its rollback target) wins.
-    /// An assignment's pinned version, or the latest committed one not held back by a rollout; its
-    /// pinned variant, or the one `VariantChoice` picks for the device's profile.
+    /// Per model, what `VersionResolution` says; then the pinned variant, or the one `VariantChoice`
+    /// picks for the device's profile.
     private func desired(device: DeviceRecord, placements: [String: RolloutPlacement], overlay: RolloutOverlay) async throws -> Desired {
-        let matching = try await store.assignments().filter { $0.selector.matches(device.labels) }
-        let chosen = Dictionary(grouping: matching, by: \.model).compactMapValues { candidates in
-            candidates.max { ($0.selector.requirements.count, $0.updatedAt) < ($1.selector.requirements.count, $1.updatedAt) }
-        }
+        let chosen = VersionResolution.chosenAssignments(try await store.assignments(), labels: device.labels)
         var desired = Desired()
         for model in Set(chosen.keys).union(placements.keys).sorted() {
-            let placement = placements[model], variant = chosen[model]?.variant
+            let variant = chosen[model]?.variant
             let versions = try await store.versions(of: model)
-            let wanted: SemanticVersion?
-            if let placement {
-                wanted = placement.version
-            } else if let pinned = chosen[model]?.version {
-                wanted = pinned
-            } else {
-                let heldBack = overlay.heldBack(model: model)
-                wanted = versions.filter { !heldBack.contains($0.version) && Self.matchesPinned($0, variant: variant) }.map(\.version).max()
-            }
-            guard let wanted else { continue }
-            let atVersion = versions.filter { $0.version == wanted && Self.matchesPinned($0, variant: variant) }
+            guard let resolved = VersionResolution.resolve(chosen[model], placement: placements[model], versions: versions,
+                                                           heldBack: overlay.heldBack(model: model)) else { continue }
+            let wanted = resolved.version, placement = resolved.placement
+            let atVersion = versions.filter { $0.version == wanted && VersionResolution.matchesPinned($0, variant: variant) }
             guard !atVersion.isEmpty else { continue }
             let pick: VersionRecord
             switch VariantChoice.pick(atVersion, profile: device.profile) {
@@ -82,11 +70,6 @@ public struct DeviceService: Sendable {
             ))
         }
         return desired
-    }
-
-    /// True unless the assignment pins another variant.
-    private static func matchesPinned(_ version: VersionRecord, variant: String?) -> Bool {
-        variant.map { $0 == version.variant } ?? true
     }
 
     public func record(_ batch: EventBatch, deviceID: String, now: Timestamp) async throws {
