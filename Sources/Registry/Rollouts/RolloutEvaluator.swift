@@ -10,7 +10,8 @@ enum RolloutEvaluator {
         case pause(String)
     }
 
-    /// The reached stage's cohort and what its devices reported about the rollout's version (and the previous one).
+    /// The reached stage's cohort and what its devices reported about the rollout's version since the rollout
+    /// was created (and about the previous version, at any time: the latency baseline).
     /// Devices that fit none of the version's `variants` are counted apart: they are sent nothing, so
     /// they would never report.
     static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = []) -> RolloutStageHealth {
@@ -23,7 +24,10 @@ enum RolloutEvaluator {
         let ids = Set(cohort.map(\.id))
         var new: [String: DeviceVersionHealth] = [:], old: [String: DeviceVersionHealth] = [:]
         for row in health where row.model == rollout.model && ids.contains(row.deviceID) {
-            if row.version == rollout.version { new[row.deviceID] = row } else if row.version == rollout.previousVersion { old[row.deviceID] = row }
+            // Reports of the version from before this rollout (an earlier, rolled-back attempt) are not
+            // evidence about this one: counted, they would advance a re-rollout at once or pause it on old failures.
+            if row.version == rollout.version, row.updatedAt >= rollout.createdAt { new[row.deviceID] = row }
+            else if row.version == rollout.previousVersion { old[row.deviceID] = row }
         }
         let reports = Array(new.values)
         return RolloutStageHealth(
