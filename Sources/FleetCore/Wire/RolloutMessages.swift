@@ -37,7 +37,8 @@ public struct RolloutRequest: Codable, Equatable, Sendable {
     public var gates: RolloutGates
     /// Replace an active or paused rollout of the same model instead of being refused (409).
     public var supersede: Bool?
-    /// What a rollback returns devices to; default: the highest committed version below `version`.
+    /// What a rollback returns devices to; default: the version the target devices resolve to when the
+    /// rollout is created (none: the rollout cannot be rolled back).
     public var previousVersion: SemanticVersion?
 
     public init(model: String, version: SemanticVersion, selector: String, stages: [Int], soakSeconds: Int, gates: RolloutGates,

@@ -24,13 +24,18 @@ actor RolloutService {
         try PublishingService.checkName(request.model, what: "model name")
         let selector = try LabelSelector(parsing: request.selector)
         try Self.validate(stages: request.stages, soakSeconds: request.soakSeconds, gates: request.gates)
-        let versions = Set(try await store.versions(of: request.model).map(\.version))
+        let records = try await store.versions(of: request.model), versions = Set(records.map(\.version))
         guard versions.contains(request.version) else {
             throw RegistryError.notFound("\(request.model) has no committed version \(request.version); push it first")
         }
-        let previous = request.previousVersion ?? versions.filter { $0 < request.version }.max()
-        if let previous, !(versions.contains(previous) && previous < request.version) {
-            throw RegistryError.badRequest("previousVersion \(previous) must be a committed version lower than \(request.version)")
+        let previous: SemanticVersion?
+        if let chosen = request.previousVersion {
+            guard versions.contains(chosen) && chosen < request.version else {
+                throw RegistryError.badRequest("previousVersion \(chosen) must be a committed version lower than \(request.version)")
+            }
+            previous = chosen
+        } else {
+            previous = try await resolvedBefore(request, selector: selector, versions: records)
         }
         let rollout = Rollout(
             id: Self.newID(), model: request.model, version: request.version, previousVersion: previous, selector: selector.description,
@@ -41,6 +46,33 @@ actor RolloutService {
                                           audit: AuditEntry(at: now, actor: actor, action: "rollout.create", subject: rollout.id, detail: detail))
         answers.invalidate()
         return try await status(id: rollout.id)
+    }
+
+    /// The rollback target: the version the target devices resolve to now, with the new version held back
+    /// (what they run without this rollout). Not merely the highest version below the new one, which may be
+    /// a rolled-back version that never ran. With no target device yet, what a device following the latest
+    /// would get. Nil (rollback refused) when that is nothing lower; several versions need `previousVersion`.
+    private func resolvedBefore(_ request: RolloutRequest, selector: LabelSelector, versions: [VersionRecord]) async throws -> SemanticVersion? {
+        let overlay = RolloutOverlay(rollouts: try await store.rollouts())
+        let heldBack = overlay.heldBack(model: request.model).union([request.version])
+        let assignments = try await store.assignments()
+        var resolving: [SemanticVersion: Int] = [:]
+        var targets = 0
+        for device in try await store.devices() where selector.matches(device.labels) {
+            targets += 1
+            let assignment = VersionResolution.chosenAssignments(assignments, labels: device.labels)[request.model]
+            let placement = overlay.placements(deviceID: device.id, labels: device.labels)[request.model]
+            if let resolved = VersionResolution.resolve(assignment, placement: placement, versions: versions, heldBack: heldBack) {
+                resolving[resolved.version, default: 0] += 1
+            }
+        }
+        if targets == 0 { return versions.map(\.version).filter { $0 < request.version && !heldBack.contains($0) }.max() }
+        let lower = resolving.filter { $0.key < request.version }
+        guard lower.count <= 1 else {
+            let spelled = lower.sorted { $0.key < $1.key }.map { "\($0.key) on \($0.value)" }.joined(separator: ", ")
+            throw RegistryError.conflict("the devices matching '\(selector)' run several versions of \(request.model) (\(spelled) devices); pass previousVersion to choose the rollback target")
+        }
+        return lower.first?.key
     }
 
     static func validate(stages: [Int], soakSeconds: Int, gates: RolloutGates) throws {
