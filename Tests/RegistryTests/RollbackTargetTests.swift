@@ -72,4 +72,18 @@ import TestSupport
                                            body: Array(body.replacingOccurrences(of: "\"soakSeconds\":0", with: "\"soakSeconds\":0,\"previousVersion\":\"2.0.0\"").utf8))
         #expect(named.status == 201, "\(named.text)")
     }
+
+    /// A completed rollout released its version to every device following the latest; rolling back only
+    /// its cohort would strand the rest, so it is refused with what to do instead.
+    @Test func aCompletedRolloutIsNotRolledBack() async throws {
+        for version in [v1, v2] { try await publish(version) }
+        let device = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
+        let rollout = try await create(v2)
+        try await device.checkin(installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)])
+        try await registry.server.evaluateRollouts()
+        let refused = try await rollback(rollout.id, from: v2, to: v1)
+        #expect(refused.status == 409)
+        #expect(RegistryClient.failure(refused).message.hasPrefix("rollout \(rollout.id) is completed: 2.0.0 was released to every device following the latest"))
+        #expect(RegistryClient.failure(refused).message.hasSuffix("roll forward instead (push a fixed version and roll it out), or create a new rollout"))
+    }
 }

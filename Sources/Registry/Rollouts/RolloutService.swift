@@ -131,6 +131,9 @@ actor RolloutService {
             guard from.isInFlight else { throw refuse() }
             rollout.state = .aborted
         case .rollback:
+            guard from != .completed else {
+                throw RegistryError.conflict("rollout \(id) is completed: \(rollout.version) was released to every device following the latest, not only the rollout's cohort, and a rollback would tell only the cohort to go back; roll forward instead (push a fixed version and roll it out), or create a new rollout")
+            }
             guard from != .rolledBack else { throw refuse() }
             rollout.rollback = try await checked(directive, for: rollout)
             rollout.state = .rolledBack
