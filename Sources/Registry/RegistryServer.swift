@@ -42,7 +42,7 @@ public struct RegistryServer: Sendable {
             guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw FleetError.io(path: path, operation: "write", errno: errno)
             }
-            try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: kind, scopes: scopes, deviceID: nil, label: file, createdAt: .now()))
+            try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: kind, scopes: scopes, deviceID: nil, label: file, createdAt: .now()), audit: nil)
             written.append(path)
         }
         return written

@@ -161,10 +161,11 @@ public struct RolloutStatus: Codable, Equatable, Sendable {
 }
 
 /// `POST /v1/rollouts/{id}/rollback` body: the publisher's signed permission to go back.
+/// Optional in the body so that `{}` is answered with what is missing, not a decoding error.
 public struct RollbackRequest: Codable, Equatable, Sendable {
-    public var directive: RollbackDirective
+    public var directive: RollbackDirective?
 
-    public init(directive: RollbackDirective) {
+    public init(directive: RollbackDirective?) {
         self.directive = directive
     }
 }

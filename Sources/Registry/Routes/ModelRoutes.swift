@@ -13,9 +13,7 @@ struct ModelRoutes {
             let name = try context.parameters.require("name")
             var request = request
             let bytes = try await request.bytes(upTo: limits.maxManifestBytes)
-            let record = try await publishing.commit(model: name, manifestBytes: bytes, now: .now())
-            try await store.recordAudit(AuditEntry(at: record.committedAt, actor: context.actorName, action: "version.commit", subject: record.model,
-                                                   detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)"))
+            let record = try await publishing.commit(model: name, manifestBytes: bytes, by: context.actorName, now: .now())
             return try JSONBody.response(VersionSummary(record), status: .created)
         }
         router.get("/v1/models") { _, context in

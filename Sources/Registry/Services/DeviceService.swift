@@ -19,7 +19,7 @@ public struct DeviceService: Sendable {
         let id = UUID().uuidString.lowercased()
         let token = BearerToken.generate(kind: .device)
         try await store.insertDevice(DeviceRecord(id: id, profile: profile, labels: profile.labels, enrolledAt: now))
-        try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .device, scopes: [], deviceID: id, label: "device \(id)", createdAt: now))
+        try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .device, scopes: [], deviceID: id, label: "device \(id)", createdAt: now), audit: nil)
         return EnrollmentResponse(deviceID: id, token: token)
     }
 

@@ -33,8 +33,8 @@ public struct PublishingService: Sendable {
         return try await store.recordChunk(ChunkRecord(digest: digest, length: length, storedLength: stored.count, codec: codec))
     }
 
-    /// Verifies and commits a signed manifest as a new version of `model`.
-    public func commit(model: String, manifestBytes: [UInt8], now: Timestamp) async throws -> VersionRecord {
+    /// Verifies and commits a signed manifest as a new version of `model`, with its audit line (by `actor`).
+    public func commit(model: String, manifestBytes: [UInt8], by actor: String, now: Timestamp) async throws -> VersionRecord {
         try Self.checkName(model, what: "model name")
         let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
         let verified = try TrustedPublishers(keys).verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
@@ -63,7 +63,8 @@ public struct PublishingService: Sendable {
             createdAt: manifest.createdAt, committedAt: now, totalSize: manifest.totalSize, storedSize: manifest.totalStoredSize,
             requirements: manifest.requirements
         )
-        try await store.insertVersion(record)
+        try await store.insertVersion(record, audit: AuditEntry(at: now, actor: actor, action: "version.commit", subject: record.model,
+                                                                detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)"))
         answers.invalidate()
         return record
     }

@@ -72,11 +72,11 @@ public final class CachingMetadataStore: MetadataStore {
 
     // MARK: publishers and versions
 
-    public func addPublisher(_ publisher: PublisherRecord) async throws { try await inner.addPublisher(publisher) }
+    public func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws { try await inner.addPublisher(publisher, audit: audit) }
     public func publishers() async throws -> [PublisherRecord] { try await inner.publishers() }
 
-    public func insertVersion(_ version: VersionRecord) async throws {
-        try await inner.insertVersion(version)
+    public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
+        try await inner.insertVersion(version, audit: audit)
         state.withLock { _ = $0.versions.removeValue(forKey: version.model) }
     }
 
@@ -92,8 +92,8 @@ public final class CachingMetadataStore: MetadataStore {
 
     // MARK: tokens (immutable)
 
-    public func insertToken(_ token: TokenRecord) async throws {
-        try await inner.insertToken(token)
+    public func insertToken(_ token: TokenRecord, audit: AuditEntry?) async throws {
+        try await inner.insertToken(token, audit: audit)
         state.withLock { $0.tokens[token.hash] = token }
     }
 
@@ -159,8 +159,8 @@ public final class CachingMetadataStore: MetadataStore {
 
     // MARK: assignments
 
-    public func setAssignment(_ assignment: AssignmentRecord) async throws {
-        try await inner.setAssignment(assignment)
+    public func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws {
+        try await inner.setAssignment(assignment, audit: audit)
         state.withLock { $0.assignments = nil }
     }
 
@@ -209,6 +209,5 @@ public final class CachingMetadataStore: MetadataStore {
         return loaded
     }
 
-    public func recordAudit(_ entry: AuditEntry) async throws { try await inner.recordAudit(entry) }
     public func audit(since: Timestamp?) async throws -> [AuditEntry] { try await inner.audit(since: since) }
 }

@@ -101,12 +101,13 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: publishers
 
-    public func addPublisher(_ publisher: PublisherRecord) async throws {
+    public func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO publishers (keyID, publicKeyPEM, registeredAt) VALUES (?, ?, ?)",
                 arguments: [publisher.keyID, publisher.publicKeyPEM, publisher.registeredAt.secondsSinceEpoch]
             )
+            try Self.insert(audit, db)
         }
     }
 
@@ -120,7 +121,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: versions
 
-    public func insertVersion(_ version: VersionRecord) async throws {
+    public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
         let requirements = try version.requirements.map(StableJSON.encode)
         try await pool.write { db in
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
@@ -136,6 +137,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                     Data(version.manifest), version.publisher, version.createdAt.secondsSinceEpoch,
                     version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements,
                 ])
+            try Self.insert(audit, db)
         }
     }
 
@@ -160,12 +162,13 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: tokens
 
-    public func insertToken(_ token: TokenRecord) async throws {
+    public func insertToken(_ token: TokenRecord, audit: AuditEntry?) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO tokens (hash, kind, scopes, deviceID, label, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [token.hash, token.kind.rawValue, token.scopes.map(\.rawValue).joined(separator: ","), token.deviceID, token.label, token.createdAt.secondsSinceEpoch]
             )
+            if let audit { try Self.insert(audit, db) }
         }
     }
 
@@ -259,12 +262,13 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: assignments
 
-    public func setAssignment(_ assignment: AssignmentRecord) async throws {
+    public func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO assignments (model, selector, version, variant, updatedAt) VALUES (?, ?, ?, ?, ?)",
                 arguments: [assignment.model, assignment.selector.description, assignment.version?.description, assignment.variant, assignment.updatedAt.secondsSinceEpoch]
             )
+            try Self.insert(audit, db)
         }
     }
 
@@ -369,10 +373,6 @@ extension SQLiteMetadataStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT body FROM rollouts ORDER BY createdAt, rowid").map { try StableJSON.decode($0["body"]) }
         }
-    }
-
-    public func recordAudit(_ entry: AuditEntry) async throws {
-        try await pool.write { db in try Self.insert(entry, db) }
     }
 
     private static func insert(_ entry: AuditEntry, _ db: Database) throws {
