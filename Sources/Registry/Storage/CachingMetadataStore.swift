@@ -27,6 +27,9 @@ public final class CachingMetadataStore: MetadataStore {
         var versions: [String: Expiring<[VersionRecord]>] = [:]
         var rollouts: Expiring<[Rollout]>?
         var pendingCheckins: [String: CheckinRecord] = [:]
+        /// The last flush started: each flush runs after it, so a flush returns only once every check-in
+        /// buffered before it was called is written, even by a flush that was already in flight.
+        var lastFlush: Task<Void, any Error>?
     }
 
     private let state = Mutex(State())
@@ -134,8 +137,25 @@ public final class CachingMetadataStore: MetadataStore {
         }
     }
 
-    /// Writes buffered check-ins. Called every second by `CheckinFlusher` and at shutdown.
+    /// Writes buffered check-ins. Called every second by `CheckinFlusher`, at shutdown, and before reads
+    /// that must see every report (`health`, `devices`). Flushes run one after another: without that, a
+    /// flush called while another was writing found nothing buffered and returned before the reports were
+    /// stored, so rollout gates could miss them. The write runs in a task of its own, which a cancelled
+    /// caller does not cancel (the database refuses work from a cancelled task).
     public func flush() async throws {
+        let task = state.withLock { state in
+            let previous = state.lastFlush
+            let task = Task { [self] in
+                _ = await previous?.result
+                try await writePending()
+            }
+            state.lastFlush = task
+            return task
+        }
+        try await task.value
+    }
+
+    private func writePending() async throws {
         let pending = state.withLock { state in
             defer { state.pendingCheckins.removeAll(keepingCapacity: true) }
             return Array(state.pendingCheckins.values)
