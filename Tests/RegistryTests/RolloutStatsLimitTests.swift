@@ -24,6 +24,7 @@ import TestSupport
     @Test func percentagesTooLargeForIntAreSpeltWithoutTrapping() {
         #expect(PercentText.of(0.02) == "2%" && PercentText.of(0.025) == "2.5%")
         #expect(PercentText.of(1e10 - 1) == "999999999900%")
+        #expect(PercentText.of(1e17) == "1e+19%")  // a whole number of percent past Int.max: the old formula trapped here
         #expect(PercentText.of(1e300) == "1e+302%")
         #expect(PercentText.of(.infinity) == "n/a" && PercentText.of(.nan) == "n/a")
         let rollout = Rollout(id: "ro-test", model: "m", version: SemanticVersion(major: 2, minor: 0, patch: 0), previousVersion: SemanticVersion(major: 1, minor: 0, patch: 0),
