@@ -57,16 +57,18 @@ extension Rollout {
 /// Built once per change of the rollout list (see `OverlayCache`): check-ins only match and hash.
 struct RolloutOverlay: Sendable {
     private let entries: [(rollout: Rollout, selector: LabelSelector?)]
-    private let heldBack: [String: Set<SemanticVersion>]
+    private let underRollout: [String: Set<SemanticVersion>]
+    private let released: [String: Set<SemanticVersion>]
 
     init(rollouts: [Rollout]) {
         entries = rollouts.map { ($0, $0.labelSelector) }
-        var held: [String: Set<SemanticVersion>] = [:]
+        var underRollout: [String: Set<SemanticVersion>] = [:], released: [String: Set<SemanticVersion>] = [:]
         for (model, mine) in Dictionary(grouping: rollouts, by: \.model) {
-            let released = Set(mine.filter { $0.state == .completed }.map(\.version))
-            held[model] = Set(mine.filter { $0.state != .completed }.map(\.version)).subtracting(released)
+            released[model] = Set(mine.filter { $0.state == .completed }.map(\.version))
+            underRollout[model] = Set(mine.filter { $0.state != .completed }.map(\.version))
         }
-        heldBack = held
+        self.underRollout = underRollout
+        self.released = released
     }
 
     func placements(deviceID: String, labels: [String: String]) -> [String: RolloutPlacement] {
@@ -78,9 +80,11 @@ struct RolloutOverlay: Sendable {
     }
 
     /// Versions that reach devices only through their rollout: an unpinned assignment ("the latest")
-    /// must not hand a version under rollout to every device. Completing a rollout releases its version.
-    func heldBack(model: String) -> Set<SemanticVersion> {
-        heldBack[model] ?? []
+    /// must not hand a version under rollout to every device, nor one pushed with `--hold` (`versions`
+    /// are the model's committed rows) before its rollout exists. Completing a rollout releases its version.
+    func heldBack(model: String, versions: [VersionRecord]) -> Set<SemanticVersion> {
+        let pushedHeld = Set(versions.filter(\.held).map(\.version))
+        return (underRollout[model] ?? []).union(pushedHeld).subtracting(released[model] ?? [])
     }
 }
 

@@ -54,7 +54,7 @@ actor RolloutService {
     /// would get. Nil (rollback refused) when that is nothing lower; several versions need `previousVersion`.
     private func resolvedBefore(_ request: RolloutRequest, selector: LabelSelector, versions: [VersionRecord]) async throws -> SemanticVersion? {
         let overlay = RolloutOverlay(rollouts: try await store.rollouts())
-        let heldBack = overlay.heldBack(model: request.model).union([request.version])
+        let heldBack = overlay.heldBack(model: request.model, versions: versions).union([request.version])
         let assignments = try await store.assignments()
         var resolving: [SemanticVersion: Int] = [:]
         var targets = 0

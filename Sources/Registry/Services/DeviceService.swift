@@ -53,7 +53,7 @@ public struct DeviceService: Sendable {
             let variant = chosen[model]?.variant
             let versions = try await store.versions(of: model)
             guard let resolved = VersionResolution.resolve(chosen[model], placement: placements[model], versions: versions,
-                                                           heldBack: overlay.heldBack(model: model)) else { continue }
+                                                           heldBack: overlay.heldBack(model: model, versions: versions)) else { continue }
             let wanted = resolved.version, placement = resolved.placement
             let atVersion = versions.filter { $0.version == wanted && VersionResolution.matchesPinned($0, variant: variant) }
             guard !atVersion.isEmpty else { continue }

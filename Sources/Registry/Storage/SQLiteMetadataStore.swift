@@ -56,6 +56,9 @@ public final class SQLiteMetadataStore: MetadataStore {
         migrator.registerMigration("v3 variant requirements") { db in
             try db.execute(sql: "ALTER TABLE versions ADD COLUMN requirements TEXT")
         }
+        migrator.registerMigration("v4 held versions") { db in
+            try db.execute(sql: "ALTER TABLE versions ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -130,12 +133,12 @@ public final class SQLiteMetadataStore: MetadataStore {
                 throw RegistryError.conflict("\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
             }
             try db.execute(sql: """
-                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements, held)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     version.model, version.version.description, version.variant, version.manifestDigest.description,
                     Data(version.manifest), version.publisher, version.createdAt.secondsSinceEpoch,
-                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements,
+                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements, version.held,
                 ])
             try Self.insert(audit, db)
         }
@@ -154,7 +157,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                     publisher: row["publisher"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
                     committedAt: Timestamp(secondsSinceEpoch: row["committedAt"]),
                     totalSize: UInt64(row["totalSize"] as Int64), storedSize: UInt64(row["storedSize"] as Int64),
-                    requirements: try (row["requirements"] as String?).map(StableJSON.decode)
+                    requirements: try (row["requirements"] as String?).map(StableJSON.decode), held: row["held"]
                 )
             }
         }
