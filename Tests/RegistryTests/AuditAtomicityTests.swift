@@ -39,6 +39,8 @@ import TestSupport
         for version in ["1", "2"] {
             try await publisher.publish(model: "digits-mlp", version: "\(version).0.0", file: TestPublisher.corpus("models/digits-mlp/v\(version).onnx"), to: registry.admin)
         }
+        // A targeted device that never reports keeps the rollout active (the scheduler completes an empty one).
+        _ = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
         let body = #"{"model":"digits-mlp","version":"2.0.0","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
         let created = try await registry.admin.send("POST", "/v1/rollouts", headers: [("Content-Type", "application/json")], body: Array(body.utf8), expected: [201])
         let id = try JSONDecoder().decode(RolloutStatus.self, from: Data(created.body)).rollout.id
