@@ -10,10 +10,12 @@ import FleetCore
 actor RolloutService {
     let store: any MetadataStore
     let answers: DesiredStateCache
+    let identifiers: Identifiers
 
-    init(store: any MetadataStore, answers: DesiredStateCache) {
+    init(store: any MetadataStore, answers: DesiredStateCache, identifiers: Identifiers) {
         self.store = store
         self.answers = answers
+        self.identifiers = identifiers
     }
 
     enum Action: String, Sendable, CaseIterable {
@@ -24,28 +26,37 @@ actor RolloutService {
         try PublishingService.checkName(request.model, what: "model name")
         let selector = try LabelSelector(parsing: request.selector)
         try Self.validate(stages: request.stages, soakSeconds: request.soakSeconds, gates: request.gates)
+        let previous = try await rollbackTarget(for: request, selector: selector)
+        let (rollout, audit) = newRollout(request, selector: selector, previous: previous, by: actor, now: now)
+        _ = try await store.createRollout(rollout, superseding: request.supersede ?? false, audit: audit)
+        answers.invalidate()
+        return try await status(id: rollout.id)
+    }
+
+    /// The request's `previousVersion` if it names a committed version lower than the new one, else
+    /// `resolvedBefore`. Throws 404 when the new version is not committed.
+    private func rollbackTarget(for request: RolloutRequest, selector: LabelSelector) async throws -> SemanticVersion? {
         let records = try await store.versions(of: request.model), versions = Set(records.map(\.version))
         guard versions.contains(request.version) else {
             throw RegistryError.notFound("\(request.model) has no committed version \(request.version); push it first")
         }
-        let previous: SemanticVersion?
-        if let chosen = request.previousVersion {
-            guard versions.contains(chosen) && chosen < request.version else {
-                throw RegistryError.badRequest("previousVersion \(chosen) must be a committed version lower than \(request.version)")
-            }
-            previous = chosen
-        } else {
-            previous = try await resolvedBefore(request, selector: selector, versions: records)
+        guard let chosen = request.previousVersion else { return try await resolvedBefore(request, selector: selector, versions: records) }
+        guard versions.contains(chosen) && chosen < request.version else {
+            throw RegistryError.badRequest("previousVersion \(chosen) must be a committed version lower than \(request.version)")
         }
+        return chosen
+    }
+
+    /// The new rollout and its audit line, built outside `create` to keep that async function's frame small
+    /// (docs/decisions.md, "Swift 6.3 hazard").
+    private func newRollout(_ request: RolloutRequest, selector: LabelSelector, previous: SemanticVersion?, by actor: String,
+                            now: Timestamp) -> (Rollout, AuditEntry) {
         let rollout = Rollout(
-            id: Self.newID(), model: request.model, version: request.version, previousVersion: previous, selector: selector.description,
+            id: identifiers.rolloutID(), model: request.model, version: request.version, previousVersion: previous, selector: selector.description,
             stages: request.stages, soakSeconds: request.soakSeconds, gates: request.gates, stageStartedAt: now, createdAt: now, createdBy: actor
         )
         let detail = "\(rollout.model) \(rollout.version) to '\(rollout.selector)' in stages \(rollout.stages.map(String.init).joined(separator: ","))%"
-        _ = try await store.createRollout(rollout, superseding: request.supersede ?? false,
-                                          audit: AuditEntry(at: now, actor: actor, action: "rollout.create", subject: rollout.id, detail: detail))
-        answers.invalidate()
-        return try await status(id: rollout.id)
+        return (rollout, AuditEntry(at: now, actor: actor, action: "rollout.create", subject: rollout.id, detail: detail))
     }
 
     /// The rollback target: the version the target devices resolve to now, with the new version held back
@@ -89,11 +100,6 @@ actor RolloutService {
         if let regression = gates.maxP95Regression, !(regression >= 0 && regression.isFinite) {
             throw RegistryError.badRequest("gates.maxP95Regression must be a non-negative ratio (0.2 = +20%), got \(regression)")
         }
-    }
-
-    private static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return "ro-" + Hex.encode((0..<6).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     func rollout(id: String) async throws -> Rollout {

@@ -6,6 +6,7 @@ public struct DeviceService: Sendable {
     let store: any MetadataStore
     let checkinIntervalSeconds: Int
     let answers: DesiredStateCache
+    let identifiers: Identifiers
     let overlays = OverlayCache()
     let profileKeys = VariantChoice.ProfileKeys()
 
@@ -16,7 +17,7 @@ public struct DeviceService: Sendable {
     }
 
     public func enroll(_ profile: DeviceProfile, now: Timestamp) async throws -> EnrollmentResponse {
-        let id = UUID().uuidString.lowercased()
+        let id = identifiers.deviceID()
         let token = BearerToken.generate(kind: .device)
         try await store.insertDevice(DeviceRecord(id: id, profile: profile, labels: profile.labels, enrolledAt: now))
         try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .device, scopes: [], deviceID: id, label: "device \(id)", createdAt: now), audit: nil)
