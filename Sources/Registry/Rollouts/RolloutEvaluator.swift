@@ -12,13 +12,15 @@ enum RolloutEvaluator {
 
     /// The reached stage's cohort and what its devices reported about the rollout's version since the rollout
     /// was created (and about the previous version, at any time: the latency baseline).
-    /// Devices that fit none of the version's `variants` are counted apart: they are sent nothing, so
-    /// they would never report.
-    static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = []) -> RolloutStageHealth {
+    /// Devices that fit none of the version's `variants` (under their assignment's pinned variant, from
+    /// `assignments`) are counted apart: they are sent nothing, so they would never report.
+    static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = [],
+                            assignments: [AssignmentRecord] = []) -> RolloutStageHealth {
         let selector = rollout.labelSelector
         let reached = devices.filter { rollout.reaches(deviceID: $0.id, labels: $0.labels, selector: selector) }
         let cohort = variants.isEmpty ? reached : reached.filter {
-            if case .variant = VariantChoice.pick(variants, profile: $0.profile) { return true }
+            let pinned = VersionResolution.chosenAssignments(assignments, labels: $0.labels)[rollout.model]?.variant
+            if case .variant = VersionResolution.variant(of: rollout.version, in: variants, pinned: pinned, profile: $0.profile) { return true }
             return false
         }
         let ids = Set(cohort.map(\.id))

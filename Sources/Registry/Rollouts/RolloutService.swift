@@ -110,7 +110,7 @@ actor RolloutService {
     func status(id: String) async throws -> RolloutStatus {
         let rollout = try await rollout(id: id)
         let health = RolloutEvaluator.stageHealth(rollout, devices: try await store.devices(), health: try await store.health(model: rollout.model),
-                                                  variants: try await variants(of: rollout))
+                                                  variants: try await variants(of: rollout), assignments: try await store.assignments())
         return RolloutStatus(rollout: rollout, health: health)
     }
 
@@ -177,7 +177,7 @@ actor RolloutService {
         var changed: [Rollout] = []
         for var rollout in active {
             let health = RolloutEvaluator.stageHealth(rollout, devices: devices, health: try await store.health(model: rollout.model),
-                                                      variants: try await variants(of: rollout))
+                                                      variants: try await variants(of: rollout), assignments: try await store.assignments())
             let action: String
             switch RolloutEvaluator.decide(rollout, health, now: now) {
             case .hold:

@@ -56,10 +56,9 @@ public struct DeviceService: Sendable {
             guard let resolved = VersionResolution.resolve(chosen[model], placement: placements[model], versions: versions,
                                                            heldBack: overlay.heldBack(model: model, versions: versions)) else { continue }
             let wanted = resolved.version, placement = resolved.placement
-            let atVersion = versions.filter { $0.version == wanted && VersionResolution.matchesPinned($0, variant: variant) }
-            guard !atVersion.isEmpty else { continue }
+            guard let outcome = VersionResolution.variant(of: wanted, in: versions, pinned: variant, profile: device.profile) else { continue }
             let pick: VersionRecord
-            switch VariantChoice.pick(atVersion, profile: device.profile) {
+            switch outcome {
             case let .variant(record): pick = record
             case let .none(reasons):
                 desired.incompatible.append(IncompatibleModel(model: model, version: wanted, reasons: reasons))

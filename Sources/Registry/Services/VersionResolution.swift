@@ -27,6 +27,19 @@ enum VersionResolution {
         return assigned.map { ($0, nil) }
     }
 
+    /// The variant of `version` a device gets: among `records` (the model's), those of that version and of
+    /// the assignment's pinned variant, the one `VariantChoice` picks for the profile. A pinned variant the
+    /// version lacks is a reason, not silence. Check-ins and rollout gates both use this, so a device the
+    /// gates wait for is one its check-in sends the version to. Nil when the version is not published at all.
+    static func variant(of version: SemanticVersion, in records: [VersionRecord], pinned variant: String?, profile: DeviceProfile) -> VariantChoice.Outcome? {
+        guard records.contains(where: { $0.version == version }) else { return nil }
+        let atVersion = records.filter { $0.version == version && matchesPinned($0, variant: variant) }
+        if atVersion.isEmpty, let variant {
+            return .none(reasons: ["\(variant): pinned by the assignment, but \(version) has no such variant"])
+        }
+        return VariantChoice.pick(atVersion, profile: profile)
+    }
+
     /// True unless the assignment pins another variant.
     static func matchesPinned(_ version: VersionRecord, variant: String?) -> Bool {
         variant.map { $0 == version.variant } ?? true
