@@ -74,8 +74,9 @@ public struct RegistryClient: Sendable {
         return try decode(StoredChunkForm.self, try await send("PUT", "/v1/chunks/\(digest)", headers: headers, body: stored, expected: [201]))
     }
 
-    public func commit(_ manifestBytes: [UInt8], model: String) async throws {
-        _ = try await send("POST", "/v1/models/\(model)/versions", headers: Self.jsonHeader, body: manifestBytes, expected: [201])
+    /// `hold`: keep the version out of "the latest" until a rollout of it completes (push, then create the rollout).
+    public func commit(_ manifestBytes: [UInt8], model: String, hold: Bool = false) async throws {
+        _ = try await send("POST", "/v1/models/\(model)/versions\(hold ? "?hold=true" : "")", headers: Self.jsonHeader, body: manifestBytes, expected: [201])
     }
 
     public func registerPublisher(_ key: PublisherPublicKey) async throws {

@@ -15,13 +15,14 @@ public struct RegistryServer: Sendable {
 
     /// Opens (creating on first start) the data directory with the embedded stores:
     /// `registry.sqlite` (WAL) and `chunks/`.
-    public init(configuration: RegistryConfiguration) throws {
+    /// `identifiers`: random unless a test needs the same device and rollout ids on every run.
+    public init(configuration: RegistryConfiguration, identifiers: Identifiers = .random) throws {
         self.configuration = configuration
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         store = CachingMetadataStore(wrapping: try SQLiteMetadataStore(path: data + "/registry.sqlite"))
         blobs = try FileChunkStore(root: data + "/chunks")
-        rollouts = RolloutService(store: store, answers: answers)
+        rollouts = RolloutService(store: store, answers: answers, identifiers: identifiers)
     }
 
     /// Advances and pauses active rollouts now, as the scheduler does every second (for tests and tools).
@@ -42,7 +43,7 @@ public struct RegistryServer: Sendable {
             guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw FleetError.io(path: path, operation: "write", errno: errno)
             }
-            try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: kind, scopes: scopes, deviceID: nil, label: file, createdAt: .now()))
+            try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: kind, scopes: scopes, deviceID: nil, label: file, createdAt: .now()), audit: nil)
             written.append(path)
         }
         return written
@@ -63,7 +64,7 @@ public struct RegistryServer: Sendable {
         ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics,
                     memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)).register(on: table)
         ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: table)
-        let devices = DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers)
+        let devices = DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers, identifiers: rollouts.identifiers)
         DeviceRoutes(devices: devices, store: store, metrics: metrics).register(on: table)
         AdminRoutes(store: store, answers: answers).register(on: table)
         RolloutRoutes(rollouts: rollouts, store: store).register(on: table)

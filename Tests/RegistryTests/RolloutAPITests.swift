@@ -108,6 +108,9 @@ import TestSupport
 
     /// A rollback needs the directive for exactly this rollout, signed by a registered publisher.
     @Test func rollbackNeedsARegisteredPublishersDirective() async throws {
+        // A targeted device that never reports keeps the rollout active: with none, the scheduler would
+        // complete it within a second, and a completed rollout is not rolled back.
+        _ = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
         let rollout = try status(try await create(Self.twoStages)).rollout
         let v1 = try SemanticVersion(parsing: "1.0.0"), v2 = try SemanticVersion(parsing: "2.0.0")
         func rollback(_ directive: RollbackDirective) async throws -> HTTPResponse {

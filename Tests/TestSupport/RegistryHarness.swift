@@ -16,11 +16,24 @@ public final class RegistryHarness: Sendable {
     private let task: Task<Void, any Error>
 
     public static func start(_ configure: (inout RegistryConfiguration) -> Void = { _ in }) async throws -> RegistryHarness {
+        try await start(server: try server(configure, identifiers: .random))
+    }
+
+    /// A registry whose device and rollout ids come from `idSeed`: the same ids, so the same cohorts, on every run.
+    public static func start(idSeed: UInt64) async throws -> RegistryHarness {
+        try await start(server: try server({ _ in }, identifiers: .seeded(idSeed)))
+    }
+
+    /// Synchronous on purpose: keeps the async `start` frames small (the Swift 6.3 hazard in docs/decisions.md).
+    private static func server(_ configure: (inout RegistryConfiguration) -> Void, identifiers: Identifiers) throws -> RegistryServer {
         var configuration = RegistryConfiguration()
         configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)").path
         configuration.bind = "127.0.0.1:0"
         configure(&configuration)
-        let server = try RegistryServer(configuration: configuration)
+        return try RegistryServer(configuration: configuration, identifiers: identifiers)
+    }
+
+    private static func start(server: RegistryServer) async throws -> RegistryHarness {
         try await server.createInitialTokens()
         var logger = Logger(label: "test-registry")
         logger.logLevel = .warning

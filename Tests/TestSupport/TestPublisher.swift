@@ -47,10 +47,10 @@ public final class TestPublisher: @unchecked Sendable {
     /// Upload + commit.
     @discardableResult
     public func publish(model: String, version: String, variant: String = "fp32", file: String, requirements: Manifest.Requirements? = nil,
-                        to client: RegistryClient) async throws -> (manifest: Manifest, uploaded: Int) {
+                        hold: Bool = false, to client: RegistryClient) async throws -> (manifest: Manifest, uploaded: Int) {
         let manifest = try manifest(model: model, version: version, variant: variant, file: file, requirements: requirements)
         let uploaded = try await upload(manifest, to: client)
-        try await client.commit(try ManifestCoding.encode(manifest), model: model)
+        try await client.commit(try ManifestCoding.encode(manifest), model: model, hold: hold)
         return (manifest, uploaded)
     }
 }

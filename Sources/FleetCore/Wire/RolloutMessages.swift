@@ -37,7 +37,8 @@ public struct RolloutRequest: Codable, Equatable, Sendable {
     public var gates: RolloutGates
     /// Replace an active or paused rollout of the same model instead of being refused (409).
     public var supersede: Bool?
-    /// What a rollback returns devices to; default: the highest committed version below `version`.
+    /// What a rollback returns devices to; default: the version the target devices resolve to when the
+    /// rollout is created (none: the rollout cannot be rolled back).
     public var previousVersion: SemanticVersion?
 
     public init(model: String, version: SemanticVersion, selector: String, stages: [Int], soakSeconds: Int, gates: RolloutGates,
@@ -100,6 +101,18 @@ public struct Rollout: Codable, Equatable, Sendable {
         revision = 0
     }
 
+    /// The longest soak a stage may ask for (30 days). Creation refuses more; the evaluator clamps stored
+    /// rows to it, so no soak, however it got into the database, can overflow the clock arithmetic.
+    public static let maximumSoakSeconds = 30 * 86_400
+
+    /// When the reached stage's soak ends: the soak clamped to `0...maximumSoakSeconds`, the sum saturated,
+    /// so a malformed stored row holds the rollout instead of trapping the scheduler on every tick.
+    public var soakEndsAt: Timestamp {
+        let soak = Int64(min(max(soakSeconds, 0), Self.maximumSoakSeconds))
+        let (end, overflow) = stageStartedAt.secondsSinceEpoch.addingReportingOverflow(soak)
+        return Timestamp(secondsSinceEpoch: overflow ? .max : end)
+    }
+
     /// The percentage of the target reached so far (0 for a malformed record, so it reaches nobody).
     public var percent: Int { stages.indices.contains(stage) ? stages[stage] : 0 }
 }
@@ -148,10 +161,11 @@ public struct RolloutStatus: Codable, Equatable, Sendable {
 }
 
 /// `POST /v1/rollouts/{id}/rollback` body: the publisher's signed permission to go back.
+/// Optional in the body so that `{}` is answered with what is missing, not a decoding error.
 public struct RollbackRequest: Codable, Equatable, Sendable {
-    public var directive: RollbackDirective
+    public var directive: RollbackDirective?
 
-    public init(directive: RollbackDirective) {
+    public init(directive: RollbackDirective?) {
         self.directive = directive
     }
 }

@@ -46,6 +46,8 @@ public struct ModelPublisher: Sendable {
     public var key: PublisherPrivateKey
     public var settings: ChunkCompressor.Settings
     public var chunker: Chunker
+    /// Commit with `hold` (`fleetctl push --hold`): the version is not "the latest" until a rollout of it completes.
+    public var hold = false
 
     public init(registry: RegistryClient, key: PublisherPrivateKey, settings: ChunkCompressor.Settings = .standard, chunker: Chunker = Chunker()) {
         self.registry = registry
@@ -102,37 +104,52 @@ public struct ModelPublisher: Sendable {
         var forms: [Digest: StoredChunkForm] = [:]
         for (text, form) in answer.present { forms[try Digest(parsing: text)] = form }
 
-        // Pass 2: encode and upload each missing chunk once, reading it back from its file.
         let missing = Set(answer.missing)
-        var uploadedBytes: UInt64 = 0, uploadedChunks = 0
-        progress(.uploading(total: missing.count))
-        let compressor = ChunkCompressor()
-        for (input, file) in chunked {
-            let reader = try ReadOnlyFile(path: input.localPath)
-            for span in file.chunks where missing.contains(span.digest) && forms[span.digest] == nil {
-                let bytes = try reader.read(count: span.length, at: span.offset)
-                guard Digest.of(bytes) == span.digest else {
-                    throw FleetError.digestMismatch(subject: "\(input.localPath) at offset \(span.offset) (the file changed during the push)", expected: span.digest, actual: Digest.of(bytes))
-                }
-                let (codec, stored) = try bytes.withUnsafeBytes { try compressor.encode($0, elementWidth: span.elementWidth, settings: settings) }
-                forms[span.digest] = try await registry.putChunk(span.digest, codec: codec, length: span.length, stored: stored)
-                uploadedChunks += 1
-                uploadedBytes += UInt64(stored.count)
-                progress(.uploaded(done: uploadedChunks, total: missing.count, bytes: uploadedBytes))
-            }
-        }
+        let uploaded = try await upload(chunked, missing: missing, present: forms, progress: progress)
 
-        let (manifest, bytes) = try signedManifest(model: model, version: version, variant: variant, chunked: chunked, forms: forms,
+        let (manifest, bytes) = try signedManifest(model: model, version: version, variant: variant, chunked: chunked, forms: uploaded.forms,
                                                    selfTest: selfTest, requirements: requirements)
-        try await registry.commit(bytes, model: model)
+        try await registry.commit(bytes, model: model, hold: hold)
 
         let deduplicated = allSpans.filter { !missing.contains($0.digest) }.reduce(UInt64(0)) { $0 + UInt64($1.length) }
         let elapsed = clock.now - started
         return Summary(
             model: model, version: version.description, variant: variant, manifestDigest: Digest.of(bytes),
-            totalBytes: manifest.totalSize, chunks: allSpans.count, uploadedChunks: uploadedChunks,
-            uploadedBytes: uploadedBytes, deduplicatedBytes: deduplicated,
+            totalBytes: manifest.totalSize, chunks: allSpans.count, uploadedChunks: uploaded.chunks,
+            uploadedBytes: uploaded.bytes, deduplicatedBytes: deduplicated,
             seconds: elapsed.seconds
         )
+    }
+
+    /// The stored form of every chunk once pass 2 is done, and what it sent.
+    private struct Uploaded {
+        var forms: [Digest: StoredChunkForm]
+        var chunks = 0
+        var bytes: UInt64 = 0
+    }
+
+    /// Pass 2: encode and upload each missing chunk once, reading it back from its file. A function of its
+    /// own to keep `push`'s async frame small (the Swift 6.3 hazard in docs/decisions.md: a larger frame
+    /// corrupted the heap when `push` grew by one field).
+    private func upload(_ chunked: [(input: FileInput, file: ChunkedFile)], missing: Set<Digest>, present: [Digest: StoredChunkForm],
+                        progress: @Sendable (Progress) -> Void) async throws -> Uploaded {
+        var uploaded = Uploaded(forms: present)
+        progress(.uploading(total: missing.count))
+        let compressor = ChunkCompressor()
+        for (input, file) in chunked {
+            let reader = try ReadOnlyFile(path: input.localPath)
+            for span in file.chunks where missing.contains(span.digest) && uploaded.forms[span.digest] == nil {
+                let bytes = try reader.read(count: span.length, at: span.offset)
+                guard Digest.of(bytes) == span.digest else {
+                    throw FleetError.digestMismatch(subject: "\(input.localPath) at offset \(span.offset) (the file changed during the push)", expected: span.digest, actual: Digest.of(bytes))
+                }
+                let (codec, stored) = try bytes.withUnsafeBytes { try compressor.encode($0, elementWidth: span.elementWidth, settings: settings) }
+                uploaded.forms[span.digest] = try await registry.putChunk(span.digest, codec: codec, length: span.length, stored: stored)
+                uploaded.chunks += 1
+                uploaded.bytes += UInt64(stored.count)
+                progress(.uploaded(done: uploaded.chunks, total: missing.count, bytes: uploaded.bytes))
+            }
+        }
+        return uploaded
     }
 }

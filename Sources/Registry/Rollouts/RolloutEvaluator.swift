@@ -10,20 +10,26 @@ enum RolloutEvaluator {
         case pause(String)
     }
 
-    /// The reached stage's cohort and what its devices reported about the rollout's version (and the previous one).
-    /// Devices that fit none of the version's `variants` are counted apart: they are sent nothing, so
-    /// they would never report.
-    static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = []) -> RolloutStageHealth {
+    /// The reached stage's cohort and what its devices reported about the rollout's version since the rollout
+    /// was created (and about the previous version, at any time: the latency baseline).
+    /// Devices that fit none of the version's `variants` (under their assignment's pinned variant, from
+    /// `assignments`) are counted apart: they are sent nothing, so they would never report.
+    static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = [],
+                            assignments: [AssignmentRecord] = []) -> RolloutStageHealth {
         let selector = rollout.labelSelector
         let reached = devices.filter { rollout.reaches(deviceID: $0.id, labels: $0.labels, selector: selector) }
         let cohort = variants.isEmpty ? reached : reached.filter {
-            if case .variant = VariantChoice.pick(variants, profile: $0.profile) { return true }
+            let pinned = VersionResolution.chosenAssignments(assignments, labels: $0.labels)[rollout.model]?.variant
+            if case .variant = VersionResolution.variant(of: rollout.version, in: variants, pinned: pinned, profile: $0.profile) { return true }
             return false
         }
         let ids = Set(cohort.map(\.id))
         var new: [String: DeviceVersionHealth] = [:], old: [String: DeviceVersionHealth] = [:]
         for row in health where row.model == rollout.model && ids.contains(row.deviceID) {
-            if row.version == rollout.version { new[row.deviceID] = row } else if row.version == rollout.previousVersion { old[row.deviceID] = row }
+            // Reports of the version from before this rollout (an earlier, rolled-back attempt) are not
+            // evidence about this one: counted, they would advance a re-rollout at once or pause it on old failures.
+            if row.version == rollout.version, row.updatedAt >= rollout.createdAt { new[row.deviceID] = row }
+            else if row.version == rollout.previousVersion { old[row.deviceID] = row }
         }
         let reports = Array(new.values)
         return RolloutStageHealth(
@@ -47,31 +53,30 @@ enum RolloutEvaluator {
     /// The stage advances only when every cohort device has reported, its soak time has passed, and the
     /// latency gate (checked then, with the soak's traffic) holds.
     static func decide(_ rollout: Rollout, _ health: RolloutStageHealth, now: Timestamp) -> Decision {
+        // A stored row from before validation (or edited by hand) must hold, not trap every scheduler tick.
+        guard rollout.stages.indices.contains(rollout.stage) else {
+            return .hold("malformed rollout: stage index \(rollout.stage) of \(rollout.stages.count) stages")
+        }
         let stageName = "stage \(rollout.stage + 1) (\(rollout.percent)%)"
         if health.devices > 0 {
             for (failures, limit, what) in [(health.installFailures, rollout.gates.maxInstallFailureRatio, "install failures"),
                                             (health.selfTestFailures, rollout.gates.maxSelfTestFailureRatio, "self-test failures")] {
                 let ratio = Double(failures) / Double(health.devices)
                 if ratio > limit {
-                    return .pause("\(what): \(failures) of \(health.devices) devices (\(percentText(ratio))) at \(stageName) exceed the \(percentText(limit)) gate")
+                    return .pause("\(what): \(failures) of \(health.devices) devices (\(PercentText.of(ratio))) at \(stageName) exceed the \(PercentText.of(limit)) gate")
                 }
             }
         }
         if health.pending > 0 { return .hold("waiting for \(health.pending) of \(health.devices) devices to report") }
-        let soakEnds = rollout.stageStartedAt.secondsSinceEpoch + Int64(rollout.soakSeconds)
-        if now.secondsSinceEpoch < soakEnds { return .hold("soaking until \(Timestamp(secondsSinceEpoch: soakEnds))") }
+        let soakEnds = rollout.soakEndsAt
+        if now < soakEnds { return .hold("soaking until \(soakEnds)") }
         if let limit = rollout.gates.maxP95Regression, let new = health.p95Milliseconds, let old = health.previousP95Milliseconds, old > 0 {
             let regression = new / old - 1
             if regression > limit {
-                return .pause("p95 latency \(millisecondsText(new)) ms vs \(millisecondsText(old)) ms on \(rollout.previousVersion.map(\.description) ?? "the previous version") (+\(percentText(regression))) at \(stageName) exceeds the +\(percentText(limit)) gate")
+                return .pause("p95 latency \(millisecondsText(new)) ms vs \(millisecondsText(old)) ms on \(rollout.previousVersion.map(\.description) ?? "the previous version") (+\(PercentText.of(regression))) at \(stageName) exceeds the +\(PercentText.of(limit)) gate")
             }
         }
         return rollout.stage + 1 < rollout.stages.count ? .advance : .complete
-    }
-
-    static func percentText(_ ratio: Double) -> String {
-        let tenths = (ratio * 1000).rounded()
-        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))%" : "\(tenths / 10)%"
     }
 
     static func millisecondsText(_ value: Double) -> String {

@@ -6,6 +6,18 @@ struct RolloutPlacement: Equatable, Sendable {
     var version: SemanticVersion
     /// Set when `version` is a rollback target: the agent needs it to accept the downgrade.
     var rollback: RollbackDirective?
+    /// Set for a finished rollout (completed, aborted, rolled back): the rollout's own version. The placement
+    /// then only holds the device until its assignment resolves to something newer than this; nil (an
+    /// active or paused rollout) always wins.
+    var yieldsAbove: SemanticVersion?
+
+    /// True when the device should follow its assignment's `assigned` version instead of this placement:
+    /// a finished rollout yields to any newer version, so devices follow a later push or pin, never a
+    /// downgrade they would refuse without a signed rollback.
+    func yields(to assigned: SemanticVersion?) -> Bool {
+        guard let yieldsAbove, let assigned else { return false }
+        return assigned > yieldsAbove
+    }
 }
 
 extension Rollout {
@@ -24,15 +36,19 @@ extension Rollout {
     }
 
     /// Nil when the rollout does not reach the device: it then runs what it would without this rollout.
-    /// Devices reached keep the new version when the rollout is paused, aborted or completed (no
-    /// device is asked to downgrade without a signed rollback); a rollback sends them to `previousVersion`.
+    /// An active or paused rollout places its reached devices on its version, over any assignment.
+    /// A finished one only holds them where they are (completed, aborted) or sends them back to
+    /// `previousVersion` with the signed directive (rolled back) until their assignment resolves to a
+    /// version newer than the rollout's: then they follow it (see `RolloutPlacement.yields(to:)`).
     func placement(deviceID: String, labels: [String: String], selector: LabelSelector?) -> RolloutPlacement? {
         guard reaches(deviceID: deviceID, labels: labels, selector: selector) else { return nil }
         switch state {
-        case .active, .paused, .completed, .aborted:
+        case .active, .paused:
             return RolloutPlacement(version: version)
+        case .completed, .aborted:
+            return RolloutPlacement(version: version, yieldsAbove: version)
         case .rolledBack:
-            return previousVersion.map { RolloutPlacement(version: $0, rollback: rollback) }
+            return previousVersion.map { RolloutPlacement(version: $0, rollback: rollback, yieldsAbove: version) }
         }
     }
 }
@@ -41,16 +57,18 @@ extension Rollout {
 /// Built once per change of the rollout list (see `OverlayCache`): check-ins only match and hash.
 struct RolloutOverlay: Sendable {
     private let entries: [(rollout: Rollout, selector: LabelSelector?)]
-    private let heldBack: [String: Set<SemanticVersion>]
+    private let underRollout: [String: Set<SemanticVersion>]
+    private let released: [String: Set<SemanticVersion>]
 
     init(rollouts: [Rollout]) {
         entries = rollouts.map { ($0, $0.labelSelector) }
-        var held: [String: Set<SemanticVersion>] = [:]
+        var underRollout: [String: Set<SemanticVersion>] = [:], released: [String: Set<SemanticVersion>] = [:]
         for (model, mine) in Dictionary(grouping: rollouts, by: \.model) {
-            let released = Set(mine.filter { $0.state == .completed }.map(\.version))
-            held[model] = Set(mine.filter { $0.state != .completed }.map(\.version)).subtracting(released)
+            released[model] = Set(mine.filter { $0.state == .completed }.map(\.version))
+            underRollout[model] = Set(mine.filter { $0.state != .completed }.map(\.version))
         }
-        heldBack = held
+        self.underRollout = underRollout
+        self.released = released
     }
 
     func placements(deviceID: String, labels: [String: String]) -> [String: RolloutPlacement] {
@@ -62,9 +80,11 @@ struct RolloutOverlay: Sendable {
     }
 
     /// Versions that reach devices only through their rollout: an unpinned assignment ("the latest")
-    /// must not hand a version under rollout to every device. Completing a rollout releases its version.
-    func heldBack(model: String) -> Set<SemanticVersion> {
-        heldBack[model] ?? []
+    /// must not hand a version under rollout to every device, nor one pushed with `--hold` (`versions`
+    /// are the model's committed rows) before its rollout exists. Completing a rollout releases its version.
+    func heldBack(model: String, versions: [VersionRecord]) -> Set<SemanticVersion> {
+        let pushedHeld = Set(versions.filter(\.held).map(\.version))
+        return (underRollout[model] ?? []).union(pushedHeld).subtracting(released[model] ?? [])
     }
 }
 

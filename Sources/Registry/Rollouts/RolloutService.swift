@@ -10,10 +10,12 @@ import FleetCore
 actor RolloutService {
     let store: any MetadataStore
     let answers: DesiredStateCache
+    let identifiers: Identifiers
 
-    init(store: any MetadataStore, answers: DesiredStateCache) {
+    init(store: any MetadataStore, answers: DesiredStateCache, identifiers: Identifiers) {
         self.store = store
         self.answers = answers
+        self.identifiers = identifiers
     }
 
     enum Action: String, Sendable, CaseIterable {
@@ -24,30 +26,73 @@ actor RolloutService {
         try PublishingService.checkName(request.model, what: "model name")
         let selector = try LabelSelector(parsing: request.selector)
         try Self.validate(stages: request.stages, soakSeconds: request.soakSeconds, gates: request.gates)
-        let versions = Set(try await store.versions(of: request.model).map(\.version))
+        let previous = try await rollbackTarget(for: request, selector: selector)
+        let (rollout, audit) = newRollout(request, selector: selector, previous: previous, by: actor, now: now)
+        _ = try await store.createRollout(rollout, superseding: request.supersede ?? false, audit: audit)
+        answers.invalidate()
+        return try await status(id: rollout.id)
+    }
+
+    /// The request's `previousVersion` if it names a committed version lower than the new one, else
+    /// `resolvedBefore`. Throws 404 when the new version is not committed.
+    private func rollbackTarget(for request: RolloutRequest, selector: LabelSelector) async throws -> SemanticVersion? {
+        let records = try await store.versions(of: request.model), versions = Set(records.map(\.version))
         guard versions.contains(request.version) else {
             throw RegistryError.notFound("\(request.model) has no committed version \(request.version); push it first")
         }
-        let previous = request.previousVersion ?? versions.filter { $0 < request.version }.max()
-        if let previous, !(versions.contains(previous) && previous < request.version) {
-            throw RegistryError.badRequest("previousVersion \(previous) must be a committed version lower than \(request.version)")
+        guard let chosen = request.previousVersion else { return try await resolvedBefore(request, selector: selector, versions: records) }
+        guard versions.contains(chosen) && chosen < request.version else {
+            throw RegistryError.badRequest("previousVersion \(chosen) must be a committed version lower than \(request.version)")
         }
+        return chosen
+    }
+
+    /// The new rollout and its audit line, built outside `create` to keep that async function's frame small
+    /// (docs/decisions.md, "Swift 6.3 hazard").
+    private func newRollout(_ request: RolloutRequest, selector: LabelSelector, previous: SemanticVersion?, by actor: String,
+                            now: Timestamp) -> (Rollout, AuditEntry) {
         let rollout = Rollout(
-            id: Self.newID(), model: request.model, version: request.version, previousVersion: previous, selector: selector.description,
+            id: identifiers.rolloutID(), model: request.model, version: request.version, previousVersion: previous, selector: selector.description,
             stages: request.stages, soakSeconds: request.soakSeconds, gates: request.gates, stageStartedAt: now, createdAt: now, createdBy: actor
         )
         let detail = "\(rollout.model) \(rollout.version) to '\(rollout.selector)' in stages \(rollout.stages.map(String.init).joined(separator: ","))%"
-        _ = try await store.createRollout(rollout, superseding: request.supersede ?? false,
-                                          audit: AuditEntry(at: now, actor: actor, action: "rollout.create", subject: rollout.id, detail: detail))
-        answers.invalidate()
-        return try await status(id: rollout.id)
+        return (rollout, AuditEntry(at: now, actor: actor, action: "rollout.create", subject: rollout.id, detail: detail))
+    }
+
+    /// The rollback target: the version the target devices resolve to now, with the new version held back
+    /// (what they run without this rollout). Not merely the highest version below the new one, which may be
+    /// a rolled-back version that never ran. With no target device yet, what a device following the latest
+    /// would get. Nil (rollback refused) when that is nothing lower; several versions need `previousVersion`.
+    private func resolvedBefore(_ request: RolloutRequest, selector: LabelSelector, versions: [VersionRecord]) async throws -> SemanticVersion? {
+        let overlay = RolloutOverlay(rollouts: try await store.rollouts())
+        let heldBack = overlay.heldBack(model: request.model, versions: versions).union([request.version])
+        let assignments = try await store.assignments()
+        var resolving: [SemanticVersion: Int] = [:]
+        var targets = 0
+        for device in try await store.devices() where selector.matches(device.labels) {
+            targets += 1
+            let assignment = VersionResolution.chosenAssignments(assignments, labels: device.labels)[request.model]
+            let placement = overlay.placements(deviceID: device.id, labels: device.labels)[request.model]
+            if let resolved = VersionResolution.resolve(assignment, placement: placement, versions: versions, heldBack: heldBack) {
+                resolving[resolved.version, default: 0] += 1
+            }
+        }
+        if targets == 0 { return versions.map(\.version).filter { $0 < request.version && !heldBack.contains($0) }.max() }
+        let lower = resolving.filter { $0.key < request.version }
+        guard lower.count <= 1 else {
+            let spelled = lower.sorted { $0.key < $1.key }.map { "\($0.key) on \($0.value)" }.joined(separator: ", ")
+            throw RegistryError.conflict("the devices matching '\(selector)' run several versions of \(request.model) (\(spelled) devices); pass previousVersion to choose the rollback target")
+        }
+        return lower.first?.key
     }
 
     static func validate(stages: [Int], soakSeconds: Int, gates: RolloutGates) throws {
         guard !stages.isEmpty, stages.allSatisfy({ (1...100).contains($0) }), zip(stages, stages.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw RegistryError.badRequest("stages must be increasing percentages between 1 and 100, e.g. [5, 25, 100]; got \(stages)")
         }
-        guard soakSeconds >= 0 else { throw RegistryError.badRequest("soakSeconds must not be negative, got \(soakSeconds)") }
+        guard (0...Rollout.maximumSoakSeconds).contains(soakSeconds) else {
+            throw RegistryError.badRequest("soakSeconds must be between 0 and \(Rollout.maximumSoakSeconds) (30 days), got \(soakSeconds)")
+        }
         for (name, ratio) in [("maxInstallFailureRatio", gates.maxInstallFailureRatio), ("maxSelfTestFailureRatio", gates.maxSelfTestFailureRatio)]
         where !(0...1).contains(ratio) {
             throw RegistryError.badRequest("gates.\(name) must be between 0 and 1, got \(ratio)")
@@ -55,11 +100,6 @@ actor RolloutService {
         if let regression = gates.maxP95Regression, !(regression >= 0 && regression.isFinite) {
             throw RegistryError.badRequest("gates.maxP95Regression must be a non-negative ratio (0.2 = +20%), got \(regression)")
         }
-    }
-
-    private static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return "ro-" + Hex.encode((0..<6).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     func rollout(id: String) async throws -> Rollout {
@@ -70,7 +110,7 @@ actor RolloutService {
     func status(id: String) async throws -> RolloutStatus {
         let rollout = try await rollout(id: id)
         let health = RolloutEvaluator.stageHealth(rollout, devices: try await store.devices(), health: try await store.health(model: rollout.model),
-                                                  variants: try await variants(of: rollout))
+                                                  variants: try await variants(of: rollout), assignments: try await store.assignments())
         return RolloutStatus(rollout: rollout, health: health)
     }
 
@@ -97,6 +137,9 @@ actor RolloutService {
             guard from.isInFlight else { throw refuse() }
             rollout.state = .aborted
         case .rollback:
+            guard from != .completed else {
+                throw RegistryError.conflict("rollout \(id) is completed: \(rollout.version) was released to every device following the latest, not only the rollout's cohort, and a rollback would tell only the cohort to go back; roll forward instead (push a fixed version and roll it out), or create a new rollout")
+            }
             guard from != .rolledBack else { throw refuse() }
             rollout.rollback = try await checked(directive, for: rollout)
             rollout.state = .rolledBack
@@ -134,7 +177,7 @@ actor RolloutService {
         var changed: [Rollout] = []
         for var rollout in active {
             let health = RolloutEvaluator.stageHealth(rollout, devices: devices, health: try await store.health(model: rollout.model),
-                                                      variants: try await variants(of: rollout))
+                                                      variants: try await variants(of: rollout), assignments: try await store.assignments())
             let action: String
             switch RolloutEvaluator.decide(rollout, health, now: now) {
             case .hold:

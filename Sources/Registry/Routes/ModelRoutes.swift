@@ -13,9 +13,11 @@ struct ModelRoutes {
             let name = try context.parameters.require("name")
             var request = request
             let bytes = try await request.bytes(upTo: limits.maxManifestBytes)
-            let record = try await publishing.commit(model: name, manifestBytes: bytes, now: .now())
-            try await store.recordAudit(AuditEntry(at: record.committedAt, actor: context.actorName, action: "version.commit", subject: record.model,
-                                                   detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)"))
+            let hold = try request.uri.queryParameters["hold"].map { text -> Bool in
+                guard let value = Bool(String(text)) else { throw RegistryError.badRequest("hold must be true or false, got '\(text)'") }
+                return value
+            } ?? false
+            let record = try await publishing.commit(model: name, manifestBytes: bytes, hold: hold, by: context.actorName, now: .now())
             return try JSONBody.response(VersionSummary(record), status: .created)
         }
         router.get("/v1/models") { _, context in

@@ -6,6 +6,7 @@ public struct DeviceService: Sendable {
     let store: any MetadataStore
     let checkinIntervalSeconds: Int
     let answers: DesiredStateCache
+    let identifiers: Identifiers
     let overlays = OverlayCache()
     let profileKeys = VariantChoice.ProfileKeys()
 
@@ -16,16 +17,17 @@ public struct DeviceService: Sendable {
     }
 
     public func enroll(_ profile: DeviceProfile, now: Timestamp) async throws -> EnrollmentResponse {
-        let id = UUID().uuidString.lowercased()
+        let id = identifiers.deviceID()
         let token = BearerToken.generate(kind: .device)
         try await store.insertDevice(DeviceRecord(id: id, profile: profile, labels: profile.labels, enrolledAt: now))
-        try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .device, scopes: [], deviceID: id, label: "device \(id)", createdAt: now))
+        try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .device, scopes: [], deviceID: id, label: "device \(id)", createdAt: now), audit: nil)
         return EnrollmentResponse(deviceID: id, token: token)
     }
 
     /// Records the report and answers (as JSON) with what the device should run.
     public func checkin(deviceID: String, report: CheckinRequest, now: Timestamp) async throws -> [UInt8] {
         guard let device = try await store.device(id: deviceID) else { throw RegistryError.notFound("device \(deviceID) is not enrolled") }
+        try report.checkPlausible()
         try await store.recordCheckins([CheckinRecord(deviceID: deviceID, at: now, report: report)])
         let overlay = overlays.overlay(for: try await store.rollouts())
         let placements = overlay.placements(deviceID: device.id, labels: device.labels)
@@ -43,33 +45,20 @@ public struct DeviceService: Sendable {
         return try await desired(device: device, placements: overlay.placements(deviceID: device.id, labels: device.labels), overlay: overlay)
     }
 
-    /// Per model, the most specific matching assignment (most selector keys, then the newest) decides,
-    /// unless a rollout places the device: then the rollout's version (or its rollback target) wins.
-    /// An assignment's pinned version, or the latest committed one not held back by a rollout; its
-    /// pinned variant, or the one `VariantChoice` picks for the device's profile.
+    /// Per model, what `VersionResolution` says; then the pinned variant, or the one `VariantChoice`
+    /// picks for the device's profile.
     private func desired(device: DeviceRecord, placements: [String: RolloutPlacement], overlay: RolloutOverlay) async throws -> Desired {
-        let matching = try await store.assignments().filter { $0.selector.matches(device.labels) }
-        let chosen = Dictionary(grouping: matching, by: \.model).compactMapValues { candidates in
-            candidates.max { ($0.selector.requirements.count, $0.updatedAt) < ($1.selector.requirements.count, $1.updatedAt) }
-        }
+        let chosen = VersionResolution.chosenAssignments(try await store.assignments(), labels: device.labels)
         var desired = Desired()
         for model in Set(chosen.keys).union(placements.keys).sorted() {
-            let placement = placements[model], variant = chosen[model]?.variant
+            let variant = chosen[model]?.variant
             let versions = try await store.versions(of: model)
-            let wanted: SemanticVersion?
-            if let placement {
-                wanted = placement.version
-            } else if let pinned = chosen[model]?.version {
-                wanted = pinned
-            } else {
-                let heldBack = overlay.heldBack(model: model)
-                wanted = versions.filter { !heldBack.contains($0.version) && Self.matchesPinned($0, variant: variant) }.map(\.version).max()
-            }
-            guard let wanted else { continue }
-            let atVersion = versions.filter { $0.version == wanted && Self.matchesPinned($0, variant: variant) }
-            guard !atVersion.isEmpty else { continue }
+            guard let resolved = VersionResolution.resolve(chosen[model], placement: placements[model], versions: versions,
+                                                           heldBack: overlay.heldBack(model: model, versions: versions)) else { continue }
+            let wanted = resolved.version, placement = resolved.placement
+            guard let outcome = VersionResolution.variant(of: wanted, in: versions, pinned: variant, profile: device.profile) else { continue }
             let pick: VersionRecord
-            switch VariantChoice.pick(atVersion, profile: device.profile) {
+            switch outcome {
             case let .variant(record): pick = record
             case let .none(reasons):
                 desired.incompatible.append(IncompatibleModel(model: model, version: wanted, reasons: reasons))
@@ -81,11 +70,6 @@ public struct DeviceService: Sendable {
             ))
         }
         return desired
-    }
-
-    /// True unless the assignment pins another variant.
-    private static func matchesPinned(_ version: VersionRecord, variant: String?) -> Bool {
-        variant.map { $0 == version.variant } ?? true
     }
 
     public func record(_ batch: EventBatch, deviceID: String, now: Timestamp) async throws {

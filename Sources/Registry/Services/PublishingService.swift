@@ -33,8 +33,9 @@ public struct PublishingService: Sendable {
         return try await store.recordChunk(ChunkRecord(digest: digest, length: length, storedLength: stored.count, codec: codec))
     }
 
-    /// Verifies and commits a signed manifest as a new version of `model`.
-    public func commit(model: String, manifestBytes: [UInt8], now: Timestamp) async throws -> VersionRecord {
+    /// Verifies and commits a signed manifest as a new version of `model`, with its audit line (by `actor`).
+    /// `hold` keeps the version out of "the latest" until a rollout of it completes (`VersionRecord.held`).
+    public func commit(model: String, manifestBytes: [UInt8], hold: Bool = false, by actor: String, now: Timestamp) async throws -> VersionRecord {
         try Self.checkName(model, what: "model name")
         let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
         let verified = try TrustedPublishers(keys).verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
@@ -61,9 +62,10 @@ public struct PublishingService: Sendable {
             model: manifest.model, version: manifest.version, variant: manifest.variant,
             manifestDigest: verified.digest, manifest: verified.canonicalBytes, publisher: manifest.publisher,
             createdAt: manifest.createdAt, committedAt: now, totalSize: manifest.totalSize, storedSize: manifest.totalStoredSize,
-            requirements: manifest.requirements
+            requirements: manifest.requirements, held: hold
         )
-        try await store.insertVersion(record)
+        try await store.insertVersion(record, audit: AuditEntry(at: now, actor: actor, action: "version.commit", subject: record.model,
+                                                                detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)\(hold ? " held" : "")"))
         answers.invalidate()
         return record
     }

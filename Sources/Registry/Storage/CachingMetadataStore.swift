@@ -27,6 +27,9 @@ public final class CachingMetadataStore: MetadataStore {
         var versions: [String: Expiring<[VersionRecord]>] = [:]
         var rollouts: Expiring<[Rollout]>?
         var pendingCheckins: [String: CheckinRecord] = [:]
+        /// The last flush started: each flush runs after it, so a flush returns only once every check-in
+        /// buffered before it was called is written, even by a flush that was already in flight.
+        var lastFlush: Task<Void, any Error>?
     }
 
     private let state = Mutex(State())
@@ -72,11 +75,11 @@ public final class CachingMetadataStore: MetadataStore {
 
     // MARK: publishers and versions
 
-    public func addPublisher(_ publisher: PublisherRecord) async throws { try await inner.addPublisher(publisher) }
+    public func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws { try await inner.addPublisher(publisher, audit: audit) }
     public func publishers() async throws -> [PublisherRecord] { try await inner.publishers() }
 
-    public func insertVersion(_ version: VersionRecord) async throws {
-        try await inner.insertVersion(version)
+    public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
+        try await inner.insertVersion(version, audit: audit)
         state.withLock { _ = $0.versions.removeValue(forKey: version.model) }
     }
 
@@ -92,8 +95,8 @@ public final class CachingMetadataStore: MetadataStore {
 
     // MARK: tokens (immutable)
 
-    public func insertToken(_ token: TokenRecord) async throws {
-        try await inner.insertToken(token)
+    public func insertToken(_ token: TokenRecord, audit: AuditEntry?) async throws {
+        try await inner.insertToken(token, audit: audit)
         state.withLock { $0.tokens[token.hash] = token }
     }
 
@@ -134,8 +137,25 @@ public final class CachingMetadataStore: MetadataStore {
         }
     }
 
-    /// Writes buffered check-ins. Called every second by `CheckinFlusher` and at shutdown.
+    /// Writes buffered check-ins. Called every second by `CheckinFlusher`, at shutdown, and before reads
+    /// that must see every report (`health`, `devices`). Flushes run one after another: without that, a
+    /// flush called while another was writing found nothing buffered and returned before the reports were
+    /// stored, so rollout gates could miss them. The write runs in a task of its own, which a cancelled
+    /// caller does not cancel (the database refuses work from a cancelled task).
     public func flush() async throws {
+        let task = state.withLock { state in
+            let previous = state.lastFlush
+            let task = Task { [self] in
+                _ = await previous?.result
+                try await writePending()
+            }
+            state.lastFlush = task
+            return task
+        }
+        try await task.value
+    }
+
+    private func writePending() async throws {
         let pending = state.withLock { state in
             defer { state.pendingCheckins.removeAll(keepingCapacity: true) }
             return Array(state.pendingCheckins.values)
@@ -159,8 +179,8 @@ public final class CachingMetadataStore: MetadataStore {
 
     // MARK: assignments
 
-    public func setAssignment(_ assignment: AssignmentRecord) async throws {
-        try await inner.setAssignment(assignment)
+    public func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws {
+        try await inner.setAssignment(assignment, audit: audit)
         state.withLock { $0.assignments = nil }
     }
 
@@ -209,6 +229,5 @@ public final class CachingMetadataStore: MetadataStore {
         return loaded
     }
 
-    public func recordAudit(_ entry: AuditEntry) async throws { try await inner.recordAudit(entry) }
     public func audit(since: Timestamp?) async throws -> [AuditEntry] { try await inner.audit(since: since) }
 }

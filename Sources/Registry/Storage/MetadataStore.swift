@@ -12,15 +12,18 @@ public protocol MetadataStore: Sendable {
     func recordChunk(_ chunk: ChunkRecord) async throws -> ChunkRecord
     func chunkCount() async throws -> Int
 
-    func addPublisher(_ publisher: PublisherRecord) async throws
+    // An operator's change and its audit line are one transaction: neither is stored without the other.
+
+    func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws
     func publishers() async throws -> [PublisherRecord]
 
     /// Inserts a version; throws `RegistryError.conflict` if that model, version and variant exist.
-    func insertVersion(_ version: VersionRecord) async throws
+    func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws
     func modelNames() async throws -> [String]
     func versions(of model: String) async throws -> [VersionRecord]
 
-    func insertToken(_ token: TokenRecord) async throws
+    /// `audit` is nil only for tokens the registry makes itself (device enrollment, first start).
+    func insertToken(_ token: TokenRecord, audit: AuditEntry?) async throws
     func token(hash: String) async throws -> TokenRecord?
     func hasTokens(of kind: TokenKind) async throws -> Bool
 
@@ -32,7 +35,7 @@ public protocol MetadataStore: Sendable {
     func insertEvents(_ events: [EventRecord]) async throws
     func events(deviceID: String) async throws -> [EventRecord]
 
-    func setAssignment(_ assignment: AssignmentRecord) async throws
+    func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws
     func assignments() async throws -> [AssignmentRecord]
 
     /// Replaces a device's labels; throws `RegistryError.notFound` for an unknown device.
@@ -50,7 +53,6 @@ public protocol MetadataStore: Sendable {
     /// Every rollout, oldest first.
     func rollouts() async throws -> [Rollout]
 
-    func recordAudit(_ entry: AuditEntry) async throws
     /// Audit lines at or after `since` (all when nil), oldest first.
     func audit(since: Timestamp?) async throws -> [AuditEntry]
 }

@@ -33,6 +33,9 @@ public struct VersionRecord: Codable, Equatable, Sendable {
     public var storedSize: UInt64
     /// From the signed manifest, kept beside it so check-ins pick variants without decoding manifests.
     public var requirements: Manifest.Requirements? = nil
+    /// Pushed with `--hold`: not "the latest" for unpinned assignments until a rollout of it completes, so
+    /// devices checking in between the push and the rollout's creation do not all get it.
+    public var held: Bool = false
 }
 
 /// What kind of bearer token a hash belongs to.

@@ -56,6 +56,9 @@ public final class SQLiteMetadataStore: MetadataStore {
         migrator.registerMigration("v3 variant requirements") { db in
             try db.execute(sql: "ALTER TABLE versions ADD COLUMN requirements TEXT")
         }
+        migrator.registerMigration("v4 held versions") { db in
+            try db.execute(sql: "ALTER TABLE versions ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -101,12 +104,13 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: publishers
 
-    public func addPublisher(_ publisher: PublisherRecord) async throws {
+    public func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO publishers (keyID, publicKeyPEM, registeredAt) VALUES (?, ?, ?)",
                 arguments: [publisher.keyID, publisher.publicKeyPEM, publisher.registeredAt.secondsSinceEpoch]
             )
+            try Self.insert(audit, db)
         }
     }
 
@@ -120,7 +124,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: versions
 
-    public func insertVersion(_ version: VersionRecord) async throws {
+    public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
         let requirements = try version.requirements.map(StableJSON.encode)
         try await pool.write { db in
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
@@ -129,13 +133,14 @@ public final class SQLiteMetadataStore: MetadataStore {
                 throw RegistryError.conflict("\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
             }
             try db.execute(sql: """
-                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements, held)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     version.model, version.version.description, version.variant, version.manifestDigest.description,
                     Data(version.manifest), version.publisher, version.createdAt.secondsSinceEpoch,
-                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements,
+                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements, version.held,
                 ])
+            try Self.insert(audit, db)
         }
     }
 
@@ -152,7 +157,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                     publisher: row["publisher"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
                     committedAt: Timestamp(secondsSinceEpoch: row["committedAt"]),
                     totalSize: UInt64(row["totalSize"] as Int64), storedSize: UInt64(row["storedSize"] as Int64),
-                    requirements: try (row["requirements"] as String?).map(StableJSON.decode)
+                    requirements: try (row["requirements"] as String?).map(StableJSON.decode), held: row["held"]
                 )
             }
         }
@@ -160,12 +165,13 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: tokens
 
-    public func insertToken(_ token: TokenRecord) async throws {
+    public func insertToken(_ token: TokenRecord, audit: AuditEntry?) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO tokens (hash, kind, scopes, deviceID, label, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [token.hash, token.kind.rawValue, token.scopes.map(\.rawValue).joined(separator: ","), token.deviceID, token.label, token.createdAt.secondsSinceEpoch]
             )
+            if let audit { try Self.insert(audit, db) }
         }
     }
 
@@ -259,12 +265,13 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: assignments
 
-    public func setAssignment(_ assignment: AssignmentRecord) async throws {
+    public func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO assignments (model, selector, version, variant, updatedAt) VALUES (?, ?, ?, ?, ?)",
                 arguments: [assignment.model, assignment.selector.description, assignment.version?.description, assignment.variant, assignment.updatedAt.secondsSinceEpoch]
             )
+            try Self.insert(audit, db)
         }
     }
 
@@ -369,10 +376,6 @@ extension SQLiteMetadataStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT body FROM rollouts ORDER BY createdAt, rowid").map { try StableJSON.decode($0["body"]) }
         }
-    }
-
-    public func recordAudit(_ entry: AuditEntry) async throws {
-        try await pool.write { db in try Self.insert(entry, db) }
     }
 
     private static func insert(_ entry: AuditEntry, _ db: Database) throws {

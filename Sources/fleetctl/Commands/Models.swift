@@ -93,7 +93,7 @@ struct DiffVersions: AsyncParsableCommand {
         print(Table(headers: ["VARIANT", "DOWNLOAD", "OF", "SHARE", "CHUNKS"], rows: rows.map { row in
             let share = row.transfer.totalStoredBytes == 0 ? 0 : Double(row.transfer.storedBytes) / Double(row.transfer.totalStoredBytes)
             return [row.variant + (row.fromVariantPresent ? "" : " (new)"), Bytes.text(UInt64(row.transfer.storedBytes)),
-                    Bytes.text(UInt64(row.transfer.totalStoredBytes)), Spelling.percent(share), "\(row.transfer.chunks)/\(row.transfer.totalChunks)"]
+                    Bytes.text(UInt64(row.transfer.totalStoredBytes)), PercentText.of(share), "\(row.transfer.chunks)/\(row.transfer.totalChunks)"]
         }).render())
     }
 }

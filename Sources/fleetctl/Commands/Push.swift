@@ -13,12 +13,14 @@ struct Push: AsyncParsableCommand {
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var version: ModelVersionOptions
     @Option(help: "Codec and level for new chunks: zlib[:LEVEL], zstd[:LEVEL].") var codec: CodecOption = .init(settings: .standard)
+    @Flag(help: "Keep this version out of \"latest\" until a rollout of it completes: push, then create its rollout.") var hold = false
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() async throws {
         let signingKey = try KeyFiles.loadPrivateKey(from: version.key)
         let (inputs, test) = try version.files()
-        let publisher = ModelPublisher(registry: try connection.client(), key: signingKey, settings: codec.settings)
+        var publisher = ModelPublisher(registry: try connection.client(), key: signingKey, settings: codec.settings)
+        publisher.hold = hold
         let bar = ProgressBar(enabled: !json)
         let summary = try await publisher.push(
             model: version.model, version: try version.semanticVersion, variant: version.variant, files: inputs, selfTest: test,

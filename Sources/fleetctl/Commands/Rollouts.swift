@@ -157,8 +157,8 @@ enum RolloutText {
             Field.line("state", rollout.state.rawValue + (rollout.reason.map { " - \($0)" } ?? "")),
             Field.line("target", rollout.selector.isEmpty ? "(all devices)" : rollout.selector),
             Field.line("stage", "\(rollout.stage + 1) of \(rollout.stages.count) (\(rollout.stages.map { "\($0)%" }.joined(separator: " -> "))), soak \(rollout.soakSeconds)s"),
-            Field.line("gates", "install failures <= \(Spelling.percent(rollout.gates.maxInstallFailureRatio)), self-test failures <= \(Spelling.percent(rollout.gates.maxSelfTestFailureRatio))"
-                + (rollout.gates.maxP95Regression.map { ", p95 regression <= \(Spelling.percent($0))" } ?? "")),
+            Field.line("gates", "install failures <= \(PercentText.of(rollout.gates.maxInstallFailureRatio)), self-test failures <= \(PercentText.of(rollout.gates.maxSelfTestFailureRatio))"
+                + (rollout.gates.maxP95Regression.map { ", p95 regression <= \(PercentText.of($0))" } ?? "")),
             Field.line("devices", "\(health.devices) in stage: \(health.installed) installed, \(health.installFailures) install failed, \(health.selfTestFailures) self-test failed, \(health.pending) pending"
                 + (health.incompatible > 0 ? "; \(health.incompatible) fit no variant" : "")),
             Field.line("p95", "\(Spelling.milliseconds(health.p95Milliseconds)) ms (previous version: \(Spelling.milliseconds(health.previousP95Milliseconds)) ms)"),

@@ -53,11 +53,6 @@ enum Spelling {
         return value
     }
 
-    static func percent(_ ratio: Double) -> String {
-        let tenths = (ratio * 1000).rounded()
-        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))%" : "\(tenths / 10)%"
-    }
-
     static func milliseconds(_ value: Double?) -> String {
         value.map { String(format: "%.2f", $0) } ?? "-"
     }

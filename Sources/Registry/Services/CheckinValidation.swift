@@ -1,0 +1,19 @@
+import FleetCore
+
+extension CheckinRequest {
+    /// Latencies a device can plausibly report, in milliseconds (up to about 2.8 hours per inference).
+    static let plausibleLatencyMilliseconds = 0.0...1e7
+
+    /// Refuses (400) a check-in whose inference stats are non-finite or absurd: stored, they would feed
+    /// the rollout gates ratios that mean nothing (and used to overflow the gate's message formatting).
+    /// A broken agent hears why; the registry keeps nothing from that report.
+    func checkPlausible() throws {
+        for (index, stats) in self.stats.enumerated() {
+            for (name, value) in [("latencyP50Milliseconds", stats.latencyP50Milliseconds), ("latencyP95Milliseconds", stats.latencyP95Milliseconds)] {
+                guard let value, !Self.plausibleLatencyMilliseconds.contains(value) else { continue }
+                throw RegistryError.badRequest(
+                    "stats[\(index)].\(name) for \(stats.model) \(stats.version) must be between 0 and 10000000 ms, got \(value)")
+            }
+        }
+    }
+}
