@@ -16,9 +16,26 @@ import Testing
         (0..<count).map { DeviceRecord(id: "d\($0)", profile: DeviceProfile(arch: "x86_64", ramBytes: 1, diskBytes: 1, engineVersion: "1"), labels: labels, enrolledAt: start) }
     }
 
-    func report(_ device: String, _ version: SemanticVersion, _ install: InstallReport.Result?, selfTest: InstallReport.SelfTest? = nil, p95: Double? = nil) -> DeviceVersionHealth {
+    func report(_ device: String, _ version: SemanticVersion, _ install: InstallReport.Result?, selfTest: InstallReport.SelfTest? = nil, p95: Double? = nil,
+                errors: UInt64? = nil) -> DeviceVersionHealth {
         DeviceVersionHealth(deviceID: device, model: "m", version: version, install: install, selfTest: selfTest,
-                            inferences: p95 == nil ? 0 : 100, latencyP95Milliseconds: p95, updatedAt: start)
+                            inferences: p95 == nil && errors == nil ? 0 : 100, errors: errors ?? 0, latencyP95Milliseconds: p95, updatedAt: start)
+    }
+
+    /// Errors over requests on the new version against the previous version on the same devices.
+    @Test func anErrorRateIncreaseOverTheGatePauses() {
+        let gated = rollout(gates: RolloutGates(maxErrorRateIncrease: 0.01))
+        let fleet = devices(4)
+        let old = fleet.map { report($0.id, Self.v1, .ok, errors: 1) }          // 4 of 400 requests: 1%
+        let worse = fleet.map { report($0.id, Self.v2, .ok, errors: 3) }        // 12 of 400: 3%
+        let health = RolloutEvaluator.stageHealth(gated, devices: fleet, health: old + worse)
+        #expect(health.errorRate == 0.03 && health.previousErrorRate == 0.01)
+        #expect(RolloutEvaluator.decide(gated, health, now: start) == .pause("error rate 3% vs 1% on 1.0.0 at stage 1 (100%) exceeds the +1% gate"))
+        let close = fleet.map { report($0.id, Self.v2, .ok, errors: 2) }        // 2%: one point more, within the gate
+        #expect(RolloutEvaluator.decide(gated, RolloutEvaluator.stageHealth(gated, devices: fleet, health: old + close), now: start) == .complete)
+        // No requests on the previous version: the baseline is 0, so any errors over the gate pause.
+        #expect(RolloutEvaluator.decide(gated, RolloutEvaluator.stageHealth(gated, devices: fleet, health: worse), now: start)
+            == .pause("error rate 3% vs 0% on 1.0.0 at stage 1 (100%) exceeds the +1% gate"))
     }
 
     @Test func waitsForEveryDeviceThenSoaksThenAdvances() {

@@ -17,11 +17,17 @@ public struct RolloutGates: Codable, Equatable, Sendable {
     /// Mean p95 latency of the new version over that of the previous version on the same devices,
     /// minus one (0.2 = 20% slower). Nil: no latency gate.
     public var maxP95Regression: Double?
+    /// Inference error rate (errors over requests, summed over the stage's devices) of the new version
+    /// minus that of the previous version on the same devices (0.01 = one percentage point more).
+    /// With no requests on the previous version the baseline is 0. Nil: no error-rate gate.
+    public var maxErrorRateIncrease: Double?
 
-    public init(maxInstallFailureRatio: Double = 0.02, maxSelfTestFailureRatio: Double = 0.02, maxP95Regression: Double? = nil) {
+    public init(maxInstallFailureRatio: Double = 0.02, maxSelfTestFailureRatio: Double = 0.02, maxP95Regression: Double? = nil,
+                maxErrorRateIncrease: Double? = nil) {
         self.maxInstallFailureRatio = maxInstallFailureRatio
         self.maxSelfTestFailureRatio = maxSelfTestFailureRatio
         self.maxP95Regression = maxP95Regression
+        self.maxErrorRateIncrease = maxErrorRateIncrease
     }
 }
 
@@ -133,9 +139,16 @@ public struct RolloutStageHealth: Codable, Equatable, Sendable {
     public var incompatible: Int
     public var p95Milliseconds: Double?
     public var previousP95Milliseconds: Double?
+    /// Errors over requests on the new version, and on the previous version, over the stage's devices;
+    /// nil when no request was served.
+    public var errorRate: Double?
+    public var previousErrorRate: Double?
 
     public init(stage: Int, percent: Int, devices: Int, installed: Int, installFailures: Int, selfTestFailures: Int, pending: Int,
-                incompatible: Int = 0, p95Milliseconds: Double?, previousP95Milliseconds: Double?) {
+                incompatible: Int = 0, p95Milliseconds: Double?, previousP95Milliseconds: Double?,
+                errorRate: Double? = nil, previousErrorRate: Double? = nil) {
+        self.errorRate = errorRate
+        self.previousErrorRate = previousErrorRate
         self.stage = stage
         self.percent = percent
         self.devices = devices

@@ -38,8 +38,15 @@ enum RolloutEvaluator {
             installFailures: reports.filter(\.failedBeforeSelfTest).count,
             selfTestFailures: reports.filter(\.failedSelfTest).count,
             pending: cohort.count - reports.filter { $0.install != nil }.count, incompatible: reached.count - cohort.count,
-            p95Milliseconds: meanP95(reports), previousP95Milliseconds: meanP95(Array(old.values))
+            p95Milliseconds: meanP95(reports), previousP95Milliseconds: meanP95(Array(old.values)),
+            errorRate: errorRate(reports), previousErrorRate: errorRate(Array(old.values))
         )
+    }
+
+    /// Errors over requests, summed over the devices; nil when none served a request.
+    static func errorRate(_ rows: [DeviceVersionHealth]) -> Double? {
+        let requests = rows.reduce(0.0) { $0 + Double($1.inferences) }
+        return requests > 0 ? rows.reduce(0.0) { $0 + Double($1.errors) } / requests : nil
     }
 
     /// Mean of the devices' p95 latencies, over devices that served something.
@@ -74,6 +81,12 @@ enum RolloutEvaluator {
             let regression = new / old - 1
             if regression > limit {
                 return .pause("p95 latency \(millisecondsText(new)) ms vs \(millisecondsText(old)) ms on \(rollout.previousVersion.map(\.description) ?? "the previous version") (+\(PercentText.of(regression))) at \(stageName) exceeds the +\(PercentText.of(limit)) gate")
+            }
+        }
+        if let limit = rollout.gates.maxErrorRateIncrease, let new = health.errorRate {
+            let old = health.previousErrorRate ?? 0
+            if new - old > limit {
+                return .pause("error rate \(PercentText.of(new)) vs \(PercentText.of(old)) on \(rollout.previousVersion.map(\.description) ?? "the previous version") at \(stageName) exceeds the +\(PercentText.of(limit)) gate")
             }
         }
         return rollout.stage + 1 < rollout.stages.count ? .advance : .complete

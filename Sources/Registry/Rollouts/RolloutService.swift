@@ -100,6 +100,9 @@ actor RolloutService {
         if let regression = gates.maxP95Regression, !(regression >= 0 && regression.isFinite) {
             throw RegistryError.badRequest("gates.maxP95Regression must be a non-negative ratio (0.2 = +20%), got \(regression)")
         }
+        if let increase = gates.maxErrorRateIncrease, !(0...1).contains(increase) {
+            throw RegistryError.badRequest("gates.maxErrorRateIncrease must be between 0 and 1 (0.01 = one point more), got \(increase)")
+        }
     }
 
     func rollout(id: String) async throws -> Rollout {

@@ -32,6 +32,8 @@ struct CreateRollout: AsyncParsableCommand {
     @Option(help: "Minimum soak time per stage: 90s, 30m, 2h.") var soak: String = "0"
     @Option(help: "Pause when installs or self-tests fail on more than this share of a stage's devices.") var maxFailure: String = "2%"
     @Option(help: "Pause when p95 latency regresses by more than this vs the previous version (default: no latency gate).") var maxP95Regression: String?
+    @Option(help: "Pause when the inference error rate rises by more than this vs the previous version, e.g. 1% (default: no error-rate gate).")
+    var maxErrorRateIncrease: String?
     @Option(help: "What a rollback returns devices to (default: the highest version below --version).") var previousVersion: String?
     @Flag(help: "Replace the model's rollout in flight instead of being refused.") var supersede = false
 
@@ -45,7 +47,8 @@ struct CreateRollout: AsyncParsableCommand {
         let failure = try Spelling.ratio(maxFailure)
         let request = RolloutRequest(
             model: model, version: try SemanticVersion(parsing: version), selector: select, stages: stageList, soakSeconds: try Spelling.seconds(soak),
-            gates: RolloutGates(maxInstallFailureRatio: failure, maxSelfTestFailureRatio: failure, maxP95Regression: try maxP95Regression.map(Spelling.ratio)),
+            gates: RolloutGates(maxInstallFailureRatio: failure, maxSelfTestFailureRatio: failure, maxP95Regression: try maxP95Regression.map(Spelling.ratio),
+                                maxErrorRateIncrease: try maxErrorRateIncrease.map(Spelling.ratio)),
             supersede: supersede ? true : nil, previousVersion: try previousVersion.map(SemanticVersion.init(parsing:))
         )
         let response = try await connection.client().send("POST", "/v1/rollouts", headers: Wire.jsonHeader, body: try Wire.encode(request), expected: [201])
@@ -158,10 +161,12 @@ enum RolloutText {
             Field.line("target", rollout.selector.isEmpty ? "(all devices)" : rollout.selector),
             Field.line("stage", "\(rollout.stage + 1) of \(rollout.stages.count) (\(rollout.stages.map { "\($0)%" }.joined(separator: " -> "))), soak \(rollout.soakSeconds)s"),
             Field.line("gates", "install failures <= \(PercentText.of(rollout.gates.maxInstallFailureRatio)), self-test failures <= \(PercentText.of(rollout.gates.maxSelfTestFailureRatio))"
-                + (rollout.gates.maxP95Regression.map { ", p95 regression <= \(PercentText.of($0))" } ?? "")),
+                + (rollout.gates.maxP95Regression.map { ", p95 regression <= \(PercentText.of($0))" } ?? "")
+                + (rollout.gates.maxErrorRateIncrease.map { ", error rate +\(PercentText.of($0)) at most" } ?? "")),
             Field.line("devices", "\(health.devices) in stage: \(health.installed) installed, \(health.installFailures) install failed, \(health.selfTestFailures) self-test failed, \(health.pending) pending"
                 + (health.incompatible > 0 ? "; \(health.incompatible) fit no variant" : "")),
             Field.line("p95", "\(Spelling.milliseconds(health.p95Milliseconds)) ms (previous version: \(Spelling.milliseconds(health.previousP95Milliseconds)) ms)"),
+            Field.line("errors", "\(health.errorRate.map(PercentText.of) ?? "-") of requests (previous version: \(health.previousErrorRate.map(PercentText.of) ?? "-"))"),
             Field.line("created", "\(rollout.createdAt) by \(rollout.createdBy)"),
         ]
         return lines.joined(separator: "\n")
