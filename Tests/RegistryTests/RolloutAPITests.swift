@@ -101,6 +101,9 @@ import TestSupport
         let audit = try JSONDecoder().decode([String: [AuditEntry]].self, from: Data(try await registry.admin.send("GET", "/v1/audit").body))["entries"] ?? []
         let rolloutLines = audit.filter { $0.subject == rollout.id }.map { "\($0.actor) \($0.action)" }
         #expect(rolloutLines == ["admin.token rollout.create", "admin.token rollout.pause", "admin.token rollout.resume", "registry rollout.advanced"])
+        // The audit keeps each stage's evidence with its decision.
+        let advancedDetail = audit.first { $0.subject == rollout.id && $0.action == "rollout.advanced" }?.detail ?? ""
+        #expect(advancedDetail.contains("[stage 1 (\(paused.rollout.percent)%): \(inStage.count) devices, \(inStage.count) installed, 0 install failures"), "\(advancedDetail)")
         #expect(audit.contains { $0.action == "publisher.register" } && audit.contains { $0.action == "version.commit" })
         let future = try await registry.admin.send("GET", "/v1/audit?since=2999-01-01T00:00:00Z").text
         #expect(future == #"{"entries":[]}"#)

@@ -96,3 +96,14 @@ enum RolloutEvaluator {
         "\((value * 100).rounded() / 100)"
     }
 }
+
+extension RolloutStageHealth {
+    /// One line of what the stage's devices reported, for the audit entry of each gate decision.
+    var evidence: String {
+        func rate(_ value: Double?) -> String { value.map(PercentText.of) ?? "-" }
+        func milliseconds(_ value: Double?) -> String { value.map { RolloutEvaluator.millisecondsText($0) + " ms" } ?? "-" }
+        return "stage \(stage + 1) (\(percent)%): \(devices) devices, \(installed) installed, \(installFailures) install failures, "
+            + "\(selfTestFailures) self-test failures, \(pending) pending; p95 \(milliseconds(p95Milliseconds)) "
+            + "(previous \(milliseconds(previousP95Milliseconds))); errors \(rate(errorRate)) (previous \(rate(previousErrorRate)))"
+    }
+}

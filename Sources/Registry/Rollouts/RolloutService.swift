@@ -200,7 +200,9 @@ actor RolloutService {
                 action = "rollout.paused"
             }
             rollout.updatedAt = now
-            let audit = AuditEntry(at: now, actor: "registry", action: action, subject: rollout.id, detail: rollout.reason ?? "")
+            // The stage's evidence goes with its decision, so the audit log keeps every stage's health.
+            let audit = AuditEntry(at: now, actor: "registry", action: action, subject: rollout.id,
+                                   detail: (rollout.reason ?? "") + " [" + health.evidence + "]")
             // Another replica (or an operator) changed it since it was read: its decision stands; this one is
             // made again from the new state at the next evaluation.
             switch await AsyncResult.attempt({ [store, rollout] in try await store.saveRollout(rollout, audit: audit) }) {
