@@ -80,8 +80,8 @@ public struct RegistryServer: Sendable {
         return Application(
             router: routes().router,
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
-            services: [CheckinFlusher(store: store, interval: .seconds(1), logger: logger),
-                       RolloutScheduler(rollouts: rollouts, interval: .seconds(1), logger: logger)],
+            services: [CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
+                       RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger
         )
