@@ -36,9 +36,7 @@ import TestSupport
     @Test func aRollbackWithoutADirectiveSaysWhatItNeeds() async throws {
         let registry = try await RegistryHarness.start()
         let publisher = try await registry.publisher(assigning: "digits-mlp", selector: "type=camera")
-        for version in ["1", "2"] {
-            try await publisher.publish(model: "digits-mlp", version: "\(version).0.0", file: TestPublisher.corpus("models/digits-mlp/v\(version).onnx"), to: registry.admin)
-        }
+        for major in [1, 2] { try await publisher.publishDigits(major: major, to: registry.admin) }
         // A targeted device that never reports keeps the rollout active (the scheduler completes an empty one).
         _ = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
         let body = #"{"model":"digits-mlp","version":"2.0.0","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#

@@ -16,11 +16,7 @@ import TestSupport
     init() async throws {
         registry = try await RegistryHarness.start()
         publisher = try await registry.publisher(assigning: "digits-mlp", selector: "type=camera")
-        for version in ["1.0.0", "2.0.0"] { try await publish(version) }
-    }
-
-    func publish(_ version: String) async throws {
-        try await publisher.publish(model: "digits-mlp", version: version, file: TestPublisher.corpus("models/digits-mlp/v\(version.prefix(1)).onnx"), to: registry.admin)
+        for major in [1, 2] { try await publisher.publishDigits(major: major, to: registry.admin) }
     }
 
     /// Creates a one-stage rollout of 2.0.0 to every camera and returns its id.
@@ -44,7 +40,7 @@ import TestSupport
         try await registry.server.evaluateRollouts()
         #expect(try await state(id) == .completed)
 
-        try await publish("3.0.0")
+        try await publisher.publishDigits(major: 3, to: registry.admin)
         for device in devices { #expect(try await device.checkin(installed: [("digits-mlp", "2.0.0")]).map(\.version) == [v3]) }
     }
 
@@ -56,7 +52,7 @@ import TestSupport
         _ = try await registry.admin.send("POST", "/v1/rollouts/\(id)/abort", body: Array("{}".utf8))
         #expect(try await device.checkin().map(\.version) == [v2])
 
-        try await publish("3.0.0")
+        try await publisher.publishDigits(major: 3, to: registry.admin)
         _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":"type=camera","version":"3.0.0"}"#.utf8))
         #expect(try await device.checkin().map(\.version) == [v3])
     }
@@ -71,7 +67,7 @@ import TestSupport
         let back = try await device.checkin(installed: [("digits-mlp", "2.0.0")])
         #expect(back.map(\.version) == [v1] && back.first?.rollback == directive)
 
-        try await publish("3.0.0")
+        try await publisher.publishDigits(major: 3, to: registry.admin)
         let forward = try await device.checkin(installed: [("digits-mlp", "1.0.0")])
         #expect(forward.map(\.version) == [v3] && forward.first?.rollback == nil)
     }

@@ -17,7 +17,7 @@ import TestSupport
     }
 
     func publish(_ version: SemanticVersion) async throws {
-        try await publisher.publish(model: "digits-mlp", version: version.description, file: TestPublisher.corpus("models/digits-mlp/v\(version.major).onnx"), to: registry.admin)
+        try await publisher.publishDigits(major: Int(version.major), to: registry.admin)
     }
 
     func create(_ version: SemanticVersion) async throws -> Rollout {

@@ -53,6 +53,11 @@ public final class TestPublisher: @unchecked Sendable {
         try await client.commit(try ManifestCoding.encode(manifest), model: model, hold: hold)
         return (manifest, uploaded)
     }
+
+    /// Publishes digits-mlp `major`.0.0 from the corpus's `v<major>.onnx` (the versions rollout tests step through).
+    public func publishDigits(major: Int, to client: RegistryClient) async throws {
+        try await publish(model: "digits-mlp", version: "\(major).0.0", file: Self.corpus("models/digits-mlp/v\(major).onnx"), to: client)
+    }
 }
 
 extension RegistryHarness {
