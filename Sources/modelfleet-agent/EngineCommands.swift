@@ -26,12 +26,18 @@ struct RunModel: ParsableCommand {
 
     func run() throws {
         let clock = ContinuousClock()
+        ProcessMemory.resetPeak()
+        let residentBeforeLoad = ProcessMemory.residentBytes()
+        let fileBackedBeforeLoad = ProcessMemory.statusField("RssFile")
         let loadStart = clock.now
         let loaded = try engineCall { try Model(contentsOf: model) }
         let loadTime = clock.now - loadStart
         let residentAfterLoad = ProcessMemory.residentBytes()
-        let anonymousAfterLoad = ProcessMemory.anonymousResidentBytes()
+        let anonymousAfterLoad = ProcessMemory.statusField("RssAnon")
         let peakDuringLoad = ProcessMemory.peakResidentBytes()
+        // Code pages the load touched for the first time count in the peak; they are not what the
+        // model holds, so the growth of file-backed pages is taken out.
+        let loadGrowth = peakDuringLoad - residentBeforeLoad - (ProcessMemory.statusField("RssFile") - fileBackedBeforeLoad)
         let session = InferenceSession(loaded)
         let feeds = try InputFiles.load(inputs, for: loaded)
         let runStart = clock.now
@@ -49,7 +55,7 @@ struct RunModel: ParsableCommand {
         }
         print("load_ms=\(Self.milliseconds(loadTime)) run_ms=\(Self.milliseconds(runTime))")
         print("rss_after_load_bytes=\(residentAfterLoad) anon_rss_after_load_bytes=\(anonymousAfterLoad) "
-              + "peak_rss_after_load_bytes=\(peakDuringLoad) "
+              + "peak_rss_after_load_bytes=\(peakDuringLoad) peak_anon_growth_while_loading_bytes=\(loadGrowth) "
               + "peak_rss_bytes=\(ProcessMemory.peakResidentBytes()) model_file_bytes=\(loaded.summary.fileSize)")
     }
 
@@ -134,20 +140,31 @@ enum ProcessMemory {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// Resident anonymous memory (`RssAnon` in `/proc/self/status`): heap and stacks, without the
-    /// binary's and libraries' file-backed pages, so it shows what a loaded model itself holds.
-    static func anonymousResidentBytes() -> Int {
+    /// A size field of `/proc/self/status` in bytes: `RssAnon` is heap and stacks (what a loaded
+    /// model itself holds), `RssFile` the binary's and libraries' file-backed pages; 0 where unavailable.
+    static func statusField(_ name: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
               let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kilobytes * 1024
     }
 
-    /// Peak resident set so far (`getrusage`, kilobytes on Linux).
+    /// Peak resident set since the last `resetPeak` (`VmHWM`), or since start where that is unavailable.
     static func peakResidentBytes() -> Int {
+        let peak = statusField("VmHWM")
+        if peak > 0 { return peak }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss * 1024
+    }
+
+    /// Restarts the peak from the current resident set (Linux: "5" into `/proc/self/clear_refs`),
+    /// so a peak measures one phase rather than everything before it.
+    static func resetPeak() {
+        let fd = open("/proc/self/clear_refs", O_WRONLY)
+        guard fd >= 0 else { return }
+        _ = write(fd, "5", 1)
+        close(fd)
     }
 }
 

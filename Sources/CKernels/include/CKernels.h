@@ -64,6 +64,10 @@ size_t ck_depthwise_scratch_bytes(const ck_depthwise_problem *problem);
 void ck_depthwise_conv2d(const ck_depthwise_problem *problem, const float *input, const float *kernel, float *output,
                          void *scratch);
 
+/// Hands the allocator's free pages back to the system (glibc's malloc_trim; nothing elsewhere).
+/// A model load frees its parse tree in thousands of small blocks that glibc keeps resident.
+void ck_heap_release_free_pages(void);
+
 #ifdef __cplusplus
 }
 #endif

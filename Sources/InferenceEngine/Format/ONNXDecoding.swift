@@ -59,9 +59,6 @@ extension GraphProto {
             case (12, .lengthDelimited):
                 var sub = try reader.message()
                 outputs.append(try ValueInfoProto(reader: &sub))
-            case (13, .lengthDelimited):
-                var sub = try reader.message()
-                valueInfo.append(try ValueInfoProto(reader: &sub))
             case (15, .lengthDelimited):
                 _ = try reader.lengthDelimited()
                 sparseInitializers += 1
@@ -91,29 +88,37 @@ extension NodeProto {
 }
 
 extension AttributeProto {
+    /// Reads the attribute's fields, then keeps the one value its `type` names. A file without a
+    /// `type` (written before IR 2 required one) keeps the value field it set last.
     init(reader: inout ProtoReader, depth: Int) throws(EngineError) {
         self.init()
+        var values: [Kind: Value] = [:]
+        var lastSet = Kind.undefined
+        func set(_ kind: Kind, _ value: Value) { values[kind] = value; lastSet = kind }
+        var floats: [Float] = [], ints: [Int64] = [], strings: [[UInt8]] = []
+        var tensors: [TensorProto] = [], graphs: [GraphProto] = []
+        var reference: [UInt8]?
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
             case (1, .lengthDelimited): name = try reader.string()
-            case (2, .fixed32): float = Float(bitPattern: try reader.fixed32())
-            case (3, .varint): int = try reader.int64()
-            case (4, .lengthDelimited): string = try reader.bytes()
+            case (2, .fixed32): set(.float, .float(Float(bitPattern: try reader.fixed32())))
+            case (3, .varint): set(.int, .int(try reader.int64()))
+            case (4, .lengthDelimited): set(.string, .string(try reader.bytes()))
             case (5, .lengthDelimited):
                 var sub = try reader.message()
-                tensor = try TensorProto(reader: &sub)
+                set(.tensor, .tensor(Box(try TensorProto(reader: &sub))))
             case (6, .lengthDelimited):
                 var sub = try reader.message()
-                graph = try GraphProto(reader: &sub, depth: depth + 1)
-            case (7, _): try reader.repeatedFloats(wire, into: &floats)
-            case (8, _): try reader.repeatedVarints(wire, into: &ints)
-            case (9, .lengthDelimited): strings.append(try reader.bytes())
+                set(.graph, .graph(Box(try GraphProto(reader: &sub, depth: depth + 1))))
+            case (7, _): try reader.repeatedFloats(wire, into: &floats); lastSet = .floats
+            case (8, _): try reader.repeatedVarints(wire, into: &ints); lastSet = .ints
+            case (9, .lengthDelimited): strings.append(try reader.bytes()); lastSet = .strings
             case (10, .lengthDelimited):
                 var sub = try reader.message()
-                tensors.append(try TensorProto(reader: &sub))
+                tensors.append(try TensorProto(reader: &sub)); lastSet = .tensors
             case (11, .lengthDelimited):
                 var sub = try reader.message()
-                graphs.append(try GraphProto(reader: &sub, depth: depth + 1))
+                graphs.append(try GraphProto(reader: &sub, depth: depth + 1)); lastSet = .graphs
             case (20, .varint):
                 let position = reader.position
                 let raw = try reader.int64()
@@ -121,9 +126,19 @@ extension AttributeProto {
                     throw EngineError.malformedModel("unknown attribute type \(raw)", offset: position)
                 }
                 kind = parsed
-            case (21, .lengthDelimited): refAttrName = try reader.string()
+            case (21, .lengthDelimited): reference = try reader.bytes()
             default: try reader.skip(wire)
             }
+        }
+        if !floats.isEmpty { values[.floats] = .floats(floats) }
+        if !ints.isEmpty { values[.ints] = .ints(ints) }
+        if !strings.isEmpty { values[.strings] = .strings(strings) }
+        if !tensors.isEmpty { values[.tensors] = .tensors(tensors) }
+        if !graphs.isEmpty { values[.graphs] = .graphs(graphs) }
+        if let reference, !reference.isEmpty {
+            value = .reference(reference)
+        } else {
+            value = values[kind == .undefined ? lastSet : kind] ?? .none
         }
     }
 }
@@ -192,27 +207,28 @@ extension TensorProto {
     init(reader: inout ProtoReader) throws(EngineError) {
         self.init()
         messageStart = reader.position
+        var rare = Rare()
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
             case (1, _): try reader.repeatedVarints(wire, into: &dims)
             case (2, .varint): dataType = try reader.int64()
-            case (3, .lengthDelimited): hasSegment = true; _ = try reader.lengthDelimited()
-            case (4, .lengthDelimited) where packedFloatData == nil && floatData.isEmpty:
-                packedFloatData = try reader.lengthDelimited()
+            case (3, .lengthDelimited): rare.hasSegment = true; _ = try reader.lengthDelimited()
+            case (4, .lengthDelimited) where rare.packedFloatData == nil && rare.floatData.isEmpty:
+                rare.packedFloatData = try reader.lengthDelimited()
             case (4, _):
-                try Self.unpack(&packedFloatData, width: 4, in: reader) { floatData.append(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
-                try reader.repeatedFloats(wire, into: &floatData)
-            case (5, _): try reader.repeatedVarints(wire, into: &int32Data)
-            case (6, .lengthDelimited): _ = try reader.lengthDelimited(); stringCount += 1
-            case (7, _): try reader.repeatedVarints(wire, into: &int64Data)
+                try Self.unpack(&rare.packedFloatData, width: 4, in: reader) { rare.floatData.append(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
+                try reader.repeatedFloats(wire, into: &rare.floatData)
+            case (5, _): try reader.repeatedVarints(wire, into: &rare.int32Data)
+            case (6, .lengthDelimited): _ = try reader.lengthDelimited(); rare.stringCount += 1
+            case (7, _): try reader.repeatedVarints(wire, into: &rare.int64Data)
             case (8, .lengthDelimited): name = try reader.string()
             case (9, .lengthDelimited): rawData = try reader.lengthDelimited()
-            case (10, .lengthDelimited) where packedDoubleData == nil && doubleData.isEmpty:
-                packedDoubleData = try reader.lengthDelimited()
+            case (10, .lengthDelimited) where rare.packedDoubleData == nil && rare.doubleData.isEmpty:
+                rare.packedDoubleData = try reader.lengthDelimited()
             case (10, _):
-                try Self.unpack(&packedDoubleData, width: 8, in: reader) { doubleData.append($0) }
-                try reader.repeatedFixed64(wire, into: &doubleData)
-            case (11, _): try reader.repeatedVarints(wire, into: &uint64Data)
+                try Self.unpack(&rare.packedDoubleData, width: 8, in: reader) { rare.doubleData.append($0) }
+                try reader.repeatedFixed64(wire, into: &rare.doubleData)
+            case (11, _): try reader.repeatedVarints(wire, into: &rare.uint64Data)
             case (13, .lengthDelimited):
                 var entry = try reader.message()
                 var key = "", value = ""
@@ -223,11 +239,12 @@ extension TensorProto {
                     default: try entry.skip(w)
                     }
                 }
-                externalData[key] = value
-            case (14, .varint): dataLocation = try reader.int64()
+                rare.externalData[key] = value
+            case (14, .varint): rare.dataLocation = try reader.int64()
             default: try reader.skip(wire)
             }
         }
+        if !rare.isEmpty { self.rare = Box(rare) }
     }
 
     /// A repeated field split over several occurrences (legal, never seen in practice): the packed

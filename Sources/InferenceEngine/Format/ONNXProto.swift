@@ -22,7 +22,6 @@ struct GraphProto {
     var sparseInitializers: Int = 0
     var inputs: [ValueInfoProto] = []
     var outputs: [ValueInfoProto] = []
-    var valueInfo: [ValueInfoProto] = []
 }
 
 struct NodeProto {
@@ -40,30 +39,42 @@ struct AttributeProto {
         case floats = 6, ints = 7, strings = 8, tensors = 9, graphs = 10, sparseTensor = 11, sparseTensors = 12
         case typeProto = 13, typeProtos = 14
     }
+
+    /// The one value an attribute carries. One enum rather than a field per kind: a parse tree
+    /// holds an attribute per node option (kernel_shape, strides, pads, ...), and at 32 bytes
+    /// instead of 120 they stop being most of a many-node model's load-time memory.
+    /// Tensors and graphs are large and rare, so they sit in a box.
+    enum Value {
+        case none
+        case float(Float)
+        case int(Int64)
+        case string([UInt8])
+        case tensor(Box<TensorProto>)
+        case graph(Box<GraphProto>)
+        case floats([Float])
+        case ints([Int64])
+        case strings([[UInt8]])
+        case tensors([TensorProto])
+        case graphs([GraphProto])
+        /// `ref_attr_name`: the attribute stands for an attribute of the enclosing function.
+        case reference([UInt8])
+    }
+
     var name = ""
     var kind: Kind = .undefined
-    var float: Float = 0
-    var int: Int64 = 0
-    var string: [UInt8] = []
-    /// A tensor or graph value is rare (Constant nodes, If/Loop bodies) but large; boxing keeps the
-    /// common attribute (an int or a list of ints) small, which is most of a parse tree's memory
-    /// in models with many small nodes.
-    var tensor: TensorProto? {
-        get { tensorBox?.value }
-        set { tensorBox = newValue.map(Box.init) }
-    }
-    var graph: GraphProto? {
-        get { graphBox?.value }
-        set { graphBox = newValue.map(Box.init) }
-    }
-    private var tensorBox: Box<TensorProto>?
-    private var graphBox: Box<GraphProto>?
-    var floats: [Float] = []
-    var ints: [Int64] = []
-    var strings: [[UInt8]] = []
-    var tensors: [TensorProto] = []
-    var graphs: [GraphProto] = []
-    var refAttrName = ""
+    var value: Value = .none
+
+    var float: Float { if case .float(let value) = value { value } else { 0 } }
+    var int: Int64 { if case .int(let value) = value { value } else { 0 } }
+    var string: [UInt8] { if case .string(let value) = value { value } else { [] } }
+    var tensor: TensorProto? { if case .tensor(let box) = value { box.value } else { nil } }
+    var graph: GraphProto? { if case .graph(let box) = value { box.value } else { nil } }
+    var floats: [Float] { if case .floats(let value) = value { value } else { [] } }
+    var ints: [Int64] { if case .ints(let value) = value { value } else { [] } }
+    var strings: [[UInt8]] { if case .strings(let value) = value { value } else { [] } }
+    var tensors: [TensorProto] { if case .tensors(let value) = value { value } else { [] } }
+    var graphs: [GraphProto] { if case .graphs(let value) = value { value } else { [] } }
+    var refAttrName: String { if case .reference(let value) = value { String(decoding: value, as: UTF8.self) } else { "" } }
 }
 
 /// Holds a large, rarely present value out of line.
@@ -89,7 +100,34 @@ struct TypeProto {
 }
 
 /// A serialized tensor, referenced by byte ranges into the file buffer until it is materialized.
+///
+/// Almost every tensor in a real model keeps its payload in `raw_data`; the typed repeated fields,
+/// external data and segments live in `rare`, out of line, so the common tensor (a Constant
+/// node's, once per node) costs a fifth of what a field per protobuf member would.
 struct TensorProto {
+    /// The fields a tensor seldom uses.
+    struct Rare {
+        /// `float_data` / `double_data` written as one packed field: little-endian values laid out
+        /// exactly like `raw_data`, so they are borrowed the same way instead of decoded and copied.
+        var packedFloatData: Range<Int>?
+        var packedDoubleData: Range<Int>?
+        var floatData: [Float] = []
+        var int32Data: [Int64] = []
+        var int64Data: [Int64] = []
+        var doubleData: [UInt64] = []
+        var uint64Data: [Int64] = []
+        var stringCount = 0
+        var externalData: [String: String] = [:]
+        var dataLocation: Int64 = 0
+        var hasSegment = false
+
+        var isEmpty: Bool {
+            packedFloatData == nil && packedDoubleData == nil && floatData.isEmpty && int32Data.isEmpty && int64Data.isEmpty
+                && doubleData.isEmpty && uint64Data.isEmpty && stringCount == 0 && externalData.isEmpty && dataLocation == 0
+                && !hasSegment
+        }
+    }
+
     var name = ""
     var dims: [Int64] = []
     var dataType: Int64 = 0
@@ -97,17 +135,17 @@ struct TensorProto {
     /// overwritten once the message is parsed, which lets raw data be moved to an aligned address.
     var messageStart = 0
     var rawData: Range<Int>?
-    /// `float_data` / `double_data` written as one packed field: little-endian values laid out
-    /// exactly like `raw_data`, so they are borrowed the same way instead of decoded and copied.
-    var packedFloatData: Range<Int>?
-    var packedDoubleData: Range<Int>?
-    var floatData: [Float] = []
-    var int32Data: [Int64] = []
-    var int64Data: [Int64] = []
-    var doubleData: [UInt64] = []
-    var uint64Data: [Int64] = []
-    var stringCount = 0
-    var externalData: [String: String] = [:]
-    var dataLocation: Int64 = 0
-    var hasSegment = false
+    var rare: Box<Rare>?
+
+    var packedFloatData: Range<Int>? { rare?.value.packedFloatData }
+    var packedDoubleData: Range<Int>? { rare?.value.packedDoubleData }
+    var floatData: [Float] { rare?.value.floatData ?? [] }
+    var int32Data: [Int64] { rare?.value.int32Data ?? [] }
+    var int64Data: [Int64] { rare?.value.int64Data ?? [] }
+    var doubleData: [UInt64] { rare?.value.doubleData ?? [] }
+    var uint64Data: [Int64] { rare?.value.uint64Data ?? [] }
+    var stringCount: Int { rare?.value.stringCount ?? 0 }
+    var externalData: [String: String] { rare?.value.externalData ?? [:] }
+    var dataLocation: Int64 { rare?.value.dataLocation ?? 0 }
+    var hasSegment: Bool { rare?.value.hasSegment ?? false }
 }

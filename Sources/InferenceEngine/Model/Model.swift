@@ -1,3 +1,5 @@
+import CKernels
+
 /// What a model file declares, read without compiling it: enough for `inspect`, even for a model
 /// this engine cannot run.
 public struct ModelSummary: Sendable {
@@ -138,5 +140,6 @@ public final class Model: Sendable {
         self.summary = summary
         let compiler = GraphCompiler(opsets: ModelSummary.opsetImports(proto), decoder: TensorDecoder(file: file, directory: directory))
         graph = try compiler.compile((consume proto).graph)
+        ck_heap_release_free_pages()
     }
 }
