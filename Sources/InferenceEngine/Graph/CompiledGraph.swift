@@ -67,7 +67,7 @@ final class CompiledGraph: Sendable {
         for step in steps {
             arguments.removeAll(keepingCapacity: true)
             for slot in step.inputs { arguments.append(slot >= 0 ? values[slot] : nil) }
-            let results: [Tensor]
+            var results: [Tensor]
             let mark = context.stepMark
             let started = context.profiler?.begin() ?? 0
             defer { context.profiler?.end(step.opType, startedAt: started) }
@@ -77,14 +77,17 @@ final class CompiledGraph: Sendable {
                 context.endStep(at: mark)
                 throw EngineError.operatorFailed(op: step.opType, node: step.nodeName, reason: failure.reason)
             }
-            context.endStep(at: mark)
             for (index, slot) in step.outputs.enumerated() where slot >= 0 {
                 guard index < results.count else {
+                    context.endStep(at: mark)
                     throw EngineError.operatorFailed(op: step.opType, node: step.nodeName,
                                                      reason: "produced \(results.count) outputs, the node expects \(step.outputs.count)")
                 }
                 values[slot] = results[index]
             }
+            // Results the node does not name die with the step's temporaries.
+            results.removeAll()
+            context.endStep(at: mark)
             arguments.removeAll(keepingCapacity: true)
             for slot in step.releases { context.recycle(&values[slot]) }
         }
@@ -95,6 +98,9 @@ final class CompiledGraph: Sendable {
             }
             results.append(tensor)
         }
+        // Values no step released (an unread branch output, a value only a subgraph read) die
+        // here; telling the context lets a memory plan place them like any other.
+        for slot in values.indices { context.recycle(&values[slot]) }
         return results
     }
 

@@ -1,9 +1,25 @@
-/// Per-run state handed to operators: the buffer pool that recycles storage of tensors whose
-/// lifetime has ended, so a run touches far less fresh memory than the sum of its activations.
-/// One context serves one run on one thread at a time; a session keeps used contexts (and the
-/// buffers they hold) for its next runs, so steady-state runs allocate almost nothing.
+/// Per-run state handed to operators: where their tensors' memory comes from.
+///
+/// A run with a `MemoryPlan` for its input shapes takes every planned tensor from one arena at
+/// its planned offset. A run without one (the first with new shapes, or one that strayed from its
+/// plan) uses a buffer pool that recycles storage of tensors whose lifetime has ended, and records
+/// what it allocated so the session can plan the next run.
+/// One context serves one run on one thread at a time; a session keeps used contexts (and their
+/// arena) for its next runs, so a steady stream of same-shaped runs allocates only their outputs.
 final class ExecutionContext: @unchecked Sendable {
     private var free: [Int: [TensorStorage]] = [:]
+    /// The planned tensors' memory; grows to the largest plan this context has followed.
+    private var arena: TensorStorage?
+    private var plan: MemoryPlan?
+    /// Which planned allocations have died so far in this run.
+    private var dead: [Bool] = []
+    private var trace: AllocationTrace?
+    private var allocations = 0
+    /// Set when the run stopped matching its plan; it then finishes on the buffer pool.
+    private(set) var diverged = false
+    /// Tensor buffers this run asked the allocator for (outputs included): 0 besides the outputs
+    /// once a run follows a plan.
+    private(set) var freshAllocations = 0
     /// Storage handed out during the current step. Swift may release a local tensor right after the
     /// last use of the tensor itself, even while a pointer taken from it is still being read; holding
     /// every allocation until the step ends makes `let p = temp.pointer(...)` safe inside operators.
@@ -74,20 +90,101 @@ final class ExecutionContext: @unchecked Sendable {
         return shape.contains(0) ? 0 : bytes
     }
 
-    /// A tensor reusing storage of the same byte size when one is free; zero-filled unless
-    /// `zeroed` is false, which kernels that write every element pass to save a sweep over memory.
+    /// A tensor at its planned place in the arena, else reusing pooled storage of the same byte
+    /// size, else fresh; zero-filled unless `zeroed` is false, which kernels that write every
+    /// element pass to save a sweep over memory.
     func allocate(_ type: ElementType, _ shape: [Int], zeroed: Bool = true) throws -> Tensor {
         let bytes = try checkedByteCount(type, shape)
-        let tensor: Tensor
+        let index = allocations
+        allocations += 1
+        let storage = planned(index, bytes: bytes) ?? pooled(bytes)
+        if zeroed { storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+        storage.allocationIndex = index
+        if trace != nil { _ = trace?.born(bytes) }
+        stepAllocations.append(storage)
+        return Tensor(elementType: type, shape: shape, storage: storage)
+    }
+
+    /// The arena bytes the plan gives allocation `index`, when the run still matches the plan and
+    /// every tensor that used those bytes before has died; nil otherwise.
+    private func planned(_ index: Int, bytes: Int) -> TensorStorage? {
+        guard let plan, !diverged, let arena else { return nil }
+        guard index < plan.placements.count, plan.placements[index].bytes == bytes,
+              plan.placements[index].reuses.allSatisfy({ dead[$0] }) else {
+            diverged = true
+            return nil
+        }
+        guard let offset = plan.placements[index].offset else { return nil }
+        return TensorStorage(borrowing: arena.bytes + offset, byteCount: bytes, owner: arena)
+    }
+
+    private func pooled(_ bytes: Int) -> TensorStorage {
         if var list = free[bytes], let storage = list.popLast() {
             free[bytes] = list
-            if zeroed { storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
-            tensor = Tensor(elementType: type, shape: shape, storage: storage)
-        } else {
-            tensor = Tensor(elementType: type, shape: shape, storage: TensorStorage(byteCount: bytes, zeroed: zeroed))
+            return storage
         }
-        stepAllocations.append(tensor.storage)
-        return tensor
+        freshAllocations += 1
+        return TensorStorage(byteCount: bytes, zeroed: false)
+    }
+
+    /// Starts a run: with `plan`, planned tensors come from the arena (grown to fit); without, the
+    /// run records its allocations for `finishRun` to hand back.
+    func beginRun(plan: MemoryPlan?) {
+        allocations = 0
+        freshAllocations = 0
+        diverged = false
+        self.plan = plan
+        if let plan {
+            trace = nil
+            dead = [Bool](repeating: false, count: plan.placements.count)
+            if (arena?.byteCount ?? -1) < plan.arenaBytes {
+                freshAllocations += 1
+                arena = TensorStorage(byteCount: plan.arenaBytes, zeroed: false)
+            }
+            // The arena now holds what the pool held for these shapes.
+            free.removeAll()
+        } else {
+            trace = AllocationTrace()
+        }
+    }
+
+    /// How the run went: the recorded allocations of an unplanned run, or whether a planned run
+    /// kept to its plan.
+    enum RunOutcome {
+        case recorded(AllocationTrace)
+        case followedPlan
+        case divergedFromPlan
+        case unplanned
+    }
+
+    func finishRun() -> RunOutcome {
+        defer {
+            trace = nil
+            plan = nil
+            dead = []
+        }
+        if let trace { return .recorded(trace) }
+        guard plan != nil else { return .unplanned }
+        return diverged ? .divergedFromPlan : .followedPlan
+    }
+
+    /// `tensor` with memory of its own: outputs leave the run, and arena bytes would be
+    /// overwritten by the next one.
+    func detached(_ tensor: Tensor) -> Tensor {
+        guard let arena, tensor.storage.isBorrowed(from: arena) else { return tensor }
+        freshAllocations += 1
+        let copy = Tensor(zeros: tensor.elementType, shape: tensor.shape)
+        copy.storage.bytes.copyMemory(from: tensor.storage.bytes, byteCount: min(tensor.storage.byteCount, copy.storage.byteCount))
+        return copy
+    }
+
+    /// A tracked allocation is gone: its bytes may be reused by the plan, or its death recorded.
+    private func died(_ storage: TensorStorage) {
+        let index = storage.allocationIndex
+        guard index >= 0 else { return }
+        storage.allocationIndex = -1
+        if index < dead.count { dead[index] = true }
+        trace?.died(index)
     }
 
     /// Where the current step's allocations start; nested graph runs (If, Loop) mark their own.
@@ -101,14 +198,20 @@ final class ExecutionContext: @unchecked Sendable {
 
     /// Ends a step: its temporaries may now be freed (outputs live on in the value table).
     func endStep(at mark: Int) {
-        if mark < stepAllocations.count { stepAllocations.removeSubrange(mark...) }
+        guard mark < stepAllocations.count else { return }
+        for index in mark..<stepAllocations.count where isKnownUniquelyReferenced(&stepAllocations[index]) {
+            died(stepAllocations[index])
+        }
+        stepAllocations.removeSubrange(mark...)
     }
 
     /// Takes back storage that nothing else references any more.
     func recycle(_ tensor: inout Tensor?) {
         guard var storage = tensor?.storage else { return }
         tensor = nil
-        if isKnownUniquelyReferenced(&storage), storage.isOwned, storage.byteCount > 0 {
+        guard isKnownUniquelyReferenced(&storage) else { return }
+        died(storage)
+        if storage.isOwned, storage.byteCount > 0 {
             free[storage.byteCount, default: []].append(storage)
         }
     }

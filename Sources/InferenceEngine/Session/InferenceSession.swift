@@ -34,12 +34,19 @@ public final class InferenceSession: Sendable {
     private let idleContexts = Mutex<[ExecutionContext]>([])
     /// Shared by the session's runs; a run that finds it busy runs on its own thread.
     private let pool: WorkerPool?
+    /// Memory plans by input shapes, made from each shape's first run (see `MemoryPlan`).
+    private let plans = Mutex(MemoryPlans())
 
     public init(_ model: Model, _ options: SessionOptions = SessionOptions()) {
         self.model = model
         self.options = options
         pool = options.threads > 1 ? WorkerPool(threads: options.threads) : nil
     }
+
+    /// Tensor buffers the last finished run took from the allocator, its outputs included: a run
+    /// that follows its shapes' memory plan takes only its outputs' buffers.
+    public var lastRunFreshAllocations: Int { lastRunAllocations.withLock { $0 } }
+    private let lastRunAllocations = Mutex(0)
 
     public var inputNames: [String] { model.graph.inputs.filter { $0.defaultValue == nil }.map(\.name) }
     public var outputNames: [String] { model.graph.outputs.map(\.name) }
@@ -85,11 +92,20 @@ public final class InferenceSession: Sendable {
         do {
             let context = idleContexts.withLock { $0.popLast() } ?? ExecutionContext(pool: pool, efficiency: options.efficiency)
             context.profiler = profiler
+            let signature = ShapeSignature(given)
+            context.beginRun(plan: plans.withLock { $0.plan(for: signature) })
+            var finished = false
             defer {
+                // A failed run's record is partial: nothing is learnt from it.
+                let outcome = context.finishRun()
+                if finished { plans.withLock { $0.learn(outcome, for: signature) } }
                 context.reset()
                 if options.retainsBuffersBetweenRuns { idleContexts.withLock { idle in if idle.isEmpty { idle.append(context) } } }
             }
-            return try graph.execute(inputs: given, captures: [], context: context)
+            let outputs = try graph.execute(inputs: given, captures: [], context: context).map(context.detached)
+            finished = true
+            lastRunAllocations.withLock { $0 = context.freshAllocations }
+            return outputs
         } catch let error as EngineError {
             throw error
         } catch {
@@ -109,6 +125,30 @@ public final class InferenceSession: Sendable {
             if let dimension, dimension != tensor.shape[axis] {
                 throw EngineError.invalidInput("input '\(input.name)' dimension \(axis) must be \(dimension), got shape \(tensor.shape)")
             }
+        }
+    }
+}
+
+/// A session's memory plans: one per input shapes seen, a bounded number of them, and none for
+/// shapes whose runs do not repeat (data-dependent shapes or control flow).
+struct MemoryPlans {
+    /// Shapes beyond this many are not planned: each plan keeps an arena's worth of offsets.
+    static let capacity = 8
+    private var plans: [ShapeSignature: MemoryPlan] = [:]
+    private var unplannable: Set<ShapeSignature> = []
+
+    func plan(for signature: ShapeSignature) -> MemoryPlan? { plans[signature] }
+
+    mutating func learn(_ outcome: ExecutionContext.RunOutcome, for signature: ShapeSignature) {
+        switch outcome {
+        case .recorded(let trace):
+            guard plans[signature] == nil, !unplannable.contains(signature), plans.count < Self.capacity else { return }
+            if let plan = MemoryPlan(trace) { plans[signature] = plan } else { unplannable.insert(signature) }
+        case .divergedFromPlan:
+            plans[signature] = nil
+            unplannable.insert(signature)
+        case .followedPlan, .unplanned:
+            break
         }
     }
 }

@@ -7,6 +7,9 @@ final class TensorStorage: @unchecked Sendable {
     let bytes: UnsafeMutableRawPointer
     let byteCount: Int
     private let owner: AnyObject?
+    /// Which allocation of its run this is (see `MemoryPlan`), so the run can tell when it dies;
+    /// -1 for storage made outside a run's context.
+    var allocationIndex = -1
 
     /// Allocates storage for `byteCount` bytes, zeroed unless the caller writes every byte itself.
     init(byteCount: Int, zeroed: Bool = true) {
@@ -25,6 +28,9 @@ final class TensorStorage: @unchecked Sendable {
 
     /// Whether this storage is its own allocation (and so may be recycled for another tensor).
     var isOwned: Bool { owner == nil }
+
+    /// Whether these bytes belong to `object` (a model file, a run's arena).
+    func isBorrowed(from object: AnyObject) -> Bool { owner === object }
 
     deinit {
         if owner == nil { bytes.deallocate() }

@@ -56,14 +56,15 @@ enum ConvKernel {
             let runs = parallel ? min(groups, threads * 4) : 1
             let scratchBytes = Im2Col.depthwiseScratchBytes(window)
             let convolve = { (run: Int) in
-                let scratch = scratchBytes > 0 ? UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64) : nil
-                defer { scratch?.deallocate() }
-                for batchAndGroup in stride(from: run, to: groups, by: runs) {
-                    let n = batchAndGroup / shape.group, g = batchAndGroup % shape.group
-                    let image = x + (n * shape.channels + g * cg) * imageSize
-                    let output = y + (n * shape.outputChannels + g * mg) * positions
-                    let weights = w + g * mg * depth
-                    for m in 0..<mg { direct(window, image, weights + m * kernelSize, output + m * positions, scratch) }
+                Scratch.with(UInt8.self, count: scratchBytes) { buffer in
+                    let scratch = scratchBytes > 0 ? UnsafeMutableRawPointer(buffer) : nil
+                    for batchAndGroup in stride(from: run, to: groups, by: runs) {
+                        let n = batchAndGroup / shape.group, g = batchAndGroup % shape.group
+                        let image = x + (n * shape.channels + g * cg) * imageSize
+                        let output = y + (n * shape.outputChannels + g * mg) * positions
+                        let weights = w + g * mg * depth
+                        for m in 0..<mg { direct(window, image, weights + m * kernelSize, output + m * positions, scratch) }
+                    }
                 }
             }
             if let context, runs > 1 { context.parallelFor(runs, convolve) } else { convolve(0) }
@@ -89,11 +90,11 @@ enum ConvKernel {
                      output, positions, accumulate, context)
             } else {
                 let start = slice * chunk, count = min(chunk, positions - start)
-                let columns = UnsafeMutablePointer<T>.allocate(capacity: count * depth)
-                defer { columns.deallocate() }
-                Im2Col.gather(window, channels: cg, image: image, zero: T.zero, start: start, count: count, into: columns)
-                gemm(mg, count, depth, StridedMatrix(weights, leading: depth), StridedMatrix(columns, leading: count),
-                     output + start, positions, accumulate, context)
+                Scratch.with(T.self, count: count * depth) { columns in
+                    Im2Col.gather(window, channels: cg, image: image, zero: T.zero, start: start, count: count, into: columns)
+                    gemm(mg, count, depth, StridedMatrix(weights, leading: depth), StridedMatrix(columns, leading: count),
+                         output + start, positions, accumulate, context)
+                }
             }
         }
         if let context, items > 1, parallel {

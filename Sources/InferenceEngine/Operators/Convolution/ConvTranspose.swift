@@ -105,21 +105,21 @@ struct ConvTransposeOperator: Operator {
             }
         }
         let chunk = ConvKernel.chunkSize(depth: depth, positions: inputSize)
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: max(chunk * depth, 1))
-        defer { columns.deallocate() }
-        for n in 0..<batch {
-            for g in 0..<group {
-                let image = x + (n * channels + g * cg) * inputSize
-                let weights = w + g * cg * depth
-                let output = y + (n * outputChannels + g * mg) * outputSize
-                var start = 0
-                while start < inputSize {
-                    let count = min(chunk, inputSize - start)
-                    Sgemm.multiply(m: depth, n: count, k: cg, a: FloatMatrix(weights, leading: depth, transposed: true),
-                                   b: FloatMatrix(image + start, leading: inputSize), c: columns, ldc: count,
-                                   context: context)
-                    Im2Col.scatterAdd(window, channels: mg, columns: columns, start: start, count: count, into: output)
-                    start += count
+        Scratch.with(Float.self, count: chunk * depth) { columns in
+            for n in 0..<batch {
+                for g in 0..<group {
+                    let image = x + (n * channels + g * cg) * inputSize
+                    let weights = w + g * cg * depth
+                    let output = y + (n * outputChannels + g * mg) * outputSize
+                    var start = 0
+                    while start < inputSize {
+                        let count = min(chunk, inputSize - start)
+                        Sgemm.multiply(m: depth, n: count, k: cg, a: FloatMatrix(weights, leading: depth, transposed: true),
+                                       b: FloatMatrix(image + start, leading: inputSize), c: columns, ldc: count,
+                                       context: context)
+                        Im2Col.scatterAdd(window, channels: mg, columns: columns, start: start, count: count, into: output)
+                        start += count
+                    }
                 }
             }
         }

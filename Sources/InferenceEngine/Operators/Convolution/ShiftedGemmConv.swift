@@ -48,35 +48,32 @@ enum ShiftedGemmConv {
             let paddedRows = rows + halo, plane = paddedRows * paddedWidth
             // Output positions over the padded width, up to the band's last real one.
             let span = (rows - 1) * paddedWidth + outWidth
-            let padded = UnsafeMutablePointer<Float>.allocate(capacity: cg * plane)
-            let accumulator = UnsafeMutablePointer<Float>.allocate(capacity: mg * span)
-            defer {
-                padded.deallocate()
-                accumulator.deallocate()
-            }
-            let image = x + (n * shape.channels + g * cg) * height * width
-            for c in 0..<cg {
-                pad(image + c * height * width, height: height, width: width, firstRow: firstRow - padTop, left: padLeft,
-                    into: padded + c * plane, rows: paddedRows, paddedWidth: paddedWidth)
-            }
-            let weights = w + g * mg * cg * taps
-            for ky in 0..<kernelHeight {
-                for kx in 0..<kernelWidth {
-                    let tap = ky * kernelWidth + kx
-                    let shift = ky * dilationY * paddedWidth + kx * dilationX
-                    Sgemm.multiply(m: mg, n: span, k: cg,
-                                   a: FloatMatrix(base: weights + tap, rowStride: cg * taps, columnStride: taps),
-                                   b: FloatMatrix(base: padded + shift, rowStride: plane, columnStride: 1),
-                                   c: accumulator, ldc: span, beta: tap == 0 ? 0 : 1, context: context)
+            Scratch.with(Float.self, count: cg * plane + mg * span) { padded in
+                let accumulator = padded + cg * plane
+                let image = x + (n * shape.channels + g * cg) * height * width
+                for c in 0..<cg {
+                    pad(image + c * height * width, height: height, width: width, firstRow: firstRow - padTop, left: padLeft,
+                        into: padded + c * plane, rows: paddedRows, paddedWidth: paddedWidth)
                 }
-            }
-            let output = y + (n * shape.outputChannels + g * mg) * outHeight * outWidth + firstRow * outWidth
-            for m in 0..<mg {
-                let offset = bias?[g * mg + m] ?? 0
-                let source = accumulator + m * span, target = output + m * outHeight * outWidth
-                for row in 0..<rows {
-                    let from = source + row * paddedWidth, to = target + row * outWidth
-                    for column in 0..<outWidth { to[column] = from[column] + offset }
+                let weights = w + g * mg * cg * taps
+                for ky in 0..<kernelHeight {
+                    for kx in 0..<kernelWidth {
+                        let tap = ky * kernelWidth + kx
+                        let shift = ky * dilationY * paddedWidth + kx * dilationX
+                        Sgemm.multiply(m: mg, n: span, k: cg,
+                                       a: FloatMatrix(base: weights + tap, rowStride: cg * taps, columnStride: taps),
+                                       b: FloatMatrix(base: padded + shift, rowStride: plane, columnStride: 1),
+                                       c: accumulator, ldc: span, beta: tap == 0 ? 0 : 1, context: context)
+                    }
+                }
+                let output = y + (n * shape.outputChannels + g * mg) * outHeight * outWidth + firstRow * outWidth
+                for m in 0..<mg {
+                    let offset = bias?[g * mg + m] ?? 0
+                    let source = accumulator + m * span, target = output + m * outHeight * outWidth
+                    for row in 0..<rows {
+                        let from = source + row * paddedWidth, to = target + row * outWidth
+                        for column in 0..<outWidth { to[column] = from[column] + offset }
+                    }
                 }
             }
         }

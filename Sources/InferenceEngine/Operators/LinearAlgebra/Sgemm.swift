@@ -55,61 +55,60 @@ enum Sgemm {
         if n <= smallColumns, a.columnStride == 1, k >= 16 {
             // A few columns (a conv over a handful of positions): packing A would cost more than the
             // product, so each row of A is streamed once against B transposed.
-            let transposed = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
-            defer { transposed.deallocate() }
-            for j in 0..<n {
-                for p in 0..<k { transposed[j * k + p] = b[p, j] }
+            Scratch.with(Float.self, count: n * k) { transposed in
+                for j in 0..<n {
+                    for p in 0..<k { transposed[j * k + p] = b[p, j] }
+                }
+                ck_sgemm_small_n(m, n, k, a.base, a.rowStride, transposed, c, ldc, alpha, beta)
             }
-            ck_sgemm_small_n(m, n, k, a.base, a.rowStride, transposed, c, ldc, alpha, beta)
             return
         }
         let (mr, nr, kc, mc, nc) = (kernel.mr, kernel.nr, kernel.kc, kernel.mc, kernel.nc)
-        // Cache-line alignment keeps every vector load of a panel within one line.
-        let packedB = allocatePanels(kc * roundUp(min(n, nc), nr))
-        let packedA = allocatePanels(kc * roundUp(min(m, mc), mr))
-        defer {
-            packedB.deallocate()
-            packedA.deallocate()
-        }
-        let wideKernel = kernel.function, narrowKernel = kernel.narrow
-        // With a single block of A (m <= mc) each packed B value would feed only ceil(m / mr)
-        // micro-kernels, so copying B costs about as much as multiplying it: whole panels of a
-        // row-major B are read in place instead and only a ragged last panel is packed.
-        let inPlaceB = b.columnStride == 1 && m <= mc
-        var jc = 0
-        while jc < n {
-            let ncBlock = min(nc, n - jc)
-            let wholePanels = inPlaceB ? ncBlock / nr * nr : 0
-            var pc = 0
-            while pc < k {
-                let kcBlock = min(kc, k - pc)
-                if wholePanels < ncBlock {
-                    packB(b, row: pc, column: jc + wholePanels, k: kcBlock, n: ncBlock - wholePanels, nr: nr,
-                          into: packedB + wholePanels * kcBlock)
-                }
-                // The first slice of k applies beta; later slices accumulate into what it wrote.
-                let sliceBeta: Float = pc == 0 ? beta : 1
-                var ic = 0
-                while ic < m {
-                    let mcBlock = min(mc, m - ic)
-                    packA(a, row: ic, column: pc, m: mcBlock, k: kcBlock, mr: mr, into: packedA)
-                    for jr in stride(from: 0, to: ncBlock, by: nr) {
-                        let columns = min(nr, ncBlock - jr)
-                        let inPlace = jr < wholePanels
-                        let panel = inPlace ? b.base + pc * b.rowStride + jc + jr : UnsafePointer(packedB + jr * kcBlock)
-                        let ldb = inPlace ? b.rowStride : nr
-                        let microKernel = columns * 2 <= nr ? narrowKernel : wideKernel
-                        for ir in stride(from: 0, to: mcBlock, by: mr) {
-                            let rows = min(mr, mcBlock - ir)
-                            microKernel(kcBlock, packedA + ir * kcBlock, panel, ldb,
-                                        c + (ic + ir) * ldc + jc + jr, ldc, rows, columns, alpha, sliceBeta)
-                        }
+        // Both panels in one scratch block, each starting on a cache line (scratch blocks are
+        // 64-byte aligned), which keeps every vector load of a panel within one line.
+        let packedBCount = roundUp(kc * roundUp(min(n, nc), nr), 16)
+        Scratch.with(Float.self, count: packedBCount + kc * roundUp(min(m, mc), mr)) { packedB in
+            let packedA = packedB + packedBCount
+            let wideKernel = kernel.function, narrowKernel = kernel.narrow
+            // With a single block of A (m <= mc) each packed B value would feed only ceil(m / mr)
+            // micro-kernels, so copying B costs about as much as multiplying it: whole panels of a
+            // row-major B are read in place instead and only a ragged last panel is packed.
+            let inPlaceB = b.columnStride == 1 && m <= mc
+            var jc = 0
+            while jc < n {
+                let ncBlock = min(nc, n - jc)
+                let wholePanels = inPlaceB ? ncBlock / nr * nr : 0
+                var pc = 0
+                while pc < k {
+                    let kcBlock = min(kc, k - pc)
+                    if wholePanels < ncBlock {
+                        packB(b, row: pc, column: jc + wholePanels, k: kcBlock, n: ncBlock - wholePanels, nr: nr,
+                              into: packedB + wholePanels * kcBlock)
                     }
-                    ic += mc
+                    // The first slice of k applies beta; later slices accumulate into what it wrote.
+                    let sliceBeta: Float = pc == 0 ? beta : 1
+                    var ic = 0
+                    while ic < m {
+                        let mcBlock = min(mc, m - ic)
+                        packA(a, row: ic, column: pc, m: mcBlock, k: kcBlock, mr: mr, into: packedA)
+                        for jr in stride(from: 0, to: ncBlock, by: nr) {
+                            let columns = min(nr, ncBlock - jr)
+                            let inPlace = jr < wholePanels
+                            let panel = inPlace ? b.base + pc * b.rowStride + jc + jr : UnsafePointer(packedB + jr * kcBlock)
+                            let ldb = inPlace ? b.rowStride : nr
+                            let microKernel = columns * 2 <= nr ? narrowKernel : wideKernel
+                            for ir in stride(from: 0, to: mcBlock, by: mr) {
+                                let rows = min(mr, mcBlock - ir)
+                                microKernel(kcBlock, packedA + ir * kcBlock, panel, ldb,
+                                            c + (ic + ir) * ldc + jc + jr, ldc, rows, columns, alpha, sliceBeta)
+                            }
+                        }
+                        ic += mc
+                    }
+                    pc += kc
                 }
-                pc += kc
+                jc += nc
             }
-            jc += nc
         }
     }
 
@@ -142,11 +141,6 @@ enum Sgemm {
                          b: b, c: c + start * ldc, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel)
             }
         }
-    }
-
-    private static func allocatePanels(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: count)
     }
 
     @inline(__always) private static func roundUp(_ value: Int, _ multiple: Int) -> Int {
@@ -273,13 +267,13 @@ enum Sgemm {
                              c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         if m == 1 && b.columnStride == 1 {
             // Row vector times row-major B: accumulate scaled rows of B.
-            let accumulator = UnsafeMutablePointer<Float>.allocate(capacity: n)
-            defer { accumulator.deallocate() }
-            accumulator.update(repeating: 0, count: n)
-            for p in 0..<k {
-                axpy(n: n, scale: a.base[p * a.columnStride], x: b.base + p * b.rowStride, y: accumulator)
+            Scratch.with(Float.self, count: n) { accumulator in
+                accumulator.update(repeating: 0, count: n)
+                for p in 0..<k {
+                    axpy(n: n, scale: a.base[p * a.columnStride], x: b.base + p * b.rowStride, y: accumulator)
+                }
+                for j in 0..<n { c[j] = beta == 0 ? alpha * accumulator[j] : alpha * accumulator[j] + beta * c[j] }
             }
-            for j in 0..<n { c[j] = beta == 0 ? alpha * accumulator[j] : alpha * accumulator[j] + beta * c[j] }
             return
         }
         for i in 0..<m {

@@ -33,16 +33,16 @@ enum SoftmaxKernels {
             }
             return
         }
-        let scratch = UnsafeMutablePointer<T>.allocate(capacity: 2 &* layout.inner)
-        defer { scratch.deallocate() }
-        for o in 0..<layout.outer {
-            let block = x + o &* slice, target = y + o &* slice
-            switch kind {
-            case .softmax: softmaxColumns(block, target, layout, scratch, log: false)
-            case .logSoftmax: softmaxColumns(block, target, layout, scratch, log: true)
-            case .hardmax:
-                for j in 0..<layout.inner {
-                    target[j &+ argmax(block + j, layout.length, stride: layout.inner) &* layout.inner] = 1
+        Scratch.with(T.self, count: 2 &* layout.inner) { scratch in
+            for o in 0..<layout.outer {
+                let block = x + o &* slice, target = y + o &* slice
+                switch kind {
+                case .softmax: softmaxColumns(block, target, layout, scratch, log: false)
+                case .logSoftmax: softmaxColumns(block, target, layout, scratch, log: true)
+                case .hardmax:
+                    for j in 0..<layout.inner {
+                        target[j &+ argmax(block + j, layout.length, stride: layout.inner) &* layout.inner] = 1
+                    }
                 }
             }
         }
