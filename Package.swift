@@ -84,7 +84,7 @@ let package = Package(
 
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"]),
         .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP"]),
-        .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "FleetCore"]),
+        .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "CKernels", "FleetCore"]),
         // A real registry in-process and a publisher, for the registry's and the agent's tests.
         .target(name: "TestSupport", dependencies: ["Registry", "FleetCore", "FleetHTTP"], path: "Tests/TestSupport"),
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).

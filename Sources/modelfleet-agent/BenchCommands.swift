@@ -75,7 +75,7 @@ struct Bench: ParsableCommand {
         }
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        print("model=\(model) runs=\(times.count) threads=\(options.threads)\(options.efficiency ? " efficiency" : "") kernel=\(EngineInfo.kernel)")
+        print("model=\(model) runs=\(times.count) threads=\(options.threads)\(options.efficiency ? " efficiency" : "") kernel=\(EngineInfo.kernel) int8_kernel=\(EngineInfo.integerKernel)")
         print("load_ms=\(RunModel.milliseconds(loadTime))")
         print("min_ms=\(Self.format(times.first ?? 0)) max_ms=\(Self.format(times.last ?? 0))")
         print("peak_rss_bytes=\(ProcessMemory.peakResidentBytes())")

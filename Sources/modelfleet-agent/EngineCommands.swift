@@ -175,7 +175,7 @@ struct EngineDescription: ParsableCommand {
 
     func run() {
         let operators = EngineInfo.supportedOperators
-        print("engine \(EngineInfo.version), kernel \(EngineInfo.kernel), \(operators.count) operators:")
+        print("engine \(EngineInfo.version), kernel \(EngineInfo.kernel), int8 kernel \(EngineInfo.integerKernel), \(operators.count) operators:")
         print(operators.joined(separator: " "))
     }
 }

@@ -68,6 +68,58 @@ void ck_depthwise_conv2d(const ck_depthwise_problem *problem, const float *input
 /// A model load frees its parse tree in thousands of small blocks that glibc keeps resident.
 void ck_heap_release_free_pages(void);
 
+/// An integer GEMM kernel: C (int32, m x n) = sum_k (A[i,k] - za_i) * (B[k,j] - zb_j) for uint8 or
+/// int8 A and B in any combination, accumulated in int32 with wrap-around. Operands are packed
+/// first (`ck_igemm_pack`): B once for constant weights, A per call (or the other way round).
+/// The raw sum of products runs in the widest integer dot product the CPU has; the zero points are
+/// applied afterwards from row sums of A and column sums of B:
+///   sum (a - za)(b - zb) = sum ab - zb sum a - za sum b + k za zb   (all mod 2^32).
+typedef struct {
+    const char *name;          ///< "avx512vnni", "avx512bw", "avx2" or "portable"
+    ptrdiff_t mr;              ///< rows of a packed A panel
+    ptrdiff_t nr;              ///< columns of a packed B panel
+    ptrdiff_t element_bytes;   ///< 1: quadruples of bytes (u8 x s8 dot products); 2: pairs of int16
+    const void *implementation;
+} ck_igemm_kernel_info;
+
+/// The fastest integer kernel this CPU runs, chosen on first call and cached.
+const ck_igemm_kernel_info *ck_igemm_kernel(void);
+
+/// A kernel by name, or NULL when unknown or not supported by this CPU.
+const ck_igemm_kernel_info *ck_igemm_kernel_named(const char *name);
+
+/// Which side of the product is packed: A (m x k, rows `ld` apart) or B (k x n, rows `ld` apart).
+enum { CK_IGEMM_A = 0, CK_IGEMM_B = 1 };
+
+/// The signedness each operand is packed in for a product of `a_signed` x `b_signed` sources
+/// (a kernel built on u8 x s8 dot products flips one operand with xor 0x80 when both match).
+void ck_igemm_packed_signedness(const ck_igemm_kernel_info *kernel, int a_signed, int b_signed, int *packed_a_signed,
+                                int *packed_b_signed);
+
+/// Bytes of a packed operand of `count` rows (A) or columns (B) and depth k.
+size_t ck_igemm_packed_bytes(const ck_igemm_kernel_info *kernel, int side, ptrdiff_t count, ptrdiff_t k);
+
+/// Packs `count` rows of A (element (i, p) at source[i * ld + p]) or columns of B (element (p, j) at
+/// source[p * ld + j]) of uint8 (`source_signed` 0) or int8 values, with zero points (`zero_point_count`
+/// 0: none, 1: one for all, `count`: one per row/column, of the source type) into `packed`
+/// (`ck_igemm_packed_bytes`, 64-byte aligned), converting to `packed_signed` values.
+void ck_igemm_pack(const ck_igemm_kernel_info *kernel, int side, ptrdiff_t count, ptrdiff_t k, const void *source,
+                   ptrdiff_t ld, int source_signed, const void *zero_points, ptrdiff_t zero_point_count, int packed_signed,
+                   void *packed);
+
+/// Rows `row_begin..<row_end` x columns `column_begin..<column_end` of C (row 0 column 0 at `c`,
+/// rows `ldc` apart), overwritten or, when `accumulate`, added to. Begins are multiples of mr / nr.
+/// Returns 0, or -1 when the operands were packed for another kernel, side, depth or signedness.
+int ck_igemm_compute(const ck_igemm_kernel_info *kernel, const void *packed_a, const void *packed_b, ptrdiff_t row_begin,
+                     ptrdiff_t row_end, ptrdiff_t column_begin, ptrdiff_t column_end, int *c, ptrdiff_t ldc,
+                     int accumulate);
+
+/// out[i][j] = saturate(round_half_even(acc[i][j] * multiplier + zero)) as uint8 (`to_signed` 0) or
+/// int8, for `rows` x `columns` accumulators stored contiguously; `multipliers` holds one value
+/// (per_column 0) or one per column. Multipliers must be finite.
+void ck_requantize(const int *acc, ptrdiff_t rows, ptrdiff_t columns, const double *multipliers, int per_column,
+                   double zero, int to_signed, void *out);
+
 #ifdef __cplusplus
 }
 #endif

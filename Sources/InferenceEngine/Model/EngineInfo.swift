@@ -6,6 +6,8 @@ public enum EngineInfo {
     /// `domain:Op` names this build can execute (`ai.onnx:Conv`, `ai.onnx.ml:ArrayFeatureExtractor`).
     /// The matrix-multiply kernel this build runs (reported by `modelfleet-agent bench`).
     public static var kernel: String { EngineKernels.sgemm }
+    /// The int8 GEMM kernel of the quantized operators (also reported by `modelfleet-agent bench`).
+    public static var integerKernel: String { EngineKernels.integerGemm }
 
     public static var supportedOperators: [String] { OperatorRegistry.supportedNames }
 }

@@ -80,6 +80,7 @@ enum Im2Col {
     /// `start..<start+count` read from `image` ([channels, image...]); padding reads `zero`.
     @_specialize(where T == Float)
     @_specialize(where T == Int32)
+    @_specialize(where T == UInt8)
     static func gather<T>(_ window: SlidingWindow, channels: Int, image: UnsafePointer<T>, zero: T,
                           start: Int, count: Int, into columns: UnsafeMutablePointer<T>) {
         let stride = window.strides[window.rank - 1]

@@ -43,4 +43,7 @@ struct SgemmKernel: @unchecked Sendable {
 public enum EngineKernels {
     /// The float32 GEMM micro-kernel: "avx512", "avx2" or "portable".
     public static var sgemm: String { SgemmKernel.current.name }
+    /// The int8 GEMM kernel (QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger):
+    /// "avx512vnni", "avx512bw", "avx2" or "portable".
+    public static var integerGemm: String { IntegerGemmKernel.current.name }
 }

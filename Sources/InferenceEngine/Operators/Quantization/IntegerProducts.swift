@@ -73,6 +73,10 @@ enum IntegerProducts {
     /// `channel = (index / inner) % multipliers.count`.
     static func requantize(_ accumulators: Tensor, multipliers: [Double], inner: Int, zeroPoint: Tensor?,
                            type: ElementType, context: ExecutionContext) throws -> Tensor {
+        if let fast = try IntegerKernels.requantize(accumulators, multipliers: multipliers, inner: inner, zeroPoint: zeroPoint,
+                                                    type: type, context: context) {
+            return fast
+        }
         let output = try context.allocate(type, accumulators.shape)
         let zero = zeroPoint.map { Double($0.floatValues()[0]) } ?? 0
         let source = accumulators.pointer(as: Int32.self)
