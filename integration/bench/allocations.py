@@ -87,7 +87,8 @@ def main():
               + (f" | {args.baseline_label}: calls / run | bytes / run | peak RSS MiB" if args.baseline else "") + " |\n")
     header += "|---" + "|---:" * (5 + (3 if args.baseline else 0)) + "|\n"
     text = (f"# Heap allocations per steady-state run\n\nCommand: `python3 integration/bench/allocations.py"
-            f"{' --baseline ' + args.baseline_label if args.baseline else ''} --threads {args.threads}` "
+            f"{' --baseline OLD_AGENT' if args.baseline else ''} --threads {args.threads}`"
+            f"{' with OLD_AGENT built from ' + args.baseline_label if args.baseline else ''} "
             f"(release build; {machine()}).\n\n"
             "Allocator calls and bytes one run makes once the session is warm (difference between 30 and 10 "
             "timed runs, over 20), counted by an LD_PRELOAD shim; a run's outputs leave it, so every run "

@@ -134,12 +134,12 @@ enum IntegerKernels {
                                                   sourceSigned: xSigned, zeroPoints: xZeroBytes.baseAddress,
                                                   zeroPointCount: xZeros.count, packedSigned: packed.b)
                 } else {
-                    let gathered = UnsafeMutablePointer<UInt8>.allocate(capacity: count * depth)
-                    defer { gathered.deallocate() }
-                    Im2Col.gather(window, channels: cg, image: image, zero: pad, start: start, count: count, into: gathered)
-                    columns = PackedIntegerMatrix(kernel: kernel, side: .b, count: count, k: depth, source: gathered, ld: count,
-                                                  sourceSigned: xSigned, zeroPoints: xZeroBytes.baseAddress,
-                                                  zeroPointCount: xZeros.count, packedSigned: packed.b)
+                    columns = Scratch.with(UInt8.self, count: count * depth) { gathered in
+                        Im2Col.gather(window, channels: cg, image: image, zero: pad, start: start, count: count, into: gathered)
+                        return PackedIntegerMatrix(kernel: kernel, side: .b, count: count, k: depth, source: gathered, ld: count,
+                                                   sourceSigned: xSigned, zeroPoints: xZeroBytes.baseAddress,
+                                                   zeroPointCount: xZeros.count, packedSigned: packed.b)
+                    }
                 }
                 IntegerGemm.multiply(weights[g], columns, c: out + start, ldc: positions, accumulate: accumulate, context: context)
             }
