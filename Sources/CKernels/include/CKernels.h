@@ -64,6 +64,20 @@ size_t ck_depthwise_scratch_bytes(const ck_depthwise_problem *problem);
 void ck_depthwise_conv2d(const ck_depthwise_problem *problem, const float *input, const float *kernel, float *output,
                          void *scratch);
 
+/// Activations a fused convolution applies after its per-channel affine step.
+enum {
+    CK_ACTIVATION_NONE = 0,
+    CK_ACTIVATION_RELU = 1,
+    CK_ACTIVATION_CLIP = 2,         ///< p1 = low, p2 = high
+    CK_ACTIVATION_LEAKY_RELU = 3,   ///< p1 = alpha
+    CK_ACTIVATION_HARD_SIGMOID = 4, ///< p1 = alpha, p2 = beta
+    CK_ACTIVATION_HARD_SWISH = 5,   ///< x * clamp(x / 6 + 1/2, 0, 1), as ONNX HardSwish (alpha 1/6)
+};
+
+/// One output plane of a fused convolution: `values[i] = values[i] * scale + shift` when `affine`,
+/// then the activation, in the widest vectors this CPU runs. NaN stays NaN.
+void ck_conv_epilogue(float *values, ptrdiff_t count, float scale, float shift, int affine, int activation, float p1, float p2);
+
 /// Hands the allocator's free pages back to the system (glibc's malloc_trim; nothing elsewhere).
 /// A model load frees its parse tree in thousands of small blocks that glibc keeps resident.
 void ck_heap_release_free_pages(void);

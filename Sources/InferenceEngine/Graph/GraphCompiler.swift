@@ -97,15 +97,44 @@ struct GraphCompiler {
         // How many nodes read each value (graph outputs count as readers): a value read once may be
         // fused away into the step that produces it.
         var readers: [String: Int] = [:]
-        for names in reads { for name in names { readers[name, default: 0] += 1 } }
+        var consumers: [String: [Int]] = [:]
+        for (index, names) in reads.enumerated() {
+            for name in names {
+                readers[name, default: 0] += 1
+                consumers[name, default: []].append(index)
+            }
+        }
         for output in graph.outputs { readers[output.name, default: 0] += 1 }
+        /// Nodes already run inside an earlier step (the rest of a fused HardSwish chain).
+        var absorbed = Set<Int>()
 
         let captures = captureNames.map { (name: $0, slot: slot($0)) }
         let visibleToSubgraphs = outerScope.union(scopeHere)
         var steps: [(step: CompiledGraph.Step, reads: [Int])] = []
         let foldingContext = ExecutionContext()
 
-        for index in order where live.contains(index) {
+        // Constant nodes first (they read nothing, so any order allows it): a fusion that looks
+        // ahead along a chain of nodes then finds every constant of the chain already known.
+        func isConstantNode(_ index: Int) -> Bool { graph.nodes[index].opType == "Constant" && graph.nodes[index].inputs.isEmpty }
+        let schedule = order.filter(isConstantNode) + order.filter { !isConstantNode($0) }
+        for index in schedule where live.contains(index) {
+            if absorbed.contains(index) {
+                graph.nodes[index] = NodeProto()
+                continue
+            }
+            if let previous = steps.last?.step,
+               let chain = OperatorFusion.hardSwishChain(at: index, nodes: graph.nodes, opset: opsets[""] ?? 1, consumers: consumers,
+                                                         readers: readers, constant: { constants[$0] }),
+               let inputSlot = slots[chain.input], previous.outputs == [inputSlot],
+               let op = OperatorFusion.fuse(.hardSwish, after: previous.op) {
+                steps[steps.count - 1].step = CompiledGraph.Step(
+                    op: op, opType: previous.opType + "+HardSwish", nodeName: previous.nodeName, inputs: previous.inputs,
+                    outputs: [slot(chain.output)], releases: [])
+                shapes[chain.output] = shapes[chain.input]
+                absorbed.formUnion(chain.nodes)
+                graph.nodes[index] = NodeProto()
+                continue
+            }
             let node = graph.nodes[index]
             defer { graph.nodes[index] = NodeProto() }
             let nodeName = Self.name(of: node)

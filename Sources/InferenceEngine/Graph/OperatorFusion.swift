@@ -25,6 +25,70 @@ enum OperatorFusion {
         return conv
     }
 
+    /// `previous` (a float32 Conv) with `activation` as the last stage of its epilogue, or nil when
+    /// it is not a Conv or already ends in an activation.
+    static func fuse(_ activation: ConvEpilogue.Activation, after previous: any Operator) -> (any Operator)? {
+        guard var conv = previous as? ConvOperator else { return nil }
+        var epilogue = conv.epilogue ?? ConvEpilogue()
+        guard epilogue.activation == nil else { return nil }
+        epilogue.activation = activation
+        conv.epilogue = epilogue
+        return conv
+    }
+
+    /// HardSwish as exporters write it when the opset has no HardSwish node (PaddlePaddle's
+    /// PP-OCR models: 27 of them in rec alone): `Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6)`.
+    /// Four passes over memory become a few instructions in the Conv epilogue that made `x`.
+    struct HardSwishChain {
+        /// The value the chain starts from, read by nothing else.
+        let input: String
+        /// Node indices of the Add, Clip, Mul and Div (or Mul by 1/6).
+        let nodes: [Int]
+        /// The chain's result.
+        let output: String
+    }
+
+    /// The HardSwish chain whose Add is node `add`, when every intermediate value is read only by
+    /// the next node of the chain and `x` only by the chain; nil otherwise.
+    static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: [String: [Int]], readers: [String: Int],
+                               constant: (String) -> Tensor?) -> HardSwishChain? {
+        func scalar(_ name: String) -> Float? {
+            guard let tensor = constant(name), tensor.elementType == .float, tensor.count == 1 else { return nil }
+            return tensor.floatValues()[0]
+        }
+        /// The single node reading `value`, when it has that op type and nobody else reads it.
+        func onlyReader(of value: String, _ opType: String) -> Int? {
+            guard readers[value] == 1, let readers = consumers[value], readers.count == 1, nodes[readers[0]].opType == opType,
+                  nodes[readers[0]].domain.isEmpty || nodes[readers[0]].domain == "ai.onnx" else { return nil }
+            return readers[0]
+        }
+        let addNode = nodes[add]
+        guard addNode.opType == "Add", addNode.domain.isEmpty || addNode.domain == "ai.onnx", addNode.inputs.count == 2,
+              let added = addNode.outputs.first else { return nil }
+        let x: String
+        if scalar(addNode.inputs[1]) == 3 { x = addNode.inputs[0] } else if scalar(addNode.inputs[0]) == 3 { x = addNode.inputs[1] } else { return nil }
+        guard let clip = onlyReader(of: added, "Clip"), nodes[clip].inputs.first == added, let clipped = nodes[clip].outputs.first else {
+            return nil
+        }
+        let clipNode = nodes[clip]
+        if opset < 11 {
+            let attributes = NodeAttributes(clipNode.attributes, nodeName: clipNode.name)
+            guard (try? attributes.float("min")) == 0, (try? attributes.float("max")) == 6 else { return nil }
+        } else {
+            guard clipNode.inputs.count == 3, scalar(clipNode.inputs[1]) == 0, scalar(clipNode.inputs[2]) == 6 else { return nil }
+        }
+        guard let mul = onlyReader(of: clipped, "Mul"), Set(nodes[mul].inputs) == [x, clipped], nodes[mul].inputs.count == 2,
+              let product = nodes[mul].outputs.first, readers[product] == 1, let last = consumers[product]?.first else { return nil }
+        let lastNode = nodes[last]
+        guard lastNode.domain.isEmpty || lastNode.domain == "ai.onnx", lastNode.inputs.count == 2, lastNode.inputs[0] == product,
+              (lastNode.opType == "Div" && scalar(lastNode.inputs[1]) == 6)
+                || (lastNode.opType == "Mul" && scalar(lastNode.inputs[1]).map({ abs($0 - 1 / 6) < 1e-7 }) == true),
+              let output = lastNode.outputs.first, !output.isEmpty else { return nil }
+        // x feeds the Add and the Mul and nothing else (a graph output counts as a reader).
+        guard readers[x] == 2, Set(consumers[x] ?? []) == [add, mul] else { return nil }
+        return HardSwishChain(input: x, nodes: [add, clip, mul, last], output: output)
+    }
+
     /// Per-channel scale and shift of an inference-mode BatchNormalization whose statistics are
     /// constants, computed in double precision as the operator itself does.
     private static func batchNormalization(_ node: NodeProto, attributes: NodeAttributes,

@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -47,22 +48,18 @@ struct ConvEpilogue: Sendable {
     }
 
     private func apply(to values: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float, affine: Bool) {
-        if affine {
-            for i in 0..<count { values[i] = values[i] * scale + shift }
-        }
+        let (kind, p1, p2): (Int32, Float, Float)
         switch activation {
-        case nil: break
-        case .relu: for i in 0..<count { values[i] = max(values[i], 0) }
-        case .clip(let low, let high):
-            // Clip's rule: min(max(x, low), high), and NaN stays NaN.
-            for i in 0..<count {
-                let x = values[i]
-                values[i] = x.isNaN ? x : min(max(x, low), high)
-            }
-        case .leakyRelu(let alpha): for i in 0..<count { values[i] = values[i] < 0 ? values[i] * alpha : values[i] }
-        case .hardSigmoid(let alpha, let beta): for i in 0..<count { values[i] = max(0, min(1, alpha * values[i] + beta)) }
-        case .hardSwish: for i in 0..<count { values[i] = values[i] * max(0, min(1, values[i] / 6 + 0.5)) }
-        case .sigmoid: for i in 0..<count { values[i] = 1 / (1 + expf(-values[i])) }
+        case nil, .sigmoid: (kind, p1, p2) = (Int32(CK_ACTIVATION_NONE), 0, 0)
+        case .relu: (kind, p1, p2) = (Int32(CK_ACTIVATION_RELU), 0, 0)
+        case .clip(let low, let high): (kind, p1, p2) = (Int32(CK_ACTIVATION_CLIP), low, high)
+        case .leakyRelu(let alpha): (kind, p1, p2) = (Int32(CK_ACTIVATION_LEAKY_RELU), alpha, 0)
+        case .hardSigmoid(let alpha, let beta): (kind, p1, p2) = (Int32(CK_ACTIVATION_HARD_SIGMOID), alpha, beta)
+        case .hardSwish: (kind, p1, p2) = (Int32(CK_ACTIVATION_HARD_SWISH), 0, 0)
+        }
+        ck_conv_epilogue(values, count, scale, shift, affine ? 1 : 0, kind, p1, p2)
+        if case .sigmoid = activation {
+            for i in 0..<count { values[i] = 1 / (1 + expf(-values[i])) }
         }
     }
 }
