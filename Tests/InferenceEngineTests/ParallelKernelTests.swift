@@ -167,6 +167,54 @@ import Testing
         #expect(error < 1e-4, "n = \(n): max error \(error)")
     }
 
+    /// The operators that split their loops over threads besides Conv and GEMM (Relu, Clip, the
+    /// vectorized Sigmoid, Concat, GlobalAveragePool, nearest Resize, ConvTranspose's scatter), on
+    /// tensors large enough to split: three threads give exactly what one gives, and Sigmoid and
+    /// the pooled means match plain double-precision loops.
+    @Test func splitOperatorsMatchOneThread() throws {
+        var random = SeededRandom(seed: 5)
+        let (channels, side) = (32, 64)
+        let x = (0..<channels * side * side).map { _ in Float(random.unit() * 8 - 4) }
+        let w = (0..<channels * 8 * 2 * 2).map { _ in Float(random.unit() - 0.5) }
+        var builder = ONNXBuilder()
+        builder.inputs = [.init(name: "x", dims: [1, channels, side, side])]
+        builder.initializers = [
+            .init(name: "low", dims: [], raw: [Float(-1)].rawBytes), .init(name: "high", dims: [], raw: [Float(2)].rawBytes),
+            .init(name: "scales", dims: [4], raw: [Float(1), 1, 2, 2].rawBytes),
+            .init(name: "w", dims: [channels, 8, 2, 2], raw: w.rawBytes),
+        ]
+        builder.nodes = [
+            .init(op: "Relu", inputs: ["x"], outputs: ["r"]),
+            .init(op: "Clip", inputs: ["x", "low", "high"], outputs: ["c"]),
+            .init(op: "Sigmoid", inputs: ["x"], outputs: ["s"]),
+            .init(op: "Concat", inputs: ["r", "c", "s"], outputs: ["joined"], attributes: [("axis", .int(1))]),
+            .init(op: "GlobalAveragePool", inputs: ["x"], outputs: ["mean"]),
+            .init(op: "Resize", inputs: ["x", "", "scales"], outputs: ["upsampled"]),
+            .init(op: "ConvTranspose", inputs: ["x", "w"], outputs: ["transposed"], attributes: [("strides", .ints([2, 2]))]),
+        ]
+        builder.outputs = ["joined", "mean", "upsampled", "transposed"].map { .init(name: $0, dims: nil) }
+        let model = try Model(bytes: builder.bytes())
+        let input = try Tensor(shape: [1, channels, side, side], values: x)
+        let one = try InferenceSession(model, SessionOptions(threads: 1)).runOrdered(["x": input])
+        let three = try InferenceSession(model, SessionOptions(threads: 3)).runOrdered(["x": input])
+        for (index, name) in ["joined", "mean", "upsampled", "transposed"].enumerated() {
+            #expect(one[index].shape == three[index].shape, "\(name)")
+            #expect(one[index].floatValues().map(\.bitPattern) == three[index].floatValues().map(\.bitPattern), "\(name) differs across threads")
+        }
+        let plane = side * side
+        let sigmoid = one[0].floatValues()[(2 * channels * plane)...]
+        var sigmoidError = 0.0
+        for (value, input) in zip(sigmoid, x) { sigmoidError = max(sigmoidError, abs(Double(value) - 1 / (1 + exp(-Double(input))))) }
+        #expect(sigmoidError < 1e-6, "sigmoid max error \(sigmoidError)")
+        let means = one[1].floatValues()
+        var meanError = 0.0
+        for c in 0..<channels {
+            let sum: Double = x[c * plane..<(c + 1) * plane].reduce(0.0) { $0 + Double($1) }
+            meanError = max(meanError, abs(Double(means[c]) - sum / Double(plane)))
+        }
+        #expect(meanError < 1e-5, "mean max error \(meanError)")
+    }
+
     /// A plain convolution in double precision: the reference the fast paths are held to.
     static func referenceConv(_ conv: ConvCase, x: [Float], w: [Float], b: [Float]) -> [Double] {
         let (height, width) = conv.size, (kh, kw) = conv.kernel

@@ -78,6 +78,13 @@ enum {
 /// then the activation, in the widest vectors this CPU runs. NaN stays NaN.
 void ck_conv_epilogue(float *values, ptrdiff_t count, float scale, float shift, int affine, int activation, float p1, float p2);
 
+/// The sum of `count` floats, in 32 interleaved partial sums (vectorized; the order differs from a
+/// left-to-right loop by rounding only).
+float ck_sum(const float *values, ptrdiff_t count);
+
+/// `output[i] = 1 / (1 + exp(-input[i]))` with a vectorized exp (about 2 ulp); `output` may be `input`.
+void ck_sigmoid(const float *input, float *output, ptrdiff_t count);
+
 /// Hands the allocator's free pages back to the system (glibc's malloc_trim; nothing elsewhere).
 /// A model load frees its parse tree in thousands of small blocks that glibc keeps resident.
 void ck_heap_release_free_pages(void);

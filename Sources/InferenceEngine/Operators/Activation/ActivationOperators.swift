@@ -1,3 +1,5 @@
+import CKernels
+
 /// Activation functions. Each is a scalar function applied element by element; float16 and
 /// bfloat16 compute through float32 (see `UnaryMath.floating`).
 enum ActivationOperators {
@@ -16,15 +18,15 @@ enum ActivationOperators {
 
     /// A float activation computed in Float for float32 tensors (the common, hot case).
     private static func fast(_ name: String, since: Int = 6, _ f: @escaping @Sendable (Float) -> Float,
-                             _ d: @escaping @Sendable (Double) -> Double) -> OperatorSchema {
+                             _ d: @escaping @Sendable (Double) -> Double, kernel: UnaryMath.FloatKernel? = nil) -> OperatorSchema {
         OperatorSchema(name, since: since) { _ in
-            ClosureOperator { inputs, run in [try UnaryMath.floating(inputs.required(0), op: name, context: run, f, d)] }
+            ClosureOperator { inputs, run in [try UnaryMath.floating(inputs.required(0), op: name, context: run, f, d, kernel: kernel)] }
         }
     }
 
     static let pointwise: [OperatorSchema] = [
         Relu.schema,
-        fast("Sigmoid", { x in 1 / (1 + expf(-x)) }, { x in 1 / (1 + exp(-x)) }),
+        fast("Sigmoid", { x in 1 / (1 + expf(-x)) }, { x in 1 / (1 + exp(-x)) }, kernel: { ck_sigmoid($0, $1, $2) }),
         Tanh.schema,
         fast("Softsign", since: 1, { $0 / (1 + abs($0)) }, { $0 / (1 + abs($0)) }),
         fast("Softplus", since: 1, { x in x > 20 ? x : log1pf(expf(x)) }, { x in x > 30 ? x : log1p(exp(x)) }),

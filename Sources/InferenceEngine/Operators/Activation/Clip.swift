@@ -8,13 +8,15 @@ enum Clip {
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             let lower = try lowTensor.map { try bound($0, T.self) } ?? low.map { T(convertingDouble: $0) } ?? T.lowest
             let upper = try highTensor.map { try bound($0, T.self) } ?? high.map { T(convertingDouble: $0) } ?? T.highest
-            let output = try context.allocate(T.elementType, input.shape)
+            let output = try context.allocate(T.elementType, input.shape, zeroed: false)
             let source = input.pointer(as: T.self), destination = output.mutablePointer(as: T.self)
-            for i in 0..<input.count {
-                let x = source[i]
-                // min(max(x, lower), upper): when lower > upper every element becomes upper.
-                let raised = x < lower ? lower : x
-                destination[i] = x.isNaNValue ? x : (raised > upper ? upper : raised)
+            context.forEachRange(input.count) { range in
+                for i in range {
+                    let x = source[i]
+                    // min(max(x, lower), upper): when lower > upper every element becomes upper.
+                    let raised = x < lower ? lower : x
+                    destination[i] = x.isNaNValue ? x : (raised > upper ? upper : raised)
+                }
             }
             return output
         }

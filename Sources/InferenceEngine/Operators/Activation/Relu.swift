@@ -4,9 +4,11 @@ enum Relu {
         let input: Tensor
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
-            let output = try context.allocate(T.elementType, input.shape)
+            let output = try context.allocate(T.elementType, input.shape, zeroed: false)
             let source = input.pointer(as: T.self), destination = output.mutablePointer(as: T.self)
-            for i in 0..<input.count { destination[i] = source[i] > T.zero ? source[i] : T.zero }
+            context.forEachRange(input.count) { range in
+                for i in range { destination[i] = source[i] > T.zero ? source[i] : T.zero }
+            }
             return output
         }
     }

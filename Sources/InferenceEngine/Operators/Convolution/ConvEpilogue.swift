@@ -58,8 +58,6 @@ struct ConvEpilogue: Sendable {
         case .hardSwish: (kind, p1, p2) = (Int32(CK_ACTIVATION_HARD_SWISH), 0, 0)
         }
         ck_conv_epilogue(values, count, scale, shift, affine ? 1 : 0, kind, p1, p2)
-        if case .sigmoid = activation {
-            for i in 0..<count { values[i] = 1 / (1 + expf(-values[i])) }
-        }
+        if case .sigmoid = activation { ck_sigmoid(values, values, count) }
     }
 }

@@ -117,7 +117,17 @@ struct ConvTransposeOperator: Operator {
                         Sgemm.multiply(m: depth, n: count, k: cg, a: FloatMatrix(weights, leading: depth, transposed: true),
                                        b: FloatMatrix(image + start, leading: inputSize), c: columns, ldc: count,
                                        context: context)
-                        Im2Col.scatterAdd(window, channels: mg, columns: columns, start: start, count: count, into: output)
+                        // Each output channel gathers only its own rows of columns: channels split over threads.
+                        let perChannel = window.kernelSize * count
+                        let scatter = { (channels: Range<Int>) in
+                            Im2Col.scatterAdd(window, channels: channels.count, columns: columns + channels.lowerBound * perChannel,
+                                              start: start, count: count, into: output + channels.lowerBound * outputSize)
+                        }
+                        if let context {
+                            context.forEachRange(mg, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(perChannel, 1)), scatter)
+                        } else {
+                            scatter(0..<mg)
+                        }
                         start += count
                     }
                 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// GlobalAveragePool, GlobalMaxPool, GlobalLpPool: one value per (N, C) plane over all spatial axes.
 enum GlobalPool {
     enum Kind: Sendable { case average, max, lp(p: Int) }
@@ -35,8 +37,12 @@ enum GlobalPool {
         }
         let input = TensorCast.convert(x, to: .float, context: context)
         let output = try context.allocate(.float, outputShape)
-        withExtendedLifetime(input) { reduce(kind, input.pointer(as: Float.self), output.mutablePointer(as: Float.self),
-                                             planes: planes, planeSize: planeSize) }
+        withExtendedLifetime(input) {
+            let source = input.pointer(as: Float.self), target = output.mutablePointer(as: Float.self)
+            context.forEachRange(planes, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(planeSize, 1))) { range in
+                reduce(kind, source + range.lowerBound * planeSize, target + range.lowerBound, planes: range.count, planeSize: planeSize)
+            }
+        }
         return TensorCast.convert(output, to: x.elementType, context: context)
     }
 
@@ -47,8 +53,7 @@ enum GlobalPool {
             var sum: Float = 0
             switch kind {
             case .average:
-                for i in 0..<planeSize { sum += data[i] }
-                target[plane] = sum / Float(planeSize)
+                target[plane] = ck_sum(data, planeSize) / Float(planeSize)
             case .lp(let p):
                 for i in 0..<planeSize { sum += LpReducer.power(abs(data[i]), p) }
                 target[plane] = LpReducer.root(sum, p)

@@ -129,11 +129,12 @@ struct ResizeOperator: Operator {
     }
 
     private func nearest(_ x: Tensor, plans: [ResizeAxisPlan], context: ExecutionContext) throws -> Tensor {
-        let output = try context.allocate(x.elementType, plans.map(\.outputLength))
+        let output = try context.allocate(x.elementType, plans.map(\.outputLength), zeroed: false)
         let fill = TensorCast.convert(Tensor(scalar: settings.extrapolation), to: x.elementType)
         func run<T>(_ type: T.Type) {
             ResizeKernels.gather(T.self, input: x.pointer(as: T.self), inputShape: x.shape,
-                                 output: output.mutablePointer(as: T.self), plans: plans, fill: fill.pointer(as: T.self).pointee)
+                                 output: output.mutablePointer(as: T.self), plans: plans, fill: fill.pointer(as: T.self).pointee,
+                                 context: context)
         }
         switch x.elementType.byteWidth {
         case 1: run(UInt8.self)

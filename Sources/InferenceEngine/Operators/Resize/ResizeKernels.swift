@@ -2,23 +2,44 @@
 /// one separable interpolation pass along one axis in float64.
 enum ResizeKernels {
     /// Nearest: output element = input element at the per-axis chosen positions; positions flagged
-    /// as extrapolated take `fill`. Every axis has a plan (identity plans included).
+    /// as extrapolated take `fill`. Every axis has a plan (identity plans included). Output rows
+    /// are split over the context's threads.
     static func gather<T>(_ type: T.Type, input: UnsafePointer<T>, inputShape: [Int], output: UnsafeMutablePointer<T>,
-                          plans: [ResizeAxisPlan], fill: T) {
+                          plans: [ResizeAxisPlan], fill: T, context: ExecutionContext? = nil) {
         let rank = inputShape.count
         let outputShape = plans.map(\.outputLength)
         guard !outputShape.contains(0) else { return }
         guard rank > 0 else { output[0] = input[0]; return }
-        let inputStrides = Tensor.strides(for: inputShape)
         let rows = outputShape.dropLast().reduce(1, *)
+        let rowLength = outputShape[rank - 1]
+        guard let context else {
+            gatherRows(0..<rows, input: input, inputShape: inputShape, output: output, plans: plans, fill: fill)
+            return
+        }
+        context.forEachRange(rows, minimumPerThread: max(1, ExecutionContext.elementsPerThread / rowLength)) { range in
+            gatherRows(range, input: input, inputShape: inputShape, output: output, plans: plans, fill: fill)
+        }
+    }
+
+    private static func gatherRows<T>(_ rowRange: Range<Int>, input: UnsafePointer<T>, inputShape: [Int], output: UnsafeMutablePointer<T>,
+                                      plans: [ResizeAxisPlan], fill: T) {
+        let rank = inputShape.count
+        let outputShape = plans.map(\.outputLength)
+        let inputStrides = Tensor.strides(for: inputShape)
         let rowLength = outputShape[rank - 1]
         let lastPlan = plans[rank - 1]
         let lastStride = inputStrides[rank - 1]
+        // The multi-index of the range's first row over the leading output axes.
         var counter = [Int](repeating: 0, count: max(rank - 1, 0))
+        var remainder = rowRange.lowerBound
+        for axis in stride(from: rank - 2, through: 0, by: -1) {
+            counter[axis] = remainder % outputShape[axis]
+            remainder /= outputShape[axis]
+        }
         lastPlan.indices.withUnsafeBufferPointer { lastIndices in
             lastPlan.extrapolated.withUnsafeBufferPointer { lastOutside in
                 let hasOutside = lastOutside.contains(true)
-                for row in 0..<rows {
+                for row in rowRange {
                     var offset = 0
                     var outside = false
                     for axis in 0..<(rank - 1) {

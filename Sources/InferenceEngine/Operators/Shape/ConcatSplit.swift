@@ -17,14 +17,25 @@ enum ConcatSplit {
             }
             shape[axis] += input.shape[axis]
         }
-        let output = try context.allocate(first.elementType, shape)
+        // The inputs fill the output whole, so it needs no zeroing; large inputs copy in parallel.
+        let output = try context.allocate(first.elementType, shape, zeroed: false)
         let width = first.elementType.byteWidth
         let outputStrides = Tensor.strides(for: shape)
+        var offsets: [Int] = []
         var offset = 0
         for input in inputs {
-            StridedCopy.copy(shape: input.shape, width: width, from: input.storage.bytes, strides: input.strides,
-                             to: output.storage.bytes + offset * outputStrides[axis] * width, strides: outputStrides)
+            offsets.append(offset)
             offset += input.shape[axis]
+        }
+        let copy = { (index: Int) in
+            let input = inputs[index]
+            StridedCopy.copy(shape: input.shape, width: width, from: input.storage.bytes, strides: input.strides,
+                             to: output.storage.bytes + offsets[index] * outputStrides[axis] * width, strides: outputStrides)
+        }
+        if inputs.count > 1, output.count * width >= 4 * ExecutionContext.elementsPerThread {
+            context.parallelFor(inputs.count, copy)
+        } else {
+            for index in inputs.indices { copy(index) }
         }
         return output
     }
