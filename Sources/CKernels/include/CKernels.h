@@ -85,6 +85,10 @@ float ck_sum(const float *values, ptrdiff_t count);
 /// `output[i] = 1 / (1 + exp(-input[i]))` with a vectorized exp (about 2 ulp); `output` may be `input`.
 void ck_sigmoid(const float *input, float *output, ptrdiff_t count);
 
+/// A spin-wait hint (x86 `pause`, ARM `yield`): a polling thread then leaves the core's execution
+/// resources to the thread it shares them with (an SMT sibling, often the one it waits for).
+void ck_cpu_relax(void);
+
 /// Hands the allocator's free pages back to the system (glibc's malloc_trim; nothing elsewhere).
 /// A model load frees its parse tree in thousands of small blocks that glibc keeps resident.
 void ck_heap_release_free_pages(void);
