@@ -57,8 +57,9 @@ import Testing
     }
 
     /// Conv -> BatchNormalization -> activation runs as one step, with the result of the three.
-    /// "HardSwishChain" is HardSwish spelt as PaddlePaddle exports it: Div(Mul(n, Clip(Add(n, 3), 0, 6)), 6).
-    @Test(arguments: ["Relu", "Clip", "HardSigmoid", "HardSwish", "HardSwishChain", "LeakyRelu", "Sigmoid"])
+    /// "HardSwishChain" is HardSwish spelt as PaddlePaddle exports it: Div(Mul(n, Clip(Add(n, 3), 0, 6)), 6);
+    /// "BiasAdd" is a Conv without bias followed by Add(c, B[1, C, 1, 1]), then BatchNormalization and Relu.
+    @Test(arguments: ["Relu", "Clip", "HardSigmoid", "HardSwish", "HardSwishChain", "LeakyRelu", "Sigmoid", "BiasAdd"])
     func fusedEpilogueMatchesSeparateOperators(_ activation: String) throws {
         let conv = ConvCase(channels: 8, outputs: 6, group: 1, size: (12, 10), kernel: (3, 3), pads: [1, 1, 1, 1])
         var random = SeededRandom(seed: 11)
@@ -73,7 +74,7 @@ import Testing
             let c = index / positions
             let normalized = (value - Double(mean[c])) / (Double(variance[c]) + 1e-5).squareRoot() * Double(scale[c]) + Double(shift[c])
             switch activation {
-            case "Relu": return max(normalized, 0)
+            case "Relu", "BiasAdd": return max(normalized, 0)
             case "Clip": return min(max(normalized, -0.5), 1.5)
             case "HardSigmoid": return max(0, min(1, 0.2 * normalized + 0.5))
             case "HardSwish", "HardSwishChain": return normalized * max(0, min(1, normalized / 6 + 0.5))
@@ -91,13 +92,20 @@ import Testing
                 .init(name: "mean", dims: [6], raw: mean.rawBytes), .init(name: "var", dims: [6], raw: variance.rawBytes),
                 .init(name: "low", dims: [], raw: [Float(-0.5)].rawBytes), .init(name: "high", dims: [], raw: [Float(1.5)].rawBytes),
                 .init(name: "zero", dims: [], raw: [Float(0)].rawBytes), .init(name: "three", dims: [], raw: [Float(3)].rawBytes),
-                .init(name: "six", dims: [], raw: [Float(6)].rawBytes),
+                .init(name: "six", dims: [], raw: [Float(6)].rawBytes), .init(name: "b4", dims: [1, 6, 1, 1], raw: b.rawBytes),
             ]
             builder.nodes = [
                 .init(op: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], attributes: [("pads", .ints([1, 1, 1, 1]))]),
                 .init(op: "BatchNormalization", inputs: ["c", "scale", "shift", "mean", "var"], outputs: ["n"]),
             ]
-            if activation == "HardSwishChain" {
+            if activation == "BiasAdd" {
+                builder.nodes = [
+                    .init(op: "Conv", inputs: ["x", "w"], outputs: ["c"], attributes: [("pads", .ints([1, 1, 1, 1]))]),
+                    .init(op: "Add", inputs: ["b4", "c"], outputs: ["biased"]),
+                    .init(op: "BatchNormalization", inputs: ["biased", "scale", "shift", "mean", "var"], outputs: ["n"]),
+                    .init(op: "Relu", inputs: ["n"], outputs: ["y"]),
+                ]
+            } else if activation == "HardSwishChain" {
                 builder.nodes += [
                     .init(op: "Add", inputs: ["n", "three"], outputs: ["shifted"]),
                     .init(op: "Clip", inputs: ["shifted", "zero", "six"], outputs: ["clipped"]),
@@ -116,7 +124,7 @@ import Testing
         // Nothing is fused away that someone else reads: the Conv output is also a graph output here,
         // so the three run apart (an activation fuses only into a Conv, not into a BatchNormalization).
         let separate = try model(exposingConvOutput: true)
-        #expect(separate.executedNodeCount == (activation == "HardSwishChain" ? 6 : 3))
+        #expect(separate.executedNodeCount == ["HardSwishChain": 6, "BiasAdd": 4][activation, default: 3])
         for model in [fused, separate] {
             let y = try #require(try InferenceSession(model, SessionOptions(threads: 2)).run(["x": input])["y"])
             let error = zip(y.floatValues(), expected).map { abs(Double($0) - $1) }.max() ?? .infinity

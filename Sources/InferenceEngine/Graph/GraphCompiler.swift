@@ -201,7 +201,7 @@ struct GraphCompiler {
                 continue
             }
             if let fused = try fuse(node, attributes: attributes, opset: opset, readers: readers, slots: slots,
-                                    constants: constants, after: steps.last?.step) {
+                                    constants: constants, rank: { shape(of: $0)?.count }, after: steps.last?.step) {
                 steps[steps.count - 1].step = CompiledGraph.Step(
                     op: fused.op, opType: fused.opType, nodeName: fused.nodeName, inputs: fused.inputs,
                     outputs: [slot(node.outputs[0])], releases: [])
@@ -250,12 +250,20 @@ struct GraphCompiler {
     /// `previous` with `node` fused into it, when `node` only transforms `previous`'s single output
     /// and no other node reads that output (see `OperatorFusion`).
     private func fuse(_ node: NodeProto, attributes: NodeAttributes, opset: Int, readers: [String: Int], slots: [String: Int],
-                      constants: [String: Tensor], after previous: CompiledGraph.Step?) throws(EngineError) -> CompiledGraph.Step? {
+                      constants: [String: Tensor], rank: (String) -> Int?,
+                      after previous: CompiledGraph.Step?) throws(EngineError) -> CompiledGraph.Step? {
+        // The value the node transforms comes first, except in an Add, where either side may be it
+        // (OperatorFusion takes the other as the constant).
+        var node = node
+        if node.opType == "Add", node.inputs.count == 2, let last = node.inputs.last, let slot = slots[last],
+           previous?.outputs == [slot], constants[last] == nil {
+            node.inputs.reverse()
+        }
         guard let previous, let input = node.inputs.first, !input.isEmpty, readers[input] == 1,
               let inputSlot = slots[input], previous.outputs == [inputSlot],
               let output = node.outputs.first, !output.isEmpty,
               let op = try OperatorFusion.fuse(node, attributes: attributes, opset: opset, after: previous.op,
-                                               constant: { constants[$0] }) else { return nil }
+                                               inputRank: rank(input), constant: { constants[$0] }) else { return nil }
         return CompiledGraph.Step(op: op, opType: previous.opType + "+" + node.opType, nodeName: previous.nodeName,
                                   inputs: previous.inputs, outputs: [], releases: [])
     }

@@ -4,18 +4,30 @@
 /// is what exported PaddlePaddle and PyTorch models are full of.
 enum OperatorFusion {
     /// The operator that does `previous` and then `node`, or nil when they cannot be fused.
-    /// `constant` looks up a value known at load.
+    /// `constant` looks up a value known at load; `inputRank` is the static rank of the value
+    /// `node` transforms (the Conv output), when known.
     static func fuse(_ node: NodeProto, attributes: NodeAttributes, opset: Int, after previous: any Operator,
-                     constant: (String) -> Tensor?) throws(EngineError) -> (any Operator)? {
+                     inputRank: Int?, constant: (String) -> Tensor?) throws(EngineError) -> (any Operator)? {
         guard var conv = previous as? ConvOperator, node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
         var epilogue = conv.epilogue ?? ConvEpilogue()
         // An activation ends the chain: a later BatchNormalization would have to come before it.
         guard epilogue.activation == nil else { return nil }
         if node.opType == "BatchNormalization" {
-            guard epilogue.scale == nil, let affine = try batchNormalization(node, attributes: attributes, constant: constant) else {
+            guard epilogue.scale == nil, let affine = try batchNormalization(node, attributes: attributes, constant: constant),
+                  epilogue.shift == nil || epilogue.shift?.count == affine.0.count else {
                 return nil
             }
-            (epilogue.scale, epilogue.shift) = affine
+            // A bias added before: (y + b) * s + t = y * s + (b * s + t).
+            let bias = epilogue.shift ?? [Float](repeating: 0, count: affine.0.count)
+            epilogue.scale = affine.0
+            epilogue.shift = (0..<bias.count).map { bias[$0] * affine.0[$0] + affine.1[$0] }
+        } else if node.opType == "Add" {
+            // A bias exported as its own node: Add(conv, B) with B constant, one value per channel
+            // of a 2-D Conv's [N, C, H, W] output (other ranks would broadcast B differently).
+            let spatialAxes = conv.attributes.kernelShape?.count ?? conv.attributes.strides?.count ?? inputRank.map { $0 - 2 }
+            guard spatialAxes == 2, let bias = channelVector(node.inputs.last.flatMap(constant)),
+                  epilogue.shift == nil || epilogue.shift?.count == bias.count else { return nil }
+            epilogue.shift = zip(epilogue.shift ?? [Float](repeating: 0, count: bias.count), bias).map { $0 + $1 }
         } else if let activation = try activation(node, attributes: attributes, opset: opset, constant: constant) {
             epilogue.activation = activation
         } else {
@@ -23,6 +35,15 @@ enum OperatorFusion {
         }
         conv.epilogue = epilogue
         return conv
+    }
+
+    /// The values of a float32 constant shaped [1, C, 1, 1] (or [C, 1, 1]): one per channel of a
+    /// 2-D Conv output, broadcast over the rest.
+    private static func channelVector(_ tensor: Tensor?) -> [Float]? {
+        guard let tensor, tensor.elementType == .float else { return nil }
+        let shape = tensor.shape
+        guard shape == [1, tensor.count, 1, 1] || shape == [tensor.count, 1, 1], tensor.count > 0 else { return nil }
+        return tensor.floatValues()
     }
 
     /// `previous` (a float32 Conv) with `activation` as the last stage of its epilogue, or nil when

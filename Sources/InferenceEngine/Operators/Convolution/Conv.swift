@@ -27,8 +27,8 @@ struct ConvOperator: Operator {
         }
         let shape = try ConvShape(x: x.shape, w: w.shape, group: group, attributes: attributes)
         try shape.checkBias(bias)
-        if let scale = epilogue?.scale, scale.count != shape.outputChannels {
-            throw OperatorFailure("the fused BatchNormalization has \(scale.count) channels, the Conv output \(shape.outputChannels)")
+        if let count = epilogue?.channels, count != shape.outputChannels {
+            throw OperatorFailure("the fused per-channel step has \(count) channels, the Conv output \(shape.outputChannels)")
         }
         // Every path writes every output element (ConvKernel fills bias or zeros first where it accumulates).
         let output = try context.allocate(.float, shape.outputShape, zeroed: false)

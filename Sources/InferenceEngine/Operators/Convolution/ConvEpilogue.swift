@@ -31,10 +31,13 @@ struct ConvEpilogue: Sendable {
         }
     }
 
-    /// Per output channel: `y = y * scale[c] + shift[c]`.
+    /// Per output channel: `y = y * scale[c] + shift[c]` (a missing scale is 1: a bias alone).
     var scale: [Float]?
     var shift: [Float]?
     var activation: Activation?
+
+    /// Channels the per-channel step was built for, nil when there is none.
+    var channels: Int? { scale?.count ?? shift?.count }
 
     /// Applies the epilogue to `output` ([batch, channels, positions]), splitting planes over threads.
     func apply(to output: UnsafeMutablePointer<Float>, batch: Int, channels: Int, positions: Int, context: ExecutionContext) {
@@ -42,7 +45,7 @@ struct ConvEpilogue: Sendable {
             for plane in planes {
                 let channel = plane % channels
                 apply(to: output + plane * positions, count: positions,
-                      scale: scale?[channel] ?? 1, shift: shift?[channel] ?? 0, affine: scale != nil)
+                      scale: scale?[channel] ?? 1, shift: shift?[channel] ?? 0, affine: scale != nil || shift != nil)
             }
         }
     }
