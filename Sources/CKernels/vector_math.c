@@ -9,7 +9,7 @@
 // exp(x) for x in [-87.3, 88.7] (clamped outside): 2^n * e^r with n = round(x / ln 2) and a
 // degree-6 polynomial for e^r on |r| <= ln2 / 2 (Cephes' coefficients); about 2 ulp, no table,
 // no branch, so the loop around it vectorizes.
-static inline float ck_exp(float x) {
+static inline float exp_one(float x) {
     x = x > 88.7f ? 88.7f : x;
     x = x < -87.3f ? -87.3f : x;
     float n = __builtin_rintf(x * 1.44269504088896341f);
@@ -38,11 +38,35 @@ static inline float ck_exp(float x) {
     for (; i < count; i++) total += values[i];                                                             \
     return total;
 
+// tanh(x): Eigen's rational approximation (max relative error 3.4e-7 over all floats, measured
+// against float64 tanh); tiny inputs return themselves and NaN passes through.
+static inline float tanh_one(float value) {
+    const float limit = 7.90531110763549805f;
+    float x = value > limit ? limit : value;
+    x = x < -limit ? -limit : x;
+    float x2 = x * x;
+    float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
+    p = x2 * p + -8.60467152213735e-11f;
+    p = x2 * p + 5.12229709037114e-08f;
+    p = x2 * p + 1.48572235717979e-05f;
+    p = x2 * p + 6.37261928875436e-04f;
+    p = x2 * p + 4.89352455891786e-03f;
+    p = x * p;
+    float q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
+    q = x2 * q + 2.26843463243900e-03f;
+    q = x2 * q + 4.89352518554385e-03f;
+    float tiny = (value < 0.0004f && value > -0.0004f) || value != value;
+    return tiny ? value : p / q;
+}
+
+#define CK_TANH_BODY for (ptrdiff_t i = 0; i < count; i++) output[i] = tanh_one(input[i]);
+
 #define CK_SIGMOID_BODY                                                                                    \
-    for (ptrdiff_t i = 0; i < count; i++) output[i] = 1.0f / (1.0f + ck_exp(-input[i]));
+    for (ptrdiff_t i = 0; i < count; i++) output[i] = 1.0f / (1.0f + exp_one(-input[i]));
 
 static float sum_portable(const float *values, ptrdiff_t count) { CK_SUM_BODY }
 static void sigmoid_portable(const float *input, float *output, ptrdiff_t count) { CK_SIGMOID_BODY }
+static void tanh_portable(const float *input, float *output, ptrdiff_t count) { CK_TANH_BODY }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) static float sum_avx2(const float *values, ptrdiff_t count) { CK_SUM_BODY }
@@ -53,10 +77,12 @@ __attribute__((target("avx2,fma"))) static void sigmoid_avx2(const float *input,
 __attribute__((target("avx512f"))) static void sigmoid_avx512(const float *input, float *output, ptrdiff_t count) {
     CK_SIGMOID_BODY
 }
+__attribute__((target("avx2,fma"))) static void tanh_avx2(const float *input, float *output, ptrdiff_t count) { CK_TANH_BODY }
+__attribute__((target("avx512f"))) static void tanh_avx512(const float *input, float *output, ptrdiff_t count) { CK_TANH_BODY }
 #endif
 
 typedef float (*sum_function)(const float *, ptrdiff_t);
-typedef void (*sigmoid_function)(const float *, float *, ptrdiff_t);
+typedef void (*map_function)(const float *, float *, ptrdiff_t);
 
 static int widest(void) {
 #if defined(__x86_64__)
@@ -82,17 +108,36 @@ float ck_sum(const float *values, ptrdiff_t count) {
     return function(values, count);
 }
 
-void ck_sigmoid(const float *input, float *output, ptrdiff_t count) {
-    static sigmoid_function chosen;
-    sigmoid_function function = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
-    if (!function) {
-        function = sigmoid_portable;
+/// The widest of three implementations of one whole-array function, chosen on first use.
+static map_function choose(map_function *cache, map_function portable, map_function avx2, map_function avx512) {
+    map_function function = __atomic_load_n(cache, __ATOMIC_RELAXED);
+    if (function) return function;
+    function = portable;
 #if defined(__x86_64__)
-        int level = widest();
-        if (level == 2) function = sigmoid_avx512;
-        else if (level == 1) function = sigmoid_avx2;
+    int level = widest();
+    if (level == 2) function = avx512;
+    else if (level == 1) function = avx2;
+#else
+    (void)avx2;
+    (void)avx512;
 #endif
-        __atomic_store_n(&chosen, function, __ATOMIC_RELAXED);
-    }
-    function(input, output, count);
+    __atomic_store_n(cache, function, __ATOMIC_RELAXED);
+    return function;
+}
+
+#if !defined(__x86_64__)
+#define sigmoid_avx2 sigmoid_portable
+#define sigmoid_avx512 sigmoid_portable
+#define tanh_avx2 tanh_portable
+#define tanh_avx512 tanh_portable
+#endif
+
+void ck_sigmoid(const float *input, float *output, ptrdiff_t count) {
+    static map_function chosen;
+    choose(&chosen, sigmoid_portable, sigmoid_avx2, sigmoid_avx512)(input, output, count);
+}
+
+void ck_tanh(const float *input, float *output, ptrdiff_t count) {
+    static map_function chosen;
+    choose(&chosen, tanh_portable, tanh_avx2, tanh_avx512)(input, output, count);
 }

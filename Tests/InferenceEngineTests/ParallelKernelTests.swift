@@ -176,9 +176,9 @@ import Testing
     }
 
     /// The operators that split their loops over threads besides Conv and GEMM (Relu, Clip, the
-    /// vectorized Sigmoid, Concat, GlobalAveragePool, nearest Resize, ConvTranspose's scatter), on
-    /// tensors large enough to split: three threads give exactly what one gives, and Sigmoid and
-    /// the pooled means match plain double-precision loops.
+    /// vectorized Sigmoid and Tanh, Concat, GlobalAveragePool, GlobalMaxPool, nearest Resize,
+    /// ConvTranspose's scatter), on tensors large enough to split: three threads give exactly what
+    /// one gives, and Sigmoid, Tanh, the pooled means and maxima match plain double-precision loops.
     @Test func splitOperatorsMatchOneThread() throws {
         var random = SeededRandom(seed: 5)
         let (channels, side) = (32, 64)
@@ -195,25 +195,32 @@ import Testing
             .init(op: "Relu", inputs: ["x"], outputs: ["r"]),
             .init(op: "Clip", inputs: ["x", "low", "high"], outputs: ["c"]),
             .init(op: "Sigmoid", inputs: ["x"], outputs: ["s"]),
-            .init(op: "Concat", inputs: ["r", "c", "s"], outputs: ["joined"], attributes: [("axis", .int(1))]),
+            .init(op: "Tanh", inputs: ["x"], outputs: ["t"]),
+            .init(op: "Concat", inputs: ["r", "c", "s", "t"], outputs: ["joined"], attributes: [("axis", .int(1))]),
             .init(op: "GlobalAveragePool", inputs: ["x"], outputs: ["mean"]),
+            .init(op: "GlobalMaxPool", inputs: ["x"], outputs: ["maximum"]),
             .init(op: "Resize", inputs: ["x", "", "scales"], outputs: ["upsampled"]),
             .init(op: "ConvTranspose", inputs: ["x", "w"], outputs: ["transposed"], attributes: [("strides", .ints([2, 2]))]),
         ]
-        builder.outputs = ["joined", "mean", "upsampled", "transposed"].map { .init(name: $0, dims: nil) }
+        let names = ["joined", "mean", "upsampled", "transposed", "maximum"]
+        builder.outputs = names.map { .init(name: $0, dims: nil) }
         let model = try Model(bytes: builder.bytes())
         let input = try Tensor(shape: [1, channels, side, side], values: x)
         let one = try InferenceSession(model, SessionOptions(threads: 1)).runOrdered(["x": input])
         let three = try InferenceSession(model, SessionOptions(threads: 3)).runOrdered(["x": input])
-        for (index, name) in ["joined", "mean", "upsampled", "transposed"].enumerated() {
+        for (index, name) in names.enumerated() {
             #expect(one[index].shape == three[index].shape, "\(name)")
             #expect(one[index].floatValues().map(\.bitPattern) == three[index].floatValues().map(\.bitPattern), "\(name) differs across threads")
         }
         let plane = side * side
-        let sigmoid = one[0].floatValues()[(2 * channels * plane)...]
-        var sigmoidError = 0.0
-        for (value, input) in zip(sigmoid, x) { sigmoidError = max(sigmoidError, abs(Double(value) - 1 / (1 + exp(-Double(input))))) }
+        let joined = one[0].floatValues()
+        var sigmoidError = 0.0, tanhError = 0.0
+        for (value, input) in zip(joined[(2 * channels * plane)...], x) { sigmoidError = max(sigmoidError, abs(Double(value) - 1 / (1 + exp(-Double(input))))) }
+        for (value, input) in zip(joined[(3 * channels * plane)...], x) { tanhError = max(tanhError, abs(Double(value) - tanh(Double(input)))) }
         #expect(sigmoidError < 1e-6, "sigmoid max error \(sigmoidError)")
+        #expect(tanhError < 1e-6, "tanh max error \(tanhError)")
+        let maxima = one[4].floatValues()
+        for c in 0..<channels { #expect(maxima[c] == x[c * plane..<(c + 1) * plane].max(), "channel \(c) maximum") }
         let means = one[1].floatValues()
         var meanError = 0.0
         for c in 0..<channels {

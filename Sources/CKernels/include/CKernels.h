@@ -85,6 +85,10 @@ float ck_sum(const float *values, ptrdiff_t count);
 /// `output[i] = 1 / (1 + exp(-input[i]))` with a vectorized exp (about 2 ulp); `output` may be `input`.
 void ck_sigmoid(const float *input, float *output, ptrdiff_t count);
 
+/// `output[i] = tanh(input[i])` by a rational approximation (max relative error 3.4e-7);
+/// `output` may be `input`.
+void ck_tanh(const float *input, float *output, ptrdiff_t count);
+
 /// A spin-wait hint (x86 `pause`, ARM `yield`): a polling thread then leaves the core's execution
 /// resources to the thread it shares them with (an SMT sibling, often the one it waits for).
 void ck_cpu_relax(void);

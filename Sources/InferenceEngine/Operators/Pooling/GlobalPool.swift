@@ -70,13 +70,15 @@ enum GlobalPool {
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             guard planeSize > 0 else { throw OperatorFailure("GlobalMaxPool over an empty spatial extent \(x.shape)") }
-            let output = try context.allocate(T.elementType, outputShape)
+            let output = try context.allocate(T.elementType, outputShape, zeroed: false)
             let source = x.pointer(as: T.self), target = output.mutablePointer(as: T.self)
-            for plane in 0..<planes {
-                let data = source + plane * planeSize
-                var best = data[0]
-                for i in 1..<planeSize where data[i] > best || data[i].isNaNValue { best = data[i] }
-                target[plane] = best
+            context.forEachRange(planes, minimumPerThread: max(1, ExecutionContext.elementsPerThread / planeSize)) { range in
+                for plane in range {
+                    let data = source + plane * planeSize
+                    var best = data[0]
+                    for i in 1..<planeSize where data[i] > best || data[i].isNaNValue { best = data[i] }
+                    target[plane] = best
+                }
             }
             return output
         }
