@@ -175,6 +175,38 @@ import Testing
         #expect(error < 1e-4, "n = \(n): max error \(error)")
     }
 
+    /// A node fuses into the step that made its input even when the schedule put another step in
+    /// between: Conv A, Conv B, then Add(A, bias) runs as two steps, with the right values.
+    @Test func fusionReachesPastInterleavedSteps() throws {
+        var random = SeededRandom(seed: 9)
+        let x = (0..<4 * 6 * 6).map { _ in Float(random.unit() - 0.5) }
+        let wa = (0..<3 * 4).map { _ in Float(random.unit() - 0.5) }, wb = (0..<2 * 4).map { _ in Float(random.unit() - 0.5) }
+        let bias: [Float] = [0.5, -1, 2]
+        var builder = ONNXBuilder()
+        builder.inputs = [.init(name: "x", dims: [1, 4, 6, 6])]
+        builder.initializers = [
+            .init(name: "wa", dims: [3, 4, 1, 1], raw: wa.rawBytes), .init(name: "wb", dims: [2, 4, 1, 1], raw: wb.rawBytes),
+            .init(name: "bias", dims: [1, 3, 1, 1], raw: bias.rawBytes),
+        ]
+        builder.nodes = [
+            .init(op: "Conv", inputs: ["x", "wa"], outputs: ["a"]),
+            .init(op: "Conv", inputs: ["x", "wb"], outputs: ["b"]),
+            .init(op: "Add", inputs: ["a", "bias"], outputs: ["y"]),
+        ]
+        builder.outputs = [.init(name: "y", dims: nil), .init(name: "b", dims: nil)]
+        let model = try Model(bytes: builder.bytes())
+        #expect(model.executedNodeCount == 2)
+        let y = try #require(try InferenceSession(model).run(["x": Tensor(shape: [1, 4, 6, 6], values: x)])["y"]).floatValues()
+        var error = 0.0
+        for m in 0..<3 {
+            for p in 0..<36 {
+                let expected = (0..<4).reduce(Double(bias[m])) { $0 + Double(wa[m * 4 + $1]) * Double(x[$1 * 36 + p]) }
+                error = max(error, abs(Double(y[m * 36 + p]) - expected))
+            }
+        }
+        #expect(error < 1e-5, "max error \(error)")
+    }
+
     /// The operators that split their loops over threads besides Conv and GEMM (Relu, Clip, the
     /// vectorized Sigmoid and Tanh, Concat, GlobalAveragePool, GlobalMaxPool, nearest Resize,
     /// ConvTranspose's scatter), on tensors large enough to split: three threads give exactly what

@@ -111,6 +111,9 @@ struct GraphCompiler {
         let captures = captureNames.map { (name: $0, slot: slot($0)) }
         let visibleToSubgraphs = outerScope.union(scopeHere)
         var steps: [(step: CompiledGraph.Step, reads: [Int])] = []
+        /// The step that produces each slot: a node that only transforms a value fuses into the step
+        /// that made it, wherever the schedule placed that step.
+        var producerStep: [Int: Int] = [:]
         let foldingContext = ExecutionContext()
 
         // Constant nodes first (they read nothing, so any order allows it): a fusion that looks
@@ -122,14 +125,15 @@ struct GraphCompiler {
                 graph.nodes[index] = NodeProto()
                 continue
             }
-            if let previous = steps.last?.step,
-               let chain = OperatorFusion.hardSwishChain(at: index, nodes: graph.nodes, opset: opsets[""] ?? 1, consumers: consumers,
+            if let chain = OperatorFusion.hardSwishChain(at: index, nodes: graph.nodes, opset: opsets[""] ?? 1, consumers: consumers,
                                                          readers: readers, constant: { constants[$0] }),
-               let inputSlot = slots[chain.input], previous.outputs == [inputSlot],
+               let inputSlot = slots[chain.input], let target = producerStep[inputSlot],
+               case let previous = steps[target].step, previous.outputs == [inputSlot],
                let op = OperatorFusion.fuse(.hardSwish, after: previous.op) {
-                steps[steps.count - 1].step = CompiledGraph.Step(
+                steps[target].step = CompiledGraph.Step(
                     op: op, opType: previous.opType + "+HardSwish", nodeName: previous.nodeName, inputs: previous.inputs,
                     outputs: [slot(chain.output)], releases: [])
+                producerStep[slot(chain.output)] = target
                 shapes[chain.output] = shapes[chain.input]
                 absorbed.formUnion(chain.nodes)
                 graph.nodes[index] = NodeProto()
@@ -200,16 +204,22 @@ struct GraphCompiler {
                 }
                 continue
             }
-            if let fused = try fuse(node, attributes: attributes, opset: opset, readers: readers, slots: slots,
-                                    constants: constants, rank: { shape(of: $0)?.count }, after: steps.last?.step) {
-                steps[steps.count - 1].step = CompiledGraph.Step(
+            // The value a fusable node transforms: its first input, or the non-constant side of an Add.
+            let transformed = node.opType == "Add" && node.inputs.count == 2 && constants[node.inputs[0]] != nil
+                ? node.inputs[1] : node.inputs.first
+            if let transformed, let inputSlot = slots[transformed], let target = producerStep[inputSlot],
+               let fused = try fuse(node, transforming: transformed, attributes: attributes, opset: opset, readers: readers,
+                                    slots: slots, constants: constants, rank: { shape(of: $0)?.count }, after: steps[target].step) {
+                steps[target].step = CompiledGraph.Step(
                     op: fused.op, opType: fused.opType, nodeName: fused.nodeName, inputs: fused.inputs,
                     outputs: [slot(node.outputs[0])], releases: [])
+                producerStep[slot(node.outputs[0])] = target
                 continue
             }
             let readSlots = inputSlots.filter { $0 >= 0 }
             let step = CompiledGraph.Step(op: op, opType: node.opType, nodeName: nodeName, inputs: inputSlots,
                                           outputs: node.outputs.map { $0.isEmpty ? -1 : slot($0) }, releases: [])
+            for output in step.outputs where output >= 0 { producerStep[output] = steps.count }
             steps.append((step, readSlots))
         }
 
@@ -248,18 +258,15 @@ struct GraphCompiler {
     }
 
     /// `previous` with `node` fused into it, when `node` only transforms `previous`'s single output
-    /// and no other node reads that output (see `OperatorFusion`).
-    private func fuse(_ node: NodeProto, attributes: NodeAttributes, opset: Int, readers: [String: Int], slots: [String: Int],
-                      constants: [String: Tensor], rank: (String) -> Int?,
+    /// (`transformed`) with constants, and no other node reads that output (see `OperatorFusion`).
+    /// The fused step stays where `previous` was: everything that reads `node`'s output comes later.
+    private func fuse(_ node: NodeProto, transforming transformed: String, attributes: NodeAttributes, opset: Int,
+                      readers: [String: Int], slots: [String: Int], constants: [String: Tensor], rank: (String) -> Int?,
                       after previous: CompiledGraph.Step?) throws(EngineError) -> CompiledGraph.Step? {
-        // The value the node transforms comes first, except in an Add, where either side may be it
-        // (OperatorFusion takes the other as the constant).
+        // OperatorFusion reads the transformed value first (in an Add the other side is the constant).
         var node = node
-        if node.opType == "Add", node.inputs.count == 2, let last = node.inputs.last, let slot = slots[last],
-           previous?.outputs == [slot], constants[last] == nil {
-            node.inputs.reverse()
-        }
-        guard let previous, let input = node.inputs.first, !input.isEmpty, readers[input] == 1,
+        if node.inputs.first != transformed { node.inputs.reverse() }
+        guard let previous, let input = node.inputs.first, input == transformed, !input.isEmpty, readers[input] == 1,
               let inputSlot = slots[input], previous.outputs == [inputSlot],
               let output = node.outputs.first, !output.isEmpty,
               let op = try OperatorFusion.fuse(node, attributes: attributes, opset: opset, after: previous.op,
