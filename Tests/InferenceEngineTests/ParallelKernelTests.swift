@@ -209,7 +209,7 @@ import Testing
 
     /// The operators that split their loops over threads besides Conv and GEMM (Relu, Clip, the
     /// vectorized Sigmoid and Tanh, Concat, GlobalAveragePool, GlobalMaxPool, nearest Resize,
-    /// ConvTranspose's scatter), on tensors large enough to split: three threads give exactly what
+    /// ConvTranspose's scatter, a BatchNormalization that is not fused), on tensors large enough to split: three threads give exactly what
     /// one gives, and Sigmoid, Tanh, the pooled means and maxima match plain double-precision loops.
     @Test func splitOperatorsMatchOneThread() throws {
         var random = SeededRandom(seed: 5)
@@ -222,6 +222,10 @@ import Testing
             .init(name: "low", dims: [], raw: [Float(-1)].rawBytes), .init(name: "high", dims: [], raw: [Float(2)].rawBytes),
             .init(name: "scales", dims: [4], raw: [Float(1), 1, 2, 2].rawBytes),
             .init(name: "w", dims: [channels, 8, 2, 2], raw: w.rawBytes),
+            .init(name: "gamma", dims: [channels], raw: (0..<channels).map { Float($0) / 8 + 0.5 }.rawBytes),
+            .init(name: "beta", dims: [channels], raw: (0..<channels).map { Float($0) / 16 - 1 }.rawBytes),
+            .init(name: "mu", dims: [channels], raw: (0..<channels).map { Float($0) / 32 }.rawBytes),
+            .init(name: "sigma2", dims: [channels], raw: (0..<channels).map { Float($0) / 4 + 1 }.rawBytes),
         ]
         builder.nodes = [
             .init(op: "Relu", inputs: ["x"], outputs: ["r"]),
@@ -231,10 +235,11 @@ import Testing
             .init(op: "Concat", inputs: ["r", "c", "s", "t"], outputs: ["joined"], attributes: [("axis", .int(1))]),
             .init(op: "GlobalAveragePool", inputs: ["x"], outputs: ["mean"]),
             .init(op: "GlobalMaxPool", inputs: ["x"], outputs: ["maximum"]),
+            .init(op: "BatchNormalization", inputs: ["x", "gamma", "beta", "mu", "sigma2"], outputs: ["normalized"]),
             .init(op: "Resize", inputs: ["x", "", "scales"], outputs: ["upsampled"]),
             .init(op: "ConvTranspose", inputs: ["x", "w"], outputs: ["transposed"], attributes: [("strides", .ints([2, 2]))]),
         ]
-        let names = ["joined", "mean", "upsampled", "transposed", "maximum"]
+        let names = ["joined", "mean", "upsampled", "transposed", "maximum", "normalized"]
         builder.outputs = names.map { .init(name: $0, dims: nil) }
         let model = try Model(bytes: builder.bytes())
         let input = try Tensor(shape: [1, channels, side, side], values: x)

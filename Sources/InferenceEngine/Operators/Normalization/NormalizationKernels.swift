@@ -5,11 +5,11 @@ enum NormalizationKernels {
     /// `y = x * scale[c] + shift[c]` over [N, C, spatial...] data: inference-mode batch
     /// normalization once the statistics are folded into one scale and shift per channel.
     static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor, context: ExecutionContext) throws -> Tensor {
-        let y = try context.allocate(x.elementType, x.shape)
+        let y = try context.allocate(x.elementType, x.shape, zeroed: false)
         let channels = x.shape[1], spatial = x.shape[2...].reduce(1, *)
         switch x.elementType {
-        case .float: channelAffine(Float.self, x, y, scale, shift, channels, spatial)
-        case .double: channelAffine(Double.self, x, y, scale, shift, channels, spatial)
+        case .float: channelAffine(Float.self, x, y, scale, shift, channels, spatial, context)
+        case .double: channelAffine(Double.self, x, y, scale, shift, channels, spatial, context)
         default: throw OperatorFailure("normalization needs float32 or float64 data, got \(x.elementType)")
         }
         return y
@@ -52,19 +52,20 @@ enum NormalizationKernels {
         let spatial: Int
     }
 
+    /// Planes ([N, C] pairs) split over the run's threads.
     private static func channelAffine<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ scale: Tensor,
-                                                             _ shift: Tensor, _ channels: Int, _ spatial: Int) {
+                                                             _ shift: Tensor, _ channels: Int, _ spatial: Int,
+                                                             _ context: ExecutionContext) {
         let count = x.count
-        guard count > 0 else { return }
+        guard count > 0, spatial > 0 else { return }
         let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
         let a = scale.pointer(as: T.self), b = shift.pointer(as: T.self)
-        var offset = 0
-        while offset < count {
-            for c in 0..<channels {
+        context.forEachRange(count / spatial, minimumPerThread: max(1, ExecutionContext.elementsPerThread / spatial)) { planes in
+            for plane in planes {
+                let c = plane % channels
                 let s = a[c], t = b[c]
-                let row = source + offset, out = target + offset
+                let row = source + plane * spatial, out = target + plane * spatial
                 for i in 0..<spatial { out[i] = row[i] * s + t }
-                offset &+= spatial
             }
         }
     }
