@@ -97,11 +97,13 @@ struct GraphCompiler {
         // How many nodes read each value (graph outputs count as readers): a value read once may be
         // fused away into the step that produces it.
         var readers: [String: Int] = [:]
-        var consumers: [String: [Int]] = [:]
+        // The first two nodes reading each value: all a fusion looks ahead for, kept inline (an
+        // array per value would be tens of kilobytes of load-time peak for a many-node model).
+        var consumers: [String: OperatorFusion.FirstReaders] = [:]
         for (index, names) in reads.enumerated() {
             for name in names {
                 readers[name, default: 0] += 1
-                consumers[name, default: []].append(index)
+                consumers[name, default: OperatorFusion.FirstReaders()].add(index)
             }
         }
         for output in graph.outputs { readers[output.name, default: 0] += 1 }

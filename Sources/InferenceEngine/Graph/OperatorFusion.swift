@@ -60,6 +60,16 @@ enum OperatorFusion {
     /// HardSwish as exporters write it when the opset has no HardSwish node (PaddlePaddle's
     /// PP-OCR models: 27 of them in rec alone): `Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6)`.
     /// Four passes over memory become a few instructions in the Conv epilogue that made `x`.
+    /// The first two nodes that read a value, in schedule order of discovery.
+    struct FirstReaders {
+        private(set) var first: Int? = nil
+        private(set) var second: Int? = nil
+
+        mutating func add(_ node: Int) {
+            if first == nil { first = node } else if second == nil { second = node }
+        }
+    }
+
     struct HardSwishChain {
         /// The value the chain starts from, read by nothing else.
         let input: String
@@ -71,7 +81,7 @@ enum OperatorFusion {
 
     /// The HardSwish chain whose Add is node `add`, when every intermediate value is read only by
     /// the next node of the chain and `x` only by the chain; nil otherwise.
-    static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: [String: [Int]], readers: [String: Int],
+    static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: [String: FirstReaders], readers: [String: Int],
                                constant: (String) -> Tensor?) -> HardSwishChain? {
         func scalar(_ name: String) -> Float? {
             guard let tensor = constant(name), tensor.elementType == .float, tensor.count == 1 else { return nil }
@@ -79,9 +89,9 @@ enum OperatorFusion {
         }
         /// The single node reading `value`, when it has that op type and nobody else reads it.
         func onlyReader(of value: String, _ opType: String) -> Int? {
-            guard readers[value] == 1, let readers = consumers[value], readers.count == 1, nodes[readers[0]].opType == opType,
-                  nodes[readers[0]].domain.isEmpty || nodes[readers[0]].domain == "ai.onnx" else { return nil }
-            return readers[0]
+            guard readers[value] == 1, let reader = consumers[value]?.first, nodes[reader].opType == opType,
+                  nodes[reader].domain.isEmpty || nodes[reader].domain == "ai.onnx" else { return nil }
+            return reader
         }
         let addNode = nodes[add]
         guard addNode.opType == "Add", addNode.domain.isEmpty || addNode.domain == "ai.onnx", addNode.inputs.count == 2,
@@ -106,7 +116,7 @@ enum OperatorFusion {
                 || (lastNode.opType == "Mul" && scalar(lastNode.inputs[1]).map({ abs($0 - 1 / 6) < 1e-7 }) == true),
               let output = lastNode.outputs.first, !output.isEmpty else { return nil }
         // x feeds the Add and the Mul and nothing else (a graph output counts as a reader).
-        guard readers[x] == 2, Set(consumers[x] ?? []) == [add, mul] else { return nil }
+        guard readers[x] == 2, let pair = consumers[x], Set([pair.first, pair.second]) == [add, mul] else { return nil }
         return HardSwishChain(input: x, nodes: [add, clip, mul, last], output: output)
     }
 
