@@ -6,13 +6,14 @@
 
 #include <stdint.h>
 
-// exp(x) for x in [-87.3, 88.7] (clamped outside): 2^n * e^r with n = round(x / ln 2) and a
+// exp(x) for x in [-87.3, 88.3] (clamped outside): 2^n * e^r with n = round(x / ln 2) and a
 // degree-6 polynomial for e^r on |r| <= ln2 / 2 (Cephes' coefficients); about 2 ulp, no table,
 // no branch, so the loop around it vectorizes.
 static inline float exp_one(float x) {
-    x = x > 88.7f ? 88.7f : x;
+    x = x > 88.3f ? 88.3f : x;  // 2^127 at most: the exponent bits below stay finite
     x = x < -87.3f ? -87.3f : x;
     float n = __builtin_rintf(x * 1.44269504088896341f);
+    n = n == n ? n : 0;  // NaN: keep the integer conversion below defined; the result stays NaN via p
     float r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
     float p = 1.9875691500e-4f;

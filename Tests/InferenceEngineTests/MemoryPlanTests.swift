@@ -55,6 +55,31 @@ import InferenceEngine
         }
     }
 
+    /// An int8 product whose B is computed in the run (DynamicQuantizeLinear -> MatMulInteger): B
+    /// lives in the arena on planned runs, and nothing may hold on to it (a cache of packed
+    /// weights did, which made every later run stray from the plan).
+    @Test func computedIntegerOperandsKeepRunsOnThePlan() throws {
+        var builder = ONNXBuilder()
+        builder.inputs = [.init(name: "a", elementType: 2, dims: [8, 64]), .init(name: "x", dims: [64, 32])]
+        // After the product, the float copy of y fits in the bytes B had: the plan puts it there.
+        builder.nodes = [
+            .init(op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["b", "scale", "zero"]),
+            .init(op: "MatMulInteger", inputs: ["a", "b", "", "zero"], outputs: ["y"]),
+            .init(op: "Cast", inputs: ["y"], outputs: ["floats"], attributes: [("to", .int(1))]),
+            .init(op: "Add", inputs: ["floats", "floats"], outputs: ["doubled"]),
+        ]
+        builder.outputs = [.init(name: "doubled", dims: nil)]
+        let session = InferenceSession(try Model(bytes: builder.bytes()), SessionOptions(threads: 1))
+        let a = try Tensor(shape: [8, 64], values: (0..<512).map { UInt8($0 % 251) })
+        let x = try Tensor(shape: [64, 32], values: (0..<2048).map { Float($0 % 97) / 10 - 4 })
+        let first = try session.runOrdered(["a": a, "x": x])[0].floatValues()
+        for run in 2...4 {
+            let again = try session.runOrdered(["a": a, "x": x])[0].floatValues()
+            #expect(again == first, "run \(run) differs")
+            if run > 2 { #expect(session.lastRunFreshAllocations <= 1, "run \(run) allocated \(session.lastRunFreshAllocations) buffers") }
+        }
+    }
+
     /// x -> NonZero -> Cast(float) -> Add(itself) -> Mul(3): intermediates whose sizes follow the data.
     static func nonZeroModel() throws -> Model {
         var builder = ONNXBuilder()

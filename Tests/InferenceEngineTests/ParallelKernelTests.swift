@@ -205,6 +205,20 @@ import Testing
             }
         }
         #expect(error < 1e-5, "max error \(error)")
+
+        // One bias value for three channels broadcasts; it is not a per-channel bias and stays apart.
+        builder.initializers[2] = .init(name: "bias", dims: [1, 1, 1, 1], raw: [Float(0.25)].rawBytes)
+        let broadcast = try Model(bytes: builder.bytes())
+        #expect(broadcast.executedNodeCount == 3)
+        let z = try #require(try InferenceSession(broadcast).run(["x": Tensor(shape: [1, 4, 6, 6], values: x)])["y"]).floatValues()
+        var broadcastError = 0.0
+        for m in 0..<3 {
+            for p in 0..<36 {
+                let expected = (0..<4).reduce(0.25) { $0 + Double(wa[m * 4 + $1]) * Double(x[$1 * 36 + p]) }
+                broadcastError = max(broadcastError, abs(Double(z[m * 36 + p]) - expected))
+            }
+        }
+        #expect(broadcastError < 1e-5, "max error \(broadcastError)")
     }
 
     /// The operators that split their loops over threads besides Conv and GEMM (Relu, Clip, the
@@ -215,13 +229,14 @@ import Testing
         var random = SeededRandom(seed: 5)
         let (channels, side) = (32, 64)
         let x = (0..<channels * side * side).map { _ in Float(random.unit() * 8 - 4) }
-        let w = (0..<channels * 8 * 2 * 2).map { _ in Float(random.unit() - 0.5) }
+        // 24 output channels: more than the 16 a range split of elements would round up to.
+        let w = (0..<channels * 24 * 2 * 2).map { _ in Float(random.unit() - 0.5) }
         var builder = ONNXBuilder()
         builder.inputs = [.init(name: "x", dims: [1, channels, side, side])]
         builder.initializers = [
             .init(name: "low", dims: [], raw: [Float(-1)].rawBytes), .init(name: "high", dims: [], raw: [Float(2)].rawBytes),
             .init(name: "scales", dims: [4], raw: [Float(1), 1, 2, 2].rawBytes),
-            .init(name: "w", dims: [channels, 8, 2, 2], raw: w.rawBytes),
+            .init(name: "w", dims: [channels, 24, 2, 2], raw: w.rawBytes),
             .init(name: "gamma", dims: [channels], raw: (0..<channels).map { Float($0) / 8 + 0.5 }.rawBytes),
             .init(name: "beta", dims: [channels], raw: (0..<channels).map { Float($0) / 16 - 1 }.rawBytes),
             .init(name: "mu", dims: [channels], raw: (0..<channels).map { Float($0) / 32 }.rawBytes),

@@ -98,9 +98,6 @@ final class CompiledGraph: Sendable {
             }
             results.append(tensor)
         }
-        // Values no step released (an unread branch output, a value only a subgraph read) die
-        // here; telling the context lets a memory plan place them like any other.
-        for slot in values.indices { context.recycle(&values[slot]) }
         return results
     }
 

@@ -57,16 +57,18 @@ final class ExecutionContext: @unchecked Sendable {
     /// microseconds, about what 32K simple float operations take.
     static let elementsPerThread = 1 << 15
 
-    /// Splits `0..<count` into one contiguous range per thread (whole cache lines each) when
-    /// there is enough work, else calls `body(0..<count)` here.
-    func forEachRange(_ count: Int, minimumPerThread: Int = ExecutionContext.elementsPerThread,
+    /// Splits `0..<count` into one contiguous range per thread when there is enough work, else
+    /// calls `body(0..<count)` here. Ranges start at multiples of `granularity`: 16 floats (a
+    /// cache line) for elements; 1 when the units are planes, rows or channels.
+    func forEachRange(_ count: Int, minimumPerThread: Int = ExecutionContext.elementsPerThread, granularity: Int = 16,
                       _ body: (Range<Int>) -> Void) {
         let pieces = min(threads, count / max(minimumPerThread, 1))
         guard pieces > 1 else {
             body(0..<count)
             return
         }
-        let size = ((count + pieces - 1) / pieces + 15) / 16 * 16
+        let unit = max(granularity, 1)
+        let size = ((count + pieces - 1) / pieces + unit - 1) / unit * unit
         parallelFor(pieces) { piece in
             let start = piece * size
             if start < count { body(start..<min(count, start + size)) }
@@ -100,7 +102,7 @@ final class ExecutionContext: @unchecked Sendable {
         let storage = planned(index, bytes: bytes) ?? pooled(bytes)
         if zeroed { storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
         storage.allocationIndex = index
-        if trace != nil { _ = trace?.born(bytes) }
+        _ = trace?.born(bytes)
         stepAllocations.append(storage)
         return Tensor(elementType: type, shape: shape, storage: storage)
     }
@@ -171,17 +173,20 @@ final class ExecutionContext: @unchecked Sendable {
     /// `tensor` with memory of its own: outputs leave the run, and arena bytes would be
     /// overwritten by the next one.
     func detached(_ tensor: Tensor) -> Tensor {
+        // The tensor leaves the run: a later run must not take it for one of its own allocations.
+        tensor.storage.allocationIndex = -1
         guard let arena, tensor.storage.isBorrowed(from: arena) else { return tensor }
         freshAllocations += 1
-        let copy = Tensor(zeros: tensor.elementType, shape: tensor.shape)
-        copy.storage.bytes.copyMemory(from: tensor.storage.bytes, byteCount: min(tensor.storage.byteCount, copy.storage.byteCount))
-        return copy
+        let storage = TensorStorage(byteCount: tensor.storage.byteCount, zeroed: false)
+        storage.bytes.copyMemory(from: tensor.storage.bytes, byteCount: tensor.storage.byteCount)
+        return Tensor(elementType: tensor.elementType, shape: tensor.shape, storage: storage)
     }
 
     /// A tracked allocation is gone: its bytes may be reused by the plan, or its death recorded.
     private func died(_ storage: TensorStorage) {
         let index = storage.allocationIndex
-        guard index >= 0 else { return }
+        // An index from another run (or from the compiler's folding) is not this run's to retire.
+        guard index >= 0, index < allocations else { return }
         storage.allocationIndex = -1
         if index < dead.count { dead[index] = true }
         trace?.died(index)

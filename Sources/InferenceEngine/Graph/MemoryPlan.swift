@@ -22,9 +22,9 @@ struct MemoryPlan: Sendable {
     let placements: [Placement]
     let arenaBytes: Int
 
-    /// Allocations beyond which planning is skipped: the greedy packing is quadratic, and a run
-    /// that allocates this much (a long Loop) is better served by the free list.
-    static let maximumAllocations = 4096
+    /// Allocations beyond which planning is skipped: the packing and the `reuses` lists are
+    /// quadratic, and a run that allocates this much (a long Loop) is better served by the free list.
+    static let maximumAllocations = 2048
 
     /// The plan for a recorded run; nil when there is nothing to plan or too much.
     init?(_ trace: AllocationTrace) {
@@ -92,6 +92,7 @@ struct AllocationTrace {
     }
 
     mutating func died(_ index: Int) {
+        guard records.indices.contains(index) else { return }
         clock += 1
         if records[index].death == nil { records[index].death = clock }
     }

@@ -1,5 +1,5 @@
-/// Fusion at load: a node that only transforms the output of the step just before it, and whose
-/// input nobody else reads, runs inside that step. Today: BatchNormalization (with constant
+/// Fusion at load: a node that only transforms (with constants) the output of an earlier step, and
+/// whose input nobody else reads, runs inside that step. Today: BatchNormalization (with constant
 /// statistics) and the pointwise activations of mobile vision nets after a float32 Conv, which
 /// is what exported PaddlePaddle and PyTorch models are full of.
 enum OperatorFusion {
@@ -42,7 +42,8 @@ enum OperatorFusion {
     private static func channelVector(_ tensor: Tensor?) -> [Float]? {
         guard let tensor, tensor.elementType == .float else { return nil }
         let shape = tensor.shape
-        guard shape == [1, tensor.count, 1, 1] || shape == [tensor.count, 1, 1], tensor.count > 0 else { return nil }
+        // One value would broadcast over every channel, not give one per channel: left unfused.
+        guard shape == [1, tensor.count, 1, 1] || shape == [tensor.count, 1, 1], tensor.count > 1 else { return nil }
         return tensor.floatValues()
     }
 
@@ -57,10 +58,7 @@ enum OperatorFusion {
         return conv
     }
 
-    /// HardSwish as exporters write it when the opset has no HardSwish node (PaddlePaddle's
-    /// PP-OCR models: 27 of them in rec alone): `Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6)`.
-    /// Four passes over memory become a few instructions in the Conv epilogue that made `x`.
-    /// The first two nodes that read a value, in schedule order of discovery.
+    /// The first two nodes that read a value (by node index), all the HardSwish look-ahead needs.
     struct FirstReaders {
         private(set) var first: Int? = nil
         private(set) var second: Int? = nil
@@ -70,6 +68,9 @@ enum OperatorFusion {
         }
     }
 
+    /// HardSwish as exporters write it when the opset has no HardSwish node (PaddlePaddle's
+    /// PP-OCR models: 27 of them in rec alone): `Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6)`.
+    /// Four passes over memory become a few instructions in the Conv epilogue that made `x`.
     struct HardSwishChain {
         /// The value the chain starts from, read by nothing else.
         let input: String
@@ -83,8 +84,9 @@ enum OperatorFusion {
     /// the next node of the chain and `x` only by the chain; nil otherwise.
     static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: [String: FirstReaders], readers: [String: Int],
                                constant: (String) -> Tensor?) -> HardSwishChain? {
+        // A scalar or a single-element vector: anything of higher rank would broadcast x's shape up.
         func scalar(_ name: String) -> Float? {
-            guard let tensor = constant(name), tensor.elementType == .float, tensor.count == 1 else { return nil }
+            guard let tensor = constant(name), tensor.elementType == .float, tensor.count == 1, tensor.rank <= 1 else { return nil }
             return tensor.floatValues()[0]
         }
         /// The single node reading `value`, when it has that op type and nobody else reads it.

@@ -38,7 +38,7 @@ final class ScratchStack {
     private(set) var capacity = 0
     private var base: UnsafeMutableRawPointer?
     private var top = 0
-    /// The largest stack depth asked for since the buffer last grew.
+    /// The largest stack depth ever asked for: what the buffer grows to when next it can.
     private var wanted = 0
     private(set) var overflows = 0
 

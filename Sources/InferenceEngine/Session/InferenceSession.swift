@@ -48,6 +48,21 @@ public final class InferenceSession: Sendable {
     public var lastRunFreshAllocations: Int { lastRunAllocations.withLock { $0 } }
     private let lastRunAllocations = Mutex(0)
 
+    /// Turns a recorded run into its shapes' plan (built outside the lock: packing is quadratic in
+    /// the run's allocations), or retires the plan a run strayed from.
+    private func learn(_ outcome: ExecutionContext.RunOutcome, for signature: ShapeSignature) {
+        switch outcome {
+        case .recorded(let trace):
+            guard plans.withLock({ $0.wants(signature) }) else { return }
+            let plan = MemoryPlan(trace)
+            plans.withLock { $0.store(plan, for: signature) }
+        case .divergedFromPlan:
+            plans.withLock { $0.refuse(signature) }
+        case .followedPlan, .unplanned:
+            break
+        }
+    }
+
     public var inputNames: [String] { model.graph.inputs.filter { $0.defaultValue == nil }.map(\.name) }
     public var outputNames: [String] { model.graph.outputs.map(\.name) }
 
@@ -98,7 +113,7 @@ public final class InferenceSession: Sendable {
             defer {
                 // A failed run's record is partial: nothing is learnt from it.
                 let outcome = context.finishRun()
-                if finished { plans.withLock { $0.learn(outcome, for: signature) } }
+                if finished { learn(outcome, for: signature) }
                 context.reset()
                 if options.retainsBuffersBetweenRuns { idleContexts.withLock { idle in if idle.isEmpty { idle.append(context) } } }
             }
@@ -135,20 +150,24 @@ struct MemoryPlans {
     /// Shapes beyond this many are not planned: each plan keeps an arena's worth of offsets.
     static let capacity = 8
     private var plans: [ShapeSignature: MemoryPlan] = [:]
+    /// Shapes not to plan again; forgotten wholesale when it grows past a few dozen.
     private var unplannable: Set<ShapeSignature> = []
 
     func plan(for signature: ShapeSignature) -> MemoryPlan? { plans[signature] }
 
-    mutating func learn(_ outcome: ExecutionContext.RunOutcome, for signature: ShapeSignature) {
-        switch outcome {
-        case .recorded(let trace):
-            guard plans[signature] == nil, !unplannable.contains(signature), plans.count < Self.capacity else { return }
-            if let plan = MemoryPlan(trace) { plans[signature] = plan } else { unplannable.insert(signature) }
-        case .divergedFromPlan:
-            plans[signature] = nil
-            unplannable.insert(signature)
-        case .followedPlan, .unplanned:
-            break
-        }
+    /// Whether a recorded run with these shapes should become a plan.
+    func wants(_ signature: ShapeSignature) -> Bool {
+        plans[signature] == nil && !unplannable.contains(signature) && plans.count < Self.capacity
+    }
+
+    mutating func store(_ plan: MemoryPlan?, for signature: ShapeSignature) {
+        guard wants(signature) else { return }
+        if let plan { plans[signature] = plan } else { refuse(signature) }
+    }
+
+    mutating func refuse(_ signature: ShapeSignature) {
+        plans[signature] = nil
+        if unplannable.count >= 64 { unplannable.removeAll() }
+        unplannable.insert(signature)
     }
 }

@@ -1,5 +1,6 @@
-/// The bytes behind a tensor: either owned (allocated, 64-byte aligned) or borrowed from the model's
-/// file buffer, which the storage keeps alive. Weights are borrowed, so a model's bytes live once.
+/// The bytes behind a tensor: either owned (allocated, 64-byte aligned) or borrowed from a buffer
+/// the storage keeps alive: the model's file (weights, so a model's bytes live once) or a run's
+/// arena (tensors placed by a memory plan).
 ///
 /// Storage is written only by the operator that creates it, before the tensor is published;
 /// after that it is read-only, which is what makes sharing it across threads safe.
@@ -31,6 +32,10 @@ final class TensorStorage: @unchecked Sendable {
 
     /// Whether these bytes belong to `object` (a model file, a run's arena).
     func isBorrowed(from object: AnyObject) -> Bool { owner === object }
+
+    /// Whether these bytes are a model's weights, borrowed from its file: they never change while
+    /// the model lives, so what is derived from them (packed panels) may be cached.
+    var isModelWeights: Bool { owner is ModelBytes }
 
     deinit {
         if owner == nil { bytes.deallocate() }

@@ -41,7 +41,7 @@ struct ConvEpilogue: Sendable {
 
     /// Applies the epilogue to `output` ([batch, channels, positions]), splitting planes over threads.
     func apply(to output: UnsafeMutablePointer<Float>, batch: Int, channels: Int, positions: Int, context: ExecutionContext) {
-        context.forEachRange(batch * channels, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(positions, 1))) { planes in
+        context.forEachRange(batch * channels, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(positions, 1)), granularity: 1) { planes in
             for plane in planes {
                 let channel = plane % channels
                 apply(to: output + plane * positions, count: positions,

@@ -124,7 +124,7 @@ struct ConvTransposeOperator: Operator {
                                               start: start, count: count, into: output + channels.lowerBound * outputSize)
                         }
                         if let context {
-                            context.forEachRange(mg, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(perChannel, 1)), scatter)
+                            context.forEachRange(mg, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(perChannel, 1)), granularity: 1, scatter)
                         } else {
                             scatter(0..<mg)
                         }

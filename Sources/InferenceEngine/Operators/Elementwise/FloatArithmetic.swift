@@ -21,7 +21,7 @@ enum FloatArithmetic {
             // A real broadcast, e.g. [N, C, H, W] * [N, C, 1, 1]: split the output's rows.
             let sa = Broadcast.strides(of: a.shape, in: shape), sb = Broadcast.strides(of: b.shape, in: shape)
             let rowLength = max(shape.last ?? 1, 1)
-            context.forEachRange(output.count / rowLength, minimumPerThread: ExecutionContext.elementsPerThread / rowLength) { rows in
+            context.forEachRange(output.count / rowLength, minimumPerThread: ExecutionContext.elementsPerThread / rowLength, granularity: 1) { rows in
                 Broadcast.forEachRow(shape: shape, operandStrides: [sa, sb], rows: rows) { start, offsets, length, inner in
                     apply(operation, x + offsets[0], inner[0], y + offsets[1], inner[1], z + start, length)
                 }

@@ -60,7 +60,7 @@ enum NormalizationKernels {
         guard count > 0, spatial > 0 else { return }
         let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
         let a = scale.pointer(as: T.self), b = shift.pointer(as: T.self)
-        context.forEachRange(count / spatial, minimumPerThread: max(1, ExecutionContext.elementsPerThread / spatial)) { planes in
+        context.forEachRange(count / spatial, minimumPerThread: max(1, ExecutionContext.elementsPerThread / spatial), granularity: 1) { planes in
             for plane in planes {
                 let c = plane % channels
                 let s = a[c], t = b[c]

@@ -39,7 +39,7 @@ enum GlobalPool {
         let output = try context.allocate(.float, outputShape)
         withExtendedLifetime(input) {
             let source = input.pointer(as: Float.self), target = output.mutablePointer(as: Float.self)
-            context.forEachRange(planes, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(planeSize, 1))) { range in
+            context.forEachRange(planes, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(planeSize, 1)), granularity: 1) { range in
                 reduce(kind, source + range.lowerBound * planeSize, target + range.lowerBound, planes: range.count, planeSize: planeSize)
             }
         }
@@ -72,7 +72,7 @@ enum GlobalPool {
             guard planeSize > 0 else { throw OperatorFailure("GlobalMaxPool over an empty spatial extent \(x.shape)") }
             let output = try context.allocate(T.elementType, outputShape, zeroed: false)
             let source = x.pointer(as: T.self), target = output.mutablePointer(as: T.self)
-            context.forEachRange(planes, minimumPerThread: max(1, ExecutionContext.elementsPerThread / planeSize)) { range in
+            context.forEachRange(planes, minimumPerThread: max(1, ExecutionContext.elementsPerThread / planeSize), granularity: 1) { range in
                 for plane in range {
                     let data = source + plane * planeSize
                     var best = data[0]

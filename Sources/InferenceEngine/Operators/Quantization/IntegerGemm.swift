@@ -109,7 +109,7 @@ final class PackedOperandCache: Sendable {
     private static let capacity = 16
 
     func packed(_ tensor: Tensor, detail: [Int], make: () -> PackedIntegerMatrix) -> PackedIntegerMatrix {
-        guard !tensor.storage.isOwned else { return make() }
+        guard tensor.storage.isModelWeights else { return make() }
         let found = entries.withLock { list in
             list.first { $0.storage === tensor.storage && $0.elementType == tensor.elementType && $0.shape == tensor.shape
                 && $0.detail == detail }?.packed

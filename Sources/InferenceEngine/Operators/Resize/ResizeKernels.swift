@@ -16,7 +16,7 @@ enum ResizeKernels {
             gatherRows(0..<rows, input: input, inputShape: inputShape, output: output, plans: plans, fill: fill)
             return
         }
-        context.forEachRange(rows, minimumPerThread: max(1, ExecutionContext.elementsPerThread / rowLength)) { range in
+        context.forEachRange(rows, minimumPerThread: max(1, ExecutionContext.elementsPerThread / rowLength), granularity: 1) { range in
             gatherRows(range, input: input, inputShape: inputShape, output: output, plans: plans, fill: fill)
         }
     }
