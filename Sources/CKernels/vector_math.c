@@ -62,12 +62,15 @@ static inline float tanh_one(float value) {
 
 #define CK_TANH_BODY for (ptrdiff_t i = 0; i < count; i++) output[i] = tanh_one(input[i]);
 
+#define CK_SWISH_BODY for (ptrdiff_t i = 0; i < count; i++) output[i] = input[i] / (1.0f + exp_one(-input[i]));
+
 #define CK_SIGMOID_BODY                                                                                    \
     for (ptrdiff_t i = 0; i < count; i++) output[i] = 1.0f / (1.0f + exp_one(-input[i]));
 
 static float sum_portable(const float *values, ptrdiff_t count) { CK_SUM_BODY }
 static void sigmoid_portable(const float *input, float *output, ptrdiff_t count) { CK_SIGMOID_BODY }
 static void tanh_portable(const float *input, float *output, ptrdiff_t count) { CK_TANH_BODY }
+static void swish_portable(const float *input, float *output, ptrdiff_t count) { CK_SWISH_BODY }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) static float sum_avx2(const float *values, ptrdiff_t count) { CK_SUM_BODY }
@@ -80,6 +83,8 @@ __attribute__((target("avx512f"))) static void sigmoid_avx512(const float *input
 }
 __attribute__((target("avx2,fma"))) static void tanh_avx2(const float *input, float *output, ptrdiff_t count) { CK_TANH_BODY }
 __attribute__((target("avx512f"))) static void tanh_avx512(const float *input, float *output, ptrdiff_t count) { CK_TANH_BODY }
+__attribute__((target("avx2,fma"))) static void swish_avx2(const float *input, float *output, ptrdiff_t count) { CK_SWISH_BODY }
+__attribute__((target("avx512f"))) static void swish_avx512(const float *input, float *output, ptrdiff_t count) { CK_SWISH_BODY }
 #endif
 
 typedef float (*sum_function)(const float *, ptrdiff_t);
@@ -131,6 +136,8 @@ static map_function choose(map_function *cache, map_function portable, map_funct
 #define sigmoid_avx512 sigmoid_portable
 #define tanh_avx2 tanh_portable
 #define tanh_avx512 tanh_portable
+#define swish_avx2 swish_portable
+#define swish_avx512 swish_portable
 #endif
 
 void ck_sigmoid(const float *input, float *output, ptrdiff_t count) {
@@ -141,4 +148,9 @@ void ck_sigmoid(const float *input, float *output, ptrdiff_t count) {
 void ck_tanh(const float *input, float *output, ptrdiff_t count) {
     static map_function chosen;
     choose(&chosen, tanh_portable, tanh_avx2, tanh_avx512)(input, output, count);
+}
+
+void ck_swish(const float *input, float *output, ptrdiff_t count) {
+    static map_function chosen;
+    choose(&chosen, swish_portable, swish_avx2, swish_avx512)(input, output, count);
 }

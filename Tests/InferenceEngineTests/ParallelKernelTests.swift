@@ -58,8 +58,9 @@ import Testing
 
     /// Conv -> BatchNormalization -> activation runs as one step, with the result of the three.
     /// "HardSwishChain" is HardSwish spelt as PaddlePaddle exports it: Div(Mul(n, Clip(Add(n, 3), 0, 6)), 6);
-    /// "BiasAdd" is a Conv without bias followed by Add(c, B[1, C, 1, 1]), then BatchNormalization and Relu.
-    @Test(arguments: ["Relu", "Clip", "HardSigmoid", "HardSwish", "HardSwishChain", "LeakyRelu", "Sigmoid", "BiasAdd"])
+    /// "BiasAdd" is a Conv without bias followed by Add(c, B[1, C, 1, 1]), then BatchNormalization and Relu;
+    /// "SwishChain" is SiLU as exporters write it: Mul(n, Sigmoid(n)).
+    @Test(arguments: ["Relu", "Clip", "HardSigmoid", "HardSwish", "HardSwishChain", "LeakyRelu", "Sigmoid", "BiasAdd", "SwishChain"])
     func fusedEpilogueMatchesSeparateOperators(_ activation: String) throws {
         let conv = ConvCase(channels: 8, outputs: 6, group: 1, size: (12, 10), kernel: (3, 3), pads: [1, 1, 1, 1])
         var random = SeededRandom(seed: 11)
@@ -79,6 +80,7 @@ import Testing
             case "HardSigmoid": return max(0, min(1, 0.2 * normalized + 0.5))
             case "HardSwish", "HardSwishChain": return normalized * max(0, min(1, normalized / 6 + 0.5))
             case "LeakyRelu": return normalized < 0 ? 0.01 * normalized : normalized
+            case "SwishChain": return normalized / (1 + exp(-normalized))
             default: return 1 / (1 + exp(-normalized))
             }
         }
@@ -105,6 +107,11 @@ import Testing
                     .init(op: "BatchNormalization", inputs: ["biased", "scale", "shift", "mean", "var"], outputs: ["n"]),
                     .init(op: "Relu", inputs: ["n"], outputs: ["y"]),
                 ]
+            } else if activation == "SwishChain" {
+                builder.nodes += [
+                    .init(op: "Sigmoid", inputs: ["n"], outputs: ["gate"]),
+                    .init(op: "Mul", inputs: ["gate", "n"], outputs: ["y"]),
+                ]
             } else if activation == "HardSwishChain" {
                 builder.nodes += [
                     .init(op: "Add", inputs: ["n", "three"], outputs: ["shifted"]),
@@ -124,7 +131,7 @@ import Testing
         // Nothing is fused away that someone else reads: the Conv output is also a graph output here,
         // so the three run apart (an activation fuses only into a Conv, not into a BatchNormalization).
         let separate = try model(exposingConvOutput: true)
-        #expect(separate.executedNodeCount == ["HardSwishChain": 6, "BiasAdd": 4][activation, default: 3])
+        #expect(separate.executedNodeCount == ["HardSwishChain": 6, "BiasAdd": 4, "SwishChain": 4][activation, default: 3])
         for model in [fused, separate] {
             let y = try #require(try InferenceSession(model, SessionOptions(threads: 2)).run(["x": input])["y"])
             let error = zip(y.floatValues(), expected).map { abs(Double($0) - $1) }.max() ?? .infinity
@@ -219,6 +226,34 @@ import Testing
             }
         }
         #expect(broadcastError < 1e-5, "max error \(broadcastError)")
+    }
+
+    /// MatMul followed by Add of a per-column constant runs as one step (the bias added to each row
+    /// of the product); a constant that is not one value per column stays a separate Add.
+    @Test(arguments: [[24], [1, 24], [1, 1, 24], [5, 24]])
+    func matMulBiasFusesWhenItIsPerColumn(_ biasShape: [Int]) throws {
+        var random = SeededRandom(seed: 13)
+        let a = (0..<3 * 5 * 16).map { _ in Float(random.unit() - 0.5) }, b = (0..<16 * 24).map { _ in Float(random.unit() - 0.5) }
+        let bias = (0..<biasShape.reduce(1, *)).map { _ in Float(random.unit()) }
+        var builder = ONNXBuilder()
+        builder.inputs = [.init(name: "a", dims: [3, 5, 16])]
+        builder.initializers = [.init(name: "b", dims: [16, 24], raw: b.rawBytes), .init(name: "bias", dims: biasShape, raw: bias.rawBytes)]
+        builder.nodes = [.init(op: "MatMul", inputs: ["a", "b"], outputs: ["p"]), .init(op: "Add", inputs: ["p", "bias"], outputs: ["y"])]
+        builder.outputs = [.init(name: "y", dims: nil)]
+        let model = try Model(bytes: builder.bytes())
+        #expect(model.executedNodeCount == (biasShape == [5, 24] ? 2 : 1), "bias \(biasShape)")
+        let y = try #require(try InferenceSession(model).run(["a": Tensor(shape: [3, 5, 16], values: a)])["y"])
+        #expect(y.shape == [3, 5, 24])
+        let values = y.floatValues()
+        var error = 0.0
+        for row in 0..<15 {
+            for j in 0..<24 {
+                let added = Double(biasShape == [5, 24] ? bias[(row % 5) * 24 + j] : bias[j])
+                let expected = (0..<16).reduce(added) { $0 + Double(a[row * 16 + $1]) * Double(b[$1 * 24 + j]) }
+                error = max(error, abs(Double(values[row * 24 + j]) - expected))
+            }
+        }
+        #expect(error < 1e-5, "bias \(biasShape): max error \(error)")
     }
 
     /// The operators that split their loops over threads besides Conv and GEMM (Relu, Clip, the

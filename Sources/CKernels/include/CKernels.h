@@ -89,6 +89,9 @@ void ck_sigmoid(const float *input, float *output, ptrdiff_t count);
 /// `output` may be `input`.
 void ck_tanh(const float *input, float *output, ptrdiff_t count);
 
+/// `output[i] = input[i] * sigmoid(input[i])` (SiLU) with the same vectorized exp; `output` may be `input`.
+void ck_swish(const float *input, float *output, ptrdiff_t count);
+
 /// A spin-wait hint (x86 `pause`, ARM `yield`): a polling thread then leaves the core's execution
 /// resources to the thread it shares them with (an SMT sibling, often the one it waits for).
 void ck_cpu_relax(void);

@@ -128,12 +128,13 @@ struct GraphCompiler {
                 continue
             }
             if let chain = OperatorFusion.hardSwishChain(at: index, nodes: graph.nodes, opset: opsets[""] ?? 1, consumers: consumers,
-                                                         readers: readers, constant: { constants[$0] }),
+                                                         readers: readers, constant: { constants[$0] })
+                ?? OperatorFusion.swishChain(at: index, nodes: graph.nodes, consumers: consumers, readers: readers),
                let inputSlot = slots[chain.input], let target = producerStep[inputSlot],
                case let previous = steps[target].step, previous.outputs == [inputSlot],
-               let op = OperatorFusion.fuse(.hardSwish, after: previous.op) {
+               let op = OperatorFusion.fuse(chain.activation, after: previous.op) {
                 steps[target].step = CompiledGraph.Step(
-                    op: op, opType: previous.opType + "+HardSwish", nodeName: previous.nodeName, inputs: previous.inputs,
+                    op: op, opType: previous.opType + "+" + chain.activation.name, nodeName: previous.nodeName, inputs: previous.inputs,
                     outputs: [slot(chain.output)], releases: [])
                 producerStep[slot(chain.output)] = target
                 shapes[chain.output] = shapes[chain.input]

@@ -8,7 +8,16 @@ enum OperatorFusion {
     /// `node` transforms (the Conv output), when known.
     static func fuse(_ node: NodeProto, attributes: NodeAttributes, opset: Int, after previous: any Operator,
                      inputRank: Int?, constant: (String) -> Tensor?) throws(EngineError) -> (any Operator)? {
-        guard var conv = previous as? ConvOperator, node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
+        guard node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
+        if var matmul = previous as? MatMulOperator {
+            // MatMul + Add(B): B float32, one value per column, of no higher rank than the product.
+            guard node.opType == "Add", matmul.bias == nil, let tensor = node.inputs.last.flatMap(constant),
+                  tensor.elementType == .float, let columns = tensor.shape.last, columns > 1, tensor.count == columns,
+                  tensor.rank == 1 || tensor.rank <= (inputRank ?? 1) else { return nil }
+            matmul.bias = tensor.floatValues()
+            return matmul
+        }
+        guard var conv = previous as? ConvOperator else { return nil }
         var epilogue = conv.epilogue ?? ConvEpilogue()
         // An activation ends the chain: a later BatchNormalization would have to come before it.
         guard epilogue.activation == nil else { return nil }
@@ -71,10 +80,12 @@ enum OperatorFusion {
     /// HardSwish as exporters write it when the opset has no HardSwish node (PaddlePaddle's
     /// PP-OCR models: 27 of them in rec alone): `Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6)`.
     /// Four passes over memory become a few instructions in the Conv epilogue that made `x`.
-    struct HardSwishChain {
+    struct ActivationChain {
+        /// The activation the nodes compute together.
+        let activation: ConvEpilogue.Activation
         /// The value the chain starts from, read by nothing else.
         let input: String
-        /// Node indices of the Add, Clip, Mul and Div (or Mul by 1/6).
+        /// Node indices of the chain (for HardSwish: the Add, Clip, Mul and Div or Mul by 1/6).
         let nodes: [Int]
         /// The chain's result.
         let output: String
@@ -83,7 +94,7 @@ enum OperatorFusion {
     /// The HardSwish chain whose Add is node `add`, when every intermediate value is read only by
     /// the next node of the chain and `x` only by the chain; nil otherwise.
     static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: [String: FirstReaders], readers: [String: Int],
-                               constant: (String) -> Tensor?) -> HardSwishChain? {
+                               constant: (String) -> Tensor?) -> ActivationChain? {
         // A scalar or a single-element vector: anything of higher rank would broadcast x's shape up.
         func scalar(_ name: String) -> Float? {
             guard let tensor = constant(name), tensor.elementType == .float, tensor.count == 1, tensor.rank <= 1 else { return nil }
@@ -119,7 +130,20 @@ enum OperatorFusion {
               let output = lastNode.outputs.first, !output.isEmpty else { return nil }
         // x feeds the Add and the Mul and nothing else (a graph output counts as a reader).
         guard readers[x] == 2, let pair = consumers[x], Set([pair.first, pair.second]) == [add, mul] else { return nil }
-        return HardSwishChain(input: x, nodes: [add, clip, mul, last], output: output)
+        return ActivationChain(activation: .hardSwish, input: x, nodes: [add, clip, mul, last], output: output)
+    }
+
+    /// SiLU as PyTorch and most exporters write it: `Mul(x, Sigmoid(x))` (either order), starting
+    /// at the Sigmoid node `sigmoid`, when `x` feeds only those two nodes.
+    static func swishChain(at sigmoid: Int, nodes: [NodeProto], consumers: [String: FirstReaders],
+                           readers: [String: Int]) -> ActivationChain? {
+        let node = nodes[sigmoid]
+        guard node.opType == "Sigmoid", node.domain.isEmpty || node.domain == "ai.onnx", node.inputs.count == 1,
+              let x = node.inputs.first, let s = node.outputs.first, readers[s] == 1,
+              let mul = consumers[s]?.first, nodes[mul].opType == "Mul", nodes[mul].domain.isEmpty || nodes[mul].domain == "ai.onnx",
+              nodes[mul].inputs.count == 2, Set(nodes[mul].inputs) == [x, s], let output = nodes[mul].outputs.first, !output.isEmpty,
+              readers[x] == 2, let pair = consumers[x], Set([pair.first, pair.second]) == [sigmoid, mul] else { return nil }
+        return ActivationChain(activation: .swish, input: x, nodes: [sigmoid, mul], output: output)
     }
 
     /// Per-channel scale and shift of an inference-mode BatchNormalization whose statistics are

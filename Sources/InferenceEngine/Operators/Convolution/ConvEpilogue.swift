@@ -17,6 +17,8 @@ struct ConvEpilogue: Sendable {
         case hardSigmoid(alpha: Float, beta: Float)
         case hardSwish
         case sigmoid
+        /// x * sigmoid(x) (SiLU), as exporters write it: Mul(x, Sigmoid(x)).
+        case swish
 
         /// The operator name the profiler shows for the fused step.
         var name: String {
@@ -27,6 +29,7 @@ struct ConvEpilogue: Sendable {
             case .hardSigmoid: "HardSigmoid"
             case .hardSwish: "HardSwish"
             case .sigmoid: "Sigmoid"
+            case .swish: "Swish"
             }
         }
     }
@@ -53,7 +56,7 @@ struct ConvEpilogue: Sendable {
     private func apply(to values: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float, affine: Bool) {
         let (kind, p1, p2): (Int32, Float, Float)
         switch activation {
-        case nil, .sigmoid: (kind, p1, p2) = (Int32(CK_ACTIVATION_NONE), 0, 0)
+        case nil, .sigmoid, .swish: (kind, p1, p2) = (Int32(CK_ACTIVATION_NONE), 0, 0)
         case .relu: (kind, p1, p2) = (Int32(CK_ACTIVATION_RELU), 0, 0)
         case .clip(let low, let high): (kind, p1, p2) = (Int32(CK_ACTIVATION_CLIP), low, high)
         case .leakyRelu(let alpha): (kind, p1, p2) = (Int32(CK_ACTIVATION_LEAKY_RELU), alpha, 0)
@@ -62,5 +65,6 @@ struct ConvEpilogue: Sendable {
         }
         ck_conv_epilogue(values, count, scale, shift, affine ? 1 : 0, kind, p1, p2)
         if case .sigmoid = activation { ck_sigmoid(values, values, count) }
+        if case .swish = activation { ck_swish(values, values, count) }
     }
 }

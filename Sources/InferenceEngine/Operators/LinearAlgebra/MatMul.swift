@@ -53,7 +53,33 @@ enum MatMul {
         }
     }
 
-    static let schema = OperatorSchema("MatMul", since: 1) { _ in
-        ClosureOperator { inputs, context in [try run(inputs.required(0), inputs.required(1), context: context)] }
+    static let schema = OperatorSchema("MatMul", since: 1) { _ in MatMulOperator() }
+}
+
+/// The MatMul node, with the constant bias of a following Add folded in at load
+/// (`OperatorFusion`): each row of the product gets it added while still in cache, instead of a
+/// broadcast Add sweeping the whole tensor again into a new one.
+struct MatMulOperator: Operator {
+    /// One value per column of the product (float32), when an Add was fused in.
+    var bias: [Float]?
+
+    func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
+        let product = try MatMul.run(inputs.required(0), inputs.required(1), context: context)
+        guard let bias else { return [product] }
+        let columns = bias.count
+        guard product.elementType == .float, product.shape.last == columns else {
+            throw OperatorFailure("the fused bias holds \(columns) float32 values, the product is \(product.elementType) \(product.shape)")
+        }
+        let values = product.mutablePointer(as: Float.self)
+        bias.withUnsafeBufferPointer { bias in
+            context.forEachRange(product.count / columns, minimumPerThread: max(1, ExecutionContext.elementsPerThread / columns),
+                                 granularity: 1) { rows in
+                for row in rows {
+                    let target = values + row * columns
+                    for j in 0..<columns { target[j] += bias[j] }
+                }
+            }
+        }
+        return [product]
     }
 }
