@@ -1,6 +1,7 @@
 // Depthwise 2-D convolution of one channel, with the run-time choice of instruction set
 // (see include/CKernels.h).
 #include "CKernels.h"
+#include "isa_dispatch.h"
 
 typedef float ck_float4 __attribute__((vector_size(16)));
 typedef float ck_float8 __attribute__((vector_size(32)));
@@ -26,22 +27,6 @@ typedef float ck_float16 __attribute__((vector_size(64)));
 #include "depthwise_kernel.h"
 #endif
 
-typedef void (*depthwise_function)(const ck_depthwise_problem *, const float *, ptrdiff_t, const ptrdiff_t *, const float *,
-                                   float *);
-
-static depthwise_function chosen_depthwise(void) {
-    static depthwise_function chosen;
-    depthwise_function function = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
-    if (function) return function;
-    function = depthwise_portable;
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) function = depthwise_avx512;
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) function = depthwise_avx2;
-#endif
-    __atomic_store_n(&chosen, function, __ATOMIC_RELAXED);
-    return function;
-}
 
 /// Widest vector of any kernel, in floats: each row phase carries this much slack so a last,
 /// partial vector may read past the needed columns.
@@ -101,5 +86,5 @@ void ck_depthwise_conv2d(const ck_depthwise_problem *p, const float *input, cons
             }
         }
     }
-    chosen_depthwise()(p, padded, phase_w, tap_offsets, kernel, output);
+    CK_PICK(depthwise_portable, depthwise_avx2, depthwise_avx512)(p, padded, phase_w, tap_offsets, kernel, output);
 }

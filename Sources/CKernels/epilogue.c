@@ -3,6 +3,7 @@
 // for the other kernels. The loops are plain C: with a target attribute the compiler vectorizes
 // them at that width.
 #include "CKernels.h"
+#include "isa_dispatch.h"
 
 #define CK_EPILOGUE_BODY                                                                                  \
     if (affine) {                                                                                         \
@@ -41,8 +42,6 @@
         break;                                                                                            \
     }
 
-typedef void (*epilogue_function)(float *, ptrdiff_t, float, float, int, int, float, float);
-
 static void epilogue_portable(float *values, ptrdiff_t count, float scale, float shift, int affine, int activation, float p1,
                               float p2) {
     CK_EPILOGUE_BODY
@@ -60,20 +59,7 @@ __attribute__((target("avx512f"))) static void epilogue_avx512(float *values, pt
 }
 #endif
 
-static epilogue_function chosen_epilogue(void) {
-    static epilogue_function chosen;
-    epilogue_function function = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
-    if (function) return function;
-    function = epilogue_portable;
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) function = epilogue_avx512;
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) function = epilogue_avx2;
-#endif
-    __atomic_store_n(&chosen, function, __ATOMIC_RELAXED);
-    return function;
-}
 
 void ck_conv_epilogue(float *values, ptrdiff_t count, float scale, float shift, int affine, int activation, float p1, float p2) {
-    chosen_epilogue()(values, count, scale, shift, affine, activation, p1, p2);
+    CK_PICK(epilogue_portable, epilogue_avx2, epilogue_avx512)(values, count, scale, shift, affine, activation, p1, p2);
 }

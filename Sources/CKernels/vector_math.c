@@ -3,6 +3,7 @@
 // per element). Each is compiled per instruction set and chosen once at run time, as the other
 // kernels are (see include/CKernels.h).
 #include "CKernels.h"
+#include "isa_dispatch.h"
 
 #include <stdint.h>
 
@@ -87,70 +88,18 @@ __attribute__((target("avx2,fma"))) static void swish_avx2(const float *input, f
 __attribute__((target("avx512f"))) static void swish_avx512(const float *input, float *output, ptrdiff_t count) { CK_SWISH_BODY }
 #endif
 
-typedef float (*sum_function)(const float *, ptrdiff_t);
-typedef void (*map_function)(const float *, float *, ptrdiff_t);
-
-static int widest(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-#endif
-    return 0;
-}
-
 float ck_sum(const float *values, ptrdiff_t count) {
-    static sum_function chosen;
-    sum_function function = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
-    if (!function) {
-        function = sum_portable;
-#if defined(__x86_64__)
-        int level = widest();
-        if (level == 2) function = sum_avx512;
-        else if (level == 1) function = sum_avx2;
-#endif
-        __atomic_store_n(&chosen, function, __ATOMIC_RELAXED);
-    }
-    return function(values, count);
+    return CK_PICK(sum_portable, sum_avx2, sum_avx512)(values, count);
 }
-
-/// The widest of three implementations of one whole-array function, chosen on first use.
-static map_function choose(map_function *cache, map_function portable, map_function avx2, map_function avx512) {
-    map_function function = __atomic_load_n(cache, __ATOMIC_RELAXED);
-    if (function) return function;
-    function = portable;
-#if defined(__x86_64__)
-    int level = widest();
-    if (level == 2) function = avx512;
-    else if (level == 1) function = avx2;
-#else
-    (void)avx2;
-    (void)avx512;
-#endif
-    __atomic_store_n(cache, function, __ATOMIC_RELAXED);
-    return function;
-}
-
-#if !defined(__x86_64__)
-#define sigmoid_avx2 sigmoid_portable
-#define sigmoid_avx512 sigmoid_portable
-#define tanh_avx2 tanh_portable
-#define tanh_avx512 tanh_portable
-#define swish_avx2 swish_portable
-#define swish_avx512 swish_portable
-#endif
 
 void ck_sigmoid(const float *input, float *output, ptrdiff_t count) {
-    static map_function chosen;
-    choose(&chosen, sigmoid_portable, sigmoid_avx2, sigmoid_avx512)(input, output, count);
+    CK_PICK(sigmoid_portable, sigmoid_avx2, sigmoid_avx512)(input, output, count);
 }
 
 void ck_tanh(const float *input, float *output, ptrdiff_t count) {
-    static map_function chosen;
-    choose(&chosen, tanh_portable, tanh_avx2, tanh_avx512)(input, output, count);
+    CK_PICK(tanh_portable, tanh_avx2, tanh_avx512)(input, output, count);
 }
 
 void ck_swish(const float *input, float *output, ptrdiff_t count) {
-    static map_function chosen;
-    choose(&chosen, swish_portable, swish_avx2, swish_avx512)(input, output, count);
+    CK_PICK(swish_portable, swish_avx2, swish_avx512)(input, output, count);
 }
