@@ -55,6 +55,9 @@ final class ModelBytes: @unchecked Sendable {
 
     deinit { base.deallocate() }
 
+    /// Forgets the relocation table once every tensor is materialized (the load is over).
+    func finishLoading() { relocated = [:] }
+
     /// A pointer to `range`'s bytes at an address aligned to `alignment`, moving them back over
     /// bytes at or after `floor` (already parsed) when they are misaligned; nil when there is no room.
     func aligned(_ range: Range<Int>, alignment: Int, floor: Int) -> UnsafeMutableRawPointer? {

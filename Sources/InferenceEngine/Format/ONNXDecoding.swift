@@ -2,6 +2,7 @@
 extension ModelProto {
     init(reader: inout ProtoReader) throws(EngineError) {
         self.init()
+        var names = ValueNameInterner()
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
             case (1, .varint): irVersion = try reader.int64()
@@ -9,7 +10,7 @@ extension ModelProto {
             case (3, .lengthDelimited): producerVersion = try reader.string()
             case (7, .lengthDelimited):
                 var sub = try reader.message()
-                graph = try GraphProto(reader: &sub)
+                graph = try GraphProto(reader: &sub, names: &names)
                 hasGraph = true
             case (8, .lengthDelimited):
                 var sub = try reader.message()
@@ -31,6 +32,7 @@ extension ModelProto {
             default: try reader.skip(wire)
             }
         }
+        valueNames = names.names
     }
 }
 
@@ -39,7 +41,7 @@ extension GraphProto {
     /// a hostile file cannot exhaust the stack.
     static let maximumDepth = 32
 
-    init(reader: inout ProtoReader, depth: Int = 0) throws(EngineError) {
+    init(reader: inout ProtoReader, depth: Int = 0, names: inout ValueNameInterner) throws(EngineError) {
         guard depth <= Self.maximumDepth else {
             throw EngineError.malformedModel("subgraphs nested deeper than \(Self.maximumDepth)", offset: reader.position)
         }
@@ -48,17 +50,20 @@ extension GraphProto {
             switch (field, wire) {
             case (1, .lengthDelimited):
                 var sub = try reader.message()
-                nodes.append(try NodeProto(reader: &sub, depth: depth))
+                nodes.append(try NodeProto(reader: &sub, depth: depth, names: &names))
             case (2, .lengthDelimited): name = try reader.string()
             case (5, .lengthDelimited):
                 var sub = try reader.message()
-                initializers.append(try TensorProto(reader: &sub))
+                var initializer = try TensorProto(reader: &sub)
+                initializer.id = names.id(for: initializer.name)
+                initializer.name = names.name(of: initializer.id)
+                initializers.append(initializer)
             case (11, .lengthDelimited):
                 var sub = try reader.message()
-                inputs.append(try ValueInfoProto(reader: &sub))
+                inputs.append(try ValueInfoProto(reader: &sub, names: &names))
             case (12, .lengthDelimited):
                 var sub = try reader.message()
-                outputs.append(try ValueInfoProto(reader: &sub))
+                outputs.append(try ValueInfoProto(reader: &sub, names: &names))
             case (15, .lengthDelimited):
                 _ = try reader.lengthDelimited()
                 sparseInitializers += 1
@@ -69,18 +74,18 @@ extension GraphProto {
 }
 
 extension NodeProto {
-    init(reader: inout ProtoReader, depth: Int) throws(EngineError) {
+    init(reader: inout ProtoReader, depth: Int, names: inout ValueNameInterner) throws(EngineError) {
         self.init()
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
-            case (1, .lengthDelimited): inputs.append(try reader.string())
-            case (2, .lengthDelimited): outputs.append(try reader.string())
+            case (1, .lengthDelimited): inputs.append(names.id(for: try reader.string()))
+            case (2, .lengthDelimited): outputs.append(names.id(for: try reader.string()))
             case (3, .lengthDelimited): name = try reader.string()
-            case (4, .lengthDelimited): opType = try reader.string()
-            case (7, .lengthDelimited): domain = try reader.string()
+            case (4, .lengthDelimited): opType = names.symbol(try reader.string())
+            case (7, .lengthDelimited): domain = names.symbol(try reader.string())
             case (5, .lengthDelimited):
                 var sub = try reader.message()
-                attributes.append(try AttributeProto(reader: &sub, depth: depth))
+                attributes.append(try AttributeProto(reader: &sub, depth: depth, names: &names))
             default: try reader.skip(wire)
             }
         }
@@ -90,7 +95,7 @@ extension NodeProto {
 extension AttributeProto {
     /// Reads the attribute's fields, then keeps the one value its `type` names. A file without a
     /// `type` (written before IR 2 required one) keeps the value field it set last.
-    init(reader: inout ProtoReader, depth: Int) throws(EngineError) {
+    init(reader: inout ProtoReader, depth: Int, names: inout ValueNameInterner) throws(EngineError) {
         self.init()
         var values: [Kind: Value] = [:]
         var lastSet = Kind.undefined
@@ -100,7 +105,7 @@ extension AttributeProto {
         var reference: [UInt8]?
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
-            case (1, .lengthDelimited): name = try reader.string()
+            case (1, .lengthDelimited): name = names.symbol(try reader.string())
             case (2, .fixed32): set(.float, .float(Float(bitPattern: try reader.fixed32())))
             case (3, .varint): set(.int, .int(try reader.int64()))
             case (4, .lengthDelimited): set(.string, .string(try reader.bytes()))
@@ -109,7 +114,7 @@ extension AttributeProto {
                 set(.tensor, .tensor(Box(try TensorProto(reader: &sub))))
             case (6, .lengthDelimited):
                 var sub = try reader.message()
-                set(.graph, .graph(Box(try GraphProto(reader: &sub, depth: depth + 1))))
+                set(.graph, .graph(Box(try GraphProto(reader: &sub, depth: depth + 1, names: &names))))
             case (7, _): try reader.repeatedFloats(wire, into: &floats); lastSet = .floats
             case (8, _): try reader.repeatedVarints(wire, into: &ints); lastSet = .ints
             case (9, .lengthDelimited): strings.append(try reader.bytes()); lastSet = .strings
@@ -118,7 +123,7 @@ extension AttributeProto {
                 tensors.append(try TensorProto(reader: &sub)); lastSet = .tensors
             case (11, .lengthDelimited):
                 var sub = try reader.message()
-                graphs.append(try GraphProto(reader: &sub, depth: depth + 1)); lastSet = .graphs
+                graphs.append(try GraphProto(reader: &sub, depth: depth + 1, names: &names)); lastSet = .graphs
             case (20, .varint):
                 let position = reader.position
                 let raw = try reader.int64()
@@ -144,11 +149,13 @@ extension AttributeProto {
 }
 
 extension ValueInfoProto {
-    init(reader: inout ProtoReader) throws(EngineError) {
+    init(reader: inout ProtoReader, names: inout ValueNameInterner) throws(EngineError) {
         self.init()
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
-            case (1, .lengthDelimited): name = try reader.string()
+            case (1, .lengthDelimited):
+                id = names.id(for: try reader.string())
+                name = names.name(of: id)
             case (2, .lengthDelimited):
                 var sub = try reader.message()
                 type = try TypeProto(reader: &sub)
@@ -213,20 +220,25 @@ extension TensorProto {
             case (1, _): try reader.repeatedVarints(wire, into: &dims)
             case (2, .varint): dataType = try reader.int64()
             case (3, .lengthDelimited): rare.hasSegment = true; _ = try reader.lengthDelimited()
-            case (4, .lengthDelimited) where rare.packedFloatData == nil && rare.floatData.isEmpty:
-                rare.packedFloatData = try reader.lengthDelimited()
+            case (4, .lengthDelimited) where payload == nil && rare.floatData.isEmpty:
+                payload = Payload(field: .packedFloats, range: try reader.lengthDelimited())
             case (4, _):
-                try Self.unpack(&rare.packedFloatData, width: 4, in: reader) { rare.floatData.append(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
+                try Self.unpack(&payload, .packedFloats, width: 4, in: reader) { rare.floatData.append(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
                 try reader.repeatedFloats(wire, into: &rare.floatData)
             case (5, _): try reader.repeatedVarints(wire, into: &rare.int32Data)
             case (6, .lengthDelimited): _ = try reader.lengthDelimited(); rare.stringCount += 1
             case (7, _): try reader.repeatedVarints(wire, into: &rare.int64Data)
             case (8, .lengthDelimited): name = try reader.string()
-            case (9, .lengthDelimited): rawData = try reader.lengthDelimited()
-            case (10, .lengthDelimited) where rare.packedDoubleData == nil && rare.doubleData.isEmpty:
-                rare.packedDoubleData = try reader.lengthDelimited()
+            case (9, .lengthDelimited):
+                // Raw data wins over a packed typed field; one displaced here is decoded after all.
+                let range = try reader.lengthDelimited()
+                try Self.unpack(&payload, .packedFloats, width: 4, in: reader) { rare.floatData.append(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
+                try Self.unpack(&payload, .packedDoubles, width: 8, in: reader) { rare.doubleData.append($0) }
+                payload = Payload(field: .raw, range: range)
+            case (10, .lengthDelimited) where payload == nil && rare.doubleData.isEmpty:
+                payload = Payload(field: .packedDoubles, range: try reader.lengthDelimited())
             case (10, _):
-                try Self.unpack(&rare.packedDoubleData, width: 8, in: reader) { rare.doubleData.append($0) }
+                try Self.unpack(&payload, .packedDoubles, width: 8, in: reader) { rare.doubleData.append($0) }
                 try reader.repeatedFixed64(wire, into: &rare.doubleData)
             case (11, _): try reader.repeatedVarints(wire, into: &rare.uint64Data)
             case (13, .lengthDelimited):
@@ -247,12 +259,13 @@ extension TensorProto {
         if !rare.isEmpty { self.rare = Box(rare) }
     }
 
-    /// A repeated field split over several occurrences (legal, never seen in practice): the packed
-    /// range taken from the first one is decoded after all, so the values stay in order.
-    private static func unpack(_ range: inout Range<Int>?, width: Int, in reader: ProtoReader,
+    /// A repeated field split over several occurrences (legal, never seen in practice), or a packed
+    /// field beside raw data: the packed range taken from the first one is decoded after all, so
+    /// the values stay in order.
+    private static func unpack(_ payload: inout Payload?, _ field: Payload.Field, width: Int, in reader: ProtoReader,
                                _ append: (UInt64) -> Void) throws(EngineError) {
-        guard let packed = range else { return }
-        range = nil
-        try reader.forEachFixed(in: packed, width: width, append)
+        guard let packed = payload, packed.field == field else { return }
+        payload = nil
+        try reader.forEachFixed(in: packed.range, width: width, append)
     }
 }

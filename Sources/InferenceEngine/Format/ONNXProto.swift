@@ -7,6 +7,8 @@ struct OperatorSetID: Sendable {
 }
 
 struct ModelProto {
+    /// Every value name of the model (subgraphs included), indexed by `ValueID`.
+    var valueNames = ValueNames()
     var irVersion: Int64 = 0
     var opsets: [OperatorSetID] = []
     var producerName = ""
@@ -25,8 +27,9 @@ struct GraphProto {
 }
 
 struct NodeProto {
-    var inputs: [String] = []
-    var outputs: [String] = []
+    /// `.none` marks an omitted optional input or an output the node does not name.
+    var inputs: [ValueID] = []
+    var outputs: [ValueID] = []
     var name = ""
     var opType = ""
     var domain = ""
@@ -85,6 +88,7 @@ final class Box<Value> {
 
 struct ValueInfoProto {
     var name = ""
+    var id = ValueID.none
     var type: TypeProto?
 }
 
@@ -107,10 +111,6 @@ struct TypeProto {
 struct TensorProto {
     /// The fields a tensor seldom uses.
     struct Rare {
-        /// `float_data` / `double_data` written as one packed field: little-endian values laid out
-        /// exactly like `raw_data`, so they are borrowed the same way instead of decoded and copied.
-        var packedFloatData: Range<Int>?
-        var packedDoubleData: Range<Int>?
         var floatData: [Float] = []
         var int32Data: [Int64] = []
         var int64Data: [Int64] = []
@@ -122,23 +122,43 @@ struct TensorProto {
         var hasSegment = false
 
         var isEmpty: Bool {
-            packedFloatData == nil && packedDoubleData == nil && floatData.isEmpty && int32Data.isEmpty && int64Data.isEmpty
+            floatData.isEmpty && int32Data.isEmpty && int64Data.isEmpty
                 && doubleData.isEmpty && uint64Data.isEmpty && stringCount == 0 && externalData.isEmpty && dataLocation == 0
                 && !hasSegment
         }
     }
 
     var name = ""
+    /// The value an initializer defines; `.none` for a tensor held in an attribute.
+    var id = ValueID.none
     var dims: [Int64] = []
     var dataType: Int64 = 0
     /// Where the whole TensorProto message starts: the bytes between here and `rawData` may be
     /// overwritten once the message is parsed, which lets raw data be moved to an aligned address.
     var messageStart = 0
-    var rawData: Range<Int>?
+    /// Values that can be borrowed from the file as they are, and the field that holds them.
+    var payload: Payload?
     var rare: Box<Rare>?
 
-    var packedFloatData: Range<Int>? { rare?.value.packedFloatData }
-    var packedDoubleData: Range<Int>? { rare?.value.packedDoubleData }
+    /// A field whose bytes are the tensor's values in memory order: `raw_data`, or `float_data` /
+    /// `double_data` written as one packed field (little-endian, laid out exactly like raw data,
+    /// which is how PaddlePaddle exports every weight). Borrowed instead of decoded and copied.
+    struct Payload {
+        enum Field { case raw, packedFloats, packedDoubles }
+        var field: Field
+        var range: Range<Int>
+
+        /// Whether the bytes are values of `type` (a packed typed field only holds its own type).
+        func holds(_ type: ElementType) -> Bool {
+            switch field {
+            case .raw: true
+            case .packedFloats: type == .float
+            case .packedDoubles: type == .double
+            }
+        }
+    }
+
+    var rawData: Range<Int>? { payload?.field == .raw ? payload?.range : nil }
     var floatData: [Float] { rare?.value.floatData ?? [] }
     var int32Data: [Int64] { rare?.value.int32Data ?? [] }
     var int64Data: [Int64] { rare?.value.int64Data ?? [] }

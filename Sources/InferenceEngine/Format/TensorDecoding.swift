@@ -37,10 +37,10 @@ struct TensorDecoder {
         if proto.dataLocation == 1 {
             return try external(proto, type: type, shape: shape, byteCount: byteCount, context: what)
         }
-        let packed = type == .float ? proto.packedFloatData : (type == .double ? proto.packedDoubleData : nil)
-        if let raw = proto.rawData ?? packed {
+        if let payload = proto.payload, payload.holds(type) {
+            let raw = payload.range
             guard raw.count == byteCount else {
-                let field = proto.rawData != nil ? "raw data" : (type == .float ? "float_data" : "double_data")
+                let field = payload.field == .raw ? "raw data" : (type == .float ? "float_data" : "double_data")
                 throw EngineError.invalidModel("\(what) holds \(raw.count) bytes of \(field); \(type) \(shape) needs \(byteCount)")
             }
             let tensor: Tensor

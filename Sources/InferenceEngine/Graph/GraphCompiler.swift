@@ -6,27 +6,37 @@ struct GraphCompiler {
     /// Opset version imported per domain ("" is ai.onnx).
     let opsets: [String: Int]
     let decoder: TensorDecoder
+    /// The model's value names, for slot names and messages.
+    let names: ValueNames
 
     /// Consumes `graph`: each node's parsed form is dropped as soon as its operator exists, so the
     /// parse tree and the compiled graph are never both whole in memory (for models made of many
     /// small nodes, the two are as large as the weights).
-    func compile(_ graph: consuming GraphProto, outerScope: Set<String> = []) throws(EngineError) -> CompiledGraph {
-        var slots: [String: Int] = [:]
-        func slot(_ name: String) -> Int {
-            if let existing = slots[name] { return existing }
-            slots[name] = slots.count
-            return slots.count - 1
+    func compile(_ graph: consuming GraphProto, outerScope: Set<ValueID> = []) throws(EngineError) -> CompiledGraph {
+        let valueCount = names.count
+        var slots = ValueTable<Int>(count: valueCount, default: -1)
+        var slotCount = 0
+        func slot(_ value: ValueID) -> Int {
+            if slots[value] < 0 {
+                slots[value] = slotCount
+                slotCount += 1
+            }
+            return slots[value]
         }
+        func existingSlot(_ value: ValueID) -> Int? { slots[value] >= 0 ? slots[value] : nil }
 
-        var constants: [String: Tensor] = [:]
+        var constants = ValueTable<Tensor?>(count: valueCount, default: nil)
+        var defined = ValueTable<Bool>(count: valueCount, default: false)
         for (index, initializer) in graph.initializers.enumerated() {
             let name = initializer.name
             guard !name.isEmpty else { throw EngineError.invalidModel("initializer \(index) has no name") }
-            constants[name] = try decoder.tensor(from: initializer, context: "initializer '\(name)'")
+            constants[initializer.id] = try decoder.tensor(from: initializer, context: "initializer '\(name)'")
+            defined[initializer.id] = true
         }
 
+        // Static shapes: declared input dimensions, then whatever ShapeInference derives node by node.
+        var shapes = ValueTable<ShapeInference.Shape?>(count: valueCount, default: nil)
         var inputs: [CompiledGraph.Input] = []
-        var defined = Set(constants.keys)
         for input in graph.inputs {
             guard !input.name.isEmpty else { throw EngineError.invalidModel("graph '\(graph.name)' has an input without a name") }
             guard !inputs.contains(where: { $0.name == input.name }) else {
@@ -41,77 +51,44 @@ struct GraphCompiler {
                     declaredType = try ElementType.from(onnx: type.elementType, context: "input '\(input.name)'")
                 }
             }
-            let defaultValue = constants.removeValue(forKey: input.name)
-            inputs.append(.init(name: input.name, slot: slot(input.name), declaredType: declaredType,
+            let defaultValue = constants[input.id]
+            constants[input.id] = nil
+            if defaultValue == nil, let declared = input.type?.dims { shapes[input.id] = declared }
+            inputs.append(.init(name: input.name, slot: slot(input.id), declaredType: declaredType,
                                 declaredShape: input.type?.dims, defaultValue: defaultValue))
-            defined.insert(input.name)
+            defined[input.id] = true
         }
 
-        // Every value has one producer.
-        var producer: [String: Int] = [:]
-        for (index, node) in graph.nodes.enumerated() {
-            for output in node.outputs where !output.isEmpty {
-                guard producer[output] == nil, !defined.contains(output) else {
-                    throw EngineError.invalidModel("value '\(output)' is produced more than once (node '\(Self.name(of: node))')")
-                }
-                producer[output] = index
-            }
-        }
+        let wiring = try GraphWiring(graph, defined: defined, outerScope: outerScope, valueCount: valueCount, names: names)
+        let order = try wiring.order(graph.nodes, names: names)
+        let live = wiring.liveNodes(for: graph.outputs.map(\.id))
 
-        // What each node reads, including what its subgraphs read from this scope.
-        let scopeHere = defined.union(producer.keys)
-        var reads: [[String]] = []
-        var subgraphReads: [[String]] = []
-        var captureNames: [String] = []
-        for node in graph.nodes {
-            var fromSubgraphs: [String] = []
-            for attribute in node.attributes {
-                for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs {
-                    for name in Self.freeVariables(of: subgraph) where !fromSubgraphs.contains(name) { fromSubgraphs.append(name) }
-                }
-            }
-            subgraphReads.append(fromSubgraphs)
-            let names = node.inputs.filter { !$0.isEmpty } + fromSubgraphs
-            for name in names where !scopeHere.contains(name) {
-                guard outerScope.contains(name) else {
-                    throw EngineError.invalidModel("node '\(Self.name(of: node))' (\(node.opType)) reads '\(name)', which no node produces and is not a graph input or initializer")
-                }
-                if !captureNames.contains(name) { captureNames.append(name) }
-            }
-            reads.append(Array(Set(names)))
-        }
-
-        let order = try Self.topologicalOrder(graph.nodes, reads: reads, producer: producer)
-        let live = Self.liveNodes(graph, reads: reads, producer: producer)
-
-        // Static shapes: declared input dimensions, then whatever ShapeInference derives node by node.
-        var shapes: [String: ShapeInference.Shape] = [:]
-        for input in inputs where input.defaultValue == nil {
-            if let declared = input.declaredShape { shapes[input.name] = declared }
-        }
-        func shape(of name: String) -> ShapeInference.Shape? {
-            if let constant = constants[name] { return constant.shape.map { Optional($0) } }
-            return shapes[name]
+        func shape(of value: ValueID) -> ShapeInference.Shape? {
+            if let constant = constants[value] { return constant.shape.map { Optional($0) } }
+            return shapes[value]
         }
 
         // How many nodes read each value (graph outputs count as readers): a value read once may be
-        // fused away into the step that produces it.
-        var readers: [String: Int] = [:]
-        // The first two nodes reading each value: all a fusion looks ahead for, kept inline (an
-        // array per value would be tens of kilobytes of load-time peak for a many-node model).
-        var consumers: [String: OperatorFusion.FirstReaders] = [:]
-        for (index, names) in reads.enumerated() {
-            for name in names {
-                readers[name, default: 0] += 1
-                consumers[name, default: OperatorFusion.FirstReaders()].add(index)
+        // fused away into the step that produces it. The first two readers are all a fusion looks
+        // ahead for.
+        var readers = ValueTable<Int>(count: valueCount, default: 0)
+        var consumers = ValueTable<OperatorFusion.FirstReaders>(count: valueCount, default: OperatorFusion.FirstReaders())
+        for index in 0..<wiring.nodeCount {
+            for value in wiring.reads(index) {
+                readers[value] += 1
+                consumers[value].add(index)
             }
         }
-        for output in graph.outputs { readers[output.name, default: 0] += 1 }
+        for output in graph.outputs { readers[output.id] += 1 }
         /// Nodes already run inside an earlier step (the rest of a fused HardSwish chain).
-        var absorbed = Set<Int>()
+        var absorbed = [Bool](repeating: false, count: graph.nodes.count)
 
-        let captures = captureNames.map { (name: $0, slot: slot($0)) }
-        let visibleToSubgraphs = outerScope.union(scopeHere)
+        let captures = wiring.captures.map { (name: names[$0], slot: slot($0)) }
+        var visibleToSubgraphs = outerScope
+        if wiring.hasSubgraphs {
+            for value in defined.ids(where: { $0 }) { visibleToSubgraphs.insert(value) }
+            for value in wiring.producer.ids(where: { $0 >= 0 }) { visibleToSubgraphs.insert(value) }
+        }
         var steps: [(step: CompiledGraph.Step, reads: [Int])] = []
         /// The step that produces each slot: a node that only transforms a value fuses into the step
         /// that made it, wherever the schedule placed that step.
@@ -122,15 +99,15 @@ struct GraphCompiler {
         // ahead along a chain of nodes then finds every constant of the chain already known.
         func isConstantNode(_ index: Int) -> Bool { graph.nodes[index].opType == "Constant" && graph.nodes[index].inputs.isEmpty }
         let schedule = order.filter(isConstantNode) + order.filter { !isConstantNode($0) }
-        for index in schedule where live.contains(index) {
-            if absorbed.contains(index) {
+        for index in schedule where live[index] {
+            if absorbed[index] {
                 graph.nodes[index] = NodeProto()
                 continue
             }
             if let chain = OperatorFusion.hardSwishChain(at: index, nodes: graph.nodes, opset: opsets[""] ?? 1, consumers: consumers,
                                                          readers: readers, constant: { constants[$0] })
                 ?? OperatorFusion.swishChain(at: index, nodes: graph.nodes, consumers: consumers, readers: readers),
-               let inputSlot = slots[chain.input], let target = producerStep[inputSlot],
+               let inputSlot = existingSlot(chain.input), let target = producerStep[inputSlot],
                case let previous = steps[target].step, previous.outputs == [inputSlot],
                let op = OperatorFusion.fuse(chain.activation, after: previous.op) {
                 steps[target].step = CompiledGraph.Step(
@@ -138,13 +115,13 @@ struct GraphCompiler {
                     outputs: [slot(chain.output)], releases: [])
                 producerStep[slot(chain.output)] = target
                 shapes[chain.output] = shapes[chain.input]
-                absorbed.formUnion(chain.nodes)
+                for node in chain.nodes { absorbed[node] = true }
                 graph.nodes[index] = NodeProto()
                 continue
             }
             let node = graph.nodes[index]
             defer { graph.nodes[index] = NodeProto() }
-            let nodeName = Self.name(of: node)
+            let nodeName = names.node(node)
             let domain = node.domain == "ai.onnx" ? "" : node.domain
             guard let opset = opsets[domain] else {
                 throw EngineError.invalidModel("node '\(nodeName)' uses domain '\(domain)', which the model does not import")
@@ -158,8 +135,8 @@ struct GraphCompiler {
             }
             let compiler = self
             let context = OperatorBuildContext(
-                node: node, opset: opset, attributes: attributes, decoder: decoder,
-                outerValueNames: subgraphReads[index],
+                node: node, nodeName: nodeName, opset: opset, attributes: attributes, decoder: decoder,
+                outerValueNames: wiring.subgraphReads[index].map { names[$0] },
                 compileSubgraph: { (subgraph: GraphProto) throws(EngineError) -> CompiledGraph in
                     try compiler.compile(subgraph, outerScope: visibleToSubgraphs)
                 })
@@ -178,15 +155,15 @@ struct GraphCompiler {
             }
             let inferred = ShapeInference.outputs(of: node, attributes: attributes, opset: opset,
                                                   inputs: node.inputs.map { $0.isEmpty ? nil : shape(of: $0) },
-                                                  constants: node.inputs.map { $0.isEmpty ? nil : constants[$0] })
-            for (output, value) in zip(node.outputs, inferred) where !output.isEmpty { shapes[output] = value }
+                                                  constants: node.inputs.map { constants[$0] })
+            for (output, value) in zip(node.outputs, inferred) { shapes[output] = value }
 
-            let inputSlots = node.inputs.map { $0.isEmpty ? -1 : slot($0) } + subgraphReads[index].map { slot($0) }
+            let inputSlots = node.inputs.map { $0.isEmpty ? -1 : slot($0) } + wiring.subgraphReads[index].map { slot($0) }
             let hasSubgraph = node.attributes.contains { $0.graph != nil || !$0.graphs.isEmpty }
             let foldable = !hasSubgraph && !Self.nondeterministic.contains(node.opType)
                 && node.inputs.allSatisfy { $0.isEmpty || constants[$0] != nil }
             if foldable {
-                let arguments = node.inputs.map { $0.isEmpty ? nil : constants[$0] }
+                let arguments = node.inputs.map { constants[$0] }
                 let results: [Tensor]
                 defer { foldingContext.endStep(at: 0) }
                 do {
@@ -210,9 +187,9 @@ struct GraphCompiler {
             // The value a fusable node transforms: its first input, or the non-constant side of an Add.
             let transformed = node.opType == "Add" && node.inputs.count == 2 && constants[node.inputs[0]] != nil
                 ? node.inputs[1] : node.inputs.first
-            if let transformed, let inputSlot = slots[transformed], let target = producerStep[inputSlot],
+            if let transformed, let inputSlot = existingSlot(transformed), let target = producerStep[inputSlot],
                let fused = try fuse(node, transforming: transformed, attributes: attributes, opset: opset, readers: readers,
-                                    slots: slots, constants: constants, rank: { shape(of: $0)?.count }, after: steps[target].step) {
+                                    inputSlot: inputSlot, constants: constants, rank: { shape(of: $0)?.count }, after: steps[target].step) {
                 steps[target].step = CompiledGraph.Step(
                     op: fused.op, opType: fused.opType, nodeName: fused.nodeName, inputs: fused.inputs,
                     outputs: [slot(node.outputs[0])], releases: [])
@@ -228,26 +205,27 @@ struct GraphCompiler {
 
         var outputs: [(name: String, slot: Int)] = []
         for output in graph.outputs {
-            guard defined.contains(output.name) || producer[output.name] != nil || constants[output.name] != nil
-                    || outerScope.contains(output.name) else {
+            let value = output.id
+            guard defined[value] || wiring.producer[value] >= 0 || constants[value] != nil || outerScope.contains(value) else {
                 throw EngineError.invalidModel("graph output '\(output.name)' is not produced by any node")
             }
-            if outerScope.contains(output.name), slots[output.name] == nil, !captureNames.contains(output.name) {
+            if outerScope.contains(value), existingSlot(value) == nil, !wiring.captures.contains(value) {
                 throw EngineError.unsupportedFeature("graph output '\(output.name)' is an outer-scope value", node: graph.name)
             }
-            outputs.append((output.name, slot(output.name)))
+            outputs.append((output.name, slot(value)))
         }
 
-        let kept = Set(outputs.map(\.slot))
-        var lastRead: [Int: Int] = [:]
+        var kept = [Bool](repeating: false, count: slotCount)
+        for output in outputs { kept[output.slot] = true }
+        var lastRead = [Int](repeating: -1, count: slotCount)
         for (position, entry) in steps.enumerated() {
             for slot in entry.reads { lastRead[slot] = position }
         }
         var releases = [[Int]](repeating: [], count: steps.count)
-        for (slot, position) in lastRead where !kept.contains(slot) { releases[position].append(slot) }
+        for (slot, position) in lastRead.enumerated() where position >= 0 && !kept[slot] { releases[position].append(slot) }
         // Outputs nobody reads die right after the step that made them.
         for (position, entry) in steps.enumerated() {
-            for slot in entry.step.outputs where slot >= 0 && lastRead[slot] == nil && !kept.contains(slot) {
+            for slot in entry.step.outputs where slot >= 0 && lastRead[slot] < 0 && !kept[slot] {
                 releases[position].append(slot)
             }
         }
@@ -255,22 +233,29 @@ struct GraphCompiler {
             CompiledGraph.Step(op: entry.step.op, opType: entry.step.opType, nodeName: entry.step.nodeName,
                                inputs: entry.step.inputs, outputs: entry.step.outputs, releases: releases[position])
         }
-        return CompiledGraph(slotCount: slots.count, inputs: inputs, outputs: outputs,
-                             constants: constants.compactMap { name, tensor in slots[name].map { ($0, tensor) } },
+        // Only constants a step or an output reads stay: the rest were folded or fused away (a
+        // BatchNormalization's statistics live on in its Conv's epilogue, not as tensors).
+        var needed = kept
+        for step in finalSteps { for slot in step.inputs where slot >= 0 { needed[slot] = true } }
+        let keptConstants = constants.ids(where: { $0 != nil }).compactMap { value -> (slot: Int, tensor: Tensor)? in
+            guard let slot = existingSlot(value), needed[slot], let tensor = constants[value] else { return nil }
+            return (slot, tensor)
+        }
+        return CompiledGraph(slotCount: slotCount, inputs: inputs, outputs: outputs, constants: keptConstants,
                              captures: captures, steps: finalSteps)
     }
 
     /// `previous` with `node` fused into it, when `node` only transforms `previous`'s single output
     /// (`transformed`) with constants, and no other node reads that output (see `OperatorFusion`).
     /// The fused step stays where `previous` was: everything that reads `node`'s output comes later.
-    private func fuse(_ node: NodeProto, transforming transformed: String, attributes: NodeAttributes, opset: Int,
-                      readers: [String: Int], slots: [String: Int], constants: [String: Tensor], rank: (String) -> Int?,
+    private func fuse(_ node: NodeProto, transforming transformed: ValueID, attributes: NodeAttributes, opset: Int,
+                      readers: ValueTable<Int>, inputSlot: Int, constants: ValueTable<Tensor?>, rank: (ValueID) -> Int?,
                       after previous: CompiledGraph.Step?) throws(EngineError) -> CompiledGraph.Step? {
         // OperatorFusion reads the transformed value first (in an Add the other side is the constant).
         var node = node
         if node.inputs.first != transformed { node.inputs.reverse() }
         guard let previous, let input = node.inputs.first, input == transformed, !input.isEmpty, readers[input] == 1,
-              let inputSlot = slots[input], previous.outputs == [inputSlot],
+              previous.outputs == [inputSlot],
               let output = node.outputs.first, !output.isEmpty,
               let op = try OperatorFusion.fuse(node, attributes: attributes, opset: opset, after: previous.op,
                                                inputRank: rank(input), constant: { constants[$0] }) else { return nil }
@@ -304,61 +289,4 @@ struct GraphCompiler {
     static let nondeterministic: Set<String> = [
         "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout",
     ]
-
-    static func name(of node: NodeProto) -> String {
-        node.name.isEmpty ? (node.outputs.first(where: { !$0.isEmpty }) ?? node.opType) : node.name
-    }
-
-    /// Names a graph reads but does not define (including through nested subgraphs).
-    static func freeVariables(of graph: GraphProto) -> [String] {
-        var defined = Set(graph.inputs.map(\.name)).union(graph.initializers.map(\.name))
-        for node in graph.nodes { defined.formUnion(node.outputs) }
-        var free: [String] = []
-        for node in graph.nodes {
-            var names = node.inputs.filter { !$0.isEmpty }
-            for attribute in node.attributes {
-                for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs { names += freeVariables(of: subgraph) }
-            }
-            for name in names where !defined.contains(name) && !free.contains(name) { free.append(name) }
-        }
-        for output in graph.outputs where !defined.contains(output.name) && !free.contains(output.name) { free.append(output.name) }
-        return free
-    }
-
-    /// Kahn's algorithm, keeping the file's order where it is already valid; names nodes on a cycle.
-    static func topologicalOrder(_ nodes: [NodeProto], reads: [[String]], producer: [String: Int]) throws(EngineError) -> [Int] {
-        var pending = [Int](repeating: 0, count: nodes.count)
-        var dependents = [[Int]](repeating: [], count: nodes.count)
-        for index in nodes.indices {
-            let sources = Set(reads[index].compactMap { producer[$0] })
-            pending[index] = sources.count
-            for source in sources { dependents[source].append(index) }
-        }
-        var ready = nodes.indices.filter { pending[$0] == 0 }.reversed() as [Int]
-        var order: [Int] = []
-        order.reserveCapacity(nodes.count)
-        while let next = ready.popLast() {
-            order.append(next)
-            for dependent in dependents[next].reversed() {
-                pending[dependent] -= 1
-                if pending[dependent] == 0 { ready.append(dependent) }
-            }
-        }
-        guard order.count == nodes.count else {
-            let stuck = nodes.indices.filter { pending[$0] > 0 }.prefix(5).map { "'\(name(of: nodes[$0]))'" }
-            throw EngineError.invalidModel("the graph has a cycle through nodes \(stuck.joined(separator: ", "))")
-        }
-        return order
-    }
-
-    /// Nodes that some graph output depends on.
-    static func liveNodes(_ graph: GraphProto, reads: [[String]], producer: [String: Int]) -> Set<Int> {
-        var live = Set<Int>()
-        var work = graph.outputs.compactMap { producer[$0.name] }
-        while let index = work.popLast() {
-            guard live.insert(index).inserted else { continue }
-            work += reads[index].compactMap { producer[$0] }
-        }
-        return live
-    }
 }

@@ -15,6 +15,8 @@ struct OperatorFailure: Error {
 /// Everything an operator needs to build itself.
 struct OperatorBuildContext {
     let node: NodeProto
+    /// What messages call the node: its name, else its first output's, else its op type.
+    let nodeName: String
     /// The opset version of the node's domain that the model imports.
     let opset: Int
     let attributes: NodeAttributes
@@ -24,8 +26,6 @@ struct OperatorBuildContext {
     let outerValueNames: [String]
     /// Compiles a subgraph attribute (If/Loop/Scan body) with access to the enclosing scopes.
     let compileSubgraph: (GraphProto) throws(EngineError) -> CompiledGraph
-
-    var nodeName: String { node.name.isEmpty ? node.outputs.first ?? node.opType : node.name }
 
     func unsupported(_ feature: String) -> EngineError {
         EngineError.unsupportedFeature("\(node.opType): \(feature)", node: nodeName)

@@ -7,7 +7,7 @@ enum OperatorFusion {
     /// `constant` looks up a value known at load; `inputRank` is the static rank of the value
     /// `node` transforms (the Conv output), when known.
     static func fuse(_ node: NodeProto, attributes: NodeAttributes, opset: Int, after previous: any Operator,
-                     inputRank: Int?, constant: (String) -> Tensor?) throws(EngineError) -> (any Operator)? {
+                     inputRank: Int?, constant: (ValueID) -> Tensor?) throws(EngineError) -> (any Operator)? {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
         if var matmul = previous as? MatMulOperator {
             // MatMul + Add(B): B float32, one value per column, of no higher rank than the product.
@@ -84,32 +84,32 @@ enum OperatorFusion {
         /// The activation the nodes compute together.
         let activation: ConvEpilogue.Activation
         /// The value the chain starts from, read by nothing else.
-        let input: String
+        let input: ValueID
         /// Node indices of the chain (for HardSwish: the Add, Clip, Mul and Div or Mul by 1/6).
         let nodes: [Int]
         /// The chain's result.
-        let output: String
+        let output: ValueID
     }
 
     /// The HardSwish chain whose Add is node `add`, when every intermediate value is read only by
     /// the next node of the chain and `x` only by the chain; nil otherwise.
-    static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: [String: FirstReaders], readers: [String: Int],
-                               constant: (String) -> Tensor?) -> ActivationChain? {
+    static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: ValueTable<FirstReaders>, readers: ValueTable<Int>,
+                               constant: (ValueID) -> Tensor?) -> ActivationChain? {
         // A scalar or a single-element vector: anything of higher rank would broadcast x's shape up.
-        func scalar(_ name: String) -> Float? {
+        func scalar(_ name: ValueID) -> Float? {
             guard let tensor = constant(name), tensor.elementType == .float, tensor.count == 1, tensor.rank <= 1 else { return nil }
             return tensor.floatValues()[0]
         }
         /// The single node reading `value`, when it has that op type and nobody else reads it.
-        func onlyReader(of value: String, _ opType: String) -> Int? {
-            guard readers[value] == 1, let reader = consumers[value]?.first, nodes[reader].opType == opType,
+        func onlyReader(of value: ValueID, _ opType: String) -> Int? {
+            guard readers[value] == 1, let reader = consumers[value].first, nodes[reader].opType == opType,
                   nodes[reader].domain.isEmpty || nodes[reader].domain == "ai.onnx" else { return nil }
             return reader
         }
         let addNode = nodes[add]
         guard addNode.opType == "Add", addNode.domain.isEmpty || addNode.domain == "ai.onnx", addNode.inputs.count == 2,
               let added = addNode.outputs.first else { return nil }
-        let x: String
+        let x: ValueID
         if scalar(addNode.inputs[1]) == 3 { x = addNode.inputs[0] } else if scalar(addNode.inputs[0]) == 3 { x = addNode.inputs[1] } else { return nil }
         guard let clip = onlyReader(of: added, "Clip"), nodes[clip].inputs.first == added, let clipped = nodes[clip].outputs.first else {
             return nil
@@ -122,34 +122,34 @@ enum OperatorFusion {
             guard clipNode.inputs.count == 3, scalar(clipNode.inputs[1]) == 0, scalar(clipNode.inputs[2]) == 6 else { return nil }
         }
         guard let mul = onlyReader(of: clipped, "Mul"), Set(nodes[mul].inputs) == [x, clipped], nodes[mul].inputs.count == 2,
-              let product = nodes[mul].outputs.first, readers[product] == 1, let last = consumers[product]?.first else { return nil }
+              let product = nodes[mul].outputs.first, readers[product] == 1, let last = consumers[product].first else { return nil }
         let lastNode = nodes[last]
         guard lastNode.domain.isEmpty || lastNode.domain == "ai.onnx", lastNode.inputs.count == 2, lastNode.inputs[0] == product,
               (lastNode.opType == "Div" && scalar(lastNode.inputs[1]) == 6)
                 || (lastNode.opType == "Mul" && scalar(lastNode.inputs[1]).map({ abs($0 - 1 / 6) < 1e-7 }) == true),
               let output = lastNode.outputs.first, !output.isEmpty else { return nil }
         // x feeds the Add and the Mul and nothing else (a graph output counts as a reader).
-        guard readers[x] == 2, let pair = consumers[x], Set([pair.first, pair.second]) == [add, mul] else { return nil }
+        guard readers[x] == 2, case let pair = consumers[x], Set([pair.first, pair.second]) == [add, mul] else { return nil }
         return ActivationChain(activation: .hardSwish, input: x, nodes: [add, clip, mul, last], output: output)
     }
 
     /// SiLU as PyTorch and most exporters write it: `Mul(x, Sigmoid(x))` (either order), starting
     /// at the Sigmoid node `sigmoid`, when `x` feeds only those two nodes.
-    static func swishChain(at sigmoid: Int, nodes: [NodeProto], consumers: [String: FirstReaders],
-                           readers: [String: Int]) -> ActivationChain? {
+    static func swishChain(at sigmoid: Int, nodes: [NodeProto], consumers: ValueTable<FirstReaders>,
+                           readers: ValueTable<Int>) -> ActivationChain? {
         let node = nodes[sigmoid]
         guard node.opType == "Sigmoid", node.domain.isEmpty || node.domain == "ai.onnx", node.inputs.count == 1,
               let x = node.inputs.first, let s = node.outputs.first, readers[s] == 1,
-              let mul = consumers[s]?.first, nodes[mul].opType == "Mul", nodes[mul].domain.isEmpty || nodes[mul].domain == "ai.onnx",
+              let mul = consumers[s].first, nodes[mul].opType == "Mul", nodes[mul].domain.isEmpty || nodes[mul].domain == "ai.onnx",
               nodes[mul].inputs.count == 2, Set(nodes[mul].inputs) == [x, s], let output = nodes[mul].outputs.first, !output.isEmpty,
-              readers[x] == 2, let pair = consumers[x], Set([pair.first, pair.second]) == [sigmoid, mul] else { return nil }
+              readers[x] == 2, case let pair = consumers[x], Set([pair.first, pair.second]) == [sigmoid, mul] else { return nil }
         return ActivationChain(activation: .swish, input: x, nodes: [sigmoid, mul], output: output)
     }
 
     /// Per-channel scale and shift of an inference-mode BatchNormalization whose statistics are
     /// constants, computed in double precision as the operator itself does.
     private static func batchNormalization(_ node: NodeProto, attributes: NodeAttributes,
-                                           constant: (String) -> Tensor?) throws(EngineError) -> ([Float], [Float])? {
+                                           constant: (ValueID) -> Tensor?) throws(EngineError) -> ([Float], [Float])? {
         guard node.inputs.count == 5, try attributes.int("training_mode", default: 0) == 0,
               node.outputs.dropFirst().allSatisfy(\.isEmpty) else { return nil }
         let parameters = node.inputs[1...].map { constant($0) }
@@ -168,7 +168,7 @@ enum OperatorFusion {
     }
 
     private static func activation(_ node: NodeProto, attributes: NodeAttributes, opset: Int,
-                                   constant: (String) -> Tensor?) throws(EngineError) -> ConvEpilogue.Activation? {
+                                   constant: (ValueID) -> Tensor?) throws(EngineError) -> ConvEpilogue.Activation? {
         switch node.opType {
         case "Relu": return .relu
         case "Sigmoid": return .sigmoid

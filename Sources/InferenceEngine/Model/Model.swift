@@ -136,10 +136,17 @@ public final class Model: Sendable {
     }
 
     private init(file: ModelBytes, directory: String?) throws(EngineError) {
-        let (proto, summary) = try ModelSummary.parse(file)
-        self.summary = summary
-        let compiler = GraphCompiler(opsets: ModelSummary.opsetImports(proto), decoder: TensorDecoder(file: file, directory: directory))
-        graph = try compiler.compile((consume proto).graph)
+        (summary, graph) = try Self.compile(file, directory: directory)
+        file.finishLoading()
+        // Only now is every load-time table gone (the parse tree, the compiler's per-value tables,
+        // the name table), so the pages they freed can go back.
         ck_heap_release_free_pages()
+    }
+
+    private static func compile(_ file: ModelBytes, directory: String?) throws(EngineError) -> (ModelSummary, CompiledGraph) {
+        let (proto, summary) = try ModelSummary.parse(file)
+        let compiler = GraphCompiler(opsets: ModelSummary.opsetImports(proto), decoder: TensorDecoder(file: file, directory: directory),
+                                     names: proto.valueNames)
+        return (summary, try compiler.compile((consume proto).graph))
     }
 }

@@ -47,7 +47,7 @@ struct RecurrentLayer<Cell: RecurrentCell>: Operator {
         } else {
             activations = Array(repeating: Cell.defaultActivations, count: directions)
         }
-        producesY = !(context.node.outputs.first ?? "").isEmpty
+        producesY = !(context.node.outputs.first ?? .none).isEmpty
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
