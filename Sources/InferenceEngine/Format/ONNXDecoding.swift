@@ -46,6 +46,14 @@ extension GraphProto {
             throw EngineError.malformedModel("subgraphs nested deeper than \(Self.maximumDepth)", offset: reader.position)
         }
         self.init()
+        // Counted first so the node array is allocated once at its size, not grown by doubling.
+        var counter = reader
+        var nodeCount = 0
+        while let (field, wire) = try counter.nextField() {
+            if field == 1 { nodeCount += 1 }
+            try counter.skip(wire)
+        }
+        nodes.reserveCapacity(nodeCount)
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
             case (1, .lengthDelimited):
@@ -76,19 +84,45 @@ extension GraphProto {
 extension NodeProto {
     init(reader: inout ProtoReader, depth: Int, names: inout ValueNameInterner) throws(EngineError) {
         self.init()
+        message = reader.position..<reader.end
+        var attributes: [AttributeProto] = []
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
-            case (1, .lengthDelimited): inputs.append(names.id(for: try reader.string()))
-            case (2, .lengthDelimited): outputs.append(names.id(for: try reader.string()))
+            case (1, .lengthDelimited): appendInput(names.id(for: try reader.string()))
+            case (2, .lengthDelimited): appendOutput(names.id(for: try reader.string()))
             case (3, .lengthDelimited): name = try reader.string()
             case (4, .lengthDelimited): opType = names.symbol(try reader.string())
             case (7, .lengthDelimited): domain = names.symbol(try reader.string())
             case (5, .lengthDelimited):
+                // Decoded here so a malformed attribute fails the load even on a node that never
+                // runs, then dropped unless it holds a subgraph.
                 var sub = try reader.message()
                 attributes.append(try AttributeProto(reader: &sub, depth: depth, names: &names))
             default: try reader.skip(wire)
             }
         }
+        if attributes.contains(where: { $0.graph != nil || !$0.graphs.isEmpty }) { subgraphAttributes = attributes }
+    }
+
+    /// The node's attributes: those kept from parse for a node with subgraphs, otherwise decoded
+    /// again from its message in `file`.
+    func attributes(in file: ModelBytes) throws(EngineError) -> [AttributeProto] {
+        if let subgraphAttributes { return subgraphAttributes }
+        var reader = ProtoReader(buffer: file.buffer, range: message)
+        // Parse found no subgraph in these attributes, so no value name is interned here.
+        var unused = ValueNameInterner()
+        return try Self.decodeAttributes(&reader, depth: 0, names: &unused)
+    }
+
+    private static func decodeAttributes(_ reader: inout ProtoReader, depth: Int,
+                                         names: inout ValueNameInterner) throws(EngineError) -> [AttributeProto] {
+        var attributes: [AttributeProto] = []
+        while let (field, wire) = try reader.nextField() {
+            guard field == 5, wire == .lengthDelimited else { try reader.skip(wire); continue }
+            var sub = try reader.message()
+            attributes.append(try AttributeProto(reader: &sub, depth: depth, names: &names))
+        }
+        return attributes
     }
 }
 

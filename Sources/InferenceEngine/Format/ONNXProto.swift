@@ -27,13 +27,21 @@ struct GraphProto {
 }
 
 struct NodeProto {
-    /// `.none` marks an omitted optional input or an output the node does not name.
-    var inputs: [ValueID] = []
-    var outputs: [ValueID] = []
+    /// The node's inputs, then its outputs (`inputs` and `outputs` view them): one array per node
+    /// instead of two. `.none` marks an omitted optional input or an output the node does not name.
+    var wiring: [ValueID] = []
+    var inputCount = 0
     var name = ""
     var opType = ""
     var domain = ""
-    var attributes: [AttributeProto] = []
+    /// The node's message in the file. Attributes are decoded from it again when the node is
+    /// compiled (`attributes(in:)`) rather than held for every node from parse to compile: for a
+    /// model of many small nodes they were a third of the parse tree.
+    var message: Range<Int> = 0..<0
+    /// The attributes of a node that carries a subgraph (If, Loop, Scan), kept from parse: the
+    /// subgraph's value names join the model's name table then, and the compiler needs to know what
+    /// it reads before compiling anything.
+    var subgraphAttributes: [AttributeProto]?
 }
 
 struct AttributeProto {

@@ -78,3 +78,27 @@ struct ValueTable<Element> {
         storage.indices.filter { predicate(storage[$0]) }.map { ValueID(index: Int32($0)) }
     }
 }
+
+/// A node's inputs or outputs: a zero-based view of part of the one array a node keeps for both.
+struct ValueList: RandomAccessCollection, Equatable {
+    fileprivate let values: ArraySlice<ValueID>
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { values.count }
+    subscript(position: Int) -> ValueID { values[values.startIndex + position] }
+}
+
+extension NodeProto {
+    var inputs: ValueList { ValueList(values: wiring[..<inputCount]) }
+    var outputs: ValueList { ValueList(values: wiring[inputCount...]) }
+
+    mutating func appendInput(_ value: ValueID) {
+        wiring.insert(value, at: inputCount)
+        inputCount += 1
+    }
+
+    mutating func appendOutput(_ value: ValueID) { wiring.append(value) }
+
+    /// Swaps the order of the inputs (a commutative Add read with its constant side second).
+    mutating func reverseInputs() { wiring[..<inputCount].reverse() }
+}

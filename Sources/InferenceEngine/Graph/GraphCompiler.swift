@@ -105,7 +105,7 @@ struct GraphCompiler {
                 continue
             }
             if let chain = OperatorFusion.hardSwishChain(at: index, nodes: graph.nodes, opset: opsets[""] ?? 1, consumers: consumers,
-                                                         readers: readers, constant: { constants[$0] })
+                                                         readers: readers, constant: { constants[$0] }, file: decoder.file)
                 ?? OperatorFusion.swishChain(at: index, nodes: graph.nodes, consumers: consumers, readers: readers),
                let inputSlot = existingSlot(chain.input), let target = producerStep[inputSlot],
                case let previous = steps[target].step, previous.outputs == [inputSlot],
@@ -129,7 +129,7 @@ struct GraphCompiler {
             guard let schema = OperatorRegistry.schema(domain: domain, name: node.opType), opset >= schema.minimumOpset else {
                 throw EngineError.unsupportedOperator(op: node.opType, domain: domain, opset: opset, node: nodeName)
             }
-            let attributes = NodeAttributes(node.attributes, nodeName: nodeName)
+            let attributes = NodeAttributes(try node.attributes(in: decoder.file), nodeName: nodeName)
             if let reference = attributes.referenceAttributes.first {
                 throw EngineError.unsupportedFeature("attribute '\(reference)' refers to a function attribute", node: nodeName)
             }
@@ -159,7 +159,7 @@ struct GraphCompiler {
             for (output, value) in zip(node.outputs, inferred) { shapes[output] = value }
 
             let inputSlots = node.inputs.map { $0.isEmpty ? -1 : slot($0) } + wiring.subgraphReads[index].map { slot($0) }
-            let hasSubgraph = node.attributes.contains { $0.graph != nil || !$0.graphs.isEmpty }
+            let hasSubgraph = node.subgraphAttributes != nil
             let foldable = !hasSubgraph && !Self.nondeterministic.contains(node.opType)
                 && node.inputs.allSatisfy { $0.isEmpty || constants[$0] != nil }
             if foldable {
@@ -253,7 +253,7 @@ struct GraphCompiler {
                       after previous: CompiledGraph.Step?) throws(EngineError) -> CompiledGraph.Step? {
         // OperatorFusion reads the transformed value first (in an Add the other side is the constant).
         var node = node
-        if node.inputs.first != transformed { node.inputs.reverse() }
+        if node.inputs.first != transformed { node.reverseInputs() }
         guard let previous, let input = node.inputs.first, input == transformed, !input.isEmpty, readers[input] == 1,
               previous.outputs == [inputSlot],
               let output = node.outputs.first, !output.isEmpty,

@@ -40,7 +40,7 @@ struct GraphWiring {
         readStart.reserveCapacity(graph.nodes.count + 1)
         for node in graph.nodes {
             var fromSubgraphs: [ValueID] = []
-            for attribute in node.attributes {
+            for attribute in node.subgraphAttributes ?? [] {
                 for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs {
                     hasSubgraphs = true
                     for value in Self.freeVariables(of: subgraph) where !fromSubgraphs.contains(value) { fromSubgraphs.append(value) }
@@ -137,7 +137,7 @@ struct GraphWiring {
         var free: [ValueID] = []
         for node in graph.nodes {
             var values = node.inputs.filter { !$0.isEmpty }
-            for attribute in node.attributes {
+            for attribute in node.subgraphAttributes ?? [] {
                 for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs { values += freeVariables(of: subgraph) }
             }
             for value in values where !defined.contains(value) && !free.contains(value) { free.append(value) }

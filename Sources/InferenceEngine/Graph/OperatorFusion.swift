@@ -94,7 +94,7 @@ enum OperatorFusion {
     /// The HardSwish chain whose Add is node `add`, when every intermediate value is read only by
     /// the next node of the chain and `x` only by the chain; nil otherwise.
     static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: ValueTable<FirstReaders>, readers: ValueTable<Int>,
-                               constant: (ValueID) -> Tensor?) -> ActivationChain? {
+                               constant: (ValueID) -> Tensor?, file: ModelBytes) -> ActivationChain? {
         // A scalar or a single-element vector: anything of higher rank would broadcast x's shape up.
         func scalar(_ name: ValueID) -> Float? {
             guard let tensor = constant(name), tensor.elementType == .float, tensor.count == 1, tensor.rank <= 1 else { return nil }
@@ -116,7 +116,8 @@ enum OperatorFusion {
         }
         let clipNode = nodes[clip]
         if opset < 11 {
-            let attributes = NodeAttributes(clipNode.attributes, nodeName: clipNode.name)
+            guard let decoded = try? clipNode.attributes(in: file) else { return nil }
+            let attributes = NodeAttributes(decoded, nodeName: clipNode.name)
             guard (try? attributes.float("min")) == 0, (try? attributes.float("max")) == 6 else { return nil }
         } else {
             guard clipNode.inputs.count == 3, scalar(clipNode.inputs[1]) == 0, scalar(clipNode.inputs[2]) == 6 else { return nil }

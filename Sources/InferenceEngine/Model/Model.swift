@@ -50,7 +50,7 @@ public struct ModelSummary: Sendable {
         return imports
     }
 
-    init(proto: ModelProto, fileSize: Int) {
+    init(proto: ModelProto, file: ModelBytes) {
         let imports = Self.opsetImports(proto)
         irVersion = Int(clamping: proto.irVersion)
         opsets = imports.map { (domain: $0.key.isEmpty ? "ai.onnx" : $0.key, version: $0.value) }.sorted { $0.domain < $1.domain }
@@ -61,8 +61,8 @@ public struct ModelSummary: Sendable {
         var histogram: [String: Int] = [:]
         Self.countOperators(proto.graph, into: &histogram)
         operatorHistogram = histogram
-        parameterCount = Self.countParameters(proto.graph)
-        self.fileSize = fileSize
+        parameterCount = Self.countParameters(proto.graph, file: file)
+        fileSize = file.count
     }
 
     /// Parses and checks the envelope: a graph, a supported IR version.
@@ -73,7 +73,7 @@ public struct ModelSummary: Sendable {
         guard supportedIRVersions.contains(Int(clamping: proto.irVersion)) else {
             throw EngineError.invalidModel("IR version \(proto.irVersion) is outside the supported \(supportedIRVersions)")
         }
-        return (proto, ModelSummary(proto: proto, fileSize: file.count))
+        return (proto, ModelSummary(proto: proto, file: file))
     }
 
     private static func describe(_ value: ValueInfoProto) -> ValueDescription {
@@ -84,13 +84,14 @@ public struct ModelSummary: Sendable {
 
     /// Elements in initializers and in Constant nodes' tensors (some exporters keep every weight in
     /// Constant nodes), subgraphs included.
-    private static func countParameters(_ graph: GraphProto) -> Int {
+    private static func countParameters(_ graph: GraphProto, file: ModelBytes) -> Int {
         func elements(_ tensor: TensorProto) -> Int { tensor.dims.reduce(1) { $0 &* Int(clamping: max($1, 0)) } }
         var total = graph.initializers.reduce(0) { $0 &+ elements($1) }
-        for node in graph.nodes {
-            for attribute in node.attributes {
+        for node in graph.nodes where node.opType == "Constant" || node.subgraphAttributes != nil {
+            // Parse already decoded these attributes once, so they decode again without error.
+            for attribute in (try? node.attributes(in: file)) ?? [] {
                 if node.opType == "Constant", let tensor = attribute.tensor { total &+= elements(tensor) }
-                for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs { total &+= countParameters(subgraph) }
+                for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs { total &+= countParameters(subgraph, file: file) }
             }
         }
         return total
@@ -100,7 +101,7 @@ public struct ModelSummary: Sendable {
         for node in graph.nodes {
             let domain = node.domain == "ai.onnx" ? "" : node.domain
             histogram[domain.isEmpty ? node.opType : "\(domain):\(node.opType)", default: 0] += 1
-            for attribute in node.attributes {
+            for attribute in node.subgraphAttributes ?? [] {
                 for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs { countOperators(subgraph, into: &histogram) }
             }
         }
