@@ -11,22 +11,33 @@ uses) and anonymous resident memory after load (heap: what the loaded model itse
 
 `modelfleet-agent run` reports its own RSS after load and its peak. The agent binary itself is resident
 too, so the same figures for the smallest node-test model (a 100-byte Abs) are the baseline subtracted.
+Every figure is the median of five runs.
 """
 import glob
 import os
 import re
+import statistics
 import subprocess
 
 from common import CORPUS, build_release, machine, write_result
 
 
+RUNS = 5
+
+
 def measure(agent, folder):
+    """Each figure is the median of RUNS processes: page-granular counters on a small model move by
+    a page or two from run to run."""
     inputs = sorted(glob.glob(os.path.join(folder, "test_data_set_0", "input_*.pb")))
-    out = subprocess.run([agent, "run", os.path.join(folder, "model.onnx")] + [f"--input={p}" for p in inputs],
-                         check=True, capture_output=True, text=True).stdout
-    fields = dict(re.findall(r"(\w+)=(\d+)", out.splitlines()[-1]))
-    return (int(fields["peak_anon_growth_while_loading_bytes"]), int(fields["rss_after_load_bytes"]), int(fields["anon_rss_after_load_bytes"]),
-            int(fields["peak_rss_bytes"]), int(fields["model_file_bytes"]))
+    keys = ("peak_anon_growth_while_loading_bytes", "rss_after_load_bytes", "anon_rss_after_load_bytes", "peak_rss_bytes",
+            "model_file_bytes")
+    samples = []
+    for _ in range(RUNS):
+        out = subprocess.run([agent, "run", os.path.join(folder, "model.onnx")] + [f"--input={p}" for p in inputs],
+                             check=True, capture_output=True, text=True).stdout
+        fields = dict(re.findall(r"(\w+)=(\d+)", out.splitlines()[-1]))
+        samples.append([int(fields[key]) for key in keys])
+    return tuple(statistics.median(sample[i] for sample in samples) for i in range(len(keys)))
 
 
 def main():
@@ -40,7 +51,7 @@ def main():
         rows.append(f"| {name} | {size / 2**20:.2f} | {(loading - base_loading) / size:.2f}x | {(load - base_load) / 2**20:.2f} | {(load - base_load) / size:.2f}x "
                     f"| {(anon - base_anon) / 2**20:.2f} | {(anon - base_anon) / size:.2f}x | {(peak - base_peak) / 2**20:.2f} |")
     text = (f"# Engine memory per model\n\nCommand: `python3 integration/bench/engine_memory.py` "
-            f"(release build; {machine()}).\n\n"
+            f"(release build; {machine()}; median of {RUNS} runs per model).\n\n"
             f"Baseline (agent binary running a 1-node model): {base_loading / 2**20:.2f} MiB peak growth while loading, "
             f"{base_load / 2**20:.1f} MiB after load "
             f"({base_anon / 2**20:.1f} MiB anonymous), {base_peak / 2**20:.1f} MiB peak; subtracted below.\n\n"

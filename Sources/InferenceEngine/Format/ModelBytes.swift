@@ -14,9 +14,11 @@ import Darwin
 final class ModelBytes: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let count: Int
-    /// Payloads already slid to an aligned address: original start → new start. Keeps a second
-    /// materialization of the same tensor from reading the shifted bytes at the old offset.
-    private var relocated: [Int: Int] = [:]
+    /// Payloads already slid to an aligned address, as (original start, new start) sorted by
+    /// original start: keeps a second materialization of the same tensor from reading the shifted
+    /// bytes at the old offset. A sorted array, not a dictionary: a quarter of the bytes, and
+    /// tensors are mostly materialized in file order, so inserts land at the end.
+    private var relocated: [(from: Int, to: Int)] = []
 
     var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
@@ -56,18 +58,29 @@ final class ModelBytes: @unchecked Sendable {
     deinit { base.deallocate() }
 
     /// Forgets the relocation table once every tensor is materialized (the load is over).
-    func finishLoading() { relocated = [:] }
+    func finishLoading() { relocated = [] }
+
+    /// Where `offset` is or would be inserted in `relocated`.
+    private func relocatedIndex(of offset: Int) -> Int {
+        var low = 0, high = relocated.count
+        while low < high {
+            let middle = (low + high) / 2
+            if relocated[middle].from < offset { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
 
     /// A pointer to `range`'s bytes at an address aligned to `alignment`, moving them back over
     /// bytes at or after `floor` (already parsed) when they are misaligned; nil when there is no room.
     func aligned(_ range: Range<Int>, alignment: Int, floor: Int) -> UnsafeMutableRawPointer? {
-        if let moved = relocated[range.lowerBound] { return base + moved }
+        let position = relocatedIndex(of: range.lowerBound)
+        if position < relocated.count && relocated[position].from == range.lowerBound { return base + relocated[position].to }
         let misalignment = Int(bitPattern: base + range.lowerBound) % alignment
         if misalignment == 0 { return base + range.lowerBound }
         let target = range.lowerBound - misalignment
         guard target >= floor else { return nil }
         (base + target).copyMemory(from: base + range.lowerBound, byteCount: range.count)
-        relocated[range.lowerBound] = target
+        relocated.insert((range.lowerBound, target), at: position)
         return base + target
     }
 }

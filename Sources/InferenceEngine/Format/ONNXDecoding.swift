@@ -2,7 +2,7 @@
 extension ModelProto {
     init(reader: inout ProtoReader) throws(EngineError) {
         self.init()
-        var names = ValueNameInterner()
+        var names = ValueNameInterner(buffer: reader.buffer)
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
             case (1, .varint): irVersion = try reader.int64()
@@ -63,8 +63,7 @@ extension GraphProto {
             case (5, .lengthDelimited):
                 var sub = try reader.message()
                 var initializer = try TensorProto(reader: &sub)
-                initializer.id = names.id(for: initializer.name)
-                initializer.name = names.name(of: initializer.id)
+                initializer.id = names.id(copying: initializer.name)
                 initializers.append(initializer)
             case (11, .lengthDelimited):
                 var sub = try reader.message()
@@ -88,9 +87,8 @@ extension NodeProto {
         var attributes: [AttributeProto] = []
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
-            case (1, .lengthDelimited): appendInput(names.id(for: try reader.string()))
-            case (2, .lengthDelimited): appendOutput(names.id(for: try reader.string()))
-            case (3, .lengthDelimited): name = try reader.string()
+            case (1, .lengthDelimited): appendInput(names.id(at: try reader.lengthDelimited(), in: reader.buffer))
+            case (2, .lengthDelimited): appendOutput(names.id(at: try reader.lengthDelimited(), in: reader.buffer))
             case (4, .lengthDelimited): opType = names.symbol(try reader.string())
             case (7, .lengthDelimited): domain = names.symbol(try reader.string())
             case (5, .lengthDelimited):
@@ -110,7 +108,7 @@ extension NodeProto {
         if let subgraphAttributes { return subgraphAttributes }
         var reader = ProtoReader(buffer: file.buffer, range: message)
         // Parse found no subgraph in these attributes, so no value name is interned here.
-        var unused = ValueNameInterner()
+        var unused = ValueNameInterner(buffer: file.buffer)
         return try Self.decodeAttributes(&reader, depth: 0, names: &unused)
     }
 
@@ -188,8 +186,9 @@ extension ValueInfoProto {
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
             case (1, .lengthDelimited):
-                id = names.id(for: try reader.string())
-                name = names.name(of: id)
+                let range = try reader.lengthDelimited()
+                id = names.id(at: range, in: reader.buffer)
+                name = String(decoding: UnsafeRawBufferPointer(rebasing: reader.buffer[range]), as: UTF8.self)
             case (2, .lengthDelimited):
                 var sub = try reader.message()
                 type = try TypeProto(reader: &sub)

@@ -31,12 +31,11 @@ struct NodeProto {
     /// instead of two. `.none` marks an omitted optional input or an output the node does not name.
     var wiring: [ValueID] = []
     var inputCount = 0
-    var name = ""
     var opType = ""
     var domain = ""
-    /// The node's message in the file. Attributes are decoded from it again when the node is
-    /// compiled (`attributes(in:)`) rather than held for every node from parse to compile: for a
-    /// model of many small nodes they were a third of the parse tree.
+    /// The node's message in the file. Attributes (`attributes(in:)`) and the node's name
+    /// (`ValueNames.node`) are decoded from it again when needed rather than held for every node
+    /// from parse to compile: for a model of many small nodes they were most of the parse tree.
     var message: Range<Int> = 0..<0
     /// The attributes of a node that carries a subgraph (If, Loop, Scan), kept from parse: the
     /// subgraph's value names join the model's name table then, and the compiler needs to know what

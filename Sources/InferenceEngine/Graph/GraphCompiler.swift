@@ -14,16 +14,17 @@ struct GraphCompiler {
     /// small nodes, the two are as large as the weights).
     func compile(_ graph: consuming GraphProto, outerScope: Set<ValueID> = []) throws(EngineError) -> CompiledGraph {
         let valueCount = names.count
-        var slots = ValueTable<Int>(count: valueCount, default: -1)
+        // 32-bit entries: these tables exist per value of the model while it loads.
+        var slots = ValueTable<Int32>(count: valueCount, default: -1)
         var slotCount = 0
         func slot(_ value: ValueID) -> Int {
             if slots[value] < 0 {
-                slots[value] = slotCount
+                slots[value] = Int32(slotCount)
                 slotCount += 1
             }
-            return slots[value]
+            return Int(slots[value])
         }
-        func existingSlot(_ value: ValueID) -> Int? { slots[value] >= 0 ? slots[value] : nil }
+        func existingSlot(_ value: ValueID) -> Int? { slots[value] >= 0 ? Int(slots[value]) : nil }
 
         var constants = ValueTable<Tensor?>(count: valueCount, default: nil)
         var defined = ValueTable<Bool>(count: valueCount, default: false)
@@ -71,7 +72,7 @@ struct GraphCompiler {
         // How many nodes read each value (graph outputs count as readers): a value read once may be
         // fused away into the step that produces it. The first two readers are all a fusion looks
         // ahead for.
-        var readers = ValueTable<Int>(count: valueCount, default: 0)
+        var readers = ValueTable<Int32>(count: valueCount, default: 0)
         var consumers = ValueTable<OperatorFusion.FirstReaders>(count: valueCount, default: OperatorFusion.FirstReaders())
         for index in 0..<wiring.nodeCount {
             for value in wiring.reads(index) {
@@ -99,7 +100,20 @@ struct GraphCompiler {
         // ahead along a chain of nodes then finds every constant of the chain already known.
         func isConstantNode(_ index: Int) -> Bool { graph.nodes[index].opType == "Constant" && graph.nodes[index].inputs.isEmpty }
         let schedule = order.filter(isConstantNode) + order.filter { !isConstantNode($0) }
+        // What is known about a value no later node reads goes as soon as its last reader is
+        // compiled: its static shape, and its constant unless a step reads it (a BatchNormalization's
+        // statistics live on in its Conv's epilogue, not as tensors).
+        var unreadBy = readers
+        var readByStep = ValueTable<Bool>(count: valueCount, default: false)
         for index in schedule where live[index] {
+            defer {
+                for value in wiring.reads(index) {
+                    unreadBy[value] -= 1
+                    guard unreadBy[value] == 0 else { continue }
+                    shapes[value] = nil
+                    if !readByStep[value] { constants[value] = nil }
+                }
+            }
             if absorbed[index] {
                 graph.nodes[index] = NodeProto()
                 continue
@@ -197,6 +211,7 @@ struct GraphCompiler {
                 continue
             }
             let readSlots = inputSlots.filter { $0 >= 0 }
+            for value in wiring.reads(index) { readByStep[value] = true }
             let step = CompiledGraph.Step(op: op, opType: node.opType, nodeName: nodeName, inputs: inputSlots,
                                           outputs: node.outputs.map { $0.isEmpty ? -1 : slot($0) }, releases: [])
             for output in step.outputs where output >= 0 { producerStep[output] = steps.count }
@@ -233,8 +248,7 @@ struct GraphCompiler {
             CompiledGraph.Step(op: entry.step.op, opType: entry.step.opType, nodeName: entry.step.nodeName,
                                inputs: entry.step.inputs, outputs: entry.step.outputs, releases: releases[position])
         }
-        // Only constants a step or an output reads stay: the rest were folded or fused away (a
-        // BatchNormalization's statistics live on in its Conv's epilogue, not as tensors).
+        // Only constants a step or an output reads stay: the rest were folded or fused away.
         var needed = kept
         for step in finalSteps { for slot in step.inputs where slot >= 0 { needed[slot] = true } }
         let keptConstants = constants.ids(where: { $0 != nil }).compactMap { value -> (slot: Int, tensor: Tensor)? in
@@ -249,7 +263,7 @@ struct GraphCompiler {
     /// (`transformed`) with constants, and no other node reads that output (see `OperatorFusion`).
     /// The fused step stays where `previous` was: everything that reads `node`'s output comes later.
     private func fuse(_ node: NodeProto, transforming transformed: ValueID, attributes: NodeAttributes, opset: Int,
-                      readers: ValueTable<Int>, inputSlot: Int, constants: ValueTable<Tensor?>, rank: (ValueID) -> Int?,
+                      readers: ValueTable<Int32>, inputSlot: Int, constants: ValueTable<Tensor?>, rank: (ValueID) -> Int?,
                       after previous: CompiledGraph.Step?) throws(EngineError) -> CompiledGraph.Step? {
         // OperatorFusion reads the transformed value first (in an Add the other side is the constant).
         var node = node

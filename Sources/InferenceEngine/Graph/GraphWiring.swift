@@ -7,7 +7,7 @@
 /// loading than on its weights.
 struct GraphWiring {
     /// The node producing each value of this graph; -1 for inputs, initializers and outer values.
-    let producer: ValueTable<Int>
+    let producer: ValueTable<Int32>
     /// Per node, the outer values its subgraphs read, in the order they follow the node's inputs.
     let subgraphReads: [[ValueID]]
     /// Values of enclosing graphs this graph reads, in first-read order.
@@ -22,13 +22,13 @@ struct GraphWiring {
     /// `outerScope`), naming the offending node otherwise.
     init(_ graph: borrowing GraphProto, defined: ValueTable<Bool>, outerScope: Set<ValueID>, valueCount: Int,
          names: ValueNames) throws(EngineError) {
-        var producer = ValueTable<Int>(count: valueCount, default: -1)
+        var producer = ValueTable<Int32>(count: valueCount, default: -1)
         for (index, node) in graph.nodes.enumerated() {
             for output in node.outputs where !output.isEmpty {
                 guard producer[output] < 0, !defined[output] else {
                     throw EngineError.invalidModel("value '\(names[output])' is produced more than once (node '\(names.node(node))')")
                 }
-                producer[output] = index
+                producer[output] = Int32(index)
             }
         }
         var subgraphReads: [[ValueID]] = []
@@ -112,7 +112,7 @@ struct GraphWiring {
     private func sources(of index: Int) -> [Int] {
         var sources: [Int] = []
         for value in reads(index) {
-            let source = producer[value]
+            let source = Int(producer[value])
             if source >= 0 && !sources.contains(source) { sources.append(source) }
         }
         return sources
@@ -121,11 +121,11 @@ struct GraphWiring {
     /// Which nodes some of `outputs` depends on.
     func liveNodes(for outputs: [ValueID]) -> [Bool] {
         var live = [Bool](repeating: false, count: nodeCount)
-        var work = outputs.map { producer[$0] }.filter { $0 >= 0 }
+        var work = outputs.map { Int(producer[$0]) }.filter { $0 >= 0 }
         while let index = work.popLast() {
             guard !live[index] else { continue }
             live[index] = true
-            work += reads(index).map { producer[$0] }.filter { $0 >= 0 }
+            work += reads(index).map { Int(producer[$0]) }.filter { $0 >= 0 }
         }
         return live
     }

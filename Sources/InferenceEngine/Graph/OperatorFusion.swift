@@ -68,12 +68,15 @@ enum OperatorFusion {
     }
 
     /// The first two nodes that read a value (by node index), all the HardSwish look-ahead needs.
+    /// Kept as two 32-bit indices (-1: none), eight bytes per value of the model.
     struct FirstReaders {
-        private(set) var first: Int? = nil
-        private(set) var second: Int? = nil
+        private var nodes: (Int32, Int32) = (-1, -1)
+
+        var first: Int? { nodes.0 < 0 ? nil : Int(nodes.0) }
+        var second: Int? { nodes.1 < 0 ? nil : Int(nodes.1) }
 
         mutating func add(_ node: Int) {
-            if first == nil { first = node } else if second == nil { second = node }
+            if nodes.0 < 0 { nodes.0 = Int32(node) } else if nodes.1 < 0 { nodes.1 = Int32(node) }
         }
     }
 
@@ -93,7 +96,7 @@ enum OperatorFusion {
 
     /// The HardSwish chain whose Add is node `add`, when every intermediate value is read only by
     /// the next node of the chain and `x` only by the chain; nil otherwise.
-    static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: ValueTable<FirstReaders>, readers: ValueTable<Int>,
+    static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: ValueTable<FirstReaders>, readers: ValueTable<Int32>,
                                constant: (ValueID) -> Tensor?, file: ModelBytes) -> ActivationChain? {
         // A scalar or a single-element vector: anything of higher rank would broadcast x's shape up.
         func scalar(_ name: ValueID) -> Float? {
@@ -117,7 +120,7 @@ enum OperatorFusion {
         let clipNode = nodes[clip]
         if opset < 11 {
             guard let decoded = try? clipNode.attributes(in: file) else { return nil }
-            let attributes = NodeAttributes(decoded, nodeName: clipNode.name)
+            let attributes = NodeAttributes(decoded, nodeName: clipNode.opType)
             guard (try? attributes.float("min")) == 0, (try? attributes.float("max")) == 6 else { return nil }
         } else {
             guard clipNode.inputs.count == 3, scalar(clipNode.inputs[1]) == 0, scalar(clipNode.inputs[2]) == 6 else { return nil }
@@ -137,7 +140,7 @@ enum OperatorFusion {
     /// SiLU as PyTorch and most exporters write it: `Mul(x, Sigmoid(x))` (either order), starting
     /// at the Sigmoid node `sigmoid`, when `x` feeds only those two nodes.
     static func swishChain(at sigmoid: Int, nodes: [NodeProto], consumers: ValueTable<FirstReaders>,
-                           readers: ValueTable<Int>) -> ActivationChain? {
+                           readers: ValueTable<Int32>) -> ActivationChain? {
         let node = nodes[sigmoid]
         guard node.opType == "Sigmoid", node.domain.isEmpty || node.domain == "ai.onnx", node.inputs.count == 1,
               let x = node.inputs.first, let s = node.outputs.first, readers[s] == 1,
