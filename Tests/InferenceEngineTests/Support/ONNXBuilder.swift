@@ -5,7 +5,11 @@ struct ONNXBuilder {
         var op: String; var inputs: [String]; var outputs: [String]; var name = ""; var domain = ""
         var attributes: [(name: String, value: Attribute)] = []
     }
-    enum Attribute { case int(Int), ints([Int]), float(Float) }
+    enum Attribute {
+        case int(Int), ints([Int]), float(Float)
+        /// Only a `type` field, with this code (a broken attribute when the code is unknown).
+        case typeCode(Int)
+    }
     struct Initializer {
         var name: String; var dims: [Int]; var dataType: Int = 1; var raw: [UInt8]
         /// Stored beside the model (`data_location: EXTERNAL`) instead of in `raw_data`.
@@ -19,9 +23,12 @@ struct ONNXBuilder {
     var initializers: [Initializer] = []
     var inputs: [Value] = []
     var outputs: [Value] = []
+    /// Writes initializers before nodes (protobuf allows any field order; most writers put nodes first).
+    var initializersFirst = false
 
     func bytes() -> [UInt8] {
         var graph: [UInt8] = []
+        var nodeBytes: [UInt8] = []
         for node in nodes {
             var n: [UInt8] = []
             for input in node.inputs { n += field(1, string: input) }
@@ -37,11 +44,13 @@ struct ONNXBuilder {
                 case .float(let v):
                     a += varint(UInt64(2 << 3 | 5)) + (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) }
                     a += varintField(20, 1)
+                case .typeCode(let code): a += varintField(20, UInt64(code))
                 }
                 n += field(5, bytes: a)
             }
-            graph += field(1, bytes: n)
+            nodeBytes += field(1, bytes: n)
         }
+        if !initializersFirst { graph += nodeBytes }
         graph += field(2, string: "test")
         for initializer in initializers {
             var t: [UInt8] = []
@@ -58,6 +67,7 @@ struct ONNXBuilder {
             }
             graph += field(5, bytes: t)
         }
+        if initializersFirst { graph += nodeBytes }
         for input in inputs { graph += field(11, bytes: valueInfo(input)) }
         for output in outputs { graph += field(12, bytes: valueInfo(output)) }
         var model: [UInt8] = varintField(1, UInt64(irVersion))
