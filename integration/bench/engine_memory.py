@@ -11,7 +11,7 @@ uses) and anonymous resident memory after load (heap: what the loaded model itse
 
 `modelfleet-agent run` reports its own RSS after load and its peak. The agent binary itself is resident
 too, so the same figures for the smallest node-test model (a 100-byte Abs) are the baseline subtracted.
-Every figure is the median of five runs.
+Every figure is the median of seven runs; the two the issue names also show the runs' range.
 """
 import glob
 import os
@@ -22,39 +22,51 @@ import subprocess
 from common import CORPUS, build_release, machine, write_result
 
 
-RUNS = 5
+RUNS = 7
+KEYS = ("peak_anon_growth_while_loading_bytes", "rss_after_load_bytes", "anon_rss_after_load_bytes", "peak_rss_bytes",
+        "model_file_bytes")
 
 
 def measure(agent, folder):
-    """Each figure is the median of RUNS processes: page-granular counters on a small model move by
-    a page or two from run to run."""
+    """Samples of every figure over RUNS processes, by key: page-granular counters on a small model
+    move by a page or two from run to run, so the table gives medians and the spread."""
     inputs = sorted(glob.glob(os.path.join(folder, "test_data_set_0", "input_*.pb")))
-    keys = ("peak_anon_growth_while_loading_bytes", "rss_after_load_bytes", "anon_rss_after_load_bytes", "peak_rss_bytes",
-            "model_file_bytes")
-    samples = []
+    samples = {key: [] for key in KEYS}
     for _ in range(RUNS):
         out = subprocess.run([agent, "run", os.path.join(folder, "model.onnx")] + [f"--input={p}" for p in inputs],
                              check=True, capture_output=True, text=True).stdout
         fields = dict(re.findall(r"(\w+)=(\d+)", out.splitlines()[-1]))
-        samples.append([int(fields[key]) for key in keys])
-    return tuple(statistics.median(sample[i] for sample in samples) for i in range(len(keys)))
+        for key in KEYS:
+            samples[key].append(int(fields[key]))
+    return samples
+
+
+def ratio(samples, baseline, size):
+    """Median growth over the baseline's median, per byte of file, with the spread of the runs."""
+    values = sorted((value - baseline) / size for value in samples)
+    return f"{statistics.median(values):.2f}x ({values[0]:.2f}–{values[-1]:.2f})"
 
 
 def main():
     agent = build_release("modelfleet-agent")
-    base_loading, base_load, base_anon, base_peak, _ = measure(agent, os.path.join(CORPUS, "onnx-node-tests", "test_abs"))
+    base = {key: statistics.median(values) for key, values in measure(agent, os.path.join(CORPUS, "onnx-node-tests", "test_abs")).items()}
     rows = []
     for model in sorted(glob.glob(os.path.join(CORPUS, "reference", "*", "*", "model.onnx"))):
         folder = os.path.dirname(model)
-        loading, load, anon, peak, size = measure(agent, folder)
+        samples = measure(agent, folder)
+        size = samples["model_file_bytes"][0]
+        median = {key: statistics.median(values) - base[key] for key, values in samples.items()}
         name = os.path.relpath(folder, os.path.join(CORPUS, "reference"))
-        rows.append(f"| {name} | {size / 2**20:.2f} | {(loading - base_loading) / size:.2f}x | {(load - base_load) / 2**20:.2f} | {(load - base_load) / size:.2f}x "
-                    f"| {(anon - base_anon) / 2**20:.2f} | {(anon - base_anon) / size:.2f}x | {(peak - base_peak) / 2**20:.2f} |")
+        rows.append(f"| {name} | {size / 2**20:.2f} | {ratio(samples[KEYS[0]], base[KEYS[0]], size)} "
+                    f"| {median['rss_after_load_bytes'] / 2**20:.2f} | {median['rss_after_load_bytes'] / size:.2f}x "
+                    f"| {median['anon_rss_after_load_bytes'] / 2**20:.2f} | {ratio(samples['anon_rss_after_load_bytes'], base['anon_rss_after_load_bytes'], size)} "
+                    f"| {median['peak_rss_bytes'] / 2**20:.2f} |")
     text = (f"# Engine memory per model\n\nCommand: `python3 integration/bench/engine_memory.py` "
-            f"(release build; {machine()}; median of {RUNS} runs per model).\n\n"
-            f"Baseline (agent binary running a 1-node model): {base_loading / 2**20:.2f} MiB peak growth while loading, "
-            f"{base_load / 2**20:.1f} MiB after load "
-            f"({base_anon / 2**20:.1f} MiB anonymous), {base_peak / 2**20:.1f} MiB peak; subtracted below.\n\n"
+            f"(release build; {machine()}; median of {RUNS} runs per model, the runs' range in brackets).\n\n"
+            f"Baseline (agent binary running a 1-node model): {base[KEYS[0]] / 2**20:.2f} MiB peak growth while loading, "
+            f"{base['rss_after_load_bytes'] / 2**20:.1f} MiB after load "
+            f"({base['anon_rss_after_load_bytes'] / 2**20:.1f} MiB anonymous), {base['peak_rss_bytes'] / 2**20:.1f} MiB peak; "
+            "subtracted below.\n\n"
             "| model | file MiB | peak growth while loading / file | RSS after load MiB | RSS / file | anonymous after load MiB | anonymous / file "
             "| peak after one run MiB (incl. activations) |\n"
             "|---|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n")

@@ -29,8 +29,8 @@ struct GraphProto {
 struct NodeProto {
     /// The node's inputs, then its outputs (`inputs` and `outputs` view them): one array per node
     /// instead of two. `.none` marks an omitted optional input or an output the node does not name.
-    var wiring: [ValueID] = []
-    var inputCount = 0
+    private(set) var wiring: [ValueID] = []
+    private(set) var inputCount = 0
     var opType = ""
     var domain = ""
     /// The node's message in the file. Attributes (`attributes(in:)`) and the node's name
@@ -41,6 +41,30 @@ struct NodeProto {
     /// subgraph's value names join the model's name table then, and the compiler needs to know what
     /// it reads before compiling anything.
     var subgraphAttributes: [AttributeProto]?
+}
+
+/// A node's inputs or outputs: a zero-based view of part of the one array a node keeps for both.
+struct ValueList: RandomAccessCollection, Equatable {
+    fileprivate let values: ArraySlice<ValueID>
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { values.count }
+    subscript(position: Int) -> ValueID { values[values.startIndex + position] }
+}
+
+extension NodeProto {
+    var inputs: ValueList { ValueList(values: wiring[..<inputCount]) }
+    var outputs: ValueList { ValueList(values: wiring[inputCount...]) }
+
+    mutating func appendInput(_ value: ValueID) {
+        wiring.insert(value, at: inputCount)
+        inputCount += 1
+    }
+
+    mutating func appendOutput(_ value: ValueID) { wiring.append(value) }
+
+    /// Swaps the order of the inputs (a commutative Add read with its constant side second).
+    mutating func reverseInputs() { wiring[..<inputCount].reverse() }
 }
 
 struct AttributeProto {

@@ -67,6 +67,11 @@ public struct ModelSummary: Sendable {
 
     /// Parses and checks the envelope: a graph, a supported IR version.
     static func parse(_ file: ModelBytes) throws(EngineError) -> (proto: ModelProto, summary: ModelSummary) {
+        // Protobuf's own limit, which the loader's 32-bit offsets rely on; ONNX keeps larger weights
+        // in external data files.
+        guard file.count < Int(Int32.max) else {
+            throw EngineError.invalidModel("the file is \(file.count) bytes; an ONNX protobuf must be under 2 GiB (larger weights go in external data)")
+        }
         var reader = ProtoReader(buffer: file.buffer, range: 0..<file.count)
         let proto = try ModelProto(reader: &reader)
         guard proto.hasGraph else { throw EngineError.malformedModel("no graph in the file (is it an ONNX model?)", offset: 0) }
