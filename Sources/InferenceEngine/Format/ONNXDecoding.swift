@@ -54,11 +54,16 @@ extension GraphProto {
             try counter.skip(wire)
         }
         nodes.reserveCapacity(nodeCount)
+        var pool: [ValueID] = []
+        var spans: [Range<Int>] = []
+        spans.reserveCapacity(nodeCount)
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
             case (1, .lengthDelimited):
                 var sub = try reader.message()
-                nodes.append(try NodeProto(reader: &sub, depth: depth, names: &names))
+                let start = pool.count
+                nodes.append(try NodeProto(reader: &sub, depth: depth, names: &names, pool: &pool))
+                spans.append(start..<pool.count)
             case (2, .lengthDelimited): name = try reader.string()
             case (5, .lengthDelimited):
                 var sub = try reader.message()
@@ -77,18 +82,23 @@ extension GraphProto {
             default: try reader.skip(wire)
             }
         }
+        let values = Array(pool)
+        pool = []
+        for (index, span) in spans.enumerated() { nodes[index].attach(values[span]) }
     }
 }
 
 extension NodeProto {
-    init(reader: inout ProtoReader, depth: Int, names: inout ValueNameInterner) throws(EngineError) {
+    /// Reads a node, appending its inputs and then its outputs to `pool` (see `attach`).
+    init(reader: inout ProtoReader, depth: Int, names: inout ValueNameInterner, pool: inout [ValueID]) throws(EngineError) {
         self.init()
         message = reader.position..<reader.end
+        let start = pool.count
         var attributes: [AttributeProto] = []
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
-            case (1, .lengthDelimited): appendInput(names.id(at: try reader.lengthDelimited(), in: reader.buffer))
-            case (2, .lengthDelimited): appendOutput(names.id(at: try reader.lengthDelimited(), in: reader.buffer))
+            case (1, .lengthDelimited): addInput(names.id(at: try reader.lengthDelimited(), in: reader.buffer), to: &pool, start: start)
+            case (2, .lengthDelimited): pool.append(names.id(at: try reader.lengthDelimited(), in: reader.buffer))
             case (4, .lengthDelimited): opType = names.symbol(try reader.string())
             case (7, .lengthDelimited): domain = names.symbol(try reader.string())
             case (5, .lengthDelimited):

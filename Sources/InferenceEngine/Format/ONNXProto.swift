@@ -27,10 +27,11 @@ struct GraphProto {
 }
 
 struct NodeProto {
-    /// The node's inputs, then its outputs (`inputs` and `outputs` view them): one array per node
-    /// instead of two. `.none` marks an omitted optional input or an output the node does not name.
-    private(set) var wiring: [ValueID] = []
-    private(set) var inputCount = 0
+    /// The node's inputs, then its outputs (`inputs` and `outputs` view them), in one array that
+    /// all nodes of the graph share: no allocation per node. `.none` marks an omitted optional
+    /// input or an output the node does not name.
+    private(set) var wiring: ArraySlice<ValueID> = []
+    fileprivate(set) var inputCount = 0
     var opType = ""
     var domain = ""
     /// The node's message in the file. Attributes (`attributes(in:)`) and the node's name
@@ -53,18 +54,21 @@ struct ValueList: RandomAccessCollection, Equatable {
 }
 
 extension NodeProto {
-    var inputs: ValueList { ValueList(values: wiring[..<inputCount]) }
-    var outputs: ValueList { ValueList(values: wiring[inputCount...]) }
+    var inputs: ValueList { ValueList(values: wiring.prefix(inputCount)) }
+    var outputs: ValueList { ValueList(values: wiring.dropFirst(inputCount)) }
 
-    mutating func appendInput(_ value: ValueID) {
-        wiring.insert(value, at: inputCount)
+    /// Appends a value the node reads to `pool`, where this node's values start at `start`.
+    mutating func addInput(_ value: ValueID, to pool: inout [ValueID], start: Int) {
+        pool.insert(value, at: start + inputCount)
         inputCount += 1
     }
 
-    mutating func appendOutput(_ value: ValueID) { wiring.append(value) }
+    /// Points the node at its values once the graph's pool is complete (a slice taken earlier would
+    /// make every later append copy the pool).
+    mutating func attach(_ values: ArraySlice<ValueID>) { wiring = values }
 
     /// Swaps the order of the inputs (a commutative Add read with its constant side second).
-    mutating func reverseInputs() { wiring[..<inputCount].reverse() }
+    mutating func reverseInputs() { wiring[wiring.startIndex..<wiring.startIndex + inputCount].reverse() }
 }
 
 struct AttributeProto {
