@@ -31,17 +31,25 @@ struct NodeProto {
     /// all nodes of the graph share: no allocation per node. `.none` marks an omitted optional
     /// input or an output the node does not name.
     private(set) var wiring: ArraySlice<ValueID> = []
-    fileprivate(set) var inputCount = 0
     var opType = ""
     var domain = ""
-    /// The node's message in the file. Attributes (`attributes(in:)`) and the node's name
-    /// (`ValueNames.node`) are decoded from it again when needed rather than held for every node
-    /// from parse to compile: for a model of many small nodes they were most of the parse tree.
-    var message: Range<Int> = 0..<0
     /// The attributes of a node that carries a subgraph (If, Loop, Scan), kept from parse: the
     /// subgraph's value names join the model's name table then, and the compiler needs to know what
     /// it reads before compiling anything.
     var subgraphAttributes: [AttributeProto]?
+    /// Where the node's message sits in the file (32-bit: files are under 2 GiB, and a node record
+    /// exists per node while a model loads). Attributes (`attributes(in:)`) and the node's name
+    /// (`ValueNames.node`) are decoded from it again when needed rather than held for every node
+    /// from parse to compile: for a model of many small nodes they were most of the parse tree.
+    private var messageBounds: Range<Int32> = 0..<0
+    private var inputTotal: Int32 = 0
+
+    var message: Range<Int> {
+        get { Int(messageBounds.lowerBound)..<Int(messageBounds.upperBound) }
+        set { messageBounds = Int32(newValue.lowerBound)..<Int32(newValue.upperBound) }
+    }
+
+    var inputCount: Int { Int(inputTotal) }
 }
 
 /// A node's inputs or outputs: a zero-based view of part of the one array a node keeps for both.
@@ -60,7 +68,7 @@ extension NodeProto {
     /// Appends a value the node reads to `pool`, where this node's values start at `start`.
     mutating func addInput(_ value: ValueID, to pool: inout [ValueID], start: Int) {
         pool.insert(value, at: start + inputCount)
-        inputCount += 1
+        inputTotal += 1
     }
 
     /// Points the node at its values once the graph's pool is complete (a slice taken earlier would

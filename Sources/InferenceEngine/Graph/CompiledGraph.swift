@@ -23,12 +23,33 @@ final class CompiledGraph: Sendable {
         let op: any Operator
         let opType: String
         let nodeName: String
+        /// Inputs, outputs and releases in one array: one allocation per step, not three (a model
+        /// keeps its steps for as long as it is loaded).
+        private let slots: [Int]
+        private let inputCount: Int
+        private let outputCount: Int
+
         /// -1 marks an omitted optional input.
-        let inputs: [Int]
+        var inputs: ArraySlice<Int> { slots.prefix(inputCount) }
         /// -1 marks an output the node does not name.
-        let outputs: [Int]
+        var outputs: ArraySlice<Int> { slots[inputCount..<inputCount + outputCount] }
         /// Values read for the last time by this step.
-        let releases: [Int]
+        var releases: ArraySlice<Int> { slots.dropFirst(inputCount + outputCount) }
+
+        init(op: any Operator, opType: String, nodeName: String, inputs: some Collection<Int>, outputs: some Collection<Int>,
+             releases: some Collection<Int>) {
+            self.op = op
+            self.opType = opType
+            self.nodeName = nodeName
+            var slots: [Int] = []
+            slots.reserveCapacity(inputs.count + outputs.count + releases.count)
+            slots += inputs
+            slots += outputs
+            slots += releases
+            self.slots = slots
+            inputCount = inputs.count
+            outputCount = outputs.count
+        }
     }
 
     let slotCount: Int

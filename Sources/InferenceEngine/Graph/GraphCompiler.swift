@@ -90,7 +90,7 @@ struct GraphCompiler {
             for value in defined.ids(where: { $0 }) { visibleToSubgraphs.insert(value) }
             for value in wiring.producer.ids(where: { $0 >= 0 }) { visibleToSubgraphs.insert(value) }
         }
-        var steps: [(step: CompiledGraph.Step, reads: [Int])] = []
+        var steps: [CompiledGraph.Step] = []
         /// The step that produces each slot: a node that only transforms a value fuses into the step
         /// that made it, wherever the schedule placed that step.
         var producerStep: [Int: Int] = [:]
@@ -122,9 +122,9 @@ struct GraphCompiler {
                                                          readers: readers, constant: { constants[$0] }, file: decoder.file)
                 ?? OperatorFusion.swishChain(at: index, nodes: graph.nodes, consumers: consumers, readers: readers),
                let inputSlot = existingSlot(chain.input), let target = producerStep[inputSlot],
-               case let previous = steps[target].step, previous.outputs == [inputSlot],
+               case let previous = steps[target], previous.outputs == [inputSlot],
                let op = OperatorFusion.fuse(chain.activation, after: previous.op) {
-                steps[target].step = CompiledGraph.Step(
+                steps[target] = CompiledGraph.Step(
                     op: op, opType: previous.opType + "+" + chain.activation.name, nodeName: previous.nodeName, inputs: previous.inputs,
                     outputs: [slot(chain.output)], releases: [])
                 producerStep[slot(chain.output)] = target
@@ -150,7 +150,7 @@ struct GraphCompiler {
             let compiler = self
             let context = OperatorBuildContext(
                 node: node, nodeName: nodeName, opset: opset, attributes: attributes, decoder: decoder,
-                outerValueNames: wiring.subgraphReads[index].map { names[$0] },
+                outerValueNames: wiring.subgraphReads(index).map { names[$0] },
                 compileSubgraph: { (subgraph: GraphProto) throws(EngineError) -> CompiledGraph in
                     try compiler.compile(subgraph, outerScope: visibleToSubgraphs)
                 })
@@ -172,7 +172,7 @@ struct GraphCompiler {
                                                   constants: node.inputs.map { constants[$0] })
             for (output, value) in zip(node.outputs, inferred) { shapes[output] = value }
 
-            let inputSlots = node.inputs.map { $0.isEmpty ? -1 : slot($0) } + wiring.subgraphReads[index].map { slot($0) }
+            let inputSlots = node.inputs.map { $0.isEmpty ? -1 : slot($0) } + wiring.subgraphReads(index).map { slot($0) }
             let hasSubgraph = node.subgraphAttributes != nil
             let foldable = !hasSubgraph && !Self.nondeterministic.contains(node.opType)
                 && node.inputs.allSatisfy { $0.isEmpty || constants[$0] != nil }
@@ -203,19 +203,18 @@ struct GraphCompiler {
                 ? node.inputs[1] : node.inputs.first
             if let transformed, let inputSlot = existingSlot(transformed), let target = producerStep[inputSlot],
                let fused = try fuse(node, transforming: transformed, attributes: attributes, opset: opset, readers: readers,
-                                    inputSlot: inputSlot, constants: constants, rank: { shape(of: $0)?.count }, after: steps[target].step) {
-                steps[target].step = CompiledGraph.Step(
+                                    inputSlot: inputSlot, constants: constants, rank: { shape(of: $0)?.count }, after: steps[target]) {
+                steps[target] = CompiledGraph.Step(
                     op: fused.op, opType: fused.opType, nodeName: fused.nodeName, inputs: fused.inputs,
                     outputs: [slot(node.outputs[0])], releases: [])
                 producerStep[slot(node.outputs[0])] = target
                 continue
             }
-            let readSlots = inputSlots.filter { $0 >= 0 }
             for value in wiring.reads(index) { readByStep[value] = true }
             let step = CompiledGraph.Step(op: op, opType: node.opType, nodeName: nodeName, inputs: inputSlots,
                                           outputs: node.outputs.map { $0.isEmpty ? -1 : slot($0) }, releases: [])
             for output in step.outputs where output >= 0 { producerStep[output] = steps.count }
-            steps.append((step, readSlots))
+            steps.append(step)
         }
 
         var outputs: [(name: String, slot: Int)] = []
@@ -233,20 +232,20 @@ struct GraphCompiler {
         var kept = [Bool](repeating: false, count: slotCount)
         for output in outputs { kept[output.slot] = true }
         var lastRead = [Int](repeating: -1, count: slotCount)
-        for (position, entry) in steps.enumerated() {
-            for slot in entry.reads { lastRead[slot] = position }
+        for (position, step) in steps.enumerated() {
+            for slot in step.inputs where slot >= 0 { lastRead[slot] = position }
         }
         var releases = [[Int]](repeating: [], count: steps.count)
         for (slot, position) in lastRead.enumerated() where position >= 0 && !kept[slot] { releases[position].append(slot) }
         // Outputs nobody reads die right after the step that made them.
-        for (position, entry) in steps.enumerated() {
-            for slot in entry.step.outputs where slot >= 0 && lastRead[slot] < 0 && !kept[slot] {
+        for (position, step) in steps.enumerated() {
+            for slot in step.outputs where slot >= 0 && lastRead[slot] < 0 && !kept[slot] {
                 releases[position].append(slot)
             }
         }
-        let finalSteps = steps.enumerated().map { position, entry in
-            CompiledGraph.Step(op: entry.step.op, opType: entry.step.opType, nodeName: entry.step.nodeName,
-                               inputs: entry.step.inputs, outputs: entry.step.outputs, releases: releases[position])
+        let finalSteps = steps.enumerated().map { position, step in
+            CompiledGraph.Step(op: step.op, opType: step.opType, nodeName: step.nodeName,
+                               inputs: step.inputs, outputs: step.outputs, releases: releases[position])
         }
         // Only constants a step or an output reads stay: the rest were folded or fused away.
         var needed = kept

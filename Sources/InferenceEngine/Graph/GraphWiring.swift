@@ -8,8 +8,9 @@
 struct GraphWiring {
     /// The node producing each value of this graph; -1 for inputs, initializers and outer values.
     let producer: ValueTable<Int32>
-    /// Per node, the outer values its subgraphs read, in the order they follow the node's inputs.
-    let subgraphReads: [[ValueID]]
+    /// For nodes with subgraphs, the outer values those read, in the order they follow the node's
+    /// inputs (kept by node index: most graphs have no such node).
+    private let outerReads: [Int: [ValueID]]
     /// Values of enclosing graphs this graph reads, in first-read order.
     let captures: [ValueID]
     /// Whether any node carries a subgraph (If, Loop, Scan).
@@ -31,14 +32,13 @@ struct GraphWiring {
                 producer[output] = Int32(index)
             }
         }
-        var subgraphReads: [[ValueID]] = []
+        var outerReads: [Int: [ValueID]] = [:]
         var captures: [ValueID] = []
         var readValues: [ValueID] = []
         var readStart = [0]
         var hasSubgraphs = false
-        subgraphReads.reserveCapacity(graph.nodes.count)
         readStart.reserveCapacity(graph.nodes.count + 1)
-        for node in graph.nodes {
+        for (index, node) in graph.nodes.enumerated() {
             var fromSubgraphs: [ValueID] = []
             for attribute in node.subgraphAttributes ?? [] {
                 for subgraph in (attribute.graph.map { [$0] } ?? []) + attribute.graphs {
@@ -46,7 +46,7 @@ struct GraphWiring {
                     for value in Self.freeVariables(of: subgraph) where !fromSubgraphs.contains(value) { fromSubgraphs.append(value) }
                 }
             }
-            subgraphReads.append(fromSubgraphs)
+            if !fromSubgraphs.isEmpty { outerReads[index] = fromSubgraphs }
             let start = readValues.count
             for value in node.inputs + fromSubgraphs where !value.isEmpty && !readValues[start...].contains(value) {
                 if !defined[value] && producer[value] < 0 {
@@ -60,7 +60,7 @@ struct GraphWiring {
             readStart.append(readValues.count)
         }
         self.producer = producer
-        self.subgraphReads = subgraphReads
+        self.outerReads = outerReads
         self.captures = captures
         self.hasSubgraphs = hasSubgraphs
         self.readValues = readValues
@@ -68,6 +68,9 @@ struct GraphWiring {
     }
 
     var nodeCount: Int { readStart.count - 1 }
+
+    /// The outer values node `index`'s subgraphs read, passed after its own inputs.
+    func subgraphReads(_ index: Int) -> [ValueID] { outerReads[index] ?? [] }
 
     /// The distinct values node `index` reads.
     func reads(_ index: Int) -> ArraySlice<ValueID> { readValues[readStart[index]..<readStart[index + 1]] }
