@@ -7,6 +7,7 @@
 // portable kernel). Values are widened to int16 exactly (never `vpmaddubsw`, which saturates), so
 // every kernel computes the same wrapped int32 sums.
 #include "CKernels.h"
+#include "isa_dispatch.h"
 #include <stdint.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -440,32 +441,28 @@ int ck_igemm_compute(const ck_igemm_kernel_info *kernel, const void *packed_a, c
 // Requantization: the same double arithmetic as the Swift reference (no contraction into FMAs),
 // clamped, then rounded half to even by adding and subtracting 1.5 * 2^52.
 
+/// One row loop per output type (int8 or uint8); everything else is shared.
+#define CK_REQUANTIZE_ROWS(type)                                                                            \
+    for (ptrdiff_t r = 0; r < rows; r++) {                                                                  \
+        const int *source = acc + r * columns;                                                              \
+        type *target = (type *)out + r * columns;                                                           \
+        for (ptrdiff_t j = 0; j < columns; j++) {                                                           \
+            double v = (double)source[j] * multipliers[per_column ? j : 0];                                 \
+            v = v + zero;                                                                                   \
+            v = v < lo ? lo : v;                                                                            \
+            v = v > hi ? hi : v;                                                                            \
+            v = (v + magic) - magic;                                                                        \
+            target[j] = (type)(int)v;                                                                       \
+        }                                                                                                   \
+    }
+
 #define CK_REQUANTIZE_BODY                                                                                  \
     _Pragma("clang fp contract(off)");                                                                      \
     const double lo = to_signed ? -128.0 : 0.0, hi = to_signed ? 127.0 : 255.0, magic = 6755399441055744.0;  \
-    for (ptrdiff_t r = 0; r < rows; r++) {                                                                  \
-        const int *source = acc + r * columns;                                                              \
-        if (to_signed) {                                                                                    \
-            signed char *target = (signed char *)out + r * columns;                                         \
-            for (ptrdiff_t j = 0; j < columns; j++) {                                                       \
-                double v = (double)source[j] * multipliers[per_column ? j : 0];                             \
-                v = v + zero;                                                                               \
-                v = v < lo ? lo : v;                                                                        \
-                v = v > hi ? hi : v;                                                                        \
-                v = (v + magic) - magic;                                                                    \
-                target[j] = (signed char)(int)v;                                                            \
-            }                                                                                               \
-        } else {                                                                                            \
-            unsigned char *target = (unsigned char *)out + r * columns;                                     \
-            for (ptrdiff_t j = 0; j < columns; j++) {                                                       \
-                double v = (double)source[j] * multipliers[per_column ? j : 0];                             \
-                v = v + zero;                                                                               \
-                v = v < lo ? lo : v;                                                                        \
-                v = v > hi ? hi : v;                                                                        \
-                v = (v + magic) - magic;                                                                    \
-                target[j] = (unsigned char)(int)v;                                                          \
-            }                                                                                               \
-        }                                                                                                   \
+    if (to_signed) {                                                                                        \
+        CK_REQUANTIZE_ROWS(signed char)                                                                     \
+    } else {                                                                                                \
+        CK_REQUANTIZE_ROWS(unsigned char)                                                                   \
     }
 
 static void requantize_portable(const int *acc, ptrdiff_t rows, ptrdiff_t columns, const double *multipliers,
@@ -489,16 +486,6 @@ __attribute__((target("avx2"))) static void requantize_avx2(const int *acc, ptrd
 
 void ck_requantize(const int *acc, ptrdiff_t rows, ptrdiff_t columns, const double *multipliers, int per_column,
                    double zero, int to_signed, void *out) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) {
-        requantize_avx512(acc, rows, columns, multipliers, per_column, zero, to_signed, out);
-        return;
-    }
-    if (__builtin_cpu_supports("avx2")) {
-        requantize_avx2(acc, rows, columns, multipliers, per_column, zero, to_signed, out);
-        return;
-    }
-#endif
-    requantize_portable(acc, rows, columns, multipliers, per_column, zero, to_signed, out);
+    CK_PICK(requantize_portable, requantize_avx2, requantize_avx512)(acc, rows, columns, multipliers, per_column, zero,
+                                                                      to_signed, out);
 }

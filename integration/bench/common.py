@@ -10,6 +10,19 @@ CORPUS = os.environ.get("MODELFLEET_CORPUS", os.path.join(ROOT, "..", "shared", 
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
 
 
+# The timing part of every onnxruntime worker script (a `session`, its `feeds` and `runs` defined
+# before it): 3 warm-up runs, then `runs` timed ones, in milliseconds, into `times`.
+ORT_TIMED_RUNS = r'''
+for _ in range(3):
+    session.run(None, feeds)
+times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    session.run(None, feeds)
+    times.append((time.perf_counter() - start) * 1000)
+'''
+
+
 def build_release(product):
     """Builds one product in release mode (what a user gets from a plain `swift build -c release`)."""
     subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,

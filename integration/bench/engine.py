@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import CORPUS, build_release, machine, write_result
+from common import CORPUS, ORT_TIMED_RUNS, build_release, machine, write_result
 
 ORT_WORKER = r'''
 import json, resource, sys, time
@@ -41,14 +41,7 @@ load_ms = (time.perf_counter() - start) * 1000
 names = [i.name for i in session.get_inputs()]
 if set(feeds) != set(names):  # tensor files without names: model order
     feeds = dict(zip(names, feeds.values()))
-for _ in range(3):
-    session.run(None, feeds)
-times = []
-for _ in range(runs):
-    start = time.perf_counter()
-    session.run(None, feeds)
-    times.append((time.perf_counter() - start) * 1000)
-print(json.dumps({"median_ms": sorted(times)[len(times) // 2], "load_ms": load_ms,
+''' + ORT_TIMED_RUNS + r'''print(json.dumps({"median_ms": sorted(times)[len(times) // 2], "load_ms": load_ms,
                   "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 '''
 

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import build_release, machine, write_result
+from common import ORT_TIMED_RUNS, build_release, machine, write_result
 
 ORT_WORKER = r'''
 import json, sys, time
@@ -41,14 +41,7 @@ for i in session.get_inputs():
         feeds[i.name] = rng.random(shape, dtype=np.float32)
     else:
         feeds[i.name] = rng.integers(0, 256, size=shape).astype(np.uint8)
-for _ in range(3):
-    session.run(None, feeds)
-times = []
-for _ in range(runs):
-    start = time.perf_counter()
-    session.run(None, feeds)
-    times.append((time.perf_counter() - start) * 1000)
-print(json.dumps({"median_ms": sorted(times)[len(times) // 2]}))
+''' + ORT_TIMED_RUNS + r'''print(json.dumps({"median_ms": sorted(times)[len(times) // 2]}))
 '''
 
 # (label, M, K, N)
