@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// ModelFleet: ships ML models to fleets of edge devices. Map: ../shared/DESIGN.md; format: docs/artifact-format.md.
+// ModelFleet: ships ML models to fleets of edge devices. Map: docs/architecture.md; format: docs/artifact-format.md.
 import PackageDescription
 
 let package = Package(
@@ -82,11 +82,13 @@ let package = Package(
             dependencies: ["FleetCore", "FleetHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"]),
+        // Where every test target finds the corpus of real models (scripts/fetch-test-corpus assembles it).
+        .target(name: "TestCorpus", path: "Tests/TestCorpus"),
+        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "TestCorpus"]),
         .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP"]),
-        .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "CKernels", "FleetCore"]),
+        .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "CKernels", "FleetCore", "TestCorpus"]),
         // A real registry in-process and a publisher, for the registry's and the agent's tests.
-        .target(name: "TestSupport", dependencies: ["Registry", "FleetCore", "FleetHTTP"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Registry", "FleetCore", "FleetHTTP", "TestCorpus"], path: "Tests/TestSupport"),
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "FleetCore", "FleetHTTP", "InferenceEngine"]),
         .testTarget(
@@ -94,7 +96,7 @@ let package = Package(
             dependencies: ["Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]
         ),
         // Runs the built programs as a user would; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "TestCorpus", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),
     ],
     swiftLanguageModes: [.v6]
 )

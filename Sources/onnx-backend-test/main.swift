@@ -1,5 +1,5 @@
 // Runs ONNX backend test folders against the engine and prints one line per failure plus totals:
-//   onnx-backend-test ../shared/corpus/onnx-node-tests [substring...] [-v] [--rtol X] [--atol Y]
+//   onnx-backend-test "$(scripts/fetch-test-corpus)/onnx-node-tests" [substring...] [-v] [--rtol X] [--atol Y]
 // Tolerances default to the ONNX backend tests' (rtol 1e-3, atol 1e-7); the reference models use atol 1e-4.
 // A folder is "unsupported" when the engine refuses it at load as using something it lacks.
 import InferenceEngine

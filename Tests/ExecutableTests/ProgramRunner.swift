@@ -1,4 +1,5 @@
 import Foundation
+import TestCorpus
 
 /// Runs one of the package's built programs and captures what a user would see.
 struct ProgramRunner {
@@ -36,11 +37,7 @@ struct ProgramRunner {
 }
 
 enum TestPaths {
-    static var corpus: URL {
-        if let override = ProcessInfo.processInfo.environment["MODELFLEET_CORPUS"] { return URL(fileURLWithPath: override) }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus")
-    }
+    static var corpus: URL { TestCorpus.root }
 
     static func scratch() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("modelfleet-cli-\(UUID().uuidString)")

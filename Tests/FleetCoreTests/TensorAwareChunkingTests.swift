@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func findsEveryTensorOfTheDigitsModel() throws {
-        // ../shared/anchors/delta-baseline.md (onnx's own parser) counts 8 tensors. MLP(256,128) on 64
+X MLP(256,128) on 64
         // features with 10 classes has 64·256 + 256 + 256·128 + 128 + 128·10 + 10 = 50,826 float weights.
         let layout = try ONNXTensorLayout(contentsOf: Corpus.path("models/digits-mlp/v1.onnx"))
         #expect(layout.extents.count == 8)

@@ -1,6 +1,7 @@
 import FleetCore
 import FleetHTTP
 import Foundation
+import TestCorpus
 
 /// Packs corpus files, uploads what the registry lacks and commits a signed manifest — the steps
 /// `fleetctl push` performs — keeping every stored chunk in memory for assertions.
@@ -13,11 +14,8 @@ public final class TestPublisher: @unchecked Sendable {
         self.key = key
     }
 
-    public static func corpus(_ relative: String) -> String {
-        if let root = ProcessInfo.processInfo.environment["MODELFLEET_CORPUS"] { return root + "/" + relative }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/" + relative).path
-    }
+    /// A file of the test corpus (see `TestCorpus` for where it is found).
+    public static func corpus(_ relative: String) -> String { TestCorpus.path(relative) }
 
     /// A signed manifest for one model file (no upload).
     public func manifest(model: String, version: String, variant: String = "fp32", file: String, requirements: Manifest.Requirements? = nil) throws -> Manifest {

@@ -6,7 +6,9 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CORPUS = os.environ.get("MODELFLEET_CORPUS", os.path.join(ROOT, "..", "shared", "corpus"))
+# The test corpus, found (and assembled when missing) by the same script the tests use.
+CORPUS = subprocess.run([os.path.join(ROOT, "scripts", "fetch-test-corpus"), "--quiet"], check=True,
+                        capture_output=True, text=True).stdout.strip().splitlines()[-1]
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
 
 

@@ -3,7 +3,7 @@
 
     pip install onnxruntime numpy onnx && python3 integration/bench/engine.py [--rounds 3] [--runs 20]
 
-For each model (the `../shared/corpus/reference` folders: the corpus models with their reference inputs) and for
+For each model (the test corpus's `reference` folders, found by scripts/fetch-test-corpus: the models with their reference inputs) and for
 1 and 2 threads, runs `modelfleet-agent bench` (release build) and onnxruntime (CPUExecutionProvider, sequential,
 same thread count) in separate processes, alternating them for --rounds rounds so drift hits both alike; each
 process does 3 warm-up runs and --runs timed runs and reports its median and peak RSS. Prints per model the median

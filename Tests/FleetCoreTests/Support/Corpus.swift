@@ -1,23 +1,12 @@
 import FleetCore
 import Foundation
+import TestCorpus
 
-/// Locates the shared corpus of real ONNX models (`../shared/corpus` beside the repository).
-/// `MODELFLEET_CORPUS` overrides the location. A missing corpus is a test failure, not a skip.
+/// The test corpus (see `TestCorpus` for where it is found).
 enum Corpus {
-    static var root: URL {
-        if let override = ProcessInfo.processInfo.environment["MODELFLEET_CORPUS"] {
-            return URL(fileURLWithPath: override)
-        }
-        // Tests/FleetCoreTests/Support/Corpus.swift → repository root → ../shared/corpus
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .appendingPathComponent("shared/corpus")
-    }
+    static var root: URL { TestCorpus.root }
 
-    static func path(_ relative: String) -> String {
-        root.appendingPathComponent(relative).path
-    }
+    static func path(_ relative: String) -> String { TestCorpus.path(relative) }
 
     /// Every `.onnx` file under `models/`, sorted, so tests cover what is there rather than a fixed list.
     static func models() throws -> [String] {

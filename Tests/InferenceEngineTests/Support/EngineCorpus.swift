@@ -1,17 +1,11 @@
 import Foundation
+import TestCorpus
 
-/// Paths into `../shared/corpus` for the engine's tests (`MODELFLEET_CORPUS` overrides).
-/// A missing corpus fails the tests that need it; nothing is skipped.
+/// Paths into the test corpus for the engine's tests (see `TestCorpus` for where it is found).
 enum EngineCorpus {
-    static var root: String {
-        if let override = ProcessInfo.processInfo.environment["MODELFLEET_CORPUS"] { return override }
-        // Tests/InferenceEngineTests/Support/EngineCorpus.swift → five levels up is the parent of the repository.
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<5 { url = url.deletingLastPathComponent() }
-        return url.appendingPathComponent("shared/corpus").path
-    }
+    static var root: String { TestCorpus.root.path }
 
-    static func path(_ relative: String) -> String { root + "/" + relative }
+    static func path(_ relative: String) -> String { TestCorpus.path(relative) }
 
     /// Every reference folder (one per model: `model.onnx` + `test_data_set_0`), relative to `reference/`.
     static func referenceCases() -> [String] {
