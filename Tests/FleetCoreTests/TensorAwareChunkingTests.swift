@@ -26,7 +26,8 @@ import Testing
     }
 
     @Test func findsEveryTensorOfTheDigitsModel() throws {
-X MLP(256,128) on 64
+        // onnx's own parser counts 8 tensors (3 weight matrices, 3 biases, the class labels and a reshape
+        // shape). MLP(256,128) on 64
         // features with 10 classes has 64·256 + 256 + 256·128 + 128 + 128·10 + 10 = 50,826 float weights.
         let layout = try ONNXTensorLayout(contentsOf: Corpus.path("models/digits-mlp/v1.onnx"))
         #expect(layout.extents.count == 8)
