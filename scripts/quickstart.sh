@@ -12,7 +12,7 @@ for program in modelfleet-registry modelfleet-agent fleetctl; do
     echo
 done
 
-corpus=$(scripts/fetch-test-corpus --quiet)   # $MODELFLEET_CORPUS, ../shared/corpus or .test-corpus/
+corpus=$(scripts/fetch-test-corpus --quiet)   # found or assembled as the tests do
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 model="$corpus/models/digits-mlp/v1.onnx"
