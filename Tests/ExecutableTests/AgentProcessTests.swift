@@ -30,9 +30,9 @@ import Testing
             return ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.count == 2 }
                 .reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + $1).count) ?? 0) }
         }
-        // Each kill falls after a random number (1-12) of newly verified chunks, so all ten land mid-download
+        // Each kill falls after a seeded pseudo-random number (1-12) of newly verified chunks, so all ten land mid-download
         // however loaded the machine is; partial chunks are being written at each of them.
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandom(seed: 10)
         for _ in 0..<10 {
             let agent = Process()
             agent.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-agent")

@@ -27,7 +27,8 @@ import InferenceEngine
     }
 
     @Test func randomBytesAreRefused() {
-        var generator = SystemRandomNumberGenerator()
+        // Seeded: a byte string that loads or crashes does so on every run, so the failure reproduces.
+        var generator = SeededRandom(seed: 3)
         for size in [0, 1, 7, 64, 1000, 100_000] {
             for _ in 0..<20 {
                 let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -11,7 +11,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The agent's local HTTP API (loopback by default): what is live, and, once the engine lands,
+/// The agent's local HTTP API (loopback by default): what is live, and
 /// inference. A small HTTP/1.1 server over POSIX sockets, one thread per connection, one request per
 /// connection: the agent binary carries no SwiftNIO.
 public final class LocalAPIServer: @unchecked Sendable {

@@ -6,7 +6,7 @@
 /// Everything is computed in float32: 16-bit inputs are widened (and the softmax input and the
 /// probabilities rounded back to 16 bits, as the specification's casts do); float64 is narrowed,
 /// which the conformance tolerance allows.
-struct Attention: Operator {
+struct AttentionOperator: Operator {
     let opset: Int
     let qNumHeads: Int?
     let kvNumHeads: Int?

@@ -4,9 +4,9 @@
 enum AttentionOperators {
     static let schemas: [OperatorSchema] = [
         // Opset 24 added `nonpad_kv_seqlen`, 25 the sliding-window attributes; both are read by opset.
-        OperatorSchema("Attention", since: 23) { try Attention($0) },
-        OperatorSchema("RotaryEmbedding", since: 23) { try RotaryEmbedding($0) },
-        OperatorSchema("LinearAttention", since: 27) { try LinearAttention($0) },
-        OperatorSchema("CausalConvWithState", since: 27) { try CausalConvWithState($0) },
+        OperatorSchema("Attention", since: 23) { try AttentionOperator($0) },
+        OperatorSchema("RotaryEmbedding", since: 23) { try RotaryEmbeddingOperator($0) },
+        OperatorSchema("LinearAttention", since: 27) { try LinearAttentionOperator($0) },
+        OperatorSchema("CausalConvWithState", since: 27) { try CausalConvWithStateOperator($0) },
     ]
 }

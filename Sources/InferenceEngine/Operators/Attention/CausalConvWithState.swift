@@ -4,7 +4,7 @@
 ///
 /// Each channel is a k-tap filter over the sequence `past ++ input`; rather than materialize that
 /// concatenation, taps reading before the input's start read the state.
-struct CausalConvWithState: Operator {
+struct CausalConvWithStateOperator: Operator {
     let silu: Bool
 
     init(_ context: OperatorBuildContext) throws {

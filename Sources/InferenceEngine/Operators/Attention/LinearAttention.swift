@@ -9,7 +9,7 @@
 ///
 /// Runs the recurrence token by token in float32, which is exact to the definition; the
 /// `chunk_size` hint for chunk-parallel prefill is accepted and ignored.
-struct LinearAttention: Operator {
+struct LinearAttentionOperator: Operator {
     let qHeads: Int
     let kvHeads: Int
     let scale: Float

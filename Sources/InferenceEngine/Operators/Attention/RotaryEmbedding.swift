@@ -3,7 +3,7 @@
 /// caches) or already laid out per token (`[batch, sequence, rotary/2]`). Pairs are the two
 /// halves of the rotated part, or adjacent features when `interleaved`; features past
 /// `rotary_embedding_dim` pass through.
-struct RotaryEmbedding: Operator {
+struct RotaryEmbeddingOperator: Operator {
     let numHeads: Int?
     let rotaryDimension: Int
     let interleaved: Bool

@@ -1,4 +1,4 @@
-/// Matrix products: MatMul, Gemm, Einsum.
+/// Matrix products (MatMul, Gemm, Einsum) and the determinant (Det).
 enum LinearAlgebraOperators {
-    static let schemas: [OperatorSchema] = [MatMul.schema, GemmOperator.schema, EinsumOperator.schema]
+    static let schemas: [OperatorSchema] = [MatMul.schema, GemmOperator.schema, EinsumOperator.schema, DeterminantOperator.schema]
 }

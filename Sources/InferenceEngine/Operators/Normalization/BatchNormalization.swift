@@ -1,6 +1,6 @@
 /// BatchNormalization in inference mode: each channel is normalized with the running mean and
 /// variance given as inputs, folded at run time into one multiply-add per element.
-struct BatchNormalization: Operator {
+struct BatchNormalizationOperator: Operator {
     let epsilon: Double
 
     init(_ context: OperatorBuildContext) throws {

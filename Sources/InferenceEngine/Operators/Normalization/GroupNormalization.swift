@@ -1,7 +1,7 @@
 /// InstanceNormalization and GroupNormalization: normalize each sample over groups of channels
 /// (one channel per group for InstanceNormalization), then scale and shift per channel.
 /// GroupNormalization before opset 21 took its scale and bias per group rather than per channel.
-struct GroupNormalization: Operator {
+struct GroupNormalizationOperator: Operator {
     let name: String
     /// nil for InstanceNormalization: one group per channel.
     let groups: Int?

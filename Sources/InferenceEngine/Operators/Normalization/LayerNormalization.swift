@@ -1,7 +1,7 @@
 /// LayerNormalization and RMSNormalization: normalize over the trailing axes from `axis` on, with
 /// a scale (and for LayerNormalization an optional bias) of the normalized shape. Statistics are
 /// computed in float32 for float32 and 16-bit data and in float64 for float64 data.
-struct LayerNormalization: Operator {
+struct LayerNormalizationOperator: Operator {
     let name: String
     /// False for RMSNormalization, which divides by the root mean square without centering.
     let centered: Bool

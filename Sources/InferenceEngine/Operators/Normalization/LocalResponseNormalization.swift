@@ -1,6 +1,6 @@
 /// LRN: y = x / (bias + alpha / size · Σ x²)^beta, the sum running over the `size` channels
 /// centred on each channel (clipped at the edges).
-struct LocalResponseNormalization: Operator {
+struct LocalResponseNormalizationOperator: Operator {
     let size: Int
     let alpha: Double
     let beta: Double

@@ -1,6 +1,6 @@
 /// LpNormalization: divides each slice along `axis` by its L1 or L2 norm; an all-zero slice
 /// stays zero instead of becoming 0/0.
-struct LpNormalization: Operator {
+struct LpNormalizationOperator: Operator {
     let axis: Int
     let p: Int
 

@@ -1,7 +1,7 @@
 /// MeanVarianceNormalization: (x - mean) / (standard deviation + 1e-9) with the statistics taken
 /// over `axes` (default N, H, W: per channel). Walks the input with the reductions' row plan, so
 /// any set of axes is one sequential pass per statistic.
-struct MeanVarianceNormalization: Operator {
+struct MeanVarianceNormalizationOperator: Operator {
     let axes: [Int]
 
     init(_ context: OperatorBuildContext) throws {

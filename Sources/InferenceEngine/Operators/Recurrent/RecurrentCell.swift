@@ -1,5 +1,5 @@
 /// What differs between RNN, GRU and LSTM: the gate count and one time step of one batch row.
-/// The shared driver (`RecurrentLayer`) does everything else: layouts, directions, sequence
+/// The shared driver (`RecurrentLayerOperator`) does everything else: layouts, directions, sequence
 /// lengths, the input projection for all time steps at once, and the outputs.
 protocol RecurrentCell: Sendable {
     static var opName: String { get }

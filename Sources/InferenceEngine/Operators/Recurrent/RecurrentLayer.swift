@@ -5,7 +5,7 @@
 /// projects every time step's input through W in one matrix product (bias included), and the
 /// time loop then only adds R·hₜ₋₁ and applies the gates. Float16, bfloat16 and float64 compute
 /// through float32.
-struct RecurrentLayer<Cell: RecurrentCell>: Operator {
+struct RecurrentLayerOperator<Cell: RecurrentCell>: Operator {
     let cell: Cell
     let reverseFirst: Bool
     let directions: Int

@@ -2,6 +2,8 @@
 /// shares the input's storage (tensors are never written after creation), except for a bool
 /// target, whose bytes are normalized to 0 or 1 so no invalid Bool is ever read.
 struct BitCastOperator: Operator {
+    static let schema = OperatorSchema("BitCast", since: 26) { try BitCastOperator(context: $0) }
+
     let target: ElementType
 
     init(context: OperatorBuildContext) throws {

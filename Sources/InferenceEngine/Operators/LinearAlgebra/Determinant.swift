@@ -1,6 +1,8 @@
 /// Det: the determinant of each square matrix in the last two axes, by LU decomposition with
 /// partial pivoting in float64 (the input may be any float type; the result is converted back).
 struct DeterminantOperator: Operator {
+    static let schema = OperatorSchema("Det", since: 11) { _ in DeterminantOperator() }
+
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
         let input = try inputs.required(0, "X")
         let shape = input.shape
