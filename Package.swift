@@ -58,11 +58,14 @@ let package = Package(
                 "FleetCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -71,11 +74,16 @@ let package = Package(
 
         .executableTarget(
             name: "modelfleet-registry",
-            dependencies: ["Registry", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Registry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "modelfleet-agent",
-            dependencies: ["Agent", "InferenceEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Agent", "InferenceEngine", "FleetCore", "FleetHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "fleetctl",
@@ -85,12 +93,16 @@ let package = Package(
         // Where every test target finds the corpus of real models (scripts/fetch-test-corpus assembles it).
         .target(name: "TestCorpus", path: "Tests/TestCorpus"),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "TestCorpus"]),
-        .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP"]),
+        .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP", "FleetCore"]),
         .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "CKernels", "FleetCore", "TestCorpus"]),
         // A real registry in-process and a publisher, for the registry's and the agent's tests.
-        .target(name: "TestSupport", dependencies: ["Registry", "FleetCore", "FleetHTTP", "TestCorpus"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Registry", "FleetCore", "FleetHTTP", "TestCorpus", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "FleetCore", "FleetHTTP", "InferenceEngine"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "Registry", "FleetCore", "FleetHTTP", "InferenceEngine"]),
         .testTarget(
             name: "RegistryTests",
             dependencies: ["Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]

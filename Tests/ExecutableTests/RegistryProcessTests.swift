@@ -42,7 +42,7 @@ import Testing
         let registry = RegistryProcess(dataDirectory: data)
         try registry.start()
         let token = try registry.token("admin.token")
-        let body = SeededBytes.make(count: 200_000, seed: 11)
+        let body = SeededRandom.bytes(count: 200_000, seed: 11)
         let digest = Digest.of(body)
         let port = try #require(UInt16(registry.baseURL.split(separator: ":").last ?? ""))
         let head = "PUT /v1/chunks/\(digest) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
@@ -123,15 +123,3 @@ import Testing
 }
 
 /// Deterministic bytes for process tests (SplitMix64).
-enum SeededBytes {
-    static func make(count: Int, seed: UInt64) -> [UInt8] {
-        var state = seed
-        return (0..<count).map { _ in
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return UInt8(truncatingIfNeeded: z ^ (z >> 31))
-        }
-    }
-}

@@ -6,7 +6,7 @@ import Testing
     let chunker = Chunker()
 
     @Test func isDeterministicAndRespectsSizeBounds() {
-        let bytes = SeededBytes.make(count: 10 << 20, seed: 1)
+        let bytes = SeededRandom.bytes(count: 10 << 20, seed: 1)
         let first = chunker.chunk(bytes).chunks
         let second = chunker.chunk(bytes).chunks
         #expect(first == second)
@@ -19,8 +19,8 @@ import Testing
     }
 
     @Test func insertingAtTheStartChangesAtMostThreeChunks() {
-        let original = SeededBytes.make(count: 10 << 20, seed: 2)
-        let edited = SeededBytes.make(count: 100, seed: 3) + original
+        let original = SeededRandom.bytes(count: 10 << 20, seed: 2)
+        let edited = SeededRandom.bytes(count: 100, seed: 3) + original
         let before = Set(chunker.chunk(original).chunks.map(\.digest))
         let after = chunker.chunk(edited).chunks
         let changed = after.filter { !before.contains($0.digest) }
@@ -31,7 +31,7 @@ import Testing
     @Test func streamingAFileMatchesChunkingInMemory() throws {
         // 20 MiB: larger than the 8 MiB read window, so the window slides many times.
         let scratch = try ScratchDirectory()
-        let bytes = SeededBytes.make(count: 20 << 20, seed: 4)
+        let bytes = SeededRandom.bytes(count: 20 << 20, seed: 4)
         let path = try scratch.write(bytes, to: "blob.bin")
         var handed: [UInt8] = []
         let streamed = try chunker.chunkFile(at: path, mode: .plain) { span, chunkBytes in

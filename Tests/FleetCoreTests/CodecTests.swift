@@ -7,7 +7,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 4, 7, 8, 4099])
     func byteShuffleRoundTripsAnyLength(length: Int) {
-        let bytes = SeededBytes.make(count: length, seed: UInt64(length))
+        let bytes = SeededRandom.bytes(count: length, seed: UInt64(length))
         for width in [2, 4, 8] {
             let planes = bytes.withUnsafeBytes { ByteShuffle.shuffle($0, width: width) }
             #expect(planes.withUnsafeBytes { ByteShuffle.unshuffle($0, width: width) } == bytes)
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func incompressibleChunksAreStoredAsIs() throws {
-        let noise = SeededBytes.make(count: 65_536, seed: 9)
+        let noise = SeededRandom.bytes(count: 65_536, seed: 9)
         let (codec, stored) = try noise.withUnsafeBytes {
             try compressor.encode($0, elementWidth: 4, settings: .standard)
         }

@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test func incrementalHashingMatchesOneShot() {
-        let bytes = SeededBytes.make(count: 100_000, seed: 7)
+        let bytes = SeededRandom.bytes(count: 100_000, seed: 7)
         var hasher = DigestHasher()
         hasher.update(bytes[..<333])
         hasher.update(bytes[333...])

@@ -13,4 +13,25 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
     }
+
+    /// `count` bytes from a generator seeded with `seed`: the same bytes on every run and machine.
+    public static func bytes(count: Int, seed: UInt64) -> [UInt8] {
+        var generator = SeededRandom(seed: seed)
+        return generator.bytes(count: count)
+    }
+
+    /// The next `count` bytes of the stream, eight per draw (little-endian): made-up file or chunk contents.
+    public mutating func bytes(count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            var word = next()
+            for _ in 0..<8 where index < count {
+                bytes[index] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                index += 1
+            }
+        }
+        return bytes
+    }
 }

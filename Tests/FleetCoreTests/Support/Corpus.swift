@@ -35,21 +35,3 @@ final class ScratchDirectory {
         return path
     }
 }
-
-/// Deterministic pseudo-random bytes, so a failing test fails the same way every run.
-enum SeededBytes {
-    static func make(count: Int, seed: UInt64) -> [UInt8] {
-        var generator = SeededRandom(seed: seed)
-        var bytes = [UInt8](repeating: 0, count: count)
-        var index = 0
-        while index < count {
-            var word = generator.next()
-            for _ in 0..<8 where index < count {
-                bytes[index] = UInt8(truncatingIfNeeded: word)
-                word >>= 8
-                index += 1
-            }
-        }
-        return bytes
-    }
-}
