@@ -92,7 +92,7 @@ public actor SyncEngine {
 
     public func rollback(model: String) throws -> SemanticVersion {
         let live = try installer.rollback(model: model)
-        try journal.enqueue(DeviceEvent(kind: "rollback", model: model, version: live.manifest.version, result: "ok",
+        try journal.enqueue(DeviceEvent(kind: SyncEvent.rollback.rawValue, model: model, version: live.manifest.version, result: "ok",
                                         message: "operator rolled back to \(live.manifest.version)", at: .now()))
         return live.manifest.version
     }

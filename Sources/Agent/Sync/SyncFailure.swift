@@ -9,13 +9,3 @@ struct SyncFailure: Error, CustomStringConvertible, Sendable {
     /// Set when the version ran its self-test and failed it: that manifest is not tried again.
     var failedSelfTest = false
 }
-
-/// The kinds of event a sync reports (`DeviceEvent.kind`).
-enum SyncEvent: String, Sendable {
-    /// An install finished, live or failed.
-    case install
-    /// The manifest was refused (untrusted, substituted, a downgrade) before any download.
-    case rejected
-    /// The version waits: a deferral rule objected, or it does not fit on disk yet.
-    case deferred
-}
