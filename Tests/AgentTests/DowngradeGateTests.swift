@@ -9,7 +9,7 @@ import Testing
     let v3 = SemanticVersion(major: 3, minor: 0, patch: 0)
 
     func refusal(_ directive: RollbackDirective?, from: SemanticVersion, to: SemanticVersion, model: String = "digits-mlp") -> String? {
-        SyncEngine.downgradeRefusal(directive, model: model, from: from, to: to, trust: TrustedPublishers([key.publicKey]))
+        DowngradeGate(trust: TrustedPublishers([key.publicKey])).refusal(directive, model: model, from: from, to: to)
     }
 
     @Test func theSignedStepIsAcceptedAndNothingElse() throws {

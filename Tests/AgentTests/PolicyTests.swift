@@ -20,7 +20,7 @@ import TestSupport
         let night = SyncPolicy(downloadWindows: [try DailyWindow(parsing: "22:00-06:00")])
         #expect(night.deferral(at: localTime(hour: 23, minute: 30)) == nil)
         #expect(night.deferral(at: localTime(hour: 5, minute: 59)) == nil)
-        #expect(night.deferral(at: localTime(hour: 12, minute: 0)) == "outside the download windows (22:00-06:00)")
+        #expect(night.deferral(at: localTime(hour: 12, minute: 0))?.reason == "outside the download windows (22:00-06:00)")
         #expect(throws: (any Error).self) { try DailyWindow(parsing: "25:00-01:00") }
         #expect(throws: (any Error).self) { try DailyWindow(parsing: "noon") }
     }
@@ -31,9 +31,24 @@ import TestSupport
         let policy = SyncPolicy(minimumBatteryPercent: 30, batteryCapacityPath: path)
         #expect(policy.deferral() == nil) // no battery file: mains power
         try "12\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(policy.deferral() == "battery at 12%, below the 30% minimum")
+        #expect(policy.deferral()?.reason == "battery at 12%, below the 30% minimum")
         try "87\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(policy.deferral() == nil)
+    }
+
+    /// Each setting switches on one rule; the first rule that objects is the reason reported.
+    @Test func theFirstRuleThatObjectsIsTheReason() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("capacity-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "12\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let noon = localTime(hour: 12, minute: 0)
+        var policy = SyncPolicy(downloadWindows: [try DailyWindow(parsing: "01:00-05:00")], minimumBatteryPercent: 30, batteryCapacityPath: path)
+        #expect(policy.rules.count == 2)
+        #expect(policy.deferral(at: noon)?.reason == "outside the download windows (01:00-05:00)")
+        policy.downloadWindows = []
+        #expect(policy.deferral(at: noon)?.reason == "battery at 12%, below the 30% minimum")
+        policy.minimumBatteryPercent = nil
+        #expect(policy.deferral(at: noon) == nil)
     }
 
     @Test func aLowBatteryDefersTheSyncAndItResumesWhenCharged() async throws {

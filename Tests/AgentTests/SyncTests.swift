@@ -187,20 +187,20 @@ final class FailingHost: ModelHost, @unchecked Sendable {
                                                                         files: [file], createdAt: .now(), publisher: key.publicKey.keyID), with: key))
         }
         let bytes = try signed("1.0.0")
-        let trust = TrustedPublishers([key.publicKey])
+        let gate = ManifestGate(trust: TrustedPublishers([key.publicKey]))
         let desired = DesiredModel(model: "digits-mlp", version: try SemanticVersion(parsing: "1.0.0"), variant: "fp32",
                                    manifestDigest: Digest.of(bytes), manifestPath: "/m")
-        guard case .success = SyncEngine.check(bytes, desired: desired, current: nil, trust: trust) else { Issue.record("the genuine manifest was refused"); return }
+        guard case .success = gate.check(bytes, desired: desired, current: nil) else { Issue.record("the genuine manifest was refused"); return }
 
         var tampered = bytes
         let index = try #require(tampered.firstIndex(of: UInt8(ascii: "f")))  // inside "fp32" or a field name
         tampered[index] = UInt8(ascii: "g")
-        guard case let .failure(reason) = SyncEngine.check(tampered, desired: desired, current: nil, trust: trust) else { Issue.record("a tampered manifest was accepted"); return }
+        guard case let .failure(reason) = gate.check(tampered, desired: desired, current: nil) else { Issue.record("a tampered manifest was accepted"); return }
         #expect(reason.description.contains("manifest"))
 
         // Genuinely signed, but not the version the check-in named (a replayed older manifest).
         let other = try signed("0.9.0")
-        guard case let .failure(substituted) = SyncEngine.check(other, desired: desired, current: nil, trust: trust) else { Issue.record("a substituted manifest was accepted"); return }
+        guard case let .failure(substituted) = gate.check(other, desired: desired, current: nil) else { Issue.record("a substituted manifest was accepted"); return }
         #expect(substituted.description.hasPrefix("the registry served digits-mlp 0.9.0"))
     }
 }

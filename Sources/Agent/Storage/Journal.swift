@@ -8,7 +8,8 @@ import Foundation
 /// The agent's persisted memory: where each model's sync stands, and events not yet reported.
 ///
 /// Every phase change is committed before the work of the next phase starts, so after a crash,
-/// `kill -9` or power loss the next start resumes from the last committed phase.
+/// `kill -9` or power loss the next start resumes from the last committed phase. A write that cannot
+/// be committed throws: the sync stops rather than running ahead of what the journal remembers.
 final class Journal: @unchecked Sendable {
     /// The steps of one sync, in order.
     enum Phase: String, Sendable {
@@ -21,6 +22,9 @@ final class Journal: @unchecked Sendable {
         var variant: String
         var manifestDigest: Digest
         var phase: Phase
+        /// What the self-test said; nil while it has not run (or when the sync failed before it).
+        var selfTest: InstallReport.SelfTest?
+        /// For people (the event log, `status`); decisions read `phase` and `selfTest`.
         var detail: String
     }
 
@@ -29,15 +33,7 @@ final class Journal: @unchecked Sendable {
 
     init(path: String) throws {
         database = try SQLiteDatabase(path: path)
-        try database.execute("""
-            CREATE TABLE IF NOT EXISTS syncs (model TEXT PRIMARY KEY, version TEXT NOT NULL, variant TEXT NOT NULL,
-                manifestDigest TEXT NOT NULL, phase TEXT NOT NULL, detail TEXT NOT NULL, updatedAt INTEGER NOT NULL)
-            """)
-        try database.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL)")
-        try database.execute("""
-            CREATE TABLE IF NOT EXISTS inference_stats (model TEXT NOT NULL, version TEXT NOT NULL, count INTEGER NOT NULL,
-                errors INTEGER NOT NULL, latency TEXT NOT NULL, PRIMARY KEY (model, version))
-            """)
+        try JournalSchema.prepare(database)
     }
 
     /// Served-request counters of one model version, as the journal keeps them across restarts.
@@ -72,35 +68,53 @@ final class Journal: @unchecked Sendable {
         }
     }
 
-    func record(_ sync: SyncRecord) throws {
+    /// Commits where a sync stands and, in the same transaction, the event that reports it: the
+    /// registry never hears of a phase the journal does not hold, nor the other way round.
+    func record(_ sync: SyncRecord, reporting event: DeviceEvent? = nil) throws {
+        let eventText = try event.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try lock.withLock {
-            try database.execute(
-                "INSERT OR REPLACE INTO syncs (model, version, variant, manifestDigest, phase, detail, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [sync.model, sync.version.description, sync.variant, sync.manifestDigest.description, sync.phase.rawValue, sync.detail, String(Timestamp.now().secondsSinceEpoch)]
-            )
+            try database.transaction {
+                try database.execute(
+                    "INSERT OR REPLACE INTO syncs (model, version, variant, manifestDigest, phase, selfTest, detail, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [sync.model, sync.version.description, sync.variant, sync.manifestDigest.description, sync.phase.rawValue,
+                     sync.selfTest?.rawValue, sync.detail, String(Timestamp.now().secondsSinceEpoch)])
+                if let eventText { try database.execute("INSERT INTO events (event) VALUES (?)", [eventText]) }
+            }
         }
     }
 
+    private static let syncColumns = "model, version, variant, manifestDigest, phase, selfTest, detail"
+
     func sync(for model: String) throws -> SyncRecord? {
         try lock.withLock {
-            guard let row = try database.execute("SELECT model, version, variant, manifestDigest, phase, detail FROM syncs WHERE model = ?", [model]).first,
-                  let model = row[0], let version = row[1], let variant = row[2], let digest = row[3], let phase = row[4].flatMap(Phase.init(rawValue:))
-            else { return nil }
-            return SyncRecord(model: model, version: try SemanticVersion(parsing: version), variant: variant,
-                              manifestDigest: try Digest(parsing: digest), phase: phase, detail: row[5] ?? "")
+            try database.execute("SELECT \(Self.syncColumns) FROM syncs WHERE model = ?", [model]).first.map(syncRecord)
         }
     }
 
     /// Where every model's latest sync stands.
     func syncs() throws -> [SyncRecord] {
         try lock.withLock {
-            try database.execute("SELECT model, version, variant, manifestDigest, phase, detail FROM syncs ORDER BY model").compactMap { row in
-                guard let model = row[0], let version = row[1].flatMap({ try? SemanticVersion(parsing: $0) }), let variant = row[2],
-                      let digest = row[3].flatMap({ try? Digest(parsing: $0) }), let phase = row[4].flatMap(Phase.init(rawValue:))
-                else { return nil }
-                return SyncRecord(model: model, version: version, variant: variant, manifestDigest: digest, phase: phase, detail: row[5] ?? "")
-            }
+            try database.execute("SELECT \(Self.syncColumns) FROM syncs ORDER BY model").map(syncRecord)
         }
+    }
+
+    /// A row the agent cannot read is an error naming it, not a sync silently forgotten.
+    private func syncRecord(_ row: [String?]) throws -> SyncRecord {
+        func unreadable(_ column: String, _ value: String?) -> FleetError {
+            .io(path: database.path, operation: "read the sync of '\(row[0] ?? "?")': \(column) is \(value.map { "'\($0)'" } ?? "NULL")", errno: 5)
+        }
+        guard let model = row[0] else { throw unreadable("model", nil) }
+        guard let version = row[1].flatMap({ try? SemanticVersion(parsing: $0) }) else { throw unreadable("version", row[1]) }
+        guard let variant = row[2] else { throw unreadable("variant", nil) }
+        guard let digest = row[3].flatMap({ try? Digest(parsing: $0) }) else { throw unreadable("manifestDigest", row[3]) }
+        guard let phase = row[4].flatMap(Phase.init(rawValue:)) else { throw unreadable("phase", row[4]) }
+        var selfTest: InstallReport.SelfTest?
+        if let text = row[5] {
+            guard let outcome = InstallReport.SelfTest(rawValue: text) else { throw unreadable("selfTest", text) }
+            selfTest = outcome
+        }
+        return SyncRecord(model: model, version: version, variant: variant, manifestDigest: digest,
+                          phase: phase, selfTest: selfTest, detail: row[6] ?? "")
     }
 
     /// Queues an event for the registry; it stays queued (across restarts) until `acknowledge`.
@@ -123,9 +137,3 @@ final class Journal: @unchecked Sendable {
         try lock.withLock { _ = try database.execute("DELETE FROM events WHERE id <= ?", [id]) }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

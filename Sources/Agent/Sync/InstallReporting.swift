@@ -6,12 +6,16 @@ extension Journal.SyncRecord {
     var installReport: InstallReport? {
         switch phase {
         case .activated:
-            return InstallReport(model: model, version: version, result: .ok, selfTest: detail.contains("self-test skipped") ? .skipped : .passed)
+            return InstallReport(model: model, version: version, result: .ok, selfTest: selfTest ?? .passed)
         case .failed:
-            return InstallReport(model: model, version: version, result: .failed,
-                                 selfTest: detail.hasPrefix("self-test failed") ? .failed : nil, message: detail)
+            return InstallReport(model: model, version: version, result: .failed, selfTest: selfTest, message: detail)
         case .planned, .downloaded, .staged:
             return nil
         }
+    }
+
+    /// This exact manifest already failed its self-test here; it would fail the same way again.
+    func failedSelfTest(of manifestDigest: Digest) -> Bool {
+        self.manifestDigest == manifestDigest && phase == .failed && selfTest == .failed
     }
 }
