@@ -17,7 +17,7 @@ public protocol MetadataStore: Sendable {
     func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws
     func publishers() async throws -> [PublisherRecord]
 
-    /// Inserts a version; throws `RegistryError.conflict` if that model, version and variant exist.
+    /// Inserts a version; throws `StorageError.conflict` if that model, version and variant exist.
     func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws
     func modelNames() async throws -> [String]
     func versions(of model: String) async throws -> [VersionRecord]
@@ -38,17 +38,17 @@ public protocol MetadataStore: Sendable {
     func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws
     func assignments() async throws -> [AssignmentRecord]
 
-    /// Replaces a device's labels; throws `RegistryError.notFound` for an unknown device.
+    /// Replaces a device's labels; throws `StorageError.notFound` for an unknown device.
     func setLabels(deviceID: String, labels: [String: String], audit: AuditEntry) async throws
     /// Health per device and version, as check-ins reported it (`recordCheckins` keeps it); nil model: all.
     func health(model: String?) async throws -> [DeviceVersionHealth]
     func health(deviceID: String) async throws -> [DeviceVersionHealth]
 
     /// Inserts a rollout. An active or paused rollout of the same model is marked aborted ("superseded")
-    /// when `superseding`, else the insert throws `RegistryError.conflict`. Returns the superseded rollouts.
+    /// when `superseding`, else the insert throws `StorageError.conflict`. Returns the superseded rollouts.
     func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout]
     /// Stores a changed rollout as its next revision, with its audit line, in one transaction. Throws
-    /// `RegistryError.conflict` if the stored rollout is no longer at `rollout.revision`.
+    /// `StorageError.conflict` if the stored rollout is no longer at `rollout.revision`.
     func saveRollout(_ rollout: Rollout, audit: AuditEntry) async throws
     /// Every rollout, oldest first.
     func rollouts() async throws -> [Rollout]
