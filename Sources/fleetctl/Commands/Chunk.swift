@@ -22,7 +22,7 @@ struct Chunk: ParsableCommand {
         settings.shuffle = !noShuffle
         let packer = ArtifactPacker(settings: settings)
         let clock = ContinuousClock()
-        var entry: FleetCore.Manifest.File?
+        var entry: Manifest.File?
         let elapsed = try clock.measure {
             entry = try packer.pack(file: file, as: URL(fileURLWithPath: file).lastPathComponent, mode: mode)
         }
@@ -65,13 +65,13 @@ struct ChunkReport: Encodable {
     let digest: String
     let seconds: Double
     let megabytesPerSecond: Double
-    private let entry: FleetCore.Manifest.File
+    private let entry: Manifest.File
 
     enum CodingKeys: String, CodingKey {
         case path, mode, codec, size, storedSize, chunks, distinctChunks, digest, seconds, megabytesPerSecond
     }
 
-    init(file: FleetCore.Manifest.File, settings: ChunkCompressor.Settings, seconds: Double) {
+    init(file: Manifest.File, settings: ChunkCompressor.Settings, seconds: Double) {
         entry = file
         path = file.path
         mode = file.chunking.mode.rawValue
