@@ -33,16 +33,7 @@ public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, 
         .init(status: .contentTooLarge, code: "too_large", message: "request body is over the limit of \(limit) bytes")
     }
 
-    private struct Body: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-            var missing: [Digest]?
-        }
-        var error: Detail
-    }
-
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONBody.response(bytes: try StableJSON.encodeBytes(Body(error: .init(code: code, message: message, missing: missing))), status: status)
+        JSONBody.response(bytes: try StableJSON.encodeBytes(ErrorResponse(error: .init(code: code, message: message, missing: missing))), status: status)
     }
 }

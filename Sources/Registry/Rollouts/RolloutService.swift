@@ -18,10 +18,6 @@ actor RolloutService {
         self.identifiers = identifiers
     }
 
-    enum Action: String, Sendable, CaseIterable {
-        case pause, resume, abort, rollback
-    }
-
     func create(_ request: RolloutRequest, by actor: String, now: Timestamp) async throws -> RolloutStatus {
         try PublishingService.checkName(request.model, what: "model name")
         let selector = try LabelSelector(parsing: request.selector)
@@ -123,7 +119,7 @@ actor RolloutService {
 
     /// An operator's action. A rollback needs the publisher's directive for exactly this rollout's
     /// `version -> previousVersion`, signed by a registered publisher key; agents check it again.
-    func apply(_ action: Action, id: String, directive: RollbackDirective?, by actor: String, now: Timestamp) async throws -> RolloutStatus {
+    func apply(_ action: RolloutAction, id: String, directive: RollbackDirective?, by actor: String, now: Timestamp) async throws -> RolloutStatus {
         var rollout = try await rollout(id: id)
         let from = rollout.state
         func refuse() -> StorageError {

@@ -73,6 +73,6 @@ public struct DeviceService: Sendable {
     }
 
     public func record(_ batch: EventBatch, deviceID: String, now: Timestamp) async throws {
-        try await store.insertEvents(batch.events.map { EventRecord(deviceID: deviceID, receivedAt: now, event: $0) })
+        try await store.insertEvents(batch.events.map { RecordedEvent(deviceID: deviceID, receivedAt: now, event: $0) })
     }
 }

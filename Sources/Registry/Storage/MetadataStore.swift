@@ -14,8 +14,8 @@ public protocol MetadataStore: Sendable {
 
     // An operator's change and its audit line are one transaction: neither is stored without the other.
 
-    func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws
-    func publishers() async throws -> [PublisherRecord]
+    func addPublisher(_ publisher: RegisteredPublisher, audit: AuditEntry) async throws
+    func publishers() async throws -> [RegisteredPublisher]
 
     /// Inserts a version; throws `StorageError.conflict` if that model, version and variant exist.
     func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws
@@ -32,8 +32,8 @@ public protocol MetadataStore: Sendable {
     func devices() async throws -> [DeviceRecord]
     /// Stores the latest check-in of each device in the batch (one transaction).
     func recordCheckins(_ checkins: [CheckinRecord]) async throws
-    func insertEvents(_ events: [EventRecord]) async throws
-    func events(deviceID: String) async throws -> [EventRecord]
+    func insertEvents(_ events: [RecordedEvent]) async throws
+    func events(deviceID: String) async throws -> [RecordedEvent]
 
     func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws
     func assignments() async throws -> [AssignmentRecord]

@@ -104,7 +104,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: publishers
 
-    public func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws {
+    public func addPublisher(_ publisher: RegisteredPublisher, audit: AuditEntry) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO publishers (keyID, publicKeyPEM, registeredAt) VALUES (?, ?, ?)",
@@ -114,10 +114,10 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func publishers() async throws -> [PublisherRecord] {
+    public func publishers() async throws -> [RegisteredPublisher] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM publishers ORDER BY keyID").map {
-                PublisherRecord(keyID: $0["keyID"], publicKeyPEM: $0["publicKeyPEM"], registeredAt: Timestamp(secondsSinceEpoch: $0["registeredAt"]))
+                RegisteredPublisher(keyID: $0["keyID"], publicKeyPEM: $0["publicKeyPEM"], registeredAt: Timestamp(secondsSinceEpoch: $0["registeredAt"]))
             }
         }
     }
@@ -246,7 +246,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func insertEvents(_ events: [EventRecord]) async throws {
+    public func insertEvents(_ events: [RecordedEvent]) async throws {
         let rows = try events.map { ($0.deviceID, $0.receivedAt.secondsSinceEpoch, try StableJSON.encode($0.event)) }
         try await pool.write { db in
             for row in rows {
@@ -255,10 +255,10 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func events(deviceID: String) async throws -> [EventRecord] {
+    public func events(deviceID: String) async throws -> [RecordedEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events WHERE deviceID = ? ORDER BY id", arguments: [deviceID]).map { row in
-                EventRecord(deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try StableJSON.decode(row["event"]))
+                RecordedEvent(deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try StableJSON.decode(row["event"]))
             }
         }
     }

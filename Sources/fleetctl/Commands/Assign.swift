@@ -17,12 +17,8 @@ struct Assign: AsyncParsableCommand {
     @Option(help: "Label selector, e.g. 'site=eu,type=camera' (empty: every device).") var select: String = ""
 
     func run() async throws {
-        struct Body: Encodable { var model: String; var selector: String; var version: String?; var variant: String? }
-        if let version { _ = try SemanticVersion(parsing: version) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let body = try encoder.encode(Body(model: model, selector: select, version: version, variant: variant))
-        _ = try await connection.client().send("PUT", "/v1/assignments", headers: [("Content-Type", "application/json")], body: [UInt8](body))
+        let request = AssignmentRequest(model: model, selector: select, version: try version.map(SemanticVersion.init(parsing:)), variant: variant)
+        try await connection.client().assign(request)
         print("devices matching '\(select)' now run \(model) \(version ?? "(latest)")\(variant.map { " (\($0))" } ?? "")")
     }
 }

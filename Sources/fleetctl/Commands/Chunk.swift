@@ -29,7 +29,7 @@ struct Chunk: ParsableCommand {
         guard let entry else { return }
         let report = ChunkReport(file: entry, settings: settings, seconds: elapsed.seconds)
         if json {
-            print(try report.json())
+            print(try JSONText.encode(report))
         } else {
             report.printText(listingChunks: list)
         }
@@ -83,12 +83,6 @@ struct ChunkReport: Encodable {
         digest = file.digest.description
         self.seconds = seconds
         megabytesPerSecond = seconds > 0 ? Double(file.size) / 1e6 / seconds : 0
-    }
-
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     func printText(listingChunks: Bool) {
