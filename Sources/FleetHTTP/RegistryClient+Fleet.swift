@@ -2,7 +2,8 @@ import FleetCore
 
 /// `/v1/devices`, `/v1/fleet/status` and `/v1/audit`: the operator's view of the fleet (fleet scope).
 extension RegistryClient {
-    /// Devices whose labels match `selector` (all when nil), optionally only those in `state`.
+    /// Devices whose labels match `selector` (all when nil), optionally only those in `state`. Both are passed
+    /// as typed by an operator, unchecked: the registry refuses a bad one naming what it accepts.
     public func devices(selector: String? = nil, state: String? = nil) async throws -> RegistryReply<DeviceList> {
         try await call("GET", "/v1/devices" + PathEscaping.query([("select", selector), ("state", state)]), answer: DeviceList.self)
     }
