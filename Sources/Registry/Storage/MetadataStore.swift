@@ -6,6 +6,10 @@ import FleetCore
 /// The embedded default is SQLite (`SQLiteMetadataStore`); a PostgreSQL store for many replicas
 /// implements the same protocol. Implementations must make each call atomic: a crash leaves a
 /// call's effect whole or absent.
+///
+/// What a store refuses it throws as `StorageError` (the cases the methods below name), never as an
+/// HTTP error: the HTTP layer gives those their statuses, so a new store needs no knowledge of the API.
+/// Anything else it throws (a lost connection, a driver error) reaches clients as a logged 500.
 public protocol MetadataStore: Sendable {
     func chunks(_ digests: [Digest]) async throws -> [Digest: ChunkRecord]
     /// Records a chunk unless one with that digest exists; returns the record that is now stored.
