@@ -5,7 +5,12 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Typed calls of the registry's wire API v1, shared by fleetctl and the agent.
+/// Typed calls of the registry's wire API v1, shared by fleetctl, the agent and the tests.
+///
+/// One method per route of `docs/openapi.yaml`, grouped by route family in `RegistryClient+*.swift`;
+/// bodies and answers are the `FleetCore/Wire` types the registry encodes, so neither side spells a
+/// path or a JSON shape of its own. Operator calls answer a `RegistryReply`, which keeps the
+/// registry's JSON beside the decoded value for tools that show it (`fleetctl --json`).
 public struct RegistryClient: Sendable {
     public var baseURL: String
     public var token: String
@@ -30,6 +35,13 @@ public struct RegistryClient: Sendable {
         public var description: String { "registry answered \(status) \(code): \(message)" }
     }
 
+    /// A success status whose body is not the JSON the route promises (a proxy's page, another API version).
+    public struct UnexpectedAnswer: Error, CustomStringConvertible, Sendable {
+        public var status: Int
+        public var reason: String
+        public var description: String { "unexpected answer from the registry (\(status)): \(reason)" }
+    }
+
     /// Sends a request with the bearer token; any status outside `expected` becomes a `Failure`.
     public func send(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, expected: Set<Int> = [200]) async throws -> HTTPResponse {
         let request = HTTPRequest(method: method, url: baseURL + path, headers: [("Authorization", "Bearer \(token)")] + headers, body: body)
@@ -38,16 +50,17 @@ public struct RegistryClient: Sendable {
         return response
     }
 
+    /// The registry's error body as a `Failure`; a body that is not one keeps its first 200 characters.
     public static func failure(_ response: HTTPResponse) -> Failure {
-        struct Envelope: Decodable {
-            struct Detail: Decodable { var code: String; var message: String; var missing: [Digest]? }
-            var error: Detail
-        }
-        if let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(response.body)) {
+        if let envelope = try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body)) {
             return Failure(status: response.status, code: envelope.error.code, message: envelope.error.message, missing: envelope.error.missing ?? [])
         }
         return Failure(status: response.status, code: "http", message: String(response.text.prefix(200)), missing: [])
     }
+
+    // MARK: building blocks of the typed calls
+
+    static let jsonHeader = [(name: "Content-Type", value: "application/json")]
 
     func json<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
@@ -56,63 +69,15 @@ public struct RegistryClient: Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(response.body))
+        do { return try JSONDecoder().decode(T.self, from: Data(response.body)) } catch {
+            throw UnexpectedAnswer(status: response.status, reason: "\(error)")
+        }
     }
 
-    private static let jsonHeader = [(name: "Content-Type", value: "application/json")]
-
-    // MARK: publishing
-
-    public func missingChunks(_ digests: [Digest]) async throws -> MissingChunksResponse {
-        try decode(MissingChunksResponse.self, try await send("POST", "/v1/chunks/missing", headers: Self.jsonHeader, body: json(MissingChunksRequest(digests: digests))))
-    }
-
-    @discardableResult
-    public func putChunk(_ digest: Digest, codec: ChunkCodec, length: Int, stored: [UInt8]) async throws -> StoredChunkForm {
-        let headers = [(name: ChunkHeaders.codec, value: codec.description), (name: ChunkHeaders.length, value: String(length)),
-                       (name: "Content-Type", value: "application/octet-stream")]
-        return try decode(StoredChunkForm.self, try await send("PUT", "/v1/chunks/\(digest)", headers: headers, body: stored, expected: [201]))
-    }
-
-    /// `hold`: keep the version out of "the latest" until a rollout of it completes (push, then create the rollout).
-    public func commit(_ manifestBytes: [UInt8], model: String, hold: Bool = false) async throws {
-        _ = try await send("POST", "/v1/models/\(model)/versions\(hold ? "?hold=true" : "")", headers: Self.jsonHeader, body: manifestBytes, expected: [201])
-    }
-
-    public func registerPublisher(_ key: PublisherPublicKey) async throws {
-        struct Body: Encodable { var publicKeyPEM: String }
-        _ = try await send("POST", "/v1/publishers", headers: Self.jsonHeader, body: json(Body(publicKeyPEM: key.pem)), expected: [201])
-    }
-
-    // MARK: reading
-
-    public func manifest(model: String, version: SemanticVersion, variant: String) async throws -> [UInt8] {
-        try await send("GET", "/v1/models/\(model)/versions/\(version)?variant=\(variant)").body
-    }
-
-    public func chunk(_ digest: Digest) async throws -> HTTPResponse {
-        try await send("GET", "/v1/chunks/\(digest)")
-    }
-
-    /// Downloads a chunk's stored bytes into `path`, resuming from what is already there.
-    /// Returns the bytes received over the wire.
-    @discardableResult
-    public func downloadChunk(_ digest: Digest, storedLength: Int, to path: String) async throws -> Int {
-        let request = HTTPRequest(method: "GET", url: baseURL + "/v1/chunks/\(digest)", headers: [("Authorization", "Bearer \(token)")])
-        return try await http.download(request, to: path, expectedLength: storedLength)
-    }
-
-    // MARK: devices
-
-    public func enroll(_ profile: DeviceProfile) async throws -> EnrollmentResponse {
-        try decode(EnrollmentResponse.self, try await send("POST", "/v1/devices/enroll", headers: Self.jsonHeader, body: json(profile), expected: [201]))
-    }
-
-    public func checkin(deviceID: String, _ report: CheckinRequest) async throws -> CheckinResponse {
-        try decode(CheckinResponse.self, try await send("POST", "/v1/devices/\(deviceID)/checkin", headers: Self.jsonHeader, body: json(report)))
-    }
-
-    public func report(deviceID: String, _ batch: EventBatch) async throws {
-        _ = try await send("POST", "/v1/devices/\(deviceID)/events", headers: Self.jsonHeader, body: json(batch), expected: [202])
+    /// A JSON call: `body` is JSON (from `json(_:)`) or nil; the answer is decoded as `Answer`, its JSON kept.
+    func call<Answer: Decodable & Sendable>(_ method: String, _ path: String, body: [UInt8]? = nil, expected: Int = 200,
+                                            answer: Answer.Type) async throws -> RegistryReply<Answer> {
+        let response = try await send(method, path, headers: body == nil ? [] : Self.jsonHeader, body: body, expected: [expected])
+        return RegistryReply(value: try decode(Answer.self, response), json: response.body)
     }
 }

@@ -11,7 +11,7 @@ struct Fleetctl: AsyncParsableCommand {
         MODELFLEET_REGISTRY and MODELFLEET_TOKEN environment variables). Queries take --json for the registry's JSON answer.
         """,
         subcommands: [Keys.self, Push.self, Assign.self, ModelsCommand.self, VersionsCommand.self, RolloutCommand.self, DevicesCommand.self,
-                      FleetCommand.self, AuditCommand.self, TokensCommand.self, Chunk.self, Manifest.self, Verify.self]
+                      FleetCommand.self, AuditCommand.self, TokensCommand.self, Chunk.self, ManifestCommand.self, Verify.self]
     )
 
     /// Accepts the connection options before the subcommand too (`fleetctl --registry URL push …`),

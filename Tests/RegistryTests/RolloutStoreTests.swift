@@ -29,7 +29,7 @@ import Testing
         // A second writer that read the rollout before the pause cannot overwrite it.
         var advanced = stored
         advanced.stage = 1
-        await #expect(throws: RegistryError.self) { try await store.saveRollout(advanced, audit: audit("rollout.advanced", at: 20)) }
+        await #expect(throws: StorageError.self) { try await store.saveRollout(advanced, audit: audit("rollout.advanced", at: 20)) }
 
         let reopened = try SQLiteMetadataStore(path: path)
         let after = try #require(try await reopened.rollouts().first)

@@ -63,7 +63,7 @@ extension RegistryHarness {
     public func publisher(assigning model: String, selector: String = "") async throws -> TestPublisher {
         let publisher = TestPublisher()
         try await admin.registerPublisher(publisher.key.publicKey)
-        _ = try await admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"\#(model)","selector":"\#(selector)"}"#.utf8))
+        try await admin.assign(AssignmentRequest(model: model, selector: selector))
         return publisher
     }
 }

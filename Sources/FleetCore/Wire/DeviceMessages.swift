@@ -190,3 +190,34 @@ public struct EventBatch: Codable, Equatable, Sendable {
         self.events = events
     }
 }
+
+/// `POST /v1/devices/{id}/events` answer: how many events were stored.
+public struct EventsAccepted: Codable, Equatable, Sendable {
+    public var accepted: Int
+
+    public init(accepted: Int) {
+        self.accepted = accepted
+    }
+}
+
+/// A device event as the registry stored it: which device sent it, and when it arrived.
+public struct RecordedEvent: Codable, Equatable, Sendable {
+    public var deviceID: String
+    public var receivedAt: Timestamp
+    public var event: DeviceEvent
+
+    public init(deviceID: String, receivedAt: Timestamp, event: DeviceEvent) {
+        self.deviceID = deviceID
+        self.receivedAt = receivedAt
+        self.event = event
+    }
+}
+
+/// `GET /v1/devices/{id}/events` answer: oldest first.
+public struct EventList: Codable, Equatable, Sendable {
+    public var events: [RecordedEvent]
+
+    public init(events: [RecordedEvent]) {
+        self.events = events
+    }
+}

@@ -163,3 +163,30 @@ public struct AuditEntry: Codable, Equatable, Sendable {
         self.detail = detail
     }
 }
+
+/// `GET /v1/devices` answer.
+public struct DeviceList: Codable, Equatable, Sendable {
+    public var devices: [DeviceSummary]
+
+    public init(devices: [DeviceSummary]) {
+        self.devices = devices
+    }
+}
+
+/// `PUT /v1/devices/{id}/labels` body: the device's labels, all of them (the ones left out are removed).
+public struct DeviceLabels: Codable, Equatable, Sendable {
+    public var labels: [String: String]
+
+    public init(labels: [String: String]) {
+        self.labels = labels
+    }
+}
+
+/// `GET /v1/audit` answer: oldest first.
+public struct AuditLog: Codable, Equatable, Sendable {
+    public var entries: [AuditEntry]
+
+    public init(entries: [AuditEntry]) {
+        self.entries = entries
+    }
+}

@@ -38,3 +38,21 @@ public struct VersionSummary: Codable, Equatable, Sendable {
         self.storedSize = storedSize
     }
 }
+
+/// `GET /v1/models` answer.
+public struct ModelList: Codable, Equatable, Sendable {
+    public var models: [ModelSummary]
+
+    public init(models: [ModelSummary]) {
+        self.models = models
+    }
+}
+
+/// `GET /v1/models/{name}/versions` answer: newest first.
+public struct VersionList: Codable, Equatable, Sendable {
+    public var versions: [VersionSummary]
+
+    public init(versions: [VersionSummary]) {
+        self.versions = versions
+    }
+}

@@ -8,6 +8,18 @@ public enum RolloutState: String, Codable, Sendable, CaseIterable {
     public var isInFlight: Bool { self == .active || self == .paused }
 }
 
+/// What an operator can do to a rollout: `POST /v1/rollouts/{id}/{action}` (the raw value is the path's last segment).
+public enum RolloutAction: String, Codable, Sendable, CaseIterable {
+    /// Stop advancing (active rollouts only).
+    case pause
+    /// Advance again (paused rollouts only); the gates are checked again.
+    case resume
+    /// End where it stands; devices reached keep the version.
+    case abort
+    /// Send the devices reached back to the previous version; needs a publisher-signed `RollbackDirective`.
+    case rollback
+}
+
 /// Limits that pause a rollout when the devices of its reached stage exceed them.
 public struct RolloutGates: Codable, Equatable, Sendable {
     /// Installs that failed for any reason but the self-test, over the stage's devices (0.02 = 2%).
@@ -180,5 +192,14 @@ public struct RollbackRequest: Codable, Equatable, Sendable {
 
     public init(directive: RollbackDirective?) {
         self.directive = directive
+    }
+}
+
+/// `GET /v1/rollouts` answer: every rollout, oldest first.
+public struct RolloutList: Codable, Equatable, Sendable {
+    public var rollouts: [Rollout]
+
+    public init(rollouts: [Rollout]) {
+        self.rollouts = rollouts
     }
 }

@@ -1,3 +1,4 @@
+import FleetCore
 import Hummingbird
 
 /// Resolves `Authorization: Bearer <token>` to a `Principal` on every request but `/healthz`.

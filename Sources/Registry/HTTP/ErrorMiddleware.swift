@@ -2,7 +2,7 @@ import FleetCore
 import Hummingbird
 import Logging
 
-/// Gives every failure the API's JSON error shape: FleetCore errors get their statuses, Hummingbird's
+/// Gives every failure the API's JSON error shape: storage and FleetCore errors get their statuses, Hummingbird's
 /// own errors keep theirs, and anything unexpected is a logged 500 that leaks no internals.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = RegistryContext
@@ -12,6 +12,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as RegistryError {
             throw error
+        } catch let error as StorageError {
+            throw RegistryError(error)
         } catch let error as FleetError {
             throw RegistryError(error)
         } catch let error as HTTPError {

@@ -1,3 +1,4 @@
+import FleetCore
 import Hummingbird
 
 /// Per-request state: Hummingbird's core context plus who is asking.

@@ -4,8 +4,9 @@ import Hummingbird
 
 /// Every error the API returns, rendered as `{"error": {"code": …, "message": …}}` with its status.
 ///
-/// Services throw these directly; `ErrorMiddleware` turns anything else (FleetCore errors,
-/// Hummingbird's own errors, body-size errors) into one, so clients see a single error shape.
+/// Routes throw these for what only HTTP knows (scopes, headers, query parameters); `ErrorMiddleware`
+/// turns everything else (storage and service errors, FleetCore errors, Hummingbird's own errors) into
+/// one, with the statuses `ErrorStatuses.swift` gives them, so clients see a single error shape.
 public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, Sendable {
     public var status: HTTPResponse.Status
     public var code: String
@@ -32,30 +33,7 @@ public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, 
         .init(status: .contentTooLarge, code: "too_large", message: "request body is over the limit of \(limit) bytes")
     }
 
-    /// Maps FleetCore's verdicts on client input to statuses.
-    public init(_ error: FleetError) {
-        switch error {
-        case .badSignature, .untrustedManifest:
-            self.init(status: .unprocessableContent, code: "bad_signature", message: error.description)
-        case .digestMismatch, .corruptChunk:
-            self.init(status: .unprocessableContent, code: "digest_mismatch", message: error.description)
-        case .io:
-            self.init(status: .internalServerError, code: "storage", message: error.description)
-        default:
-            self.init(status: .badRequest, code: "bad_request", message: error.description)
-        }
-    }
-
-    private struct Body: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-            var missing: [Digest]?
-        }
-        var error: Detail
-    }
-
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONBody.response(bytes: try StableJSON.encodeBytes(Body(error: .init(code: code, message: message, missing: missing))), status: status)
+        JSONBody.response(bytes: try StableJSON.encodeBytes(ErrorResponse(error: .init(code: code, message: message, missing: missing))), status: status)
     }
 }

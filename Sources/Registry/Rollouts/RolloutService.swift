@@ -18,10 +18,6 @@ actor RolloutService {
         self.identifiers = identifiers
     }
 
-    enum Action: String, Sendable, CaseIterable {
-        case pause, resume, abort, rollback
-    }
-
     func create(_ request: RolloutRequest, by actor: String, now: Timestamp) async throws -> RolloutStatus {
         try PublishingService.checkName(request.model, what: "model name")
         let selector = try LabelSelector(parsing: request.selector)
@@ -38,11 +34,11 @@ actor RolloutService {
     private func rollbackTarget(for request: RolloutRequest, selector: LabelSelector) async throws -> SemanticVersion? {
         let records = try await store.versions(of: request.model), versions = Set(records.map(\.version))
         guard versions.contains(request.version) else {
-            throw RegistryError.notFound("\(request.model) has no committed version \(request.version); push it first")
+            throw StorageError.notFound("\(request.model) has no committed version \(request.version); push it first")
         }
         guard let chosen = request.previousVersion else { return try await resolvedBefore(request, selector: selector, versions: records) }
         guard versions.contains(chosen) && chosen < request.version else {
-            throw RegistryError.badRequest("previousVersion \(chosen) must be a committed version lower than \(request.version)")
+            throw StorageError.invalid("previousVersion \(chosen) must be a committed version lower than \(request.version)")
         }
         return chosen
     }
@@ -81,32 +77,32 @@ actor RolloutService {
         let lower = resolving.filter { $0.key < request.version }
         guard lower.count <= 1 else {
             let spelled = lower.sorted { $0.key < $1.key }.map { "\($0.key) on \($0.value)" }.joined(separator: ", ")
-            throw RegistryError.conflict("the devices matching '\(selector)' run several versions of \(request.model) (\(spelled) devices); pass previousVersion to choose the rollback target")
+            throw StorageError.conflict("the devices matching '\(selector)' run several versions of \(request.model) (\(spelled) devices); pass previousVersion to choose the rollback target")
         }
         return lower.first?.key
     }
 
     static func validate(stages: [Int], soakSeconds: Int, gates: RolloutGates) throws {
         guard !stages.isEmpty, stages.allSatisfy({ (1...100).contains($0) }), zip(stages, stages.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw RegistryError.badRequest("stages must be increasing percentages between 1 and 100, e.g. [5, 25, 100]; got \(stages)")
+            throw StorageError.invalid("stages must be increasing percentages between 1 and 100, e.g. [5, 25, 100]; got \(stages)")
         }
         guard (0...Rollout.maximumSoakSeconds).contains(soakSeconds) else {
-            throw RegistryError.badRequest("soakSeconds must be between 0 and \(Rollout.maximumSoakSeconds) (30 days), got \(soakSeconds)")
+            throw StorageError.invalid("soakSeconds must be between 0 and \(Rollout.maximumSoakSeconds) (30 days), got \(soakSeconds)")
         }
         for (name, ratio) in [("maxInstallFailureRatio", gates.maxInstallFailureRatio), ("maxSelfTestFailureRatio", gates.maxSelfTestFailureRatio)]
         where !(0...1).contains(ratio) {
-            throw RegistryError.badRequest("gates.\(name) must be between 0 and 1, got \(ratio)")
+            throw StorageError.invalid("gates.\(name) must be between 0 and 1, got \(ratio)")
         }
         if let regression = gates.maxP95Regression, !(regression >= 0 && regression.isFinite) {
-            throw RegistryError.badRequest("gates.maxP95Regression must be a non-negative ratio (0.2 = +20%), got \(regression)")
+            throw StorageError.invalid("gates.maxP95Regression must be a non-negative ratio (0.2 = +20%), got \(regression)")
         }
         if let increase = gates.maxErrorRateIncrease, !(0...1).contains(increase) {
-            throw RegistryError.badRequest("gates.maxErrorRateIncrease must be between 0 and 1 (0.01 = one point more), got \(increase)")
+            throw StorageError.invalid("gates.maxErrorRateIncrease must be between 0 and 1 (0.01 = one point more), got \(increase)")
         }
     }
 
     func rollout(id: String) async throws -> Rollout {
-        guard let rollout = try await store.rollouts().first(where: { $0.id == id }) else { throw RegistryError.notFound("no rollout \(id)") }
+        guard let rollout = try await store.rollouts().first(where: { $0.id == id }) else { throw StorageError.notFound("no rollout \(id)") }
         return rollout
     }
 
@@ -123,10 +119,10 @@ actor RolloutService {
 
     /// An operator's action. A rollback needs the publisher's directive for exactly this rollout's
     /// `version -> previousVersion`, signed by a registered publisher key; agents check it again.
-    func apply(_ action: Action, id: String, directive: RollbackDirective?, by actor: String, now: Timestamp) async throws -> RolloutStatus {
+    func apply(_ action: RolloutAction, id: String, directive: RollbackDirective?, by actor: String, now: Timestamp) async throws -> RolloutStatus {
         var rollout = try await rollout(id: id)
         let from = rollout.state
-        func refuse() -> RegistryError {
+        func refuse() -> StorageError {
             .conflict("rollout \(id) is \(from.rawValue); \(action.rawValue) needs it \(action == .resume ? "paused" : action == .rollback ? "not already rolled back" : "active or paused")")
         }
         switch action {
@@ -141,7 +137,7 @@ actor RolloutService {
             rollout.state = .aborted
         case .rollback:
             guard from != .completed else {
-                throw RegistryError.conflict("rollout \(id) is completed: \(rollout.version) was released to every device following the latest, not only the rollout's cohort, and a rollback would tell only the cohort to go back; roll forward instead (push a fixed version and roll it out), or create a new rollout")
+                throw StorageError.conflict("rollout \(id) is completed: \(rollout.version) was released to every device following the latest, not only the rollout's cohort, and a rollback would tell only the cohort to go back; roll forward instead (push a fixed version and roll it out), or create a new rollout")
             }
             guard from != .rolledBack else { throw refuse() }
             rollout.rollback = try await checked(directive, for: rollout)
@@ -157,13 +153,13 @@ actor RolloutService {
 
     private func checked(_ directive: RollbackDirective?, for rollout: Rollout) async throws -> RollbackDirective {
         guard let previous = rollout.previousVersion else {
-            throw RegistryError.conflict("rollout \(rollout.id) has no previous version of \(rollout.model) to roll back to")
+            throw StorageError.conflict("rollout \(rollout.id) has no previous version of \(rollout.model) to roll back to")
         }
         guard let directive else {
-            throw RegistryError.badRequest("a rollback needs a directive signed by a publisher key: {\"directive\": …} (fleetctl rollout rollback --key)")
+            throw StorageError.invalid("a rollback needs a directive signed by a publisher key: {\"directive\": …} (fleetctl rollout rollback --key)")
         }
         guard directive.model == rollout.model, directive.fromVersion == rollout.version, directive.toVersion == previous else {
-            throw RegistryError.unprocessable("bad_directive", "the directive allows \(directive.model) \(directive.fromVersion) -> \(directive.toVersion); this rollout needs \(rollout.model) \(rollout.version) -> \(previous)")
+            throw StorageError.mismatchedDirective("the directive allows \(directive.model) \(directive.fromVersion) -> \(directive.toVersion); this rollout needs \(rollout.model) \(rollout.version) -> \(previous)")
         }
         let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
         try TrustedPublishers(keys).verify(directive)
@@ -207,7 +203,7 @@ actor RolloutService {
             // made again from the new state at the next evaluation.
             switch await AsyncResult.attempt({ [store, rollout] in try await store.saveRollout(rollout, audit: audit) }) {
             case .success: changed.append(rollout)
-            case let .failure(error as RegistryError) where error.status == .conflict: continue
+            case let .failure(error as StorageError) where error.isConflict: continue
             case let .failure(error): throw error
             }
         }

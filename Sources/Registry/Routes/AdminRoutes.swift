@@ -6,47 +6,36 @@ struct AdminRoutes {
     let store: any MetadataStore
     let answers: DesiredStateCache
 
-    struct PublisherRequest: Decodable { var publicKeyPEM: String }
-    struct AssignmentRequest: Decodable {
-        var model: String
-        var selector: LabelSelector
-        var version: SemanticVersion?
-        var variant: String?
-    }
-    struct TokenRequest: Decodable {
-        var scopes: [Scope]
-        var label: String
-    }
-
     func register(on router: RouteTable) {
         router.post("/v1/publishers") { request, context in
             try context.require(.admin)
             var request = request
-            let body = try await request.decodeJSON(PublisherRequest.self)
+            let body = try await request.decodeJSON(PublisherRegistration.self)
             let key = try PublisherPublicKey(pem: body.publicKeyPEM, path: "publicKeyPEM")
-            let record = PublisherRecord(keyID: key.keyID, publicKeyPEM: key.pem, registeredAt: .now())
+            let record = RegisteredPublisher(keyID: key.keyID, publicKeyPEM: key.pem, registeredAt: .now())
             try await store.addPublisher(record, audit: AuditEntry(at: record.registeredAt, actor: context.actorName, action: "publisher.register", subject: key.keyID, detail: ""))
-            return try JSONBody.response(["keyID": key.keyID], status: .created)
+            return try JSONBody.response(RegisteredKeyID(keyID: key.keyID), status: .created)
         }
         router.get("/v1/publishers") { _, context in
             try context.require(.read)
-            return try JSONBody.response(["publishers": try await store.publishers()])
+            return try JSONBody.response(PublisherList(publishers: try await store.publishers()))
         }
         router.put("/v1/assignments") { request, context in
             try context.require(.fleet)
             var request = request
             let body = try await request.decodeJSON(AssignmentRequest.self)
+            let selector = try Self.selector(body.selector)
             try PublishingService.checkName(body.model, what: "model name")
             if let variant = body.variant { try PublishingService.checkName(variant, what: "variant") }
-            let record = AssignmentRecord(model: body.model, selector: body.selector, version: body.version, variant: body.variant, updatedAt: .now())
+            let record = AssignmentRecord(model: body.model, selector: selector, version: body.version, variant: body.variant, updatedAt: .now())
             try await store.setAssignment(record, audit: AuditEntry(at: record.updatedAt, actor: context.actorName, action: "assignment.set", subject: record.model,
                                                                     detail: "'\(record.selector)' -> \(record.version?.description ?? "latest")\(record.variant.map { " (\($0))" } ?? "")"))
             answers.invalidate()
-            return try JSONBody.response(record)
+            return try JSONBody.response(Assignment(record))
         }
         router.get("/v1/assignments") { _, context in
             try context.require(.fleet)
-            return try JSONBody.response(["assignments": try await store.assignments()])
+            return try JSONBody.response(AssignmentList(assignments: try await store.assignments().map(Assignment.init)))
         }
         router.post("/v1/tokens") { request, context in
             try context.require(.admin)
@@ -58,7 +47,22 @@ struct AdminRoutes {
             try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .admin, scopes: body.scopes, deviceID: nil, label: body.label, createdAt: now),
                                         audit: AuditEntry(at: now, actor: context.actorName, action: "token.create", subject: body.label,
                                                           detail: "scopes \(body.scopes.map(\.rawValue).joined(separator: ","))"))
-            return try JSONBody.response(["token": token], status: .created)
+            return try JSONBody.response(CreatedToken(token: token), status: .created)
         }
+    }
+
+    /// The body's selector text, parsed. Refused as it was when the body decoded it ("invalid request body:
+    /// selector: …"), so the message stays the same now that the wire type carries text. Synchronous
+    /// (docs/decisions.md, "Swift 6.3 hazard").
+    static func selector(_ text: String) throws -> LabelSelector {
+        do { return try LabelSelector(parsing: text) } catch {
+            throw RegistryError.badRequest("invalid request body: selector: \(error.message)")
+        }
+    }
+}
+
+extension Assignment {
+    init(_ record: AssignmentRecord) {
+        self.init(model: record.model, selector: record.selector.description, version: record.version, variant: record.variant, updatedAt: record.updatedAt)
     }
 }

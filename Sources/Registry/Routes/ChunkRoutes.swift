@@ -58,7 +58,7 @@ struct ChunkRoutes {
         }
         guard let bytes, bytes.readableBytes == record.storedLength,
               let slice = bytes.getSlice(at: bytes.readerIndex + range.lowerBound, length: range.count) else {
-            throw RegistryError(status: .internalServerError, code: "storage", message: "chunk \(digest) is recorded but its stored bytes are missing or short")
+            throw StorageError.unavailable("chunk \(digest) is recorded but its stored bytes are missing or short")
         }
         metrics.chunkServed(bytes: range.count)
         return Response(status: plan.status, headers: plan.headers, body: .init(byteBuffer: slice))

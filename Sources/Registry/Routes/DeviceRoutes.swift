@@ -32,11 +32,11 @@ struct DeviceRoutes {
             var request = request
             let batch = try await request.decodeJSON(EventBatch.self)
             try await devices.record(batch, deviceID: id, now: .now())
-            return try JSONBody.response(["accepted": batch.events.count], status: .accepted)
+            return try JSONBody.response(EventsAccepted(accepted: batch.events.count), status: .accepted)
         }
         router.get("/v1/devices/:id/events") { _, context in
             try context.require(.fleet)
-            return try JSONBody.response(["events": try await store.events(deviceID: try context.parameters.require("id"))])
+            return try JSONBody.response(EventList(events: try await store.events(deviceID: try context.parameters.require("id"))))
         }
     }
 }

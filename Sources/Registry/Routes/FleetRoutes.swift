@@ -7,8 +7,6 @@ struct FleetRoutes {
     let store: any MetadataStore
     let answers: DesiredStateCache
 
-    struct LabelsRequest: Decodable { var labels: [String: String] }
-
     func register(on router: RouteTable) {
         router.get("/v1/devices") { request, context in
             try context.require(.fleet)
@@ -19,7 +17,7 @@ struct FleetRoutes {
                 }
                 return state
             }
-            return try JSONBody.response(["devices": try await queries.summaries(matching: selector, state: state)])
+            return try JSONBody.response(DeviceList(devices: try await queries.summaries(matching: selector, state: state)))
         }
         router.get("/v1/devices/:id") { _, context in
             try context.require(.fleet)
@@ -29,7 +27,7 @@ struct FleetRoutes {
             try context.require(.fleet)
             let id = try context.parameters.require("id")
             var request = request
-            let labels = try await request.decodeJSON(LabelsRequest.self).labels
+            let labels = try await request.decodeJSON(DeviceLabels.self).labels
             // Labels feed selectors: the selector's own syntax must be able to name them.
             for (key, value) in labels where key.isEmpty || value.isEmpty || (key + value).contains(where: { $0 == "," || $0 == "=" }) {
                 throw RegistryError.badRequest("label '\(key)=\(value)': keys and values must be non-empty and hold no ',' or '='")
@@ -46,7 +44,7 @@ struct FleetRoutes {
         router.get("/v1/audit") { request, context in
             try context.require(.fleet)
             let since = try request.uri.queryParameters["since"].map { try Timestamp(parsing: String($0)) }
-            return try JSONBody.response(["entries": try await store.audit(since: since)])
+            return try JSONBody.response(AuditLog(entries: try await store.audit(since: since)))
         }
     }
 }

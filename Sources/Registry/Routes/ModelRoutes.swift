@@ -30,13 +30,13 @@ struct ModelRoutes {
                     versions: Set(versions.map(\.version)).count, variants: Set(versions.map(\.variant)).sorted()
                 ))
             }
-            return try JSONBody.response(["models": models])
+            return try JSONBody.response(ModelList(models: models))
         }
         router.get("/v1/models/:name/versions") { _, context in
             try context.requireArtifactReader()
             let versions = try await knownVersions(context)
             let sorted = versions.sorted { ($0.version, $0.variant) > ($1.version, $1.variant) }
-            return try JSONBody.response(["versions": sorted.map(VersionSummary.init)])
+            return try JSONBody.response(VersionList(versions: sorted.map(VersionSummary.init)))
         }
         router.get("/v1/models/:name/versions/:version") { request, context in
             try context.requireArtifactReader()

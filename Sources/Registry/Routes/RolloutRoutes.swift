@@ -15,13 +15,13 @@ struct RolloutRoutes {
         }
         router.get("/v1/rollouts") { _, context in
             try context.require(.fleet)
-            return try JSONBody.response(["rollouts": try await store.rollouts()])
+            return try JSONBody.response(RolloutList(rollouts: try await store.rollouts()))
         }
         router.get("/v1/rollouts/:id") { _, context in
             try context.require(.fleet)
             return try JSONBody.response(try await rollouts.status(id: try context.parameters.require("id")))
         }
-        for action in RolloutService.Action.allCases {
+        for action in RolloutAction.allCases {
             router.post("/v1/rollouts/:id/\(action.rawValue)") { request, context in
                 try context.require(.fleet)
                 var request = request

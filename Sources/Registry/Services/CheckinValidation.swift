@@ -11,7 +11,7 @@ extension CheckinRequest {
         for (index, stats) in self.stats.enumerated() {
             for (name, value) in [("latencyP50Milliseconds", stats.latencyP50Milliseconds), ("latencyP95Milliseconds", stats.latencyP95Milliseconds)] {
                 guard let value, !Self.plausibleLatencyMilliseconds.contains(value) else { continue }
-                throw RegistryError.badRequest(
+                throw StorageError.invalid(
                     "stats[\(index)].\(name) for \(stats.model) \(stats.version) must be between 0 and 10000000 ms, got \(value)")
             }
         }

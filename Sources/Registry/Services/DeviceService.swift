@@ -26,7 +26,7 @@ public struct DeviceService: Sendable {
 
     /// Records the report and answers (as JSON) with what the device should run.
     public func checkin(deviceID: String, report: CheckinRequest, now: Timestamp) async throws -> [UInt8] {
-        guard let device = try await store.device(id: deviceID) else { throw RegistryError.notFound("device \(deviceID) is not enrolled") }
+        guard let device = try await store.device(id: deviceID) else { throw StorageError.notFound("device \(deviceID) is not enrolled") }
         try report.checkPlausible()
         try await store.recordCheckins([CheckinRecord(deviceID: deviceID, at: now, report: report)])
         let overlay = overlays.overlay(for: try await store.rollouts())
@@ -73,6 +73,6 @@ public struct DeviceService: Sendable {
     }
 
     public func record(_ batch: EventBatch, deviceID: String, now: Timestamp) async throws {
-        try await store.insertEvents(batch.events.map { EventRecord(deviceID: deviceID, receivedAt: now, event: $0) })
+        try await store.insertEvents(batch.events.map { RecordedEvent(deviceID: deviceID, receivedAt: now, event: $0) })
     }
 }

@@ -4,8 +4,8 @@ import FleetCore
 ///
 /// A chunk enters the store only after its bytes decode to exactly the digest it is named by;
 /// a version enters only after its manifest's signature verifies against a registered publisher key
-/// and every chunk it names is present in the stored form it claims. FleetCore errors thrown here
-/// reach clients through `ErrorMiddleware`, which gives them their HTTP statuses.
+/// and every chunk it names is present in the stored form it claims. FleetCore and storage errors
+/// thrown here reach clients through `ErrorMiddleware`, which gives them their HTTP statuses.
 public struct PublishingService: Sendable {
     let store: any MetadataStore
     let blobs: any ChunkBlobStore
@@ -25,7 +25,7 @@ public struct PublishingService: Sendable {
     /// Verifies and stores one chunk. Idempotent: a chunk already present keeps its stored form.
     public func putChunk(digest: Digest, codec: ChunkCodec, length: Int, stored: [UInt8]) async throws -> ChunkRecord {
         guard length > 0, length <= limits.maxChunkBytes else {
-            throw RegistryError.badRequest("\(ChunkHeaders.length) must be between 1 and \(limits.maxChunkBytes), got \(length)")
+            throw StorageError.invalid("\(ChunkHeaders.length) must be between 1 and \(limits.maxChunkBytes), got \(length)")
         }
         if let existing = try await store.chunks([digest])[digest] { return existing }
         _ = try stored.withUnsafeBytes { try ChunkCompressor().decode($0, codec: codec, length: length, digest: digest) }
@@ -41,7 +41,7 @@ public struct PublishingService: Sendable {
         let verified = try TrustedPublishers(keys).verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
         let manifest = verified.manifest
         guard manifest.model == model else {
-            throw RegistryError.badRequest("the manifest is for model '\(manifest.model)', not '\(model)'")
+            throw StorageError.invalid("the manifest is for model '\(manifest.model)', not '\(model)'")
         }
         let named = manifest.files.flatMap(\.chunks)
         let stored = try await store.chunks(named.map(\.digest))
@@ -52,11 +52,11 @@ public struct PublishingService: Sendable {
                 continue
             }
             guard record.form == StoredChunkForm(length: chunk.length, storedLength: chunk.storedLength, codec: chunk.codec) else {
-                throw RegistryError.conflict("chunk \(chunk.digest) is stored as \(record.codec), \(record.storedLength) bytes, but the manifest says \(chunk.codec), \(chunk.storedLength) bytes; use the stored form from POST /v1/chunks/missing")
+                throw StorageError.conflict("chunk \(chunk.digest) is stored as \(record.codec), \(record.storedLength) bytes, but the manifest says \(chunk.codec), \(chunk.storedLength) bytes; use the stored form from POST /v1/chunks/missing")
             }
         }
         guard missing.isEmpty else {
-            throw RegistryError(status: .conflict, code: "missing_chunks", message: "\(missing.count) chunk(s) named by the manifest are not uploaded", missing: missing)
+            throw StorageError.missingChunks(digests: missing, "\(missing.count) chunk(s) named by the manifest are not uploaded")
         }
         let record = VersionRecord(
             model: manifest.model, version: manifest.version, variant: manifest.variant,
@@ -72,6 +72,6 @@ public struct PublishingService: Sendable {
 
     /// Model and variant names from URLs: the manifest alphabet, reported as 400.
     static func checkName(_ name: String, what: String) throws {
-        if let problem = ManifestValidator.nameProblem(name, what: what) { throw RegistryError.badRequest(problem) }
+        if let problem = ManifestValidator.nameProblem(name, what: what) { throw StorageError.invalid(problem) }
     }
 }

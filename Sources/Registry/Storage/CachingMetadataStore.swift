@@ -75,8 +75,8 @@ public final class CachingMetadataStore: MetadataStore {
 
     // MARK: publishers and versions
 
-    public func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws { try await inner.addPublisher(publisher, audit: audit) }
-    public func publishers() async throws -> [PublisherRecord] { try await inner.publishers() }
+    public func addPublisher(_ publisher: RegisteredPublisher, audit: AuditEntry) async throws { try await inner.addPublisher(publisher, audit: audit) }
+    public func publishers() async throws -> [RegisteredPublisher] { try await inner.publishers() }
 
     public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
         try await inner.insertVersion(version, audit: audit)
@@ -174,8 +174,8 @@ public final class CachingMetadataStore: MetadataStore {
         }
     }
 
-    public func insertEvents(_ events: [EventRecord]) async throws { try await inner.insertEvents(events) }
-    public func events(deviceID: String) async throws -> [EventRecord] { try await inner.events(deviceID: deviceID) }
+    public func insertEvents(_ events: [RecordedEvent]) async throws { try await inner.insertEvents(events) }
+    public func events(deviceID: String) async throws -> [RecordedEvent] { try await inner.events(deviceID: deviceID) }
 
     // MARK: assignments
 

@@ -6,12 +6,12 @@ public struct LabelSelector: Hashable, Sendable, CustomStringConvertible {
         self.requirements = requirements
     }
 
-    public init(parsing text: String) throws(RegistryError) {
+    public init(parsing text: String) throws(StorageError) {
         var requirements: [String: String] = [:]
         for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw .badRequest("selector '\(text)': expected comma-separated key=value pairs")
+                throw .invalid("selector '\(text)': expected comma-separated key=value pairs")
             }
             requirements[String(parts[0])] = String(parts[1])
         }

@@ -6,6 +6,10 @@ import FleetCore
 /// The embedded default is SQLite (`SQLiteMetadataStore`); a PostgreSQL store for many replicas
 /// implements the same protocol. Implementations must make each call atomic: a crash leaves a
 /// call's effect whole or absent.
+///
+/// What a store refuses it throws as `StorageError` (the cases the methods below name), never as an
+/// HTTP error: the HTTP layer gives those their statuses, so a new store needs no knowledge of the API.
+/// Anything else it throws (a lost connection, a driver error) reaches clients as a logged 500.
 public protocol MetadataStore: Sendable {
     func chunks(_ digests: [Digest]) async throws -> [Digest: ChunkRecord]
     /// Records a chunk unless one with that digest exists; returns the record that is now stored.
@@ -14,10 +18,10 @@ public protocol MetadataStore: Sendable {
 
     // An operator's change and its audit line are one transaction: neither is stored without the other.
 
-    func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws
-    func publishers() async throws -> [PublisherRecord]
+    func addPublisher(_ publisher: RegisteredPublisher, audit: AuditEntry) async throws
+    func publishers() async throws -> [RegisteredPublisher]
 
-    /// Inserts a version; throws `RegistryError.conflict` if that model, version and variant exist.
+    /// Inserts a version; throws `StorageError.conflict` if that model, version and variant exist.
     func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws
     func modelNames() async throws -> [String]
     func versions(of model: String) async throws -> [VersionRecord]
@@ -32,23 +36,23 @@ public protocol MetadataStore: Sendable {
     func devices() async throws -> [DeviceRecord]
     /// Stores the latest check-in of each device in the batch (one transaction).
     func recordCheckins(_ checkins: [CheckinRecord]) async throws
-    func insertEvents(_ events: [EventRecord]) async throws
-    func events(deviceID: String) async throws -> [EventRecord]
+    func insertEvents(_ events: [RecordedEvent]) async throws
+    func events(deviceID: String) async throws -> [RecordedEvent]
 
     func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws
     func assignments() async throws -> [AssignmentRecord]
 
-    /// Replaces a device's labels; throws `RegistryError.notFound` for an unknown device.
+    /// Replaces a device's labels; throws `StorageError.notFound` for an unknown device.
     func setLabels(deviceID: String, labels: [String: String], audit: AuditEntry) async throws
     /// Health per device and version, as check-ins reported it (`recordCheckins` keeps it); nil model: all.
     func health(model: String?) async throws -> [DeviceVersionHealth]
     func health(deviceID: String) async throws -> [DeviceVersionHealth]
 
     /// Inserts a rollout. An active or paused rollout of the same model is marked aborted ("superseded")
-    /// when `superseding`, else the insert throws `RegistryError.conflict`. Returns the superseded rollouts.
+    /// when `superseding`, else the insert throws `StorageError.conflict`. Returns the superseded rollouts.
     func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout]
     /// Stores a changed rollout as its next revision, with its audit line, in one transaction. Throws
-    /// `RegistryError.conflict` if the stored rollout is no longer at `rollout.revision`.
+    /// `StorageError.conflict` if the stored rollout is no longer at `rollout.revision`.
     func saveRollout(_ rollout: Rollout, audit: AuditEntry) async throws
     /// Every rollout, oldest first.
     func rollouts() async throws -> [Rollout]

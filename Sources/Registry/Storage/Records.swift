@@ -1,6 +1,8 @@
 import FleetCore
 
 /// What the metadata store keeps. Plain values: the stores behind `MetadataStore` map them to tables.
+/// Publisher keys, events, audit lines and rollouts are kept as their wire types (`RegisteredPublisher`,
+/// `RecordedEvent`, `AuditEntry`, `Rollout`): the API shows them as stored.
 
 /// A chunk the registry holds, in its one stored form.
 public struct ChunkRecord: Codable, Equatable, Sendable {
@@ -10,13 +12,6 @@ public struct ChunkRecord: Codable, Equatable, Sendable {
     public var codec: ChunkCodec
 
     public var form: StoredChunkForm { StoredChunkForm(length: length, storedLength: storedLength, codec: codec) }
-}
-
-/// A publisher key allowed to sign manifests.
-public struct PublisherRecord: Codable, Equatable, Sendable {
-    public var keyID: String
-    public var publicKeyPEM: String
-    public var registeredAt: Timestamp
 }
 
 /// One committed version of one variant of a model, with its signed manifest.
@@ -70,13 +65,6 @@ public struct AssignmentRecord: Codable, Equatable, Sendable {
     public var version: SemanticVersion?
     public var variant: String?
     public var updatedAt: Timestamp
-}
-
-/// A stored device event.
-public struct EventRecord: Codable, Equatable, Sendable {
-    public var deviceID: String
-    public var receivedAt: Timestamp
-    public var event: DeviceEvent
 }
 
 /// What a device said at one check-in, and when.

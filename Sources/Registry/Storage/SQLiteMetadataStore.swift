@@ -88,7 +88,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                 arguments: [chunk.digest.description, chunk.length, chunk.storedLength, chunk.codec.description]
             )
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM chunks WHERE digest = ?", arguments: [chunk.digest.description]) else {
-                throw RegistryError(status: .internalServerError, code: "storage", message: "chunk \(chunk.digest) vanished after insert")
+                throw StorageError.unavailable("chunk \(chunk.digest) vanished after insert")
             }
             return try Self.chunk(row)
         }
@@ -104,7 +104,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: publishers
 
-    public func addPublisher(_ publisher: PublisherRecord, audit: AuditEntry) async throws {
+    public func addPublisher(_ publisher: RegisteredPublisher, audit: AuditEntry) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO publishers (keyID, publicKeyPEM, registeredAt) VALUES (?, ?, ?)",
@@ -114,10 +114,10 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func publishers() async throws -> [PublisherRecord] {
+    public func publishers() async throws -> [RegisteredPublisher] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM publishers ORDER BY keyID").map {
-                PublisherRecord(keyID: $0["keyID"], publicKeyPEM: $0["publicKeyPEM"], registeredAt: Timestamp(secondsSinceEpoch: $0["registeredAt"]))
+                RegisteredPublisher(keyID: $0["keyID"], publicKeyPEM: $0["publicKeyPEM"], registeredAt: Timestamp(secondsSinceEpoch: $0["registeredAt"]))
             }
         }
     }
@@ -130,7 +130,7 @@ public final class SQLiteMetadataStore: MetadataStore {
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
                                            arguments: [version.model, version.version.description, version.variant]) ?? false
             guard !exists else {
-                throw RegistryError.conflict("\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
+                throw StorageError.conflict("\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
             }
             try db.execute(sql: """
                 INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements, held)
@@ -246,7 +246,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func insertEvents(_ events: [EventRecord]) async throws {
+    public func insertEvents(_ events: [RecordedEvent]) async throws {
         let rows = try events.map { ($0.deviceID, $0.receivedAt.secondsSinceEpoch, try StableJSON.encode($0.event)) }
         try await pool.write { db in
             for row in rows {
@@ -255,10 +255,10 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func events(deviceID: String) async throws -> [EventRecord] {
+    public func events(deviceID: String) async throws -> [RecordedEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events WHERE deviceID = ? ORDER BY id", arguments: [deviceID]).map { row in
-                EventRecord(deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try StableJSON.decode(row["event"]))
+                RecordedEvent(deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try StableJSON.decode(row["event"]))
             }
         }
     }
@@ -295,7 +295,7 @@ extension SQLiteMetadataStore {
         let text = try StableJSON.encode(labels)
         try await pool.write { db in
             try db.execute(sql: "UPDATE devices SET labels = ? WHERE id = ?", arguments: [text, deviceID])
-            guard db.changesCount > 0 else { throw RegistryError.notFound("device \(deviceID) is not enrolled") }
+            guard db.changesCount > 0 else { throw StorageError.notFound("device \(deviceID) is not enrolled") }
             try Self.insert(audit, db)
         }
     }
@@ -334,7 +334,7 @@ extension SQLiteMetadataStore {
                                             arguments: [rollout.model, RolloutState.active.rawValue, RolloutState.paused.rawValue])
                 .map { try StableJSON.decode($0["body"]) as Rollout }
             if !inFlight.isEmpty, !superseding {
-                throw RegistryError.conflict("model \(rollout.model) already has rollout \(inFlight.map(\.id).joined(separator: ", ")) in flight; pause it, abort it, or pass \"supersede\": true")
+                throw StorageError.conflict("model \(rollout.model) already has rollout \(inFlight.map(\.id).joined(separator: ", ")) in flight; pause it, abort it, or pass \"supersede\": true")
             }
             var superseded: [Rollout] = []
             for var old in inFlight {
@@ -357,8 +357,8 @@ extension SQLiteMetadataStore {
             try Self.update(rollout, db)
             guard db.changesCount > 0 else {
                 let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM rollouts WHERE id = ?", arguments: [rollout.id]) ?? false
-                throw exists ? RegistryError.conflict("rollout \(rollout.id) changed meanwhile (it is past revision \(rollout.revision)); look again and retry")
-                             : RegistryError.notFound("no rollout \(rollout.id)")
+                throw exists ? StorageError.conflict("rollout \(rollout.id) changed meanwhile (it is past revision \(rollout.revision)); look again and retry")
+                             : StorageError.notFound("no rollout \(rollout.id)")
             }
             try Self.insert(audit, db)
         }

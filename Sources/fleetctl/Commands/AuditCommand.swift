@@ -12,19 +12,11 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Only entries since this long ago (30m, 2h, 7d) or this time (RFC 3339).") var since: String?
 
     func run() async throws {
-        struct Answer: Decodable { var entries: [AuditEntry] }
-        var path = "/v1/audit"
-        if let since {
-            let time: Timestamp
-            if let exact = try? Timestamp(parsing: since) {
-                time = exact
-            } else {
-                time = Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch - Int64(try Spelling.seconds(since)))
-            }
-            path += "?since=" + Query.escape(time.description)
+        let time = try since.map { text in
+            if let exact = try? Timestamp(parsing: text) { return exact }
+            return Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch - Int64(try Spelling.seconds(text)))
         }
-        let response = try await connection.client().send("GET", path)
-        try output.show(response, as: Answer.self) { answer in
+        try output.show(try await connection.client().audit(since: time)) { answer in
             // Month-day and time (UTC) keep the table readable; --json has the full timestamps.
             Table(headers: ["WHEN (UTC)", "WHO", "ACTION", "SUBJECT", "DETAIL"], rows: answer.entries.map { entry in
                 let time = entry.at.description

@@ -22,14 +22,14 @@ struct Chunk: ParsableCommand {
         settings.shuffle = !noShuffle
         let packer = ArtifactPacker(settings: settings)
         let clock = ContinuousClock()
-        var entry: FleetCore.Manifest.File?
+        var entry: Manifest.File?
         let elapsed = try clock.measure {
             entry = try packer.pack(file: file, as: URL(fileURLWithPath: file).lastPathComponent, mode: mode)
         }
         guard let entry else { return }
         let report = ChunkReport(file: entry, settings: settings, seconds: elapsed.seconds)
         if json {
-            print(try report.json())
+            print(try JSONText.encode(report))
         } else {
             report.printText(listingChunks: list)
         }
@@ -65,13 +65,13 @@ struct ChunkReport: Encodable {
     let digest: String
     let seconds: Double
     let megabytesPerSecond: Double
-    private let entry: FleetCore.Manifest.File
+    private let entry: Manifest.File
 
     enum CodingKeys: String, CodingKey {
         case path, mode, codec, size, storedSize, chunks, distinctChunks, digest, seconds, megabytesPerSecond
     }
 
-    init(file: FleetCore.Manifest.File, settings: ChunkCompressor.Settings, seconds: Double) {
+    init(file: Manifest.File, settings: ChunkCompressor.Settings, seconds: Double) {
         entry = file
         path = file.path
         mode = file.chunking.mode.rawValue
@@ -83,12 +83,6 @@ struct ChunkReport: Encodable {
         digest = file.digest.description
         self.seconds = seconds
         megabytesPerSecond = seconds > 0 ? Double(file.size) / 1e6 / seconds : 0
-    }
-
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     func printText(listingChunks: Bool) {

@@ -21,12 +21,7 @@ struct ListDevices: AsyncParsableCommand {
     @Option(help: "Only devices in this state: \(DeviceState.allCases.map(\.rawValue).joined(separator: ", ")).") var state: String?
 
     func run() async throws {
-        struct Answer: Decodable { var devices: [DeviceSummary] }
-        var query: [String] = []
-        if let select { query.append("select=" + Query.escape(select)) }
-        if let state { query.append("state=" + Query.escape(state)) }
-        let response = try await connection.client().send("GET", "/v1/devices" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
-        try output.show(response, as: Answer.self) { answer in
+        try output.show(try await connection.client().devices(selector: select, state: state)) { answer in
             Table(headers: ["ID", "STATE", "SEEN", "MODELS", "LABELS"], rows: answer.devices.map { device in
                 [device.id, device.state.rawValue, Spelling.ago(device.lastSeenAt),
                  device.installed.map { "\($0.model) \($0.version)" }.joined(separator: ", "), Labels.text(device.labels)]
@@ -43,8 +38,7 @@ struct ShowDevice: AsyncParsableCommand {
     @Argument(help: "Device id.") var id: String
 
     func run() async throws {
-        let response = try await connection.client().send("GET", "/v1/devices/\(Query.escape(id))")
-        try output.show(response, as: DeviceDetail.self, DeviceText.detail)
+        try output.show(try await connection.client().device(id: id), DeviceText.detail)
     }
 }
 
@@ -60,7 +54,7 @@ struct LabelDevice: AsyncParsableCommand {
 
     func run() async throws {
         let client = try connection.client()
-        var labels = try Wire.decode(DeviceDetail.self, try await client.send("GET", "/v1/devices/\(Query.escape(id))")).device.labels
+        var labels = try await client.device(id: id).value.device.labels
         for change in changes {
             if change.hasSuffix("-"), !change.contains("=") {
                 labels.removeValue(forKey: String(change.dropLast()))
@@ -70,24 +64,13 @@ struct LabelDevice: AsyncParsableCommand {
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("'\(change)': expected key=value or key-") }
             labels[String(parts[0])] = String(parts[1])
         }
-        struct Body: Encodable { var labels: [String: String] }
-        let response = try await client.send("PUT", "/v1/devices/\(Query.escape(id))/labels", headers: Wire.jsonHeader, body: try Wire.encode(Body(labels: labels)))
-        try output.show(response, as: DeviceDetail.self) { "\($0.device.id): \(Labels.text($0.device.labels))" }
+        try output.show(try await client.setLabels(deviceID: id, labels)) { "\($0.device.id): \(Labels.text($0.device.labels))" }
     }
 }
 
 enum Labels {
     static func text(_ labels: [String: String]) -> String {
         labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-    }
-}
-
-enum Query {
-    /// Percent-encodes a query or path value.
-    static func escape(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 }
 

@@ -15,8 +15,7 @@ struct FleetStatusCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let response = try await connection.client().send("GET", "/v1/fleet/status")
-        try output.show(response, as: FleetStatus.self) { status in
+        try output.show(try await connection.client().fleetStatus()) { status in
             let states = status.states.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             var text = "\(status.devices) device(s)\(states.isEmpty ? "" : ": " + states)\n\n"
             text += Table(headers: ["MODEL", "VERSION", "DEVICES", "SHARE", "FAIL", "SELFTEST", "INFER", "ERR", "P95 MS"], rows: status.versions.map { row in

@@ -18,15 +18,15 @@ struct ModelVersionOptions: ParsableArguments {
     @Option(help: "Requirement: ONNX operators the device's engine must support, e.g. QLinearConv,DequantizeLinear.") var requireOps: String?
 
     /// The variant's device requirements (signed with the manifest), or nil when none is given.
-    var requirements: FleetCore.Manifest.Requirements? {
+    var requirements: Manifest.Requirements? {
         get throws {
             func list(_ text: String?) -> [String]? {
                 text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             }
-            let requirements = FleetCore.Manifest.Requirements(
+            let requirements = Manifest.Requirements(
                 minRAMBytes: try minRam.map(Self.bytes), architectures: list(arch),
                 minEngineVersion: try minEngine.map(SemanticVersion.init(parsing:)), requiredOps: list(requireOps))
-            return requirements == FleetCore.Manifest.Requirements() ? nil : requirements
+            return requirements == Manifest.Requirements() ? nil : requirements
         }
     }
 
@@ -45,7 +45,7 @@ struct ModelVersionOptions: ParsableArguments {
 
     /// The files of the version (the model, then `self-test/input_N.pb`, `self-test/output_N.pb`) and
     /// the self-test description naming them.
-    func files() throws -> (inputs: [ModelPublisher.FileInput], selfTest: FleetCore.Manifest.SelfTest?) {
+    func files() throws -> (inputs: [ModelPublisher.FileInput], selfTest: Manifest.SelfTest?) {
         let modelName = URL(fileURLWithPath: file).lastPathComponent
         var inputs = [ModelPublisher.FileInput(localPath: file, manifestPath: modelName, mode: ArtifactPacker.defaultMode(forPath: file))]
         guard let selfTest else { return (inputs, nil) }

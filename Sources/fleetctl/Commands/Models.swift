@@ -16,9 +16,7 @@ struct ListModels: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        struct Answer: Decodable { var models: [ModelSummary] }
-        let response = try await connection.client().send("GET", "/v1/models")
-        try output.show(response, as: Answer.self) { answer in
+        try output.show(try await connection.client().models()) { answer in
             Table(headers: ["MODEL", "LATEST", "VERSIONS", "VARIANTS"], rows: answer.models.map { model in
                 [model.name, model.latest?.description ?? "-", String(model.versions), model.variants.joined(separator: ",")]
             }).render()
@@ -34,9 +32,7 @@ struct ShowModel: AsyncParsableCommand {
     @Argument(help: "Model name.") var model: String
 
     func run() async throws {
-        struct Answer: Decodable { var versions: [VersionSummary] }
-        let response = try await connection.client().send("GET", "/v1/models/\(Query.escape(model))/versions")
-        try output.show(response, as: Answer.self) { answer in
+        try output.show(try await connection.client().versions(of: model)) { answer in
             Table(headers: ["VERSION", "VARIANT", "SIZE", "STORED", "COMMITTED", "MANIFEST"], rows: answer.versions.map { version in
                 [version.version.description, version.variant, Bytes.text(version.totalSize), Bytes.text(version.storedSize),
                  version.committedAt.description, version.manifestDigest.description]
@@ -73,8 +69,7 @@ struct DiffVersions: AsyncParsableCommand {
     func run() async throws {
         let client = try connection.client()
         let old = try SemanticVersion(parsing: from), new = try SemanticVersion(parsing: to)
-        struct Answer: Decodable { var versions: [VersionSummary] }
-        let versions = try Wire.decode(Answer.self, try await client.send("GET", "/v1/models/\(Query.escape(model))/versions")).versions
+        let versions = try await client.versions(of: model).value.versions
         let targets = versions.filter { $0.version == new }.map(\.variant).sorted()
         guard !targets.isEmpty else { throw ValidationError("\(model) has no version \(new)") }
         guard versions.contains(where: { $0.version == old }) else { throw ValidationError("\(model) has no version \(old)") }
@@ -86,7 +81,7 @@ struct DiffVersions: AsyncParsableCommand {
             rows.append(Row(variant: variant, fromVariantPresent: !held.isEmpty, transfer: Transfer(to: target, holding: held)))
         }
         if json {
-            print(String(decoding: try Wire.encode(rows), as: UTF8.self))
+            print(try JSONText.encode(rows))
             return
         }
         print("\(model) \(old) -> \(new)")

@@ -28,9 +28,7 @@ struct Push: AsyncParsableCommand {
         ) { event in bar.show(event) }
         bar.finish()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            print(try JSONText.encode(summary))
         } else {
             print("pushed \(summary.model) \(summary.version) (\(summary.variant)): \(summary.totalBytes) bytes in \(summary.chunks) chunks")
             print("uploaded \(summary.uploadedChunks) new chunks, \(summary.uploadedBytes) bytes compressed; \(summary.deduplicatedBytes) bytes already on the registry")

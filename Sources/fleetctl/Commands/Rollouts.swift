@@ -51,8 +51,7 @@ struct CreateRollout: AsyncParsableCommand {
                                 maxErrorRateIncrease: try maxErrorRateIncrease.map(Spelling.ratio)),
             supersede: supersede ? true : nil, previousVersion: try previousVersion.map(SemanticVersion.init(parsing:))
         )
-        let response = try await connection.client().send("POST", "/v1/rollouts", headers: Wire.jsonHeader, body: try Wire.encode(request), expected: [201])
-        try output.show(response, as: RolloutStatus.self) { "created rollout \($0.rollout.id)\n" + RolloutText.status($0) }
+        try output.show(try await connection.client().createRollout(request)) { "created rollout \($0.rollout.id)\n" + RolloutText.status($0) }
     }
 }
 
@@ -63,9 +62,7 @@ struct ListRollouts: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        struct Answer: Decodable { var rollouts: [Rollout] }
-        let response = try await connection.client().send("GET", "/v1/rollouts")
-        try output.show(response, as: Answer.self) { answer in
+        try output.show(try await connection.client().rollouts()) { answer in
             Table(headers: ["ID", "MODEL", "VERSION", "STATE", "STAGE", "TARGET"], rows: answer.rollouts.reversed().map { rollout in
                 [rollout.id, rollout.model, rollout.version.description, rollout.state.rawValue,
                  "\(rollout.stage + 1)/\(rollout.stages.count) \(rollout.percent)%", rollout.selector.isEmpty ? "(all)" : rollout.selector]
@@ -82,23 +79,21 @@ struct RolloutStatusCommand: AsyncParsableCommand {
     @Argument(help: "Rollout id.") var id: String
 
     func run() async throws {
-        let response = try await connection.client().send("GET", "/v1/rollouts/\(id)")
-        try output.show(response, as: RolloutStatus.self, RolloutText.status)
+        try output.show(try await connection.client().rollout(id: id), RolloutText.status)
     }
 }
 
-/// Pause, resume and abort: one POST each, with the same output.
+/// Pause, resume, abort and rollback: one POST each, with the same output.
 protocol RolloutActionCommand: AsyncParsableCommand {
-    static var action: String { get }
+    static var action: RolloutAction { get }
     var connection: RegistryOptions { get }
     var output: OutputOptions { get }
     var id: String { get }
 }
 
 extension RolloutActionCommand {
-    func perform(body: [UInt8]? = nil) async throws {
-        let response = try await connection.client().send("POST", "/v1/rollouts/\(id)/\(Self.action)", headers: Wire.jsonHeader, body: body ?? Array("{}".utf8))
-        try output.show(response, as: RolloutStatus.self, RolloutText.status)
+    func perform(directive: RollbackDirective? = nil) async throws {
+        try output.show(try await connection.client().apply(Self.action, toRollout: id, directive: directive), RolloutText.status)
     }
 
     func run() async throws { try await perform() }
@@ -106,7 +101,7 @@ extension RolloutActionCommand {
 
 struct PauseRollout: RolloutActionCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop a rollout from advancing; devices reached keep the new version.")
-    static let action = "pause"
+    static let action = RolloutAction.pause
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Rollout id.") var id: String
@@ -114,7 +109,7 @@ struct PauseRollout: RolloutActionCommand {
 
 struct ResumeRollout: RolloutActionCommand {
     static let configuration = CommandConfiguration(commandName: "resume", abstract: "Let a paused rollout advance again (its gates are checked again).")
-    static let action = "resume"
+    static let action = RolloutAction.resume
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Rollout id.") var id: String
@@ -122,7 +117,7 @@ struct ResumeRollout: RolloutActionCommand {
 
 struct AbortRollout: RolloutActionCommand {
     static let configuration = CommandConfiguration(commandName: "abort", abstract: "End a rollout where it stands; devices reached keep the new version.")
-    static let action = "abort"
+    static let action = RolloutAction.abort
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Rollout id.") var id: String
@@ -134,7 +129,7 @@ struct RollbackRollout: RolloutActionCommand {
         abstract: "Send every device the rollout reached back to the previous version.",
         discussion: "Agents refuse to downgrade unless a publisher signs it: --key signs a rollback directive for exactly this rollout's versions."
     )
-    static let action = "rollback"
+    static let action = RolloutAction.rollback
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Rollout id.") var id: String
@@ -142,12 +137,12 @@ struct RollbackRollout: RolloutActionCommand {
 
     func run() async throws {
         let signingKey = try KeyFiles.loadPrivateKey(from: key)
-        let current = try Wire.decode(RolloutStatus.self, try await connection.client().send("GET", "/v1/rollouts/\(id)")).rollout
+        let current = try await connection.client().rollout(id: id).value.rollout
         guard let previous = current.previousVersion else {
             throw ValidationError("rollout \(id) has no previous version of \(current.model) to roll back to")
         }
         let directive = try RollbackDirective(model: current.model, from: current.version, to: previous, key: signingKey)
-        try await perform(body: try Wire.encode(RollbackRequest(directive: directive)))
+        try await perform(directive: directive)
     }
 }
 

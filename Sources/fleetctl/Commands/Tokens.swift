@@ -21,19 +21,17 @@ struct CreateToken: AsyncParsableCommand {
     @Option(help: "A name for the token; the audit log shows it as the actor.") var label: String
 
     func run() async throws {
-        let known = ["publish", "read", "fleet", "admin"]
-        for scope in scopes where !known.contains(scope) {
-            throw ValidationError("unknown scope '\(scope)'; known: \(known.joined(separator: ", "))")
+        let known = try scopes.map { name in
+            guard let scope = Scope(rawValue: name) else {
+                throw ValidationError("unknown scope '\(name)'; known: \(Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return scope
         }
-        struct Body: Encodable { var scopes: [String]; var label: String }
-        struct Answer: Decodable { var token: String }
-        let response = try await connection.client().send("POST", "/v1/tokens", headers: Wire.jsonHeader,
-                                                          body: try Wire.encode(Body(scopes: scopes, label: label)), expected: [201])
-        let token = try Wire.decode(Answer.self, response).token
+        let reply = try await connection.client().createToken(TokenRequest(scopes: known, label: label))
         if json {
-            print(String(decoding: response.body, as: UTF8.self))
+            print(String(decoding: reply.json, as: UTF8.self))
         } else {
-            print(token)
+            print(reply.value.token)
             FileHandle.standardError.write(Data("token '\(label)' with scopes \(scopes.joined(separator: ",")); shown once, store it now\n".utf8))
         }
     }

@@ -7,32 +7,25 @@ import Foundation
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Print the registry's JSON answer instead of a table.") var json = false
 
-    /// Prints the body as JSON when asked, else decodes it and prints what `render` makes of it.
-    func show<T: Decodable>(_ response: HTTPResponse, as type: T.Type, _ render: (T) -> String) throws {
+    /// Prints the registry's JSON (pretty-printed) when asked, else what `render` makes of the answer.
+    func show<T>(_ reply: RegistryReply<T>, _ render: (T) -> String) throws {
         if json {
-            let object = try JSONSerialization.jsonObject(with: Data(response.body))
+            let object = try JSONSerialization.jsonObject(with: Data(reply.json))
             let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: pretty, as: UTF8.self))
         } else {
-            print(render(try Wire.decode(T.self, response)))
+            print(render(reply.value))
         }
     }
 }
 
-enum Wire {
-    static func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(response.body)) } catch {
-            throw ValidationError("unexpected answer from the registry (\(response.status)): \(error)")
-        }
-    }
-
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+/// fleetctl's own JSON output (`--json` of commands that compute rather than query): keys sorted, like the registry's.
+enum JSONText {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return [UInt8](try encoder.encode(value))
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
-
-    static let jsonHeader = [(name: "Content-Type", value: "application/json")]
 }
 
 /// Operator-friendly spellings of numbers: `30m`, `2%`, and short forms of times and ratios.

@@ -1,14 +1,4 @@
-/// What an admin token may do. `admin` implies every other scope.
-public enum Scope: String, Codable, Sendable, CaseIterable {
-    /// Upload chunks and commit versions.
-    case publish
-    /// Read models, versions, chunks and metrics.
-    case read
-    /// Manage devices and assignments.
-    case fleet
-    /// Register publisher keys and create tokens.
-    case admin
-}
+import FleetCore
 
 /// Who is making a request, established by `AuthenticationMiddleware` from the bearer token.
 public enum Principal: Sendable, Equatable {

@@ -3,8 +3,10 @@ import FleetCore
 import Foundation
 
 /// `fleetctl manifest`: builds and signs a manifest locally — what `push` will send to a registry.
-struct Manifest: ParsableCommand {
+/// Named `ManifestCommand` so that `Manifest` in fleetctl means FleetCore's manifest, as everywhere else.
+struct ManifestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "manifest",
         abstract: "Chunk a model (and its self-test vectors) and write a signed manifest.",
         discussion: "Nothing is uploaded: this shows exactly what a push would commit, and lets a manifest be signed on an offline machine."
     )
@@ -17,7 +19,7 @@ struct Manifest: ParsableCommand {
         let packer = ArtifactPacker()
         let (inputs, test) = try version.files()
         let files = try inputs.map { try packer.pack(file: $0.localPath, as: $0.manifestPath, mode: $0.mode) }
-        let unsigned = FleetCore.Manifest(
+        let unsigned = Manifest(
             model: version.model, version: try version.semanticVersion, variant: version.variant, files: files,
             selfTest: test, requirements: try version.requirements, createdAt: .now(), publisher: signingKey.publicKey.keyID
         )

@@ -1,0 +1,30 @@
+import FleetCore
+
+/// `/v1/publishers`, `/v1/assignments` and `/v1/tokens`: what operators set up (each change is audited).
+extension RegistryClient {
+    /// Returns the key id manifests signed by this key name.
+    @discardableResult
+    public func registerPublisher(_ key: PublisherPublicKey) async throws -> String {
+        try await call("POST", "/v1/publishers", body: json(PublisherRegistration(publicKeyPEM: key.pem)), expected: 201,
+                       answer: RegisteredKeyID.self).value.keyID
+    }
+
+    public func publishers() async throws -> RegistryReply<PublisherList> {
+        try await call("GET", "/v1/publishers", answer: PublisherList.self)
+    }
+
+    /// Says what devices matching the request's selector run; answers the stored assignment.
+    @discardableResult
+    public func assign(_ request: AssignmentRequest) async throws -> RegistryReply<Assignment> {
+        try await call("PUT", "/v1/assignments", body: json(request), answer: Assignment.self)
+    }
+
+    public func assignments() async throws -> RegistryReply<AssignmentList> {
+        try await call("GET", "/v1/assignments", answer: AssignmentList.self)
+    }
+
+    /// The new token's text is in the answer only: the registry keeps its hash.
+    public func createToken(_ request: TokenRequest) async throws -> RegistryReply<CreatedToken> {
+        try await call("POST", "/v1/tokens", body: json(request), expected: 201, answer: CreatedToken.self)
+    }
+}

@@ -1,0 +1,38 @@
+import FleetCore
+import Hummingbird
+
+/// The one place where the registry's failures get HTTP statuses and error codes. Stores, services and
+/// FleetCore throw errors of their own; `ErrorMiddleware` turns them into `RegistryError` with these.
+extension RegistryError {
+    /// What storage and the services refuse.
+    public init(_ error: StorageError) {
+        switch error {
+        case let .notFound(message):
+            self = .notFound(message)
+        case let .conflict(message):
+            self = .conflict(message)
+        case let .missingChunks(digests, message):
+            self.init(status: .conflict, code: "missing_chunks", message: message, missing: digests)
+        case let .invalid(message):
+            self = .badRequest(message)
+        case let .mismatchedDirective(message):
+            self = .unprocessable("bad_directive", message)
+        case let .unavailable(message):
+            self.init(status: .internalServerError, code: "storage", message: message)
+        }
+    }
+
+    /// FleetCore's verdicts on client input.
+    public init(_ error: FleetError) {
+        switch error {
+        case .badSignature, .untrustedManifest:
+            self.init(status: .unprocessableContent, code: "bad_signature", message: error.description)
+        case .digestMismatch, .corruptChunk:
+            self.init(status: .unprocessableContent, code: "digest_mismatch", message: error.description)
+        case .io:
+            self.init(status: .internalServerError, code: "storage", message: error.description)
+        default:
+            self.init(status: .badRequest, code: "bad_request", message: error.description)
+        }
+    }
+}

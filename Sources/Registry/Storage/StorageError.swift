@@ -1,0 +1,40 @@
+import FleetCore
+
+/// Why a metadata store, or a service built on one, refused a request or could not answer it.
+///
+/// Says nothing about HTTP: stores and services describe what went wrong, and the HTTP layer alone
+/// (`RegistryError.init(_: StorageError)`) decides the status a client sees. That keeps a second
+/// `MetadataStore` (PostgreSQL) a matter of throwing these, not of knowing the API's status codes.
+/// Each message names its subject (the device, rollout, version or field), since clients read it as is.
+public enum StorageError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The request names something that is not stored: an unknown device, rollout, model or version.
+    case notFound(String)
+    /// The change contradicts what is stored: a version that exists, a rollout in flight, or a rollout
+    /// changed since it was read (a store's optimistic check).
+    case conflict(String)
+    /// A version's manifest names chunks that are not uploaded: the publisher uploads `digests` and retries.
+    case missingChunks(digests: [Digest], String)
+    /// The input breaks a rule that holds whatever is stored: a bad name, selector, stage list or gate.
+    case invalid(String)
+    /// A signed rollback directive that allows some other downgrade than the one asked for.
+    case mismatchedDirective(String)
+    /// The store cannot serve what it recorded: a row or stored bytes vanished.
+    case unavailable(String)
+
+    /// What the client reads: the case's message.
+    public var message: String {
+        switch self {
+        case let .notFound(message), let .conflict(message), let .missingChunks(_, message), let .invalid(message),
+             let .mismatchedDirective(message), let .unavailable(message):
+            message
+        }
+    }
+
+    public var description: String { message }
+
+    /// True for the refusals a retry from fresh state can get past (a rollout changed meanwhile).
+    public var isConflict: Bool {
+        if case .conflict = self { return true }
+        return false
+    }
+}
