@@ -2,6 +2,10 @@
 // ModelFleet: ships ML models to fleets of edge devices. Map: docs/architecture.md; format: docs/artifact-format.md.
 import PackageDescription
 
+/// Imports are internal unless a file says `public import`: a module's public API names exactly the modules
+/// its users must see (as Hummingbird does), and an implementation detail cannot leak into it by accident.
+let accessLevelImports: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
 let package = Package(
     name: "ModelFleet",
     platforms: [.macOS(.v15)],
@@ -40,18 +44,19 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 "CZlib", "CZstd",
-            ]
+            ],
+            swiftSettings: accessLevelImports
         ),
         // The ONNX engine depends on nothing but the standard library and its C kernels. It is always
         // optimized: unoptimized kernels are 30-100x slower, which would make every debug test run
         // crawl through the real models.
-        .target(name: "InferenceEngine", dependencies: ["CKernels"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "InferenceEngine", dependencies: ["CKernels"], swiftSettings: accessLevelImports + [.unsafeFlags(["-O"])]),
         // SIMD micro-kernels with AVX2/AVX-512 variants picked at run time (a default Swift build
         // targets baseline x86-64 and cannot emit them); -O3 in every configuration for the same reason.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Runs ONNX backend test folders (the node conformance suite) against the engine.
-        .executableTarget(name: "onnx-backend-test", dependencies: ["InferenceEngine"]),
-        .target(name: "FleetHTTP", dependencies: ["FleetCore", "CCurl"]),
+        .executableTarget(name: "onnx-backend-test", dependencies: ["InferenceEngine"], swiftSettings: accessLevelImports),
+        .target(name: "FleetHTTP", dependencies: ["FleetCore", "CCurl"], swiftSettings: accessLevelImports),
         .target(
             name: "Registry",
             dependencies: [
@@ -68,9 +73,10 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: accessLevelImports
         ),
-        .target(name: "Agent", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "CSQLite"]),
+        .target(name: "Agent", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "CSQLite"], swiftSettings: accessLevelImports),
 
         .executableTarget(
             name: "modelfleet-registry",
@@ -79,19 +85,22 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: accessLevelImports
         ),
         .executableTarget(
             name: "modelfleet-agent",
-            dependencies: ["Agent", "InferenceEngine", "FleetCore", "FleetHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Agent", "InferenceEngine", "FleetCore", "FleetHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: accessLevelImports
         ),
         .executableTarget(
             name: "fleetctl",
-            dependencies: ["FleetCore", "FleetHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["FleetCore", "FleetHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: accessLevelImports
         ),
 
         // Where every test target finds the corpus of real models (scripts/fetch-test-corpus assembles it).
-        .target(name: "TestCorpus", path: "Tests/TestCorpus"),
+        .target(name: "TestCorpus", path: "Tests/TestCorpus", swiftSettings: accessLevelImports),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "TestCorpus"]),
         .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP", "FleetCore"]),
         .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "CKernels", "FleetCore", "TestCorpus"]),
@@ -99,7 +108,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: ["Registry", "FleetCore", "FleetHTTP", "TestCorpus", .product(name: "Logging", package: "swift-log")],
-            path: "Tests/TestSupport"
+            path: "Tests/TestSupport",
+            swiftSettings: accessLevelImports
         ),
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).
         .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "Registry", "FleetCore", "FleetHTTP", "InferenceEngine"]),

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// `/v1/publishers`, `/v1/assignments` and `/v1/tokens`: what operators set up (each change is audited).
 extension RegistryClient {

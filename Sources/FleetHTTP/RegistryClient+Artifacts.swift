@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// `/v1/chunks` and `/v1/models`: publishing versions and reading them back.
 extension RegistryClient {

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// `/v1/devices/…` as devices use it: enrollment, check-ins and events, each with the device's own token.
 extension RegistryClient {

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// `/v1/devices`, `/v1/fleet/status` and `/v1/audit`: the operator's view of the fleet (fleet scope).
 extension RegistryClient {

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// `/v1/rollouts`: staged rollouts and the operator's actions on them (fleet scope; audited).
 extension RegistryClient {

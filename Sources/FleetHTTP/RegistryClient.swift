@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

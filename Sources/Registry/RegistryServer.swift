@@ -1,7 +1,7 @@
-import FleetCore
+public import FleetCore
 import Foundation
-import Hummingbird
-import Logging
+public import Hummingbird
+public import Logging
 
 /// Assembles the registry: data directory, stores, first-start tokens, router, Hummingbird application.
 public struct RegistryServer: Sendable {

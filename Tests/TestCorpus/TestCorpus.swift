@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where the tests find their corpus of real ONNX models, reference outputs and ONNX node tests: the one
 /// lookup every test target uses, in the same order as `scripts/fetch-test-corpus`:

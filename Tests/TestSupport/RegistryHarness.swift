@@ -1,8 +1,8 @@
 import FleetCore
-import FleetHTTP
+public import FleetHTTP
 import Foundation
 import Logging
-import Registry
+public import Registry
 
 /// A real registry on a loopback port (port 0, so tests run in parallel), in a temporary data
 /// directory, talked to over real HTTP through libcurl.

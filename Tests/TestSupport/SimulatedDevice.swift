@@ -1,5 +1,5 @@
-import FleetCore
-import FleetHTTP
+public import FleetCore
+public import FleetHTTP
 
 /// A device without an agent: enrolls and checks in with whatever it is told to report, so registry
 /// tests can stage any fleet state (failed self-tests, latencies) over real HTTP.

@@ -1,5 +1,5 @@
-import FleetCore
-import FleetHTTP
+public import FleetCore
+public import FleetHTTP
 import Foundation
 import TestCorpus
 

@@ -1,5 +1,5 @@
-import FleetCore
-import FleetHTTP
+public import FleetCore
+public import FleetHTTP
 
 /// Everything the agent needs to run; filled from flags and `MODELFLEET_*` variables by the executable.
 public struct AgentSettings: Sendable {

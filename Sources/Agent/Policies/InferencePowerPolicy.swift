@@ -1,4 +1,4 @@
-import InferenceEngine
+public import InferenceEngine
 
 /// How the engine runs on this device: on all physical cores, or, on battery below a threshold, in
 /// the engine's efficiency mode (one thread, small scratch buffers): slower answers, fewer cores

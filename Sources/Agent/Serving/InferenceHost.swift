@@ -1,5 +1,5 @@
-import FleetCore
-import InferenceEngine
+public import FleetCore
+public import InferenceEngine
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// Loads a staged model and runs its self-test vectors before it may go live.
 ///

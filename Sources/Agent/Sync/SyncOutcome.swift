@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 extension SyncEngine {
     /// What one sync of one model did.

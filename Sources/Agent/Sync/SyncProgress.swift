@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// Journals one model's sync as it advances, with the event that reports each outcome.
 ///

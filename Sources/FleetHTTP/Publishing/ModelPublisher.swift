@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// Publishes a model version: chunk locally, ask the registry what it lacks, compress and upload only
 /// that, sign a manifest naming every chunk in the registry's stored form, commit.

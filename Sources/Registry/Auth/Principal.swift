@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// Who is making a request, established by `AuthenticationMiddleware` from the bearer token.
 public enum Principal: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 import Hummingbird
 
 /// The one place where the registry's failures get HTTP statuses and error codes. Stores, services and

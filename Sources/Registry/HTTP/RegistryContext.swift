@@ -1,5 +1,5 @@
 import FleetCore
-import Hummingbird
+public import Hummingbird
 
 /// Per-request state: Hummingbird's core context plus who is asking.
 public struct RegistryContext: RequestContext {

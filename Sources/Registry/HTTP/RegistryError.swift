@@ -1,6 +1,6 @@
-import FleetCore
+public import FleetCore
 import Foundation
-import Hummingbird
+public import Hummingbird
 
 /// Every error the API returns, rendered as `{"error": {"code": …, "message": …}}` with its status.
 ///

@@ -1,6 +1,6 @@
 import CoreMetrics
 import Hummingbird
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// The registry's Prometheus metrics, through swift-metrics with a per-server factory (no global

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// Chunk uploads with dedup, and version commits that are all-or-nothing.
 ///

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 import Synchronization
 
 /// Keeps the hot path of check-ins and chunk downloads in memory, in front of any `MetadataStore`.

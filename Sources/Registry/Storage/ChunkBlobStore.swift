@@ -1,5 +1,5 @@
-import FleetCore
-import NIOCore
+public import FleetCore
+public import NIOCore
 
 /// Where chunk bytes live, in their stored (compressed) form.
 ///

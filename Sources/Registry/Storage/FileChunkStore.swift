@@ -1,6 +1,6 @@
-import FleetCore
+public import FleetCore
 import Foundation
-import NIOCore
+public import NIOCore
 import _NIOFileSystem
 
 /// Chunks as files under `root/ab/cd/<hex>.<codec>`: write to `root/incoming`, fsync, rename, fsync

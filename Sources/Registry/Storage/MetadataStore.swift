@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// Everything the registry knows besides chunk bytes: chunks' stored forms, publisher keys,
 /// versions and their manifests, tokens, devices, assignments, events, device health, rollouts and the audit log.

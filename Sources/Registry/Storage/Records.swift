@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// What the metadata store keeps. Plain values: the stores behind `MetadataStore` map them to tables.
 /// Publisher keys, events, audit lines and rollouts are kept as their wire types (`RegisteredPublisher`,

@@ -1,4 +1,4 @@
-import FleetCore
+public import FleetCore
 
 /// Why a metadata store, or a service built on one, refused a request or could not answer it.
 ///
