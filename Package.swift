@@ -14,7 +14,7 @@ let package = Package(
         .executable(name: "modelfleet-agent", targets: ["modelfleet-agent"]),
         .executable(name: "fleetctl", targets: ["fleetctl"]),
         .library(name: "FleetCore", targets: ["FleetCore"]),
-        .library(name: "InferenceEngine", targets: ["InferenceEngine"]),
+        .library(name: "InferenceEngine", targets: ["InferenceEngine"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
@@ -28,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0")
     ],
     targets: [
         // System-library shims. Variadic C functions are wrapped in static inline helpers.
@@ -43,7 +43,7 @@ let package = Package(
             name: "FleetCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-                "CZlib", "CZstd",
+                "CZlib", "CZstd"
             ],
             swiftSettings: accessLevelImports
         ),
@@ -72,7 +72,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
             ],
             swiftSettings: accessLevelImports
         ),
@@ -84,7 +84,7 @@ let package = Package(
                 "Registry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ],
             swiftSettings: accessLevelImports
         ),
@@ -102,7 +102,7 @@ let package = Package(
         // Where every test target finds the corpus of real models (scripts/fetch-test-corpus assembles it).
         .target(name: "TestCorpus", path: "Tests/TestCorpus", swiftSettings: accessLevelImports),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "TestCorpus"]),
-        .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP", "FleetCore"]),
+        .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP", "FleetCore"], exclude: ["Support/fault_server.py"]),
         .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "CKernels", "FleetCore", "TestCorpus"]),
         // A real registry in-process and a publisher, for the registry's and the agent's tests.
         .target(
@@ -112,13 +112,19 @@ let package = Package(
             swiftSettings: accessLevelImports
         ),
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "TestSupport", "Registry", "FleetCore", "FleetHTTP", "InferenceEngine"]),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["Agent", "TestSupport", "Registry", "FleetCore", "FleetHTTP", "InferenceEngine"],
+            exclude: ["Support/fault_proxy.py"]
+        ),
         .testTarget(
             name: "RegistryTests",
             dependencies: ["Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]
         ),
         // Runs the built programs as a user would; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "TestCorpus", "fleetctl", "modelfleet-registry", "modelfleet-agent"]),
+        .testTarget(
+            name: "ExecutableTests",
+            dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "TestCorpus", "fleetctl", "modelfleet-registry", "modelfleet-agent"])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import FleetCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import FleetCore
 
 /// A file opened for appending, for downloads that resume: what is on disk is what arrived.
 final class AppendFile {

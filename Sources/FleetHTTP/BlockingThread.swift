@@ -27,11 +27,13 @@ public enum BlockingThread {
     public static func detach(_ body: @escaping () -> Void) -> Int32 {
         let box = Unmanaged.passRetained(Job(body))
         var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { context in
-            guard let context else { return nil }
-            Unmanaged<Job>.fromOpaque(context).takeRetainedValue().body()
-            return nil
-        }, box.toOpaque())
+        let status = pthread_create(
+            &thread, nil,
+            { context in
+                guard let context else { return nil }
+                Unmanaged<Job>.fromOpaque(context).takeRetainedValue().body()
+                return nil
+            }, box.toOpaque())
         if status == 0 { pthread_detach(thread) } else { box.release() }
         return status
     }

@@ -41,7 +41,9 @@ public struct HTTPClient: Sendable {
             while true {
                 var retryAfter: Int?
                 do {
-                    let response = try pool.withHandle { try Self.perform(request, on: $0, sink: ResponseSink(file: nil, limiter: limiter), options: options, wholeTransferLimit: true) }
+                    let response = try pool.withHandle {
+                        try Self.perform(request, on: $0, sink: ResponseSink(file: nil, limiter: limiter), options: options, wholeTransferLimit: true)
+                    }
                     guard RetryPolicy.isRetryable(status: response.status), attempt + 1 < options.retry.maxAttempts else { return response }
                     retryAfter = response[header: "retry-after"].flatMap { Int($0) }
                 } catch is TransportError where attempt + 1 < options.retry.maxAttempts {
@@ -62,12 +64,14 @@ public struct HTTPClient: Sendable {
             var received = 0
             var attempt = 0
             while true {
-                let outcome = try pool.withHandle { try Self.downloadOnce(request, to: path, expectedLength: expectedLength, on: $0, options: options, limiter: limiter) }
+                let outcome = try pool.withHandle {
+                    try Self.downloadOnce(request, to: path, expectedLength: expectedLength, on: $0, options: options, limiter: limiter)
+                }
                 received += outcome.received
                 switch outcome.result {
                 case .complete:
                     return received
-                case let .failed(error, retryAfter):
+                case .failed(let error, let retryAfter):
                     attempt += 1
                     guard attempt < options.retry.maxAttempts else { throw error }
                     BlockingThread.sleep(options.retry.delay(afterAttempt: attempt - 1, retryAfterSeconds: retryAfter))
@@ -85,7 +89,9 @@ public struct HTTPClient: Sendable {
         var received: Int
     }
 
-    private static func downloadOnce(_ request: HTTPRequest, to path: String, expectedLength: Int, on handle: UnsafeMutableRawPointer, options: TransferOptions, limiter: BandwidthLimiter?) throws -> DownloadOutcome {
+    private static func downloadOnce(
+        _ request: HTTPRequest, to path: String, expectedLength: Int, on handle: UnsafeMutableRawPointer, options: TransferOptions, limiter: BandwidthLimiter?
+    ) throws -> DownloadOutcome {
         let file = try AppendFile(path: path)
         let have = file.size
         if have == expectedLength { return DownloadOutcome(result: .complete, received: 0) }
@@ -98,12 +104,17 @@ public struct HTTPClient: Sendable {
             switch response.status {
             case 200, 206:
                 guard file.size == expectedLength else {
-                    return DownloadOutcome(result: .failed(TransportError(url: request.url, code: -2, message: "body ended at \(file.size) of \(expectedLength) bytes"), retryAfter: nil), received: sink.received)
+                    return DownloadOutcome(
+                        result: .failed(
+                            TransportError(url: request.url, code: -2, message: "body ended at \(file.size) of \(expectedLength) bytes"), retryAfter: nil),
+                        received: sink.received)
                 }
                 return DownloadOutcome(result: .complete, received: sink.received)
             case 416:
-                try file.truncate() // our partial file is longer or other than the server's: start over
-                return DownloadOutcome(result: .failed(TransportError(url: request.url, code: -3, message: "range not satisfiable; restarting"), retryAfter: nil), received: sink.received)
+                try file.truncate()  // our partial file is longer or other than the server's: start over
+                return DownloadOutcome(
+                    result: .failed(TransportError(url: request.url, code: -3, message: "range not satisfiable; restarting"), retryAfter: nil),
+                    received: sink.received)
             case let status where RetryPolicy.isRetryable(status: status):
                 let error = TransportError(url: request.url, code: -4, message: "HTTP \(status)")
                 return DownloadOutcome(result: .failed(error, retryAfter: response[header: "retry-after"].flatMap { Int($0) }), received: sink.received)
@@ -115,7 +126,9 @@ public struct HTTPClient: Sendable {
         }
     }
 
-    private static func perform(_ request: HTTPRequest, on handle: UnsafeMutableRawPointer, sink: ResponseSink, options: TransferOptions, wholeTransferLimit: Bool) throws -> HTTPResponse {
+    private static func perform(
+        _ request: HTTPRequest, on handle: UnsafeMutableRawPointer, sink: ResponseSink, options: TransferOptions, wholeTransferLimit: Bool
+    ) throws -> HTTPResponse {
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
@@ -222,11 +235,11 @@ private final class ResponseSink {
         sink.limiter?.consume(length)
         if let file = sink.file, sink.status == 200 || sink.status == 206 {
             do {
-                if sink.status == 200 && sink.received == length { try file.truncate() } // a full body: start over
+                if sink.status == 200 && sink.received == length { try file.truncate() }  // a full body: start over
                 try file.append(bytes)
             } catch {
                 sink.writeError = error
-                return 0 // aborts the transfer
+                return 0  // aborts the transfer
             }
         } else {
             sink.body.append(contentsOf: bytes)
@@ -240,7 +253,7 @@ private final class ResponseSink {
         let length = size * count
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
-            sink.headers = [:] // a new response (after a redirect or 100 Continue) starts over
+            sink.headers = [:]  // a new response (after a redirect or 100 Continue) starts over
             sink.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].lowercased()

@@ -5,8 +5,10 @@ extension RegistryClient {
     /// Returns the key id manifests signed by this key name.
     @discardableResult
     public func registerPublisher(_ key: PublisherPublicKey) async throws -> String {
-        try await call("POST", "/v1/publishers", body: json(PublisherRegistration(publicKeyPEM: key.pem)), expected: 201,
-                       answer: RegisteredKeyID.self).value.keyID
+        try await call(
+            "POST", "/v1/publishers", body: json(PublisherRegistration(publicKeyPEM: key.pem)), expected: 201,
+            answer: RegisteredKeyID.self
+        ).value.keyID
     }
 
     public func publishers() async throws -> RegistryReply<PublisherList> {

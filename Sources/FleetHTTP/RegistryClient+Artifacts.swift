@@ -8,8 +8,10 @@ extension RegistryClient {
 
     @discardableResult
     public func putChunk(_ digest: Digest, codec: ChunkCodec, length: Int, stored: [UInt8]) async throws -> StoredChunkForm {
-        let headers = [(name: ChunkHeaders.codec, value: codec.description), (name: ChunkHeaders.length, value: String(length)),
-                       (name: "Content-Type", value: "application/octet-stream")]
+        let headers = [
+            (name: ChunkHeaders.codec, value: codec.description), (name: ChunkHeaders.length, value: String(length)),
+            (name: "Content-Type", value: "application/octet-stream")
+        ]
         return try decode(StoredChunkForm.self, try await send("PUT", "/v1/chunks/\(digest)", headers: headers, body: stored, expected: [201]))
     }
 
@@ -23,7 +25,8 @@ extension RegistryClient {
         let response = try await send("HEAD", "/v1/chunks/\(digest)", expected: [200, 404])
         guard response.status == 200 else { return nil }
         guard let codecName = response[header: ChunkHeaders.codec], let length = response[header: ChunkHeaders.length].flatMap({ Int($0) }),
-              let storedLength = response[header: "content-length"].flatMap({ Int($0) }) else {
+            let storedLength = response[header: "content-length"].flatMap({ Int($0) })
+        else {
             throw UnexpectedAnswer(status: response.status, reason: "a chunk's HEAD lacks \(ChunkHeaders.codec), \(ChunkHeaders.length) or Content-Length")
         }
         return StoredChunkForm(length: length, storedLength: storedLength, codec: try ChunkCodec(parsing: codecName))
@@ -41,7 +44,8 @@ extension RegistryClient {
     /// rollout of it completes (push, then create the rollout).
     @discardableResult
     public func commit(_ manifestBytes: [UInt8], model: String, hold: Bool = false) async throws -> VersionSummary {
-        let response = try await send("POST", "/v1/models/\(model)/versions\(hold ? "?hold=true" : "")", headers: Self.jsonHeader, body: manifestBytes, expected: [201])
+        let response = try await send(
+            "POST", "/v1/models/\(model)/versions\(hold ? "?hold=true" : "")", headers: Self.jsonHeader, body: manifestBytes, expected: [201])
         return try decode(VersionSummary.self, response)
     }
 

@@ -1,4 +1,5 @@
 public import FleetCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -43,7 +44,9 @@ public struct RegistryClient: Sendable {
     }
 
     /// Sends a request with the bearer token; any status outside `expected` becomes a `Failure`.
-    public func send(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, expected: Set<Int> = [200]) async throws -> HTTPResponse {
+    public func send(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, expected: Set<Int> = [200])
+        async throws -> HTTPResponse
+    {
         let request = HTTPRequest(method: method, url: baseURL + path, headers: [("Authorization", "Bearer \(token)")] + headers, body: body)
         let response = retrying ? try await http.sendWithRetries(request) : try await http.send(request)
         guard expected.contains(response.status) else { throw Self.failure(response) }
@@ -75,8 +78,10 @@ public struct RegistryClient: Sendable {
     }
 
     /// A JSON call: `body` is JSON (from `json(_:)`) or nil; the answer is decoded as `Answer`, its JSON kept.
-    func call<Answer: Decodable & Sendable>(_ method: String, _ path: String, body: [UInt8]? = nil, expected: Int = 200,
-                                            answer: Answer.Type) async throws -> RegistryReply<Answer> {
+    func call<Answer: Decodable & Sendable>(
+        _ method: String, _ path: String, body: [UInt8]? = nil, expected: Int = 200,
+        answer: Answer.Type
+    ) async throws -> RegistryReply<Answer> {
         let response = try await send(method, path, headers: body == nil ? [] : Self.jsonHeader, body: body, expected: [expected])
         return RegistryReply(value: try decode(Answer.self, response), json: response.body)
     }

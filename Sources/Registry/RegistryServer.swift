@@ -43,7 +43,8 @@ public struct RegistryServer: Sendable {
             guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw FleetError.io(path: path, operation: "write", errno: errno)
             }
-            try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: kind, scopes: scopes, deviceID: nil, label: file, createdAt: .now()), audit: nil)
+            try await store.insertToken(
+                TokenRecord(hash: BearerToken.hash(token), kind: kind, scopes: scopes, deviceID: nil, label: file, createdAt: .now()), audit: nil)
             written.append(path)
         }
         return written
@@ -61,10 +62,13 @@ public struct RegistryServer: Sendable {
         let limits = configuration.limits
         let publishing = PublishingService(store: store, blobs: blobs, limits: limits, answers: answers)
         OpsRoutes(store: store, metrics: metrics).register(on: table)
-        ChunkRoutes(publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics,
-                    memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)).register(on: table)
+        ChunkRoutes(
+            publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics,
+            memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)
+        ).register(on: table)
         ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: table)
-        let devices = DeviceService(store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers, identifiers: rollouts.identifiers)
+        let devices = DeviceService(
+            store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers, identifiers: rollouts.identifiers)
         DeviceRoutes(devices: devices, store: store, metrics: metrics).register(on: table)
         AdminRoutes(store: store, answers: answers).register(on: table)
         RolloutRoutes(rollouts: rollouts, store: store).register(on: table)
@@ -80,8 +84,10 @@ public struct RegistryServer: Sendable {
         return Application(
             router: routes().router,
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
-            services: [CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
-                       RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger)],
+            services: [
+                CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
+                RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger)
+            ],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger
         )

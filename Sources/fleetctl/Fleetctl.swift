@@ -7,11 +7,13 @@ struct Fleetctl: AsyncParsableCommand {
         commandName: "fleetctl",
         abstract: "Publish models to a ModelFleet registry and query the fleet.",
         discussion: """
-        Commands that talk to a registry take --registry URL and --token TOKEN (or --token-file, or the \
-        MODELFLEET_REGISTRY and MODELFLEET_TOKEN environment variables). Queries take --json for the registry's JSON answer.
-        """,
-        subcommands: [Keys.self, Push.self, Assign.self, ModelsCommand.self, VersionsCommand.self, RolloutCommand.self, DevicesCommand.self,
-                      FleetCommand.self, AuditCommand.self, TokensCommand.self, Chunk.self, ManifestCommand.self, Verify.self]
+            Commands that talk to a registry take --registry URL and --token TOKEN (or --token-file, or the \
+            MODELFLEET_REGISTRY and MODELFLEET_TOKEN environment variables). Queries take --json for the registry's JSON answer.
+            """,
+        subcommands: [
+            Keys.self, Push.self, Assign.self, ModelsCommand.self, VersionsCommand.self, RolloutCommand.self, DevicesCommand.self,
+            FleetCommand.self, AuditCommand.self, TokensCommand.self, Chunk.self, ManifestCommand.self, Verify.self
+        ]
     )
 
     /// Accepts the connection options before the subcommand too (`fleetctl --registry URL push …`),

@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import FleetCore
 import FleetHTTP
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -18,10 +19,10 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "modelfleet-agent",
         abstract: "Check in with the registry, pull only missing chunks, verify, self-test, swap atomically, serve inference.",
         discussion: """
-        Settings come from --config (agent-config/agent.yaml documents every key), then MODELFLEET_* environment \
-        variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. `run` and \
-        `inspect` use the bundled ONNX engine on a model file directly, without a registry.
-        """,
+            Settings come from --config (agent-config/agent.yaml documents every key), then MODELFLEET_* environment \
+            variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. `run` and \
+            `inspect` use the bundled ONNX engine on a model file directly, without a registry.
+            """,
         subcommands: [Daemon.self, RunModel.self, Inspect.self, Bench.self, Profile.self, EngineDescription.self, Status.self, Rollback.self],
         defaultSubcommand: Daemon.self
     )
@@ -62,8 +63,12 @@ struct AgentOptions: ParsableArguments {
             guard let parsed = T(text) else { throw ValidationError("\(key) must be a whole number, got '\(text)'") }
             return parsed
         }
-        guard let registry = value(registry, "registry") else { throw ValidationError("give --registry URL (or MODELFLEET_REGISTRY, or registry: in the config)") }
-        let keyFiles = !trust.isEmpty ? trust
+        guard let registry = value(registry, "registry") else {
+            throw ValidationError("give --registry URL (or MODELFLEET_REGISTRY, or registry: in the config)")
+        }
+        let keyFiles =
+            !trust.isEmpty
+            ? trust
             : environment["MODELFLEET_TRUSTED_PUBLISHER_KEYS"]?.split(separator: ",").map(String.init) ?? file?.list("trusted_publisher_keys") ?? []
         guard !keyFiles.isEmpty else { throw ValidationError("give at least one --trust KEY.pub: the agent installs only what a trusted publisher signed") }
         let keys = try keyFiles.map { path in
@@ -87,7 +92,9 @@ struct AgentOptions: ParsableArguments {
             diskBudgetBytes: try number(diskBudget, "disk_budget_bytes"), transfer: transfer
         )
         if let parallel: Int = try number(parallelDownloads, "parallel_downloads") { settings.parallelDownloads = max(1, parallel) }
-        let windows = !downloadWindow.isEmpty ? downloadWindow
+        let windows =
+            !downloadWindow.isEmpty
+            ? downloadWindow
             : environment["MODELFLEET_DOWNLOAD_WINDOWS"]?.split(separator: ",").map(String.init) ?? file?.list("download_windows") ?? []
         settings.policy.downloadWindows = try windows.map(DailyWindow.init(parsing:))
         settings.policy.minimumBatteryPercent = try number(minBattery, "min_battery_percent")
@@ -145,18 +152,18 @@ struct Daemon: AsyncParsableCommand {
     func describe(_ outcome: SyncEngine.Outcome) -> String {
         switch outcome.result {
         case .upToDate: return "up to date"
-        case let .activated(test): return "activated (\(outcome.chunksDownloaded) chunks, \(outcome.bytesDownloaded) bytes downloaded; \(Self.describe(test)))"
-        case let .rejected(reason): return "rejected before download: \(reason)"
-        case let .deferred(reason): return "deferred, current version keeps serving: \(reason)"
-        case let .failed(reason): return "failed, previous version still live: \(reason)"
+        case .activated(let test): return "activated (\(outcome.chunksDownloaded) chunks, \(outcome.bytesDownloaded) bytes downloaded; \(Self.describe(test)))"
+        case .rejected(let reason): return "rejected before download: \(reason)"
+        case .deferred(let reason): return "deferred, current version keeps serving: \(reason)"
+        case .failed(let reason): return "failed, previous version still live: \(reason)"
         }
     }
 
     static func describe(_ test: SelfTestOutcome) -> String {
         switch test {
         case .passed: return "self-test passed"
-        case let .failed(reason): return "self-test failed: \(reason)"
-        case let .skipped(reason): return "self-test skipped: \(reason)"
+        case .failed(let reason): return "self-test failed: \(reason)"
+        case .skipped(let reason): return "self-test skipped: \(reason)"
         }
     }
 }

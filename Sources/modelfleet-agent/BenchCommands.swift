@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetCore
 import InferenceEngine
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +19,8 @@ struct BenchInputs: ParsableArguments {
         for text in shapes {
             let parts = text.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let dims = Optional(parts[1].split(separator: ",").compactMap { Int($0) }),
-                  dims.count == parts[1].split(separator: ",").count else {
+                dims.count == parts[1].split(separator: ",").count
+            else {
                 throw ValidationError("--shape wants NAME=d0,d1,..., got '\(text)'")
             }
             requested[String(parts[0])] = dims
@@ -29,8 +31,11 @@ struct BenchInputs: ParsableArguments {
             guard let type = input.elementType else { throw EngineFailure(description: "input '\(input.name)' has no declared type: give --input") }
             let shape = requested[input.name] ?? (input.shape ?? []).map { $0 ?? 1 }
             let count = shape.reduce(1, *)
-            let values = (0..<count).map { _ in type.isFloatingPoint ? Double(generator.next() >> 11) / Double(1 << 53)
-                                                                      : Double(generator.next() % 256) }
+            let values = (0..<count).map { _ in
+                type.isFloatingPoint
+                    ? Double(generator.next() >> 11) / Double(1 << 53)
+                    : Double(generator.next() % 256)
+            }
             feeds[input.name] = try engineCall { try Tensor(shape: shape, values: values).converted(to: type) }
         }
         return feeds
@@ -75,7 +80,9 @@ struct Bench: ParsableCommand {
         }
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        print("model=\(model) runs=\(times.count) threads=\(options.threads)\(options.efficiency ? " efficiency" : "") kernel=\(EngineInfo.kernel) int8_kernel=\(EngineInfo.integerKernel)")
+        print(
+            "model=\(model) runs=\(times.count) threads=\(options.threads)\(options.efficiency ? " efficiency" : "") kernel=\(EngineInfo.kernel) int8_kernel=\(EngineInfo.integerKernel)"
+        )
         print("load_ms=\(RunModel.milliseconds(loadTime))")
         print("min_ms=\(Self.format(times.first ?? 0)) max_ms=\(Self.format(times.last ?? 0))")
         print("peak_rss_bytes=\(ProcessMemory.peakResidentBytes())")
@@ -104,10 +111,11 @@ struct Profile: ParsableCommand {
         print("op type                       count   total ms   share   ms/run")
         for entry in profile.byTime {
             let name = entry.opType.count > 28 ? String(entry.opType.prefix(28)) : entry.opType
-            print(Self.pad(name, 28) + Self.pad(String(entry.count / profile.runs), 7, right: true)
-                  + Self.pad(Bench.format(entry.totalMilliseconds), 11, right: true)
-                  + Self.pad(String(format1(100 * entry.totalMilliseconds / max(total, 1e-9))) + "%", 8, right: true)
-                  + Self.pad(Bench.format(entry.totalMilliseconds / Double(profile.runs)), 9, right: true))
+            print(
+                Self.pad(name, 28) + Self.pad(String(entry.count / profile.runs), 7, right: true)
+                    + Self.pad(Bench.format(entry.totalMilliseconds), 11, right: true)
+                    + Self.pad(String(format1(100 * entry.totalMilliseconds / max(total, 1e-9))) + "%", 8, right: true)
+                    + Self.pad(Bench.format(entry.totalMilliseconds / Double(profile.runs)), 9, right: true))
         }
         print("total: \(Bench.format(total / Double(profile.runs))) ms per run over \(profile.runs) runs")
     }

@@ -1,9 +1,10 @@
 import ArgumentParser
+import FleetCore
+import InferenceEngine
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import FleetCore
-import InferenceEngine
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -54,9 +55,10 @@ struct RunModel: ParsableCommand {
             }
         }
         print("load_ms=\(Self.milliseconds(loadTime)) run_ms=\(Self.milliseconds(runTime))")
-        print("rss_after_load_bytes=\(residentAfterLoad) anon_rss_after_load_bytes=\(anonymousAfterLoad) "
-              + "peak_rss_after_load_bytes=\(peakDuringLoad) peak_anon_growth_while_loading_bytes=\(loadGrowth) "
-              + "peak_rss_bytes=\(ProcessMemory.peakResidentBytes()) model_file_bytes=\(loaded.summary.fileSize)")
+        print(
+            "rss_after_load_bytes=\(residentAfterLoad) anon_rss_after_load_bytes=\(anonymousAfterLoad) "
+                + "peak_rss_after_load_bytes=\(peakDuringLoad) peak_anon_growth_while_loading_bytes=\(loadGrowth) "
+                + "peak_rss_bytes=\(ProcessMemory.peakResidentBytes()) model_file_bytes=\(loaded.summary.fileSize)")
     }
 
     static func format(_ value: Float) -> String {
@@ -144,8 +146,9 @@ enum ProcessMemory {
     /// model itself holds), `RssFile` the binary's and libraries' file-backed pages; 0 where unavailable.
     static func statusField(_ name: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
-              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
         return kilobytes * 1024
     }
 

@@ -11,11 +11,11 @@ struct RegistryCommand: AsyncParsableCommand {
         commandName: "modelfleet-registry",
         abstract: "Store versioned model artifacts, track devices and say what each should run (HTTP API v1).",
         discussion: """
-        Embedded defaults: SQLite metadata and a chunk store on local disk under --data-dir. On first start it \
-        writes an admin token to DATA/admin.token and a device enrollment token to DATA/enroll.token (0600). \
-        Settings come from the defaults, then --config (YAML, see server-config/registry.yaml), then \
-        MODELFLEET_* environment variables (e.g. MODELFLEET_HTTP_BIND), then these flags. Ctrl-C or SIGTERM shuts down gracefully.
-        """
+            Embedded defaults: SQLite metadata and a chunk store on local disk under --data-dir. On first start it \
+            writes an admin token to DATA/admin.token and a device enrollment token to DATA/enroll.token (0600). \
+            Settings come from the defaults, then --config (YAML, see server-config/registry.yaml), then \
+            MODELFLEET_* environment variables (e.g. MODELFLEET_HTTP_BIND), then these flags. Ctrl-C or SIGTERM shuts down gracefully.
+            """
     )
 
     @Option(help: "Configuration file (YAML).") var config: String?

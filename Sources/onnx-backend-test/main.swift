@@ -20,7 +20,9 @@ let atol = option("--atol", default: 1e-7)
 let verbose = rest.contains("-v")
 let patterns = rest.filter { $0 != "-v" }
 let cases = BackendTestSuite.cases(in: root).filter { test in patterns.isEmpty || patterns.contains { test.name.contains($0) } }
-var passed = 0, failed = 0, unsupported = 0
+var passed = 0
+var failed = 0
+var unsupported = 0
 for test in cases {
     switch test.run(rtol: rtol, atol: atol) {
     case .passed(let error):

@@ -1,6 +1,7 @@
-@testable import Agent
 import FleetCore
 import Testing
+
+@testable import Agent
 
 /// An agent goes to a lower version only with a trusted publisher's directive for exactly that step.
 @Suite struct DowngradeGateTests {

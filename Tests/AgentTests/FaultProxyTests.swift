@@ -1,9 +1,10 @@
-@testable import Agent
 import FleetCore
 import FleetHTTP
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import Agent
 
 /// The agent syncing through a proxy that corrupts, truncates, refuses and slows chunk downloads.
 @Suite struct FaultProxyTests {
@@ -16,7 +17,9 @@ import TestSupport
         let proxy = Process()
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let upstreamPort = try #require(registry.baseURL.split(separator: ":").last.map(String.init))
-        proxy.arguments = ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_proxy.py").path, upstreamPort]
+        proxy.arguments = [
+            "python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_proxy.py").path, upstreamPort
+        ]
         let output = Pipe()
         proxy.standardOutput = output
         proxy.standardInput = Pipe()
@@ -29,15 +32,24 @@ import TestSupport
         var transfer = TransferOptions()
         transfer.retry = RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(10), maxDelay: .milliseconds(100))
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
-        let engine = try SyncEngine(settings: AgentSettings(registry: proxied, enrollToken: registry.enrollToken, dataDirectory: data,
-                                                            trustedKeys: [publisher.key.publicKey], transfer: transfer))
+        let engine = try SyncEngine(
+            settings: AgentSettings(
+                registry: proxied, enrollToken: registry.enrollToken, dataDirectory: data,
+                trustedKeys: [publisher.key.publicKey], transfer: transfer))
         let outcome = try #require(try await engine.checkInAndSync().first)
-        guard case .activated = outcome.result else { Issue.record("not activated through the faults: \(outcome)"); return }
+        guard case .activated = outcome.result else {
+            Issue.record("not activated through the faults: \(outcome)")
+            return
+        }
         let live = try Data(contentsOf: URL(fileURLWithPath: data + "/models/ocr-cls/current/model.onnx"))
         #expect(live == (try Data(contentsOf: URL(fileURLWithPath: model))))
 
-        struct Stats: Decodable { var requests: [String: Int]; var faults: [String: String] }
-        let stats = try JSONDecoder().decode(Stats.self, from: Data(try await HTTPClient().send(HTTPRequest(method: "GET", url: proxied + "/proxy-stats")).body))
+        struct Stats: Decodable {
+            var requests: [String: Int]
+            var faults: [String: String]
+        }
+        let stats = try JSONDecoder().decode(
+            Stats.self, from: Data(try await HTTPClient().send(HTTPRequest(method: "GET", url: proxied + "/proxy-stats")).body))
         let faults = Set(stats.faults.values)
         #expect(faults.isSuperset(of: ["corrupt", "truncate", "busy"]), "\(stats.faults)")
         // Every chunk whose first answer was corrupted, cut short or refused was fetched again.

@@ -1,8 +1,9 @@
-@testable import Agent
 import Foundation
 import InferenceEngine
-import Testing
 import TestSupport
+import Testing
+
+@testable import Agent
 
 @Suite struct IdleMemoryTests {
     /// Paging out the binary's and libraries' clean pages covers real mappings and leaves the process

@@ -1,16 +1,18 @@
-@testable import Agent
 import FleetCore
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import Agent
 
 /// The journal promises that every phase change is committed before the next phase's work starts; when
 /// it cannot commit (a full or failing disk), the sync stops with an error instead of running ahead.
 @Suite struct JournalWriteFailureTests {
     /// From now on the journal refuses to record `phase`, as a disk failing at that moment would.
     func refuse(_ phase: Journal.Phase, in data: String) throws {
-        try SQLiteDatabase(path: data + "/journal.sqlite").execute("""
+        try SQLiteDatabase(path: data + "/journal.sqlite").execute(
+            """
             CREATE TRIGGER refuse BEFORE INSERT ON syncs WHEN NEW.phase = '\(phase.rawValue)'
             BEGIN SELECT RAISE(FAIL, 'disk I/O error (simulated)'); END
             """)
@@ -22,7 +24,7 @@ import TestSupport
 
     /// What the journal holds when writing `phase` of 1.1.0 fails: the step before it, committed.
     static let lastCommitted: [Journal.Phase: (version: String, phase: Journal.Phase)] = [
-        .planned: ("1.0.0", .activated), .downloaded: ("1.1.0", .planned), .staged: ("1.1.0", .downloaded),
+        .planned: ("1.0.0", .activated), .downloaded: ("1.1.0", .planned), .staged: ("1.1.0", .downloaded)
     ]
 
     @Test(arguments: [Journal.Phase.planned, .downloaded, .staged])
@@ -31,11 +33,16 @@ import TestSupport
         let publisher = try await registry.publisher(assigning: "digits-mlp", selector: "")
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
         let host = CountingHost()
-        let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data,
-                                                            trustedKeys: [publisher.key.publicKey]), host: host)
+        let engine = try SyncEngine(
+            settings: AgentSettings(
+                registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data,
+                trustedKeys: [publisher.key.publicKey]), host: host)
         func live() throws -> Data { try Data(contentsOf: URL(fileURLWithPath: data + "/models/digits-mlp/current/model.onnx")) }
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
-        guard case .activated = try #require(try await engine.checkInAndSync().first).result else { Issue.record("1.0.0 not activated"); return }
+        guard case .activated = try #require(try await engine.checkInAndSync().first).result else {
+            Issue.record("1.0.0 not activated")
+            return
+        }
         let v1 = try live()
         let testsBefore = host.runs
 
@@ -57,7 +64,10 @@ import TestSupport
 
         // Once the journal can be written again, the next cycle finishes the job.
         try allow(in: data)
-        guard case .activated = try #require(try await engine.checkInAndSync().first).result else { Issue.record("1.1.0 not activated after recovery"); return }
+        guard case .activated = try #require(try await engine.checkInAndSync().first).result else {
+            Issue.record("1.1.0 not activated after recovery")
+            return
+        }
         #expect(try live() == Data(contentsOf: URL(fileURLWithPath: TestPublisher.corpus("models/digits-mlp/v3.onnx"))))
     }
 }

@@ -1,10 +1,12 @@
-@testable import Agent
 import FleetCore
 import FleetHTTP
-import InferenceEngine
 import Foundation
-import Testing
+import InferenceEngine
 import TestSupport
+import Testing
+
+@testable import Agent
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +27,12 @@ import Glibc
     }
 
     struct Answer: Decodable {
-        struct Output: Decodable { var name: String; var shape: [Int]; var dtype: String; var data: [Double]? }
+        struct Output: Decodable {
+            var name: String
+            var shape: [Int]
+            var dtype: String
+            var data: [Double]?
+        }
         var model: String
         var version: String
         var outputs: [Output]
@@ -36,17 +43,21 @@ import Glibc
     @Test func lowBatteryServesInEfficiencyMode() async throws {
         let battery = FileManager.default.temporaryDirectory.appendingPathComponent("capacity-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: battery) }
-        let device = try await ServingDevice.start(power: InferencePowerPolicy(
-            threads: 2, efficiencyBelowBatteryPercent: 40, battery: BatteryGauge(path: battery)))
-        try await device.publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"),
-                                           to: device.registry.admin)
+        let device = try await ServingDevice.start(
+            power: InferencePowerPolicy(
+                threads: 2, efficiencyBelowBatteryPercent: 40, battery: BatteryGauge(path: battery)))
+        try await device.publisher.publish(
+            model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"),
+            to: device.registry.admin)
         _ = try await device.engine.checkInAndSync()
         let reference = try Self.reference()
         var answers: [String: [Double]] = [:]
         for (charge, mode) in [("15", "efficiency"), ("90", "full")] {
             try charge.write(toFile: battery, atomically: true, encoding: .utf8)
-            let infer = try await HTTPClient().send(HTTPRequest(method: "POST", url: device.base + "/v1/models/digits-mlp/infer",
-                                                                body: Self.inferBody(reference.input)))
+            let infer = try await HTTPClient().send(
+                HTTPRequest(
+                    method: "POST", url: device.base + "/v1/models/digits-mlp/infer",
+                    body: Self.inferBody(reference.input)))
             #expect(infer.status == 200, "\(infer.text)")
             #expect(infer.text.contains(#""mode":"\#(mode)""#), "\(infer.text)")
             answers[mode] = try JSONDecoder().decode(Answer.self, from: Data(infer.text.utf8)).outputs[1].data
@@ -69,7 +80,9 @@ import Glibc
         _ = try await engine.checkInAndSync()
         let listed = try await http.send(HTTPRequest(method: "GET", url: base + "/v1/models"))
         #expect(listed.status == 200)
-        #expect(listed.text.hasPrefix(#"{"models":[{"manifestDigest":"sha256:"#) && listed.text.hasSuffix(#""model":"digits-mlp","variant":"fp32","version":"1.0.0"}]}"#))
+        #expect(
+            listed.text.hasPrefix(#"{"models":[{"manifestDigest":"sha256:"#)
+                && listed.text.hasSuffix(#""model":"digits-mlp","variant":"fp32","version":"1.0.0"}]}"#))
 
         // The engine's answer is onnxruntime's.
         let infer = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer", body: Self.inferBody(reference.input)))
@@ -81,11 +94,15 @@ import Glibc
         #expect(probabilities.count == 10 && zip(probabilities, reference.probabilities).allSatisfy { abs($0 - $1) < 1e-5 })
 
         // Bad requests are explained.
-        let wrongShape = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer",
-                                                         body: Array(#"{"inputs":{"input":{"shape":[1,3],"dtype":"float32","data":[1,2,3]}}}"#.utf8)))
+        let wrongShape = try await http.send(
+            HTTPRequest(
+                method: "POST", url: base + "/v1/models/digits-mlp/infer",
+                body: Array(#"{"inputs":{"input":{"shape":[1,3],"dtype":"float32","data":[1,2,3]}}}"#.utf8)))
         #expect(wrongShape.status == 400 && wrongShape.text.contains("input 'input' dimension 1 must be 64, got shape [1, 3]"))
-        let wrongName = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer",
-                                                        body: Array(#"{"inputs":{"x":{"shape":[1],"dtype":"float32","data":[1]}}}"#.utf8)))
+        let wrongName = try await http.send(
+            HTTPRequest(
+                method: "POST", url: base + "/v1/models/digits-mlp/infer",
+                body: Array(#"{"inputs":{"x":{"shape":[1],"dtype":"float32","data":[1]}}}"#.utf8)))
         #expect(wrongName.status == 400 && wrongName.text.contains("unknown input 'x'"))
         let notJSON = try await http.send(HTTPRequest(method: "POST", url: base + "/v1/models/digits-mlp/infer", body: Array("{".utf8)))
         #expect(notJSON.status == 400 && notJSON.text.contains("the body must be JSON"))
@@ -120,7 +137,9 @@ import Glibc
             var seen: [String] = []
             while !stop.isSet {
                 let answer = try await http.send(HTTPRequest(method: "POST", url: url, body: body))
-                seen.append(answer.status == 200 ? (try JSONDecoder().decode(Answer.self, from: Data(answer.text.utf8))).version : "HTTP \(answer.status): \(answer.text)")
+                seen.append(
+                    answer.status == 200
+                        ? (try JSONDecoder().decode(Answer.self, from: Data(answer.text.utf8))).version : "HTTP \(answer.status): \(answer.text)")
             }
             return seen
         }
@@ -158,8 +177,9 @@ final class ServingDevice {
         let registry = try await RegistryHarness.start()
         let publisher = try await registry.publisher(assigning: "digits-mlp")
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
-        var settings = AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
-                                     dataDirectory: data, trustedKeys: [publisher.key.publicKey])
+        var settings = AgentSettings(
+            registry: registry.baseURL, enrollToken: registry.enrollToken,
+            dataDirectory: data, trustedKeys: [publisher.key.publicKey])
         settings.inferencePower = power
         let engine = try SyncEngine(settings: settings)
         let api = engine.localAPI
@@ -187,7 +207,9 @@ final class StopFlag: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         shutdown(fd, Int32(SHUT_WR))
         var answer: [UInt8] = []

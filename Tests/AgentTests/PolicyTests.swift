@@ -1,9 +1,10 @@
-@testable import Agent
 import FleetCore
 import Foundation
 import Glibc
-import Testing
 import TestSupport
+import Testing
+
+@testable import Agent
 
 @Suite struct PolicyTests {
     func localTime(hour: Int32, minute: Int32) -> time_t {
@@ -29,7 +30,7 @@ import TestSupport
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("capacity-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let policy = SyncPolicy(minimumBatteryPercent: 30, batteryCapacityPath: path)
-        #expect(policy.deferral() == nil) // no battery file: mains power
+        #expect(policy.deferral() == nil)  // no battery file: mains power
         try "12\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(policy.deferral()?.reason == "battery at 12%, below the 30% minimum")
         try "87\n".write(toFile: path, atomically: true, encoding: .utf8)
@@ -66,7 +67,10 @@ import TestSupport
         #expect(waiting.result == .deferred(reason: "battery at 5%, below the 20% minimum"))
         #expect(waiting.bytesDownloaded == 0)
         try "95".write(toFile: battery, atomically: true, encoding: .utf8)
-        guard case .activated = try #require(try await engine.checkInAndSync().first).result else { Issue.record("not activated once charged"); return }
+        guard case .activated = try #require(try await engine.checkInAndSync().first).result else {
+            Issue.record("not activated once charged")
+            return
+        }
         let id = try String(contentsOfFile: data + "/device.id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await registry.admin.send("GET", "/v1/devices/\(id)/events").text.contains("battery at 5%, below the 20% minimum"))
     }
@@ -76,21 +80,30 @@ import TestSupport
         let registry = try await RegistryHarness.start()
         let publisher = try await registry.publisher(assigning: "digits-mlp", selector: "")
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
-        let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data,
-                                                            trustedKeys: [publisher.key.publicKey]))
+        let engine = try SyncEngine(
+            settings: AgentSettings(
+                registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data,
+                trustedKeys: [publisher.key.publicKey]))
         for (version, file) in [("1.0.0", "v1"), ("2.0.0", "v2"), ("3.0.0", "v3")] {
             try await publisher.publish(model: "digits-mlp", version: version, file: TestPublisher.corpus("models/digits-mlp/\(file).onnx"), to: registry.admin)
-            guard case .activated = try #require(try await engine.checkInAndSync().first).result else { Issue.record("\(version) not activated"); return }
+            guard case .activated = try #require(try await engine.checkInAndSync().first).result else {
+                Issue.record("\(version) not activated")
+                return
+            }
         }
         let versions = try FileManager.default.contentsOfDirectory(atPath: data + "/models/digits-mlp/versions").sorted()
         #expect(versions == ["2.0.0+fp32", "3.0.0+fp32"])
         #expect(try String(contentsOfFile: data + "/models/digits-mlp/current/manifest.json", encoding: .utf8).contains(#""version":"3.0.0""#))
         // The chunk store holds exactly the chunks of v2 and v3.
-        let kept = Set(try [("2.0.0+fp32"), ("3.0.0+fp32")].flatMap { version -> [String] in
-            let text = try [UInt8](Data(contentsOf: URL(fileURLWithPath: data + "/models/digits-mlp/versions/\(version)/manifest.json")))
-            return try ManifestCoding.decode(text).manifest.files.flatMap(\.chunks).map(\.digest.hex)
-        })
-        let stored = Set(try FileManager.default.subpathsOfDirectory(atPath: data + "/chunks").filter { $0.split(separator: "/").count == 2 && $0.first != "p" && $0.first != "i" }
+        let kept = Set(
+            try [("2.0.0+fp32"), ("3.0.0+fp32")].flatMap { version -> [String] in
+                let text = try [UInt8](Data(contentsOf: URL(fileURLWithPath: data + "/models/digits-mlp/versions/\(version)/manifest.json")))
+                return try ManifestCoding.decode(text).manifest.files.flatMap(\.chunks).map(\.digest.hex)
+            })
+        let stored = Set(
+            try FileManager.default.subpathsOfDirectory(atPath: data + "/chunks").filter {
+                $0.split(separator: "/").count == 2 && $0.first != "p" && $0.first != "i"
+            }
             .map { String($0.split(separator: "/")[1]) })
         #expect(stored == kept)
     }

@@ -1,10 +1,11 @@
-@testable import Agent
 import FleetCore
 import FleetHTTP
 import Foundation
-@testable import Registry
-import Testing
 import TestSupport
+import Testing
+
+@testable import Agent
+@testable import Registry
 
 /// Staged rollouts with real agents: a real registry (SQLite on disk, loopback HTTP) and many
 /// in-process `SyncEngine`s installing digits-mlp with the real engine's self-test.
@@ -60,7 +61,8 @@ import TestSupport
             let after = try await Self.status(registry, rollout.id).rollout
             if after.stage > before.stage || after.state == .completed {
                 // A stage ends only once all its devices run the new version.
-                #expect(onV2 == cohort(before.percent), "stage \(before.stage + 1) ended with \(onV2.count) of \(cohort(before.percent).count) devices on 2.0.0")
+                #expect(
+                    onV2 == cohort(before.percent), "stage \(before.stage + 1) ended with \(onV2.count) of \(cohort(before.percent).count) devices on 2.0.0")
                 stagesSeen.append(before.stage)
             }
             state = after.state
@@ -106,7 +108,9 @@ import TestSupport
         #expect(current.state == .paused && current.stage == 0)
         // The gate may trip before every failing device reported: one failure in stage 1 is already over 2%.
         let reason = current.reason ?? "no reason"
-        #expect(reason.hasPrefix("self-test failures: ") && reason.contains(" of \(stageOne.count) devices (") && reason.hasSuffix("at stage 1 (20%) exceed the 2% gate"), "\(reason)")
+        #expect(
+            reason.hasPrefix("self-test failures: ") && reason.contains(" of \(stageOne.count) devices (")
+                && reason.hasSuffix("at stage 1 (20%) exceed the 2% gate"), "\(reason)")
         // Two more rounds while paused: still nobody outside stage 1 has it, and no failing device runs it.
         try await fleet.round()
         try await fleet.round()
@@ -119,7 +123,8 @@ import TestSupport
 
         // Roll back with the publisher's signed directive: every stage-1 device runs 1.0.0 again.
         let directive = try RollbackDirective(model: "digits-mlp", from: Self.v2, to: Self.v1, key: publisher.key)
-        _ = try await registry.admin.send("POST", "/v1/rollouts/\(rollout.id)/rollback", body: [UInt8](try JSONEncoder().encode(RollbackRequest(directive: directive))))
+        _ = try await registry.admin.send(
+            "POST", "/v1/rollouts/\(rollout.id)/rollback", body: [UInt8](try JSONEncoder().encode(RollbackRequest(directive: directive))))
         try await fleet.round()
         #expect(Set(await fleet.live("digits-mlp").values) == [Self.v1])
         #expect(try await Self.status(registry, rollout.id).rollout.state == .rolledBack)

@@ -1,9 +1,10 @@
-@testable import Agent
 import FleetCore
 import FleetHTTP
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import Agent
 
 /// A real registry on loopback, a real publisher, and the agent's sync engine on a fresh data directory.
 @Suite struct SyncTests {
@@ -17,9 +18,10 @@ import TestSupport
     }
 
     func agent(trusting keys: [PublisherPublicKey]? = nil, diskBudget: UInt64? = nil) throws -> SyncEngine {
-        try SyncEngine(settings: AgentSettings(
-            registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data,
-            trustedKeys: keys ?? [publisher.key.publicKey], labels: ["type": "camera"], diskBudgetBytes: diskBudget))
+        try SyncEngine(
+            settings: AgentSettings(
+                registry: registry.baseURL, enrollToken: registry.enrollToken, dataDirectory: data,
+                trustedKeys: keys ?? [publisher.key.publicKey], labels: ["type": "camera"], diskBudgetBytes: diskBudget))
     }
 
     func live(_ file: String = "model.onnx") throws -> [UInt8] {
@@ -35,16 +37,23 @@ import TestSupport
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         let first = try await engine.checkInAndSync()
         #expect(first.count == 1)
-        guard case .activated = first.first?.result else { Issue.record("v1 not activated: \(first)"); return }
+        guard case .activated = first.first?.result else {
+            Issue.record("v1 not activated: \(first)")
+            return
+        }
         #expect(try live() == corpusBytes("models/digits-mlp/v1.onnx"))
         #expect(try await engine.checkInAndSync().first?.result == .upToDate)
 
         // v3 changes only the output layer: the agent fetches just its chunks.
-        let (v3, _) = try await publisher.publish(model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
+        let (v3, _) = try await publisher.publish(
+            model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
         let second = try #require(try await engine.checkInAndSync().first)
-        guard case .activated = second.result else { Issue.record("v3 not activated: \(second)"); return }
+        guard case .activated = second.result else {
+            Issue.record("v3 not activated: \(second)")
+            return
+        }
         #expect(try live() == corpusBytes("models/digits-mlp/v3.onnx"))
-        let changedTensorBytes = 5_160 // output layer of digits-mlp: 128×10 + 10 float32
+        let changedTensorBytes = 5_160  // output layer of digits-mlp: 128×10 + 10 float32
         #expect(second.bytesDownloaded <= 2 * changedTensorBytes, "downloaded \(second.bytesDownloaded) bytes for v3")
         #expect(second.chunksDownloaded < v3.files[0].chunks.count)
 
@@ -65,7 +74,8 @@ import TestSupport
     /// damaged chunk is fetched again on the next sync.
     @Test func aChunkDamagedOnDiskIsCaughtAtAssembly() async throws {
         let engine = try agent()
-        let (v1, _) = try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
+        let (v1, _) = try await publisher.publish(
+            model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         _ = try await engine.checkInAndSync()
         let shared = try #require(v1.files[0].chunks.max { $0.length < $1.length })
         let path = data + "/chunks/" + shared.digest.hex.prefix(2) + "/" + shared.digest.hex
@@ -75,12 +85,21 @@ import TestSupport
 
         try await publisher.publish(model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
         let outcome = try #require(try await engine.checkInAndSync().first)
-        guard case let .failed(reason) = outcome.result else { Issue.record("expected a failure, got \(outcome)"); return }
-        #expect(reason == "corrupt chunk \(shared.digest): damaged on disk since it was verified (now hashes to \(Digest.of(bytes))); removed, it will be fetched again")
+        guard case .failed(let reason) = outcome.result else {
+            Issue.record("expected a failure, got \(outcome)")
+            return
+        }
+        #expect(
+            reason
+                == "corrupt chunk \(shared.digest): damaged on disk since it was verified (now hashes to \(Digest.of(bytes))); removed, it will be fetched again"
+        )
         #expect(try live() == corpusBytes("models/digits-mlp/v1.onnx"))
 
         // The next sync fetches the removed chunk again and goes live.
-        guard case .activated = try #require(try await engine.checkInAndSync().first).result else { Issue.record("did not heal"); return }
+        guard case .activated = try #require(try await engine.checkInAndSync().first).result else {
+            Issue.record("did not heal")
+            return
+        }
         #expect(try live() == corpusBytes("models/digits-mlp/v3.onnx"))
     }
 
@@ -97,7 +116,10 @@ import TestSupport
         let engine = try agent(trusting: [PublisherPrivateKey.generate().publicKey])
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         let outcome = try #require(try await engine.checkInAndSync().first)
-        guard case let .rejected(reason) = outcome.result else { Issue.record("expected a rejection, got \(outcome)"); return }
+        guard case .rejected(let reason) = outcome.result else {
+            Issue.record("expected a rejection, got \(outcome)")
+            return
+        }
         #expect(reason.hasPrefix("untrusted manifest: publisher key \(publisher.key.publicKey.keyID)"))
         #expect(outcome.bytesDownloaded == 0)
         #expect(!FileManager.default.fileExists(atPath: data + "/models/digits-mlp/current"))
@@ -123,7 +145,10 @@ import TestSupport
         let engine = try agent(diskBudget: 50_000)
         try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         let outcome = try #require(try await engine.checkInAndSync().first)
-        guard case let .failed(reason) = outcome.result else { Issue.record("expected a refusal, got \(outcome)"); return }
+        guard case .failed(let reason) = outcome.result else {
+            Issue.record("expected a refusal, got \(outcome)")
+            return
+        }
         #expect(reason.contains("disk budget"))
         #expect(outcome.bytesDownloaded == 0)
     }
@@ -136,8 +161,10 @@ import TestSupport
         // The registry goes away: the check-in fails, the live model is untouched.
         var quick = TransferOptions()
         quick.retry = RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20))
-        let offline = try SyncEngine(settings: AgentSettings(registry: "http://127.0.0.1:1", enrollToken: nil, dataDirectory: data,
-                                                             trustedKeys: [publisher.key.publicKey], labels: ["type": "camera"], transfer: quick))
+        let offline = try SyncEngine(
+            settings: AgentSettings(
+                registry: "http://127.0.0.1:1", enrollToken: nil, dataDirectory: data,
+                trustedKeys: [publisher.key.publicKey], labels: ["type": "camera"], transfer: quick))
         await #expect(throws: (any Error).self) { _ = try await offline.checkInAndSync() }
         #expect(try live() == before)
     }
@@ -168,7 +195,10 @@ final class FailingHost: ModelHost, @unchecked Sendable {
         #expect(!FileManager.default.fileExists(atPath: data + "/models/digits-mlp/current"))
         // The next check-in does not stage and test the same manifest again.
         let again = try #require(try await engine.checkInAndSync().first)
-        guard case let .failed(reason) = again.result else { Issue.record("expected the failure to stand, got \(again)"); return }
+        guard case .failed(let reason) = again.result else {
+            Issue.record("expected the failure to stand, got \(again)")
+            return
+        }
         #expect(reason.hasSuffix("(not retried until the registry offers another version)"))
         #expect(host.runs == 1)
         let id = try String(contentsOfFile: data + "/device.id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -183,24 +213,37 @@ final class FailingHost: ModelHost, @unchecked Sendable {
         let packer = ArtifactPacker()
         let file = try packer.pack(file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), as: "model.onnx", mode: .tensorAware)
         func signed(_ version: String) throws -> [UInt8] {
-            try ManifestCoding.encode(try ManifestSigning.sign(Manifest(model: "digits-mlp", version: try SemanticVersion(parsing: version), variant: "fp32",
-                                                                        files: [file], createdAt: .now(), publisher: key.publicKey.keyID), with: key))
+            try ManifestCoding.encode(
+                try ManifestSigning.sign(
+                    Manifest(
+                        model: "digits-mlp", version: try SemanticVersion(parsing: version), variant: "fp32",
+                        files: [file], createdAt: .now(), publisher: key.publicKey.keyID), with: key))
         }
         let bytes = try signed("1.0.0")
         let gate = ManifestGate(trust: TrustedPublishers([key.publicKey]))
-        let desired = DesiredModel(model: "digits-mlp", version: try SemanticVersion(parsing: "1.0.0"), variant: "fp32",
-                                   manifestDigest: Digest.of(bytes), manifestPath: "/m")
-        guard case .success = gate.check(bytes, desired: desired, current: nil) else { Issue.record("the genuine manifest was refused"); return }
+        let desired = DesiredModel(
+            model: "digits-mlp", version: try SemanticVersion(parsing: "1.0.0"), variant: "fp32",
+            manifestDigest: Digest.of(bytes), manifestPath: "/m")
+        guard case .success = gate.check(bytes, desired: desired, current: nil) else {
+            Issue.record("the genuine manifest was refused")
+            return
+        }
 
         var tampered = bytes
         let index = try #require(tampered.firstIndex(of: UInt8(ascii: "f")))  // inside "fp32" or a field name
         tampered[index] = UInt8(ascii: "g")
-        guard case let .failure(reason) = gate.check(tampered, desired: desired, current: nil) else { Issue.record("a tampered manifest was accepted"); return }
+        guard case .failure(let reason) = gate.check(tampered, desired: desired, current: nil) else {
+            Issue.record("a tampered manifest was accepted")
+            return
+        }
         #expect(reason.description.contains("manifest"))
 
         // Genuinely signed, but not the version the check-in named (a replayed older manifest).
         let other = try signed("0.9.0")
-        guard case let .failure(substituted) = gate.check(other, desired: desired, current: nil) else { Issue.record("a substituted manifest was accepted"); return }
+        guard case .failure(let substituted) = gate.check(other, desired: desired, current: nil) else {
+            Issue.record("a substituted manifest was accepted")
+            return
+        }
         #expect(substituted.description.hasPrefix("the registry served digits-mlp 0.9.0"))
     }
 }

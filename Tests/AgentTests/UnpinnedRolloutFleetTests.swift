@@ -1,10 +1,11 @@
-@testable import Agent
 import FleetCore
 import FleetHTTP
 import Foundation
-@testable import Registry
-import Testing
 import TestSupport
+import Testing
+
+@testable import Agent
+@testable import Registry
 
 /// Devices following the latest (unpinned assignment) while a version is pushed and its rollout created
 /// right after: devices check in between the two, as a real fleet would.
@@ -21,7 +22,8 @@ import TestSupport
         #expect(Set(before.values) == [Self.v1] && before.count == 40)
 
         // Pushed held (`fleetctl push --hold`): without it every device following the latest got 2.0.0 here.
-        try await publisher.publish(model: "digits-mlp", version: "2.0.0", file: TestPublisher.corpus("models/digits-mlp/v2.onnx"), hold: true, to: registry.admin)
+        try await publisher.publish(
+            model: "digits-mlp", version: "2.0.0", file: TestPublisher.corpus("models/digits-mlp/v2.onnx"), hold: true, to: registry.admin)
         // The fleet checks in between the push and the rollout.
         try await fleet.round()
         #expect(await fleet.live("digits-mlp").filter { $0.value == Self.v2 }.isEmpty, "2.0.0 reached devices before any rollout named it")
@@ -39,7 +41,9 @@ import TestSupport
             try await registry.server.evaluateRollouts()
             try await fleet.round()
         }
-        #expect(try JSONDecoder().decode(RolloutStatus.self, from: Data(try await registry.admin.send("GET", "/v1/rollouts/\(rollout.id)").body)).rollout.state == .completed)
+        #expect(
+            try JSONDecoder().decode(RolloutStatus.self, from: Data(try await registry.admin.send("GET", "/v1/rollouts/\(rollout.id)").body)).rollout.state
+                == .completed)
         #expect(Set(await fleet.live("digits-mlp").values) == [Self.v2])
     }
 }

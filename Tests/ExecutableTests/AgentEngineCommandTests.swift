@@ -10,10 +10,12 @@ import Testing
     @Test func runWritesOutputsThatMatchOnnxRuntime() throws {
         let out = try TestPaths.scratch()
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try ProgramRunner.run("modelfleet-agent", [
-            "run", Self.reference + "/model.onnx", "--input", "x=" + Self.reference + "/test_data_set_0/input_0.pb",
-            "--output-dir", out.path,
-        ])
+        let result = try ProgramRunner.run(
+            "modelfleet-agent",
+            [
+                "run", Self.reference + "/model.onnx", "--input", "x=" + Self.reference + "/test_data_set_0/input_0.pb",
+                "--output-dir", out.path
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("save_infer_model/scale_0.tmp_1: float32 [1, 2] ["), "\(result.stdout)")
         #expect(result.stdout.contains("load_ms=") && result.stdout.contains("peak_rss_bytes="))
@@ -46,9 +48,11 @@ import Testing
         #expect(broken.status != 0)
         #expect(broken.stderr.contains("Error: malformed ONNX file at byte"), "\(broken.stderr)")
 
-        let wrongInput = try ProgramRunner.run("modelfleet-agent", [
-            "run", Self.reference + "/model.onnx", "--input", "y=" + Self.reference + "/test_data_set_0/input_0.pb",
-        ])
+        let wrongInput = try ProgramRunner.run(
+            "modelfleet-agent",
+            [
+                "run", Self.reference + "/model.onnx", "--input", "y=" + Self.reference + "/test_data_set_0/input_0.pb"
+            ])
         #expect(wrongInput.status != 0)
         #expect(wrongInput.stderr.contains("Error: invalid input: unknown input 'y'; the model's inputs are x"), "\(wrongInput.stderr)")
     }

@@ -17,13 +17,16 @@ import Testing
         #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
         #expect(try ProgramRunner.run("fleetctl", ["keys", "register", "publisher.pub"] + token, in: dir).status == 0)
         let model = TestPaths.corpus.appendingPathComponent("models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_rec_infer.onnx").path
-        let push = try ProgramRunner.run("fleetctl", ["push", model, "--model", "ocr-rec", "--version", "1.0.0", "--codec", "zstd:3", "--json"] + token, in: dir)
+        let push = try ProgramRunner.run(
+            "fleetctl", ["push", model, "--model", "ocr-rec", "--version", "1.0.0", "--codec", "zstd:3", "--json"] + token, in: dir)
         #expect(push.status == 0, "\(push.stderr)")
         #expect(try ProgramRunner.run("fleetctl", ["assign", "ocr-rec", "--select", "type=gateway"] + token, in: dir).status == 0)
 
-        let agentArguments = ["daemon", "--once", "--data-dir", dir.path + "/agent", "--registry", registry.baseURL,
-                              "--enroll-token", try registry.token("enroll.token"), "--trust", dir.path + "/publisher.pub",
-                              "--labels", "type=gateway", "--max-download-rate", "2000000"]
+        let agentArguments = [
+            "daemon", "--once", "--data-dir", dir.path + "/agent", "--registry", registry.baseURL,
+            "--enroll-token", try registry.token("enroll.token"), "--trust", dir.path + "/publisher.pub",
+            "--labels", "type=gateway", "--max-download-rate", "2000000"
+        ]
         // Counts the store's shard folders only: a recursive walk fails while partial/ and incoming/ churn.
         func verifiedChunks() -> Int {
             let root = dir.path + "/agent/chunks"

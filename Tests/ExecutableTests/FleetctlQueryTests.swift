@@ -28,7 +28,10 @@ import Testing
         #expect(shown.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 })
 
         // 1.1.0 refits only the output layer (5,160 bytes of tensors): that is about all a device downloads.
-        struct Row: Decodable { var variant: String; var transfer: Transfer }
+        struct Row: Decodable {
+            var variant: String
+            var transfer: Transfer
+        }
         let diff = try fleetctl(["versions", "diff", "digits-mlp", "1.0.0", "1.1.0", "--json"])
         #expect(diff.status == 0, "\(diff.stderr)")
         let rows = try JSONDecoder().decode([Row].self, from: Data(diff.stdout.utf8))
@@ -47,14 +50,16 @@ import Testing
         let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("mfa_"))
         #expect(try fleetctl(["assign", "digits-mlp", "--select", "type=camera"], token: ["--token", token]).status == 0)
-        let refused = try fleetctl(["push", models.appendingPathComponent("v2.onnx").path, "--model", "digits-mlp", "--version", "2.0.0"], token: ["--token", token])
+        let refused = try fleetctl(
+            ["push", models.appendingPathComponent("v2.onnx").path, "--model", "digits-mlp", "--version", "2.0.0"], token: ["--token", token])
         #expect(refused.status != 0 && refused.stderr.contains("403"), "\(refused.stderr)")
         let badScope = try fleetctl(["tokens", "create", "--scope", "everything", "--label", "x"])
         #expect(badScope.status != 0 && badScope.stderr.contains("unknown scope 'everything'"))
         // A device too small for 1.1.0 (signed requirement: 1 GiB of RAM) is sent nothing and listed as incompatible.
         let small = try await RegistryClient(baseURL: registry.baseURL, token: try registry.token("enroll.token"))
             .enroll(DeviceProfile(arch: "aarch64", ramBytes: 512 << 20, diskBytes: 1 << 30, engineVersion: "0.1.0", labels: ["type": "camera"]))
-        let answer = try await RegistryClient(baseURL: registry.baseURL, token: small.token).checkin(deviceID: small.deviceID, CheckinRequest(installed: [], state: "idle"))
+        let answer = try await RegistryClient(baseURL: registry.baseURL, token: small.token).checkin(
+            deviceID: small.deviceID, CheckinRequest(installed: [], state: "idle"))
         #expect(answer.desired.isEmpty)
         struct Devices: Decodable { var devices: [DeviceSummary] }
         let incompatible = try fleetctl(["devices", "ls", "--state", "incompatible", "--json"])

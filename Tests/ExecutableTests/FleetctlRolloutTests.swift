@@ -50,8 +50,10 @@ import Testing
         let gateway = try await enroll(["type": "gateway"])
         for camera in cameras { try await checkin(camera, "1.0.0") }
 
-        let created = try fleetctl(["rollout", "create", "digits-mlp", "--version", "2.0.0", "--select", "type=camera", "--stages", "100",
-                                    "--soak", "0", "--max-failure", "2%", "--max-p95-regression", "20%", "--json"])
+        let created = try fleetctl([
+            "rollout", "create", "digits-mlp", "--version", "2.0.0", "--select", "type=camera", "--stages", "100",
+            "--soak", "0", "--max-failure", "2%", "--max-p95-regression", "20%", "--json"
+        ])
         #expect(created.status == 0, "\(created.stderr)")
         let rollout = try JSONDecoder().decode(RolloutStatus.self, from: Data(created.stdout.utf8)).rollout
         #expect(rollout.gates == RolloutGates(maxInstallFailureRatio: 0.02, maxSelfTestFailureRatio: 0.02, maxP95Regression: 0.2))
@@ -63,7 +65,8 @@ import Testing
 
         // One camera's self-test fails: the registry's scheduler pauses the rollout on its own.
         let v2 = try SemanticVersion(parsing: "2.0.0")
-        try await checkin(cameras[0], "1.0.0", install: InstallReport(model: "digits-mlp", version: v2, result: .failed, selfTest: .failed, message: "self-test failed"))
+        try await checkin(
+            cameras[0], "1.0.0", install: InstallReport(model: "digits-mlp", version: v2, result: .failed, selfTest: .failed, message: "self-test failed"))
         try await checkin(cameras[1], "2.0.0", install: InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed))
         var status = try fleetctl(["rollout", "status", rollout.id])
         let deadline = Date().addingTimeInterval(15)

@@ -28,10 +28,12 @@ import Testing
         let model = TestPaths.corpus.appendingPathComponent("models/digits-mlp/v1.onnx")
         let vectors = TestPaths.corpus.appendingPathComponent("reference/digits-mlp/v1/test_data_set_0")
         #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
-        let made = try ProgramRunner.run("fleetctl", [
-            "manifest", model.path, "--model", "digits-mlp", "--version", "1.0.0", "--variant", "fp32",
-            "--self-test", vectors.path, "--out", "manifest.json",
-        ], in: dir)
+        let made = try ProgramRunner.run(
+            "fleetctl",
+            [
+                "manifest", model.path, "--model", "digits-mlp", "--version", "1.0.0", "--variant", "fp32",
+                "--self-test", vectors.path, "--out", "manifest.json"
+            ], in: dir)
         #expect(made.status == 0, "\(made.stderr)")
 
         let files = dir.appendingPathComponent("files")

@@ -25,7 +25,8 @@ struct ProgramRunner {
         process.executableURL = binaries.appendingPathComponent(program)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()

@@ -13,7 +13,8 @@ import Testing
     }
 
     func push(_ registry: RegistryProcess, _ arguments: [String], in dir: URL) throws -> ProgramRunner.Result {
-        try ProgramRunner.run("fleetctl", ["--registry", registry.baseURL, "--token-file", registry.dataDirectory + "/admin.token", "push"] + arguments + ["--json"], in: dir)
+        try ProgramRunner.run(
+            "fleetctl", ["--registry", registry.baseURL, "--token-file", registry.dataDirectory + "/admin.token", "push"] + arguments + ["--json"], in: dir)
     }
 
     @Test func pushDeduplicatesAgainstWhatTheRegistryHolds() async throws {
@@ -22,12 +23,17 @@ import Testing
         let registry = RegistryProcess(dataDirectory: dir.path + "/data")
         try registry.start()
         #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
-        let register = try ProgramRunner.run("fleetctl", ["keys", "register", "publisher.pub", "--registry", registry.baseURL, "--token-file", "data/admin.token"], in: dir)
+        let register = try ProgramRunner.run(
+            "fleetctl", ["keys", "register", "publisher.pub", "--registry", registry.baseURL, "--token-file", "data/admin.token"], in: dir)
         #expect(register.status == 0, "\(register.stderr)")
 
         let models = TestPaths.corpus.appendingPathComponent("models/digits-mlp")
-        let first = try push(registry, [models.appendingPathComponent("v1.onnx").path, "--model", "digits-mlp", "--version", "1.0.0",
-                                        "--self-test", TestPaths.corpus.appendingPathComponent("reference/digits-mlp/v1/test_data_set_0").path], in: dir)
+        let first = try push(
+            registry,
+            [
+                models.appendingPathComponent("v1.onnx").path, "--model", "digits-mlp", "--version", "1.0.0",
+                "--self-test", TestPaths.corpus.appendingPathComponent("reference/digits-mlp/v1/test_data_set_0").path
+            ], in: dir)
         #expect(first.status == 0, "\(first.stderr)")
         let v1 = try JSONDecoder().decode(Summary.self, from: Data(first.stdout.utf8))
         #expect(v1.uploadedChunks == v1.chunks)
@@ -52,14 +58,19 @@ import Testing
         let registry = RegistryProcess(dataDirectory: dir.path + "/data")
         try registry.start()
         #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
-        #expect(try ProgramRunner.run("fleetctl", ["keys", "register", "publisher.pub", "--registry", registry.baseURL, "--token-file", "data/admin.token"], in: dir).status == 0)
+        #expect(
+            try ProgramRunner.run(
+                "fleetctl", ["keys", "register", "publisher.pub", "--registry", registry.baseURL, "--token-file", "data/admin.token"], in: dir
+            ).status == 0)
         let model = TestPaths.corpus.appendingPathComponent("models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_rec_infer.onnx").path
 
         // zstd 19 makes the push slow enough (seconds) to interrupt in the middle.
         let process = Process()
         process.executableURL = ProgramRunner.binaries.appendingPathComponent("fleetctl")
-        process.arguments = ["push", model, "--model", "ocr-rec", "--version", "3.0.0", "--codec", "zstd:19",
-                             "--registry", registry.baseURL, "--token-file", "data/admin.token", "--json"]
+        process.arguments = [
+            "push", model, "--model", "ocr-rec", "--version", "3.0.0", "--codec", "zstd:19",
+            "--registry", registry.baseURL, "--token-file", "data/admin.token", "--json"
+        ]
         process.currentDirectoryURL = dir
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -67,12 +78,12 @@ import Testing
         var uploadedBeforeKill = 0
         let deadline = ContinuousClock.now + .seconds(10)
         while uploadedBeforeKill < 20, ContinuousClock.now < deadline {
-            usleep(20_000) // blocking on purpose, as in AgentProcessTests: cooperative threads may all be busy
+            usleep(20_000)  // blocking on purpose, as in AgentProcessTests: cooperative threads may all be busy
             uploadedBeforeKill = registry.visibleChunkFiles().count
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        try await Task.sleep(for: .milliseconds(300)) // let the server finish a request already fully received
+        try await Task.sleep(for: .milliseconds(300))  // let the server finish a request already fully received
         uploadedBeforeKill = registry.visibleChunkFiles().count
         #expect(uploadedBeforeKill >= 20)
 

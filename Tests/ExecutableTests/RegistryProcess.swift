@@ -31,13 +31,15 @@ final class RegistryProcess {
             collected.append(chunk)
             let text = String(decoding: collected, as: UTF8.self)
             if let line = text.split(separator: "\n").first(where: { $0.contains("listening on http://") }),
-               let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") }) {
+                let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") })
+            {
                 baseURL = String(url)
                 output = text
                 return
             }
         }
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "registry did not report listening: \(String(decoding: collected, as: UTF8.self))"])
+        throw CocoaError(
+            .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "registry did not report listening: \(String(decoding: collected, as: UTF8.self))"])
     }
 
     func killHard() {

@@ -29,7 +29,8 @@ import Testing
         // A check-in buffered in memory is written at graceful shutdown, not lost.
         let device = try await RegistryClient(baseURL: registry.baseURL, token: try registry.token("enroll.token"))
             .enroll(DeviceProfile(arch: "x86_64", ramBytes: 1, diskBytes: 1, engineVersion: "0.0.0"))
-        _ = try await RegistryClient(baseURL: registry.baseURL, token: device.token).checkin(deviceID: device.deviceID, CheckinRequest(installed: [], state: "idle"))
+        _ = try await RegistryClient(baseURL: registry.baseURL, token: device.token).checkin(
+            deviceID: device.deviceID, CheckinRequest(installed: [], state: "idle"))
         kill(registry.process.processIdentifier, SIGTERM)
         registry.process.waitUntilExit()
         try registry.start()
@@ -45,7 +46,8 @@ import Testing
         let body = SeededRandom.bytes(count: 200_000, seed: 11)
         let digest = Digest.of(body)
         let port = try #require(UInt16(registry.baseURL.split(separator: ":").last ?? ""))
-        let head = "PUT /v1/chunks/\(digest) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+        let head =
+            "PUT /v1/chunks/\(digest) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
             + "ModelFleet-Codec: identity\r\nModelFleet-Length: \(body.count)\r\nContent-Length: \(body.count)\r\n\r\n"
         let hanging = try HalfSentRequest(port: port, head: head, body: Array(body.prefix(120_000)))
         try await Task.sleep(for: .milliseconds(300))
@@ -89,14 +91,16 @@ import Testing
             }
             while true {
                 let version = "1.0.\(next)"
-                let manifest = try ManifestSigning.sign(Manifest(model: "digits-mlp", version: try SemanticVersion(parsing: version), variant: "fp32",
-                                                                 files: [file], createdAt: .now(), publisher: key.publicKey.keyID), with: key)
+                let manifest = try ManifestSigning.sign(
+                    Manifest(
+                        model: "digits-mlp", version: try SemanticVersion(parsing: version), variant: "fp32",
+                        files: [file], createdAt: .now(), publisher: key.publicKey.keyID), with: key)
                 do {
                     try await client.commit(try ManifestCoding.encode(manifest), model: "digits-mlp")
                     acknowledged.append(version)
                     next += 1
                 } catch is TransportError {
-                    break // the server died under this request: it may or may not have committed it
+                    break  // the server died under this request: it may or may not have committed it
                 }
             }
             _ = try await killer.value
@@ -106,13 +110,18 @@ import Testing
         }
         #expect(acknowledged.count >= 5)
 
-        struct Listing: Decodable { struct Row: Decodable { var version: String }; var versions: [Row] }
+        struct Listing: Decodable {
+            struct Row: Decodable { var version: String }
+            var versions: [Row]
+        }
         let client = try registry.admin
-        let listed = try JSONDecoder().decode(Listing.self, from: Data(try await client.send("GET", "/v1/models/digits-mlp/versions").body)).versions.map(\.version)
+        let listed = try JSONDecoder().decode(Listing.self, from: Data(try await client.send("GET", "/v1/models/digits-mlp/versions").body)).versions.map(
+            \.version)
         #expect(Set(acknowledged).isSubset(of: Set(listed)), "acknowledged but lost: \(Set(acknowledged).subtracting(listed).sorted())")
         let trust = TrustedPublishers([key.publicKey])
         for version in listed {
-            let manifest = try trust.verify(try await client.manifest(model: "digits-mlp", version: try SemanticVersion(parsing: version), variant: "fp32")).manifest
+            let manifest = try trust.verify(try await client.manifest(model: "digits-mlp", version: try SemanticVersion(parsing: version), variant: "fp32"))
+                .manifest
             for chunk in manifest.files.flatMap(\.chunks) {
                 let bytes = try await client.chunk(chunk.digest).body
                 let restored = try bytes.withUnsafeBytes { try ChunkCompressor().decode($0, codec: chunk.codec, length: chunk.length, digest: chunk.digest) }

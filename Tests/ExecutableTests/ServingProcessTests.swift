@@ -8,7 +8,11 @@ import Testing
 /// swapped in while the agent keeps serving.
 @Suite(.serialized) struct ServingProcessTests {
     struct Answer: Decodable {
-        struct Output: Decodable { var name: String; var shape: [Int]; var data: [Double]? }
+        struct Output: Decodable {
+            var name: String
+            var shape: [Int]
+            var data: [Double]?
+        }
         var version: String
         var outputs: [Output]
     }
@@ -18,10 +22,11 @@ import Testing
         let folder = TestPaths.corpus.appendingPathComponent("models/digits-mlp")
         func payload(_ name: String) throws -> Data {
             let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
-            let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 // .npy format 1.0
+            let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8  // .npy format 1.0
             return bytes.subdata(in: (10 + headerLength)..<bytes.count)
         }
-        let x = try payload("X_test.npy"), y = try payload("y_test.npy")
+        let x = try payload("X_test.npy")
+        let y = try payload("y_test.npy")
         let labels = stride(from: 0, to: y.count, by: 8).map { offset in
             y[offset..<(offset + 8)].reversed().reduce(Int64(0)) { $0 << 8 | Int64($1) }
         }
@@ -53,8 +58,12 @@ import Testing
         func push(_ file: String, _ version: String) throws {
             let selfTest = TestPaths.corpus.appendingPathComponent("reference/digits-mlp/\(file)/test_data_set_0").path
             let model = TestPaths.corpus.appendingPathComponent("models/digits-mlp/\(file).onnx").path
-            let result = try ProgramRunner.run("fleetctl", ["push", model, "--model", "digits", "--version", version,
-                                                            "--self-test", selfTest] + token, in: dir)
+            let result = try ProgramRunner.run(
+                "fleetctl",
+                [
+                    "push", model, "--model", "digits", "--version", version,
+                    "--self-test", selfTest
+                ] + token, in: dir)
             #expect(result.status == 0, "\(result.stderr)")
         }
         try push("v1", "1.0.0")
@@ -64,18 +73,25 @@ import Testing
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let agent = Process()
         agent.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-agent")
-        agent.arguments = ["daemon", "--data-dir", dir.path + "/agent", "--registry", registry.baseURL,
-                           "--enroll-token", try registry.token("enroll.token"), "--trust", dir.path + "/publisher.pub",
-                           "--labels", "type=camera", "--listen", "127.0.0.1:0", "--checkin-interval", "1"]
+        agent.arguments = [
+            "daemon", "--data-dir", dir.path + "/agent", "--registry", registry.baseURL,
+            "--enroll-token", try registry.token("enroll.token"), "--trust", dir.path + "/publisher.pub",
+            "--labels", "type=camera", "--listen", "127.0.0.1:0", "--checkin-interval", "1"
+        ]
         agent.standardOutput = try FileHandle(forWritingTo: log)
         agent.standardError = agent.standardOutput
         try agent.run()
-        defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
+        defer {
+            kill(agent.processIdentifier, SIGKILL)
+            agent.waitUntilExit()
+        }
 
         let started = Self.wait(for: "digits 1.0.0: activated", in: log)
         #expect(started.contains("self-test passed"), "\(started)")
-        let api = try #require(started.split(separator: "\n").first { $0.contains("local API on http://") }?
-            .split(separator: " ").first { $0.hasPrefix("http://") }).description
+        let api = try #require(
+            started.split(separator: "\n").first { $0.contains("local API on http://") }?
+                .split(separator: " ").first { $0.hasPrefix("http://") }
+        ).description
 
         let (body, truth) = try Self.heldOutBatch()
         let http = HTTPClient()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FleetCore
 
 @Suite struct ChunkerTests {
@@ -63,7 +64,7 @@ import Testing
 
     @Test func alignsCutsInsideTensorsToWholeElements() {
         #expect(Chunker.aligned(16_387, available: 100_000, width: 4) == 16_384)
-        #expect(Chunker.aligned(16_387, available: 16_387, width: 4) == 16_387) // the segment's end stays
+        #expect(Chunker.aligned(16_387, available: 16_387, width: 4) == 16_387)  // the segment's end stays
         #expect(Chunker.aligned(16_387, available: 100_000, width: 1) == 16_387)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FleetCore
 
 @Suite struct CodecTests {
@@ -84,9 +85,11 @@ import Testing
                 store[chunk.digest] = stored
             }
             var rebuilt: [UInt8] = []
-            try ArtifactAssembler().assemble(file, storedBytes: { chunk in
-                try #require(store[chunk.digest])
-            }, write: { rebuilt += $0 })
+            try ArtifactAssembler().assemble(
+                file,
+                storedBytes: { chunk in
+                    try #require(store[chunk.digest])
+                }, write: { rebuilt += $0 })
             let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: model)))
             #expect(rebuilt == original, "\(model)")
             #expect(file.digest == Digest.of(original))

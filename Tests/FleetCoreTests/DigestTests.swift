@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetCore
 
 @Suite struct DigestTests {
@@ -27,7 +28,7 @@ import Testing
         ("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", "only lowercase hex"),
         ("sha256:ba7816bf", "expected 64 hex digits, found 8"),
         ("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad ", "expected 64 hex digits, found 65"),
-        ("sha256:zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "only lowercase hex"),
+        ("sha256:zz7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "only lowercase hex")
     ])
     func rejectsEverythingButTheCanonicalSpelling(text: String, reason: String) {
         #expect {

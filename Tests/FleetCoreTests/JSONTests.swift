@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetCore
 
 @Suite struct JSONTests {
@@ -11,8 +12,9 @@ import Testing
     }
 
     @Test func canonicalisesWhitespaceOrderNumbersAndEscapes() throws {
-        #expect(try canonical(#" { "b" : [1, 2.50, -0, 1e2], "a":"x\/y\u00e9\n\u0001", "c": {"z":null,"y":true} } "#)
-            == #"{"a":"x/yé\n\u0001","b":[1,2.5,0,100.0],"c":{"y":true,"z":null}}"#)
+        #expect(
+            try canonical(#" { "b" : [1, 2.50, -0, 1e2], "a":"x\/y\u00e9\n\u0001", "c": {"z":null,"y":true} } "#)
+                == #"{"a":"x/yé\n\u0001","b":[1,2.5,0,100.0],"c":{"y":true,"z":null}}"#)
         #expect(try canonical(#""\ud83d\ude00""#) == "\"😀\"")
     }
 
@@ -34,7 +36,7 @@ import Testing
         ("tru", "document ends early (truncated?): invalid literal, expected 'true' at byte 3"),
         ("[[[[[[[[[1]]]]]]]]]", "nesting deeper than 8 levels at byte 8"),
         ("{\"a\":1,\"a\":1}", "duplicate member \"a\" at byte 7"),
-        ("1 2", "unexpected data after the document at byte 2"),
+        ("1 2", "unexpected data after the document at byte 2")
     ])
     func rejectsWithTheOffset(text: String, message: String) {
         #expect {
@@ -56,8 +58,10 @@ import Testing
 @Suite struct SemanticVersionTests {
     @Test func ordersAsTheSpecSays() throws {
         // The precedence example from semver.org, section 11.
-        let ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-                       "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0", "2.0.0", "10.0.0"]
+        let ordered = [
+            "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
+            "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0", "2.0.0", "10.0.0"
+        ]
         let versions = try ordered.map(SemanticVersion.init(parsing:))
         for (lower, higher) in zip(versions, versions.dropFirst()) {
             #expect(lower < higher, "\(lower) < \(higher)")

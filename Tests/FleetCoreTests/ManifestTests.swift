@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FleetCore
 
 @Suite struct ManifestTests {
@@ -16,7 +17,10 @@ import Testing
     @Test func canonicalFormHasSortedKeysAndNoWhitespace() throws {
         let text = String(decoding: try ManifestFixtures.signedBytes(), as: UTF8.self)
         #expect(!text.contains(" ") && !text.contains("\n"))
-        #expect(text.hasPrefix(#"{"createdAt":"2026-11-27T08:30:00Z","files":[{"chunking":{"maxSize":262144,"minSize":16384,"mode":"tensor-aware","targetSize":65536},"chunks":[{"codec":"#))
+        #expect(
+            text.hasPrefix(
+                #"{"createdAt":"2026-11-27T08:30:00Z","files":[{"chunking":{"maxSize":262144,"minSize":16384,"mode":"tensor-aware","targetSize":65536},"chunks":[{"codec":"#
+            ))
         #expect(text.hasSuffix(#","variant":"fp32","version":"1.0.0"}"#))
     }
 
@@ -103,7 +107,7 @@ import Testing
         (#"{"format":1,"model":"m"} x"#, "malformed manifest: unexpected data after the document at byte 25"),
         (#"{"a":1,"a":2}"#, "malformed manifest: duplicate member \"a\" at byte 7"),
         (#"{"format":2}"#, "malformed manifest: format 2 is not supported (this build reads format 1)"),
-        (#"{"format":1}"#, "malformed manifest: model: required field is missing"),
+        (#"{"format":1}"#, "malformed manifest: model: required field is missing")
     ])
     func malformedDocumentsNameTheProblem(json: String, message: String) {
         #expect {
@@ -141,11 +145,19 @@ import Testing
                 (error as? FleetError)?.description == "invalid manifest: \(message)"
             }
         }
-        expectInvalid({ $0.files[0].path = "../etc/passwd" }, "file path '../etc/passwd' must be relative, '/'-separated, without empty, '.' or '..' components")
+        expectInvalid(
+            { $0.files[0].path = "../etc/passwd" }, "file path '../etc/passwd' must be relative, '/'-separated, without empty, '.' or '..' components")
         expectInvalid({ $0.files[0].path = "/abs" }, "file path '/abs' must be relative, '/'-separated, without empty, '.' or '..' components")
-        expectInvalid({ $0.files[1].path = "model.onnx"; $0.selfTest = nil }, "file 'model.onnx' is listed twice")
+        expectInvalid(
+            {
+                $0.files[1].path = "model.onnx"
+                $0.selfTest = nil
+            }, "file 'model.onnx' is listed twice")
         expectInvalid({ $0.files[0].size += 1 }, "file 'model.onnx': chunks cover \(base.files[0].size) bytes but the file has \(base.files[0].size + 1)")
-        expectInvalid({ $0.files[0].chunks.remove(at: 1) }, "file 'model.onnx': chunk 1 starts at \(base.files[0].chunks[2].offset), expected \(base.files[0].chunks[1].offset) (chunks must tile the file in order)")
+        expectInvalid(
+            { $0.files[0].chunks.remove(at: 1) },
+            "file 'model.onnx': chunk 1 starts at \(base.files[0].chunks[2].offset), expected \(base.files[0].chunks[1].offset) (chunks must tile the file in order)"
+        )
         expectInvalid({ $0.model = "Digits MLP" }, "model name 'Digits MLP' must be 1-128 characters of a-z 0-9 . _ -, not starting with . or -")
         expectInvalid({ $0.selfTest?.inputs = ["missing.pb"] }, "self-test refers to 'missing.pb', which is not among the files")
         expectInvalid({ $0.selfTest?.absoluteTolerance = -1 }, "self-test tolerance -1.0 must be a finite number >= 0")

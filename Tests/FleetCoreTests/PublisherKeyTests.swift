@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FleetCore
 
 @Suite struct PublisherKeyTests {
@@ -32,7 +33,8 @@ import Testing
         #expect {
             try PublisherPrivateKey(pem: key.publicKey.pem, path: "pub.pem")
         } throws: { error in
-            (error as? FleetError)?.description == "malformed key file pub.pem: expected a PEM block '-----BEGIN PRIVATE KEY-----' … '-----END PRIVATE KEY-----'"
+            (error as? FleetError)?.description
+                == "malformed key file pub.pem: expected a PEM block '-----BEGIN PRIVATE KEY-----' … '-----END PRIVATE KEY-----'"
         }
         let garbled = key.pem.replacingOccurrences(of: "MC4CAQAw", with: "MC4CAQ!w")
         #expect {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FleetCore
 
 @Suite struct TensorAwareChunkingTests {
@@ -7,8 +8,10 @@ import Testing
 
     /// Tensors present in both files (by name) whose bytes differ, and their payload size in `new`.
     func changedTensorBytes(old: String, new: String) throws -> UInt64 {
-        let oldFile = try ReadOnlyFile(path: old), newFile = try ReadOnlyFile(path: new)
-        let oldLayout = try ONNXTensorLayout(file: oldFile), newLayout = try ONNXTensorLayout(file: newFile)
+        let oldFile = try ReadOnlyFile(path: old)
+        let newFile = try ReadOnlyFile(path: new)
+        let oldLayout = try ONNXTensorLayout(file: oldFile)
+        let newLayout = try ONNXTensorLayout(file: newFile)
         var oldBytes: [String: [UInt8]] = [:]
         for extent in oldLayout.extents {
             oldBytes[extent.name] = try oldFile.read(count: Int(extent.length), at: extent.offset)
@@ -38,7 +41,8 @@ import Testing
     }
 
     @Test func onlyTheChangedOutputLayerIsNewBetweenV1AndV3() throws {
-        let v1 = Corpus.path("models/digits-mlp/v1.onnx"), v3 = Corpus.path("models/digits-mlp/v3.onnx")
+        let v1 = Corpus.path("models/digits-mlp/v1.onnx")
+        let v3 = Corpus.path("models/digits-mlp/v3.onnx")
         let changed = try changedTensorBytes(old: v1, new: v3)
         let unshared = try unsharedBytes(old: v1, new: v3, mode: .tensorAware)
         #expect(changed > 0)

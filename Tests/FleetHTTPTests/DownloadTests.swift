@@ -1,6 +1,7 @@
 import FleetCore
 import Foundation
 import Testing
+
 @testable import FleetHTTP
 
 /// Downloads against a real misbehaving HTTP server on loopback (Support/fault_server.py).
@@ -15,7 +16,7 @@ import Testing
         server.arguments = ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_server.py").path]
         let pipe = Pipe()
         server.standardOutput = pipe
-        server.standardInput = Pipe() // closed when this process ends, which stops the server
+        server.standardInput = Pipe()  // closed when this process ends, which stops the server
         try server.run()
         let line = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
         guard let port = line.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetHTTP
 
 @Suite struct LibcurlInfoTests {

@@ -1,5 +1,6 @@
-@testable import FleetHTTP
 import Testing
+
+@testable import FleetHTTP
 
 /// Ids and query values reach the registry as one path segment or value, whatever they hold.
 @Suite struct PathEscapingTests {

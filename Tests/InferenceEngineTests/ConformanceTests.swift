@@ -1,12 +1,13 @@
-import Testing
 import InferenceEngine
+import Testing
 
 /// The ONNX backend node tests (onnx 1.22): every test of an operator the engine supports must pass.
 @Suite struct ConformanceTests {
     @Test func nodeTestsPassForEverySupportedOperator() {
         let cases = BackendTestSuite.cases(in: EngineCorpus.path("onnx-node-tests"))
         #expect(cases.count == 1765, "the corpus should hold the 1765 node tests of onnx 1.22")
-        var passed = 0, unsupported = 0
+        var passed = 0
+        var unsupported = 0
         var failures: [String] = []
         for test in cases {
             switch test.run(rtol: 1e-3, atol: 1e-7) {

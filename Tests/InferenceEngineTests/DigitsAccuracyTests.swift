@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import InferenceEngine
+import Testing
 
 /// digits-mlp on its 450 held-out samples gives the accuracy recorded in accuracy.json, for each version.
 @Suite struct DigitsAccuracyTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import InferenceEngine
+import Testing
 
 /// Weights kept beside the model (`data_location: EXTERNAL`), as large exports store them.
 @Suite struct ExternalDataTests {

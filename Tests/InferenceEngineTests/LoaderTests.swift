@@ -1,5 +1,5 @@
-import Testing
 import InferenceEngine
+import Testing
 
 /// The loader keeps little of a file beyond its weights: value names stay byte ranges in the file,
 /// attributes are decoded again when their node is compiled, and constants are let go once their
@@ -47,7 +47,7 @@ import InferenceEngine
         builder.inputs = [.init(name: "x", dims: [2])]
         builder.nodes = [
             .init(op: "Relu", inputs: ["x"], outputs: ["y"]),
-            .init(op: "Relu", inputs: ["x"], outputs: ["unused"], attributes: [("broken", .typeCode(99))]),
+            .init(op: "Relu", inputs: ["x"], outputs: ["unused"], attributes: [("broken", .typeCode(99))])
         ]
         builder.outputs = [.init(name: "y", dims: [2])]
         #expect { _ = try Model(bytes: builder.bytes()) } throws: { error in
@@ -66,18 +66,19 @@ import InferenceEngine
                 .init(name: "scale", dims: [2], raw: [Float]([2, 3]).rawBytes),
                 .init(name: "bias", dims: [2], raw: [Float]([0.5, -0.5]).rawBytes),
                 .init(name: "mean", dims: [2], raw: [Float]([0, 0]).rawBytes),
-                .init(name: "var", dims: [2], raw: [Float]([1, 1]).rawBytes),
+                .init(name: "var", dims: [2], raw: [Float]([1, 1]).rawBytes)
             ]
             let conv = ONNXBuilder.Node(op: "Conv", inputs: ["x", "W"], outputs: ["c"])
-            let norm = ONNXBuilder.Node(op: "BatchNormalization", inputs: ["c", "scale", "bias", "mean", "var"], outputs: ["y"],
-                                        attributes: [("epsilon", .float(0))])
+            let norm = ONNXBuilder.Node(
+                op: "BatchNormalization", inputs: ["c", "scale", "bias", "mean", "var"], outputs: ["y"],
+                attributes: [("epsilon", .float(0))])
             let add = ONNXBuilder.Node(op: "Add", inputs: ["v", "scale"], outputs: ["z"])
             builder.nodes = addFirst ? [add, conv, norm] : [conv, norm, add]
             builder.outputs = [.init(name: "y", dims: [1, 2, 1, 1]), .init(name: "z", dims: [2])]
             let model = try Model(bytes: builder.bytes())
             #expect(model.executedNodeCount == 2, "Conv and BatchNormalization run as one step")
             let outputs = try InferenceSession(model).run([
-                "x": Tensor(shape: [1, 2, 1, 1], values: [1, 2] as [Float]), "v": Tensor(shape: [2], values: [10, 20] as [Float]),
+                "x": Tensor(shape: [1, 2, 1, 1], values: [1, 2] as [Float]), "v": Tensor(shape: [2], values: [10, 20] as [Float])
             ])
             #expect(outputs["y"]?.floatValues() == [2.5, 5.5])
             #expect(outputs["z"]?.floatValues() == [12, 23])

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import FleetCore
+import Foundation
 import InferenceEngine
+import Testing
 
 /// Broken files and bad inputs get a thrown error with a message, never a crash.
 @Suite struct MalformedModelTests {
@@ -69,7 +69,7 @@ import InferenceEngine
         builder.inputs = [.init(name: "x", dims: [1])]
         builder.nodes = [
             .init(op: "Add", inputs: ["x", "b"], outputs: ["a"], name: "first"),
-            .init(op: "Relu", inputs: ["a"], outputs: ["b"], name: "second"),
+            .init(op: "Relu", inputs: ["a"], outputs: ["b"], name: "second")
         ]
         builder.outputs = [.init(name: "b", dims: [1])]
         #expect { _ = try Model(bytes: builder.bytes()) } throws: { error in
@@ -104,15 +104,21 @@ import InferenceEngine
         let good = try Tensor(shape: [2, 3], values: [Float](repeating: 1, count: 6))
 
         func message(_ inputs: [String: Tensor]) -> String {
-            do { _ = try session.run(inputs); return "no error" } catch { return error.description }
+            do {
+                _ = try session.run(inputs)
+                return "no error"
+            } catch { return error.description }
         }
         #expect(message(["a": good, "b": good, "c": good]) == "invalid input: unknown input 'c'; the model's inputs are a, b")
         #expect(message(["a": good]) == "invalid input: missing input 'b'")
-        #expect(message(["a": good, "b": try Tensor(shape: [2, 3], values: [Int64](repeating: 1, count: 6))])
+        #expect(
+            message(["a": good, "b": try Tensor(shape: [2, 3], values: [Int64](repeating: 1, count: 6))])
                 == "invalid input: input 'b' must be float32, got int64")
-        #expect(message(["a": good, "b": try Tensor(shape: [6], values: [Float](repeating: 1, count: 6))])
+        #expect(
+            message(["a": good, "b": try Tensor(shape: [6], values: [Float](repeating: 1, count: 6))])
                 == "invalid input: input 'b' must have rank 2, got shape [6]")
-        #expect(message(["a": try Tensor(shape: [4], values: [Float](repeating: 1, count: 4)), "b": good])
+        #expect(
+            message(["a": try Tensor(shape: [4], values: [Float](repeating: 1, count: 4)), "b": good])
                 == "Add node 'sum' failed: shapes [4] and [2, 3] do not broadcast")
         #expect(try session.run(["a": good, "b": good])["y"]?.floatValues() == [Float](repeating: 2, count: 6))
     }

@@ -1,5 +1,5 @@
-import Testing
 import InferenceEngine
+import Testing
 
 /// Runs that follow a memory plan (every run after the first with the same input shapes) give
 /// bit-for-bit the first run's outputs and take no tensor buffers from the allocator besides
@@ -24,8 +24,9 @@ import InferenceEngine
             #expect(planned.map(Self.bits) == recorded.map(Self.bits), "\(name): run \(run) differs from the first")
             // The first planned run also allocates the arena.
             let allowed = recorded.count + (run == 2 ? 1 : 0)
-            #expect(session.lastRunFreshAllocations <= allowed,
-                    "\(name): run \(run) allocated \(session.lastRunFreshAllocations) buffers for \(recorded.count) outputs")
+            #expect(
+                session.lastRunFreshAllocations <= allowed,
+                "\(name): run \(run) allocated \(session.lastRunFreshAllocations) buffers for \(recorded.count) outputs")
         }
         print("memory plan \(name): first run \(recordingAllocations) buffers, planned runs \(session.lastRunFreshAllocations)")
     }
@@ -44,7 +45,7 @@ import InferenceEngine
         let session = InferenceSession(try Self.nonZeroModel(), SessionOptions(threads: 1))
         let inputs: [[Float]] = [
             [0, 1, 0, 2, 0, 0, 3, 0], [0, 1, 0, 2, 0, 0, 3, 0], [5, 1, 4, 2, 0, 7, 3, 0],
-            [0, 0, 0, 0, 0, 0, 0, 9], [5, 1, 4, 2, 6, 7, 3, 8], [0, 1, 0, 2, 0, 0, 3, 0],
+            [0, 0, 0, 0, 0, 0, 0, 9], [5, 1, 4, 2, 6, 7, 3, 8], [0, 1, 0, 2, 0, 0, 3, 0]
         ]
         for values in inputs {
             let output = try session.runOrdered(["x": try Tensor(shape: [8], values: values)])[0]
@@ -66,7 +67,7 @@ import InferenceEngine
             .init(op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["b", "scale", "zero"]),
             .init(op: "MatMulInteger", inputs: ["a", "b", "", "zero"], outputs: ["y"]),
             .init(op: "Cast", inputs: ["y"], outputs: ["floats"], attributes: [("to", .int(1))]),
-            .init(op: "Add", inputs: ["floats", "floats"], outputs: ["doubled"]),
+            .init(op: "Add", inputs: ["floats", "floats"], outputs: ["doubled"])
         ]
         builder.outputs = [.init(name: "doubled", dims: nil)]
         let session = InferenceSession(try Model(bytes: builder.bytes()), SessionOptions(threads: 1))
@@ -89,7 +90,7 @@ import InferenceEngine
             .init(op: "NonZero", inputs: ["x"], outputs: ["indices"]),
             .init(op: "Cast", inputs: ["indices"], outputs: ["floats"], attributes: [("to", .int(1))]),
             .init(op: "Add", inputs: ["floats", "floats"], outputs: ["doubled"]),
-            .init(op: "Mul", inputs: ["doubled", "three"], outputs: ["y"]),
+            .init(op: "Mul", inputs: ["doubled", "three"], outputs: ["y"])
         ]
         builder.outputs = [.init(name: "y", dims: nil)]
         return try Model(bytes: builder.bytes())

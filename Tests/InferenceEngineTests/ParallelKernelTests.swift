@@ -23,7 +23,7 @@ import Testing
         ConvCase(channels: 16, outputs: 8, group: 2, size: (31, 29), kernel: (3, 5), pads: [0, 2, 1, 2], dilations: [2, 1]),
         // im2col slices (stride 2) and the pointwise GEMM.
         ConvCase(channels: 6, outputs: 10, group: 1, size: (65, 64), kernel: (3, 3), strides: [2, 2], pads: [1, 1, 1, 1]),
-        ConvCase(channels: 32, outputs: 40, group: 1, size: (48, 50), kernel: (1, 1)),
+        ConvCase(channels: 32, outputs: 40, group: 1, size: (48, 50), kernel: (1, 1))
     ]
 
     @Test(arguments: convCases)
@@ -39,12 +39,16 @@ import Testing
         builder.inputs = [.init(name: "x", dims: [1, conv.channels, height, width])]
         builder.initializers = [
             .init(name: "w", dims: [conv.outputs, conv.channels / conv.group, conv.kernel.0, conv.kernel.1], raw: w.rawBytes),
-            .init(name: "b", dims: [conv.outputs], raw: b.rawBytes),
+            .init(name: "b", dims: [conv.outputs], raw: b.rawBytes)
         ]
-        builder.nodes = [.init(op: "Conv", inputs: ["x", "w", "b"], outputs: ["y"], attributes: [
-            ("group", .int(conv.group)), ("strides", .ints(conv.strides)), ("pads", .ints(conv.pads)),
-            ("dilations", .ints(conv.dilations)), ("kernel_shape", .ints([conv.kernel.0, conv.kernel.1])),
-        ])]
+        builder.nodes = [
+            .init(
+                op: "Conv", inputs: ["x", "w", "b"], outputs: ["y"],
+                attributes: [
+                    ("group", .int(conv.group)), ("strides", .ints(conv.strides)), ("pads", .ints(conv.pads)),
+                    ("dilations", .ints(conv.dilations)), ("kernel_shape", .ints([conv.kernel.0, conv.kernel.1]))
+                ])
+        ]
         builder.outputs = [.init(name: "y", dims: nil)]
         let model = try Model(bytes: builder.bytes())
         let input = try Tensor(shape: [1, conv.channels, height, width], values: x)
@@ -67,8 +71,10 @@ import Testing
         let x = (0..<8 * 12 * 10).map { _ in Float(random.unit() * 4 - 2) }
         let w = (0..<6 * 8 * 9).map { _ in Float(random.unit() - 0.5) }
         let b = (0..<6).map { _ in Float(random.unit()) }
-        let scale = (0..<6).map { _ in Float(random.unit() + 0.5) }, shift = (0..<6).map { _ in Float(random.unit() - 0.5) }
-        let mean = (0..<6).map { _ in Float(random.unit() - 0.5) }, variance = (0..<6).map { _ in Float(random.unit() + 0.1) }
+        let scale = (0..<6).map { _ in Float(random.unit() + 0.5) }
+        let shift = (0..<6).map { _ in Float(random.unit() - 0.5) }
+        let mean = (0..<6).map { _ in Float(random.unit() - 0.5) }
+        let variance = (0..<6).map { _ in Float(random.unit() + 0.1) }
         let convolved = Self.referenceConv(conv, x: x, w: w, b: b)
         let positions = 12 * 10
         let expected = convolved.enumerated().map { index, value -> Double in
@@ -94,30 +100,30 @@ import Testing
                 .init(name: "mean", dims: [6], raw: mean.rawBytes), .init(name: "var", dims: [6], raw: variance.rawBytes),
                 .init(name: "low", dims: [], raw: [Float(-0.5)].rawBytes), .init(name: "high", dims: [], raw: [Float(1.5)].rawBytes),
                 .init(name: "zero", dims: [], raw: [Float(0)].rawBytes), .init(name: "three", dims: [], raw: [Float(3)].rawBytes),
-                .init(name: "six", dims: [], raw: [Float(6)].rawBytes), .init(name: "b4", dims: [1, 6, 1, 1], raw: b.rawBytes),
+                .init(name: "six", dims: [], raw: [Float(6)].rawBytes), .init(name: "b4", dims: [1, 6, 1, 1], raw: b.rawBytes)
             ]
             builder.nodes = [
                 .init(op: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], attributes: [("pads", .ints([1, 1, 1, 1]))]),
-                .init(op: "BatchNormalization", inputs: ["c", "scale", "shift", "mean", "var"], outputs: ["n"]),
+                .init(op: "BatchNormalization", inputs: ["c", "scale", "shift", "mean", "var"], outputs: ["n"])
             ]
             if activation == "BiasAdd" {
                 builder.nodes = [
                     .init(op: "Conv", inputs: ["x", "w"], outputs: ["c"], attributes: [("pads", .ints([1, 1, 1, 1]))]),
                     .init(op: "Add", inputs: ["b4", "c"], outputs: ["biased"]),
                     .init(op: "BatchNormalization", inputs: ["biased", "scale", "shift", "mean", "var"], outputs: ["n"]),
-                    .init(op: "Relu", inputs: ["n"], outputs: ["y"]),
+                    .init(op: "Relu", inputs: ["n"], outputs: ["y"])
                 ]
             } else if activation == "SwishChain" {
                 builder.nodes += [
                     .init(op: "Sigmoid", inputs: ["n"], outputs: ["gate"]),
-                    .init(op: "Mul", inputs: ["gate", "n"], outputs: ["y"]),
+                    .init(op: "Mul", inputs: ["gate", "n"], outputs: ["y"])
                 ]
             } else if activation == "HardSwishChain" {
                 builder.nodes += [
                     .init(op: "Add", inputs: ["n", "three"], outputs: ["shifted"]),
                     .init(op: "Clip", inputs: ["shifted", "zero", "six"], outputs: ["clipped"]),
                     .init(op: "Mul", inputs: ["n", "clipped"], outputs: ["product"]),
-                    .init(op: "Div", inputs: ["product", "six"], outputs: ["y"]),
+                    .init(op: "Div", inputs: ["product", "six"], outputs: ["y"])
                 ]
             } else {
                 builder.nodes.append(.init(op: activation, inputs: activation == "Clip" ? ["n", "low", "high"] : ["n"], outputs: ["y"]))
@@ -149,12 +155,15 @@ import Testing
             builder.inputs = [.init(name: "a", dims: [2, 64, 40, 30]), .init(name: "s", dims: [1, 64, 1, 1])]
             builder.nodes = [
                 .init(op: op, inputs: ["a", "s"], outputs: ["broadcast"]),
-                .init(op: op, inputs: ["broadcast", "a"], outputs: ["y"]),
+                .init(op: op, inputs: ["broadcast", "a"], outputs: ["y"])
             ]
             builder.outputs = [.init(name: "y", dims: nil)]
             let session = InferenceSession(try Model(bytes: builder.bytes()), SessionOptions(threads: 2))
-            let y = try #require(try session.run(["a": Tensor(shape: [2, 64, 40, 30], values: a),
-                                                  "s": Tensor(shape: [1, 64, 1, 1], values: s)])["y"])
+            let y = try #require(
+                try session.run([
+                    "a": Tensor(shape: [2, 64, 40, 30], values: a),
+                    "s": Tensor(shape: [1, 64, 1, 1], values: s)
+                ])["y"])
             let expected = a.enumerated().map { index, value in combine(combine(value, s[(index / 1200) % 64]), value) }
             #expect(y.floatValues() == expected, "\(op)")
         }
@@ -165,13 +174,16 @@ import Testing
     func fewColumnProductsMatchPlainLoops(_ n: Int) throws {
         var random = SeededRandom(seed: UInt64(n))
         let (m, k) = (70, 300)
-        let a = (0..<m * k).map { _ in Float(random.unit() - 0.5) }, b = (0..<k * n).map { _ in Float(random.unit() - 0.5) }
+        let a = (0..<m * k).map { _ in Float(random.unit() - 0.5) }
+        let b = (0..<k * n).map { _ in Float(random.unit() - 0.5) }
         var builder = ONNXBuilder()
         builder.inputs = [.init(name: "a", dims: [m, k]), .init(name: "b", dims: [k, n])]
         builder.nodes = [.init(op: "MatMul", inputs: ["a", "b"], outputs: ["y"])]
         builder.outputs = [.init(name: "y", dims: nil)]
-        let y = try #require(try InferenceSession(try Model(bytes: builder.bytes()), SessionOptions(threads: 2))
-            .run(["a": Tensor(shape: [m, k], values: a), "b": Tensor(shape: [k, n], values: b)])["y"]).floatValues()
+        let y = try #require(
+            try InferenceSession(try Model(bytes: builder.bytes()), SessionOptions(threads: 2))
+                .run(["a": Tensor(shape: [m, k], values: a), "b": Tensor(shape: [k, n], values: b)])["y"]
+        ).floatValues()
         var error = 0.0
         for i in 0..<m {
             for j in 0..<n {
@@ -187,18 +199,19 @@ import Testing
     @Test func fusionReachesPastInterleavedSteps() throws {
         var random = SeededRandom(seed: 9)
         let x = (0..<4 * 6 * 6).map { _ in Float(random.unit() - 0.5) }
-        let wa = (0..<3 * 4).map { _ in Float(random.unit() - 0.5) }, wb = (0..<2 * 4).map { _ in Float(random.unit() - 0.5) }
+        let wa = (0..<3 * 4).map { _ in Float(random.unit() - 0.5) }
+        let wb = (0..<2 * 4).map { _ in Float(random.unit() - 0.5) }
         let bias: [Float] = [0.5, -1, 2]
         var builder = ONNXBuilder()
         builder.inputs = [.init(name: "x", dims: [1, 4, 6, 6])]
         builder.initializers = [
             .init(name: "wa", dims: [3, 4, 1, 1], raw: wa.rawBytes), .init(name: "wb", dims: [2, 4, 1, 1], raw: wb.rawBytes),
-            .init(name: "bias", dims: [1, 3, 1, 1], raw: bias.rawBytes),
+            .init(name: "bias", dims: [1, 3, 1, 1], raw: bias.rawBytes)
         ]
         builder.nodes = [
             .init(op: "Conv", inputs: ["x", "wa"], outputs: ["a"]),
             .init(op: "Conv", inputs: ["x", "wb"], outputs: ["b"]),
-            .init(op: "Add", inputs: ["a", "bias"], outputs: ["y"]),
+            .init(op: "Add", inputs: ["a", "bias"], outputs: ["y"])
         ]
         builder.outputs = [.init(name: "y", dims: nil), .init(name: "b", dims: nil)]
         let model = try Model(bytes: builder.bytes())
@@ -233,7 +246,8 @@ import Testing
     @Test(arguments: [[24], [1, 24], [1, 1, 24], [5, 24]])
     func matMulBiasFusesWhenItIsPerColumn(_ biasShape: [Int]) throws {
         var random = SeededRandom(seed: 13)
-        let a = (0..<3 * 5 * 16).map { _ in Float(random.unit() - 0.5) }, b = (0..<16 * 24).map { _ in Float(random.unit() - 0.5) }
+        let a = (0..<3 * 5 * 16).map { _ in Float(random.unit() - 0.5) }
+        let b = (0..<16 * 24).map { _ in Float(random.unit() - 0.5) }
         let bias = (0..<biasShape.reduce(1, *)).map { _ in Float(random.unit()) }
         var builder = ONNXBuilder()
         builder.inputs = [.init(name: "a", dims: [3, 5, 16])]
@@ -275,7 +289,7 @@ import Testing
             .init(name: "gamma", dims: [channels], raw: (0..<channels).map { Float($0) / 8 + 0.5 }.rawBytes),
             .init(name: "beta", dims: [channels], raw: (0..<channels).map { Float($0) / 16 - 1 }.rawBytes),
             .init(name: "mu", dims: [channels], raw: (0..<channels).map { Float($0) / 32 }.rawBytes),
-            .init(name: "sigma2", dims: [channels], raw: (0..<channels).map { Float($0) / 4 + 1 }.rawBytes),
+            .init(name: "sigma2", dims: [channels], raw: (0..<channels).map { Float($0) / 4 + 1 }.rawBytes)
         ]
         builder.nodes = [
             .init(op: "Relu", inputs: ["x"], outputs: ["r"]),
@@ -287,7 +301,7 @@ import Testing
             .init(op: "GlobalMaxPool", inputs: ["x"], outputs: ["maximum"]),
             .init(op: "BatchNormalization", inputs: ["x", "gamma", "beta", "mu", "sigma2"], outputs: ["normalized"]),
             .init(op: "Resize", inputs: ["x", "", "scales"], outputs: ["upsampled"]),
-            .init(op: "ConvTranspose", inputs: ["x", "w"], outputs: ["transposed"], attributes: [("strides", .ints([2, 2]))]),
+            .init(op: "ConvTranspose", inputs: ["x", "w"], outputs: ["transposed"], attributes: [("strides", .ints([2, 2]))])
         ]
         let names = ["joined", "mean", "upsampled", "transposed", "maximum", "normalized"]
         builder.outputs = names.map { .init(name: $0, dims: nil) }
@@ -301,7 +315,8 @@ import Testing
         }
         let plane = side * side
         let joined = one[0].floatValues()
-        var sigmoidError = 0.0, tanhError = 0.0
+        var sigmoidError = 0.0
+        var tanhError = 0.0
         for (value, input) in zip(joined[(2 * channels * plane)...], x) { sigmoidError = max(sigmoidError, abs(Double(value) - 1 / (1 + exp(-Double(input))))) }
         for (value, input) in zip(joined[(3 * channels * plane)...], x) { tanhError = max(tanhError, abs(Double(value) - tanh(Double(input)))) }
         #expect(sigmoidError < 1e-6, "sigmoid max error \(sigmoidError)")
@@ -319,10 +334,12 @@ import Testing
 
     /// A plain convolution in double precision: the reference the fast paths are held to.
     static func referenceConv(_ conv: ConvCase, x: [Float], w: [Float], b: [Float]) -> [Double] {
-        let (height, width) = conv.size, (kh, kw) = conv.kernel
+        let (height, width) = conv.size
+        let (kh, kw) = conv.kernel
         let outHeight = (height + conv.pads[0] + conv.pads[2] - conv.dilations[0] * (kh - 1) - 1) / conv.strides[0] + 1
         let outWidth = (width + conv.pads[1] + conv.pads[3] - conv.dilations[1] * (kw - 1) - 1) / conv.strides[1] + 1
-        let cg = conv.channels / conv.group, mg = conv.outputs / conv.group
+        let cg = conv.channels / conv.group
+        let mg = conv.outputs / conv.group
         var y = [Double](repeating: 0, count: conv.outputs * outHeight * outWidth)
         for m in 0..<conv.outputs {
             let g = m / mg

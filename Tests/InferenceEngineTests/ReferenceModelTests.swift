@@ -1,5 +1,5 @@
-import Testing
 import InferenceEngine
+import Testing
 
 /// Every real model under `corpus/reference` gives onnxruntime's outputs within rtol 1e-3, atol 1e-4.
 @Suite struct ReferenceModelTests {

@@ -1,5 +1,5 @@
-import Testing
 import InferenceEngine
+import Testing
 
 @Suite struct SessionTests {
     /// One session, many tasks at once: every concurrent result equals the serial one.
@@ -47,7 +47,7 @@ import InferenceEngine
         builder.nodes = [
             .init(op: "Relu", inputs: ["x"], outputs: ["r"]),
             .init(op: "Shape", inputs: ["r"], outputs: ["s"]),
-            .init(op: "Sigmoid", inputs: ["x"], outputs: ["unused"]),
+            .init(op: "Sigmoid", inputs: ["x"], outputs: ["unused"])
         ]
         builder.outputs = [.init(name: "r", dims: nil), .init(name: "s", elementType: 7, dims: [2])]
         return try Model(bytes: builder.bytes())

@@ -1,9 +1,10 @@
 import FleetCore
 import FleetHTTP
 import Foundation
-@testable import Registry
-import Testing
 import TestSupport
+import Testing
+
+@testable import Registry
 
 /// An operator's change and its audit line are one transaction: when the audit line cannot be written,
 /// the change is not stored either (it used to be stored, then the audit insert failed on its own).
@@ -12,8 +13,10 @@ import TestSupport
     func refuseAuditLines(_ registry: RegistryHarness) throws {
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["sqlite3", registry.dataDirectory + "/registry.sqlite",
-                            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused by test'); END;"]
+        sqlite.arguments = [
+            "sqlite3", registry.dataDirectory + "/registry.sqlite",
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused by test'); END;"
+        ]
         try sqlite.run()
         sqlite.waitUntilExit()
         #expect(sqlite.terminationStatus == 0, "sqlite3 could not add the trigger")
@@ -22,7 +25,8 @@ import TestSupport
     @Test func anAssignmentOrPublisherWithoutItsAuditLineIsNotStored() async throws {
         let registry = try await RegistryHarness.start()
         try refuseAuditLines(registry)
-        let assignment = try await registry.raw("PUT", "/v1/assignments", token: registry.adminToken, body: Array(#"{"model":"digits-mlp","selector":"type=camera"}"#.utf8))
+        let assignment = try await registry.raw(
+            "PUT", "/v1/assignments", token: registry.adminToken, body: Array(#"{"model":"digits-mlp","selector":"type=camera"}"#.utf8))
         #expect(assignment.status == 500)
         #expect(try await registry.admin.send("GET", "/v1/assignments").text == #"{"assignments":[]}"#)
 
@@ -39,11 +43,15 @@ import TestSupport
         for major in [1, 2] { try await publisher.publishDigits(major: major, to: registry.admin) }
         // A targeted device that never reports keeps the rollout active (the scheduler completes an empty one).
         _ = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
-        let body = #"{"model":"digits-mlp","version":"2.0.0","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
-        let created = try await registry.admin.send("POST", "/v1/rollouts", headers: [("Content-Type", "application/json")], body: Array(body.utf8), expected: [201])
+        let body =
+            #"{"model":"digits-mlp","version":"2.0.0","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
+        let created = try await registry.admin.send(
+            "POST", "/v1/rollouts", headers: [("Content-Type", "application/json")], body: Array(body.utf8), expected: [201])
         let id = try JSONDecoder().decode(RolloutStatus.self, from: Data(created.body)).rollout.id
         let refused = try await registry.raw("POST", "/v1/rollouts/\(id)/rollback", token: registry.adminToken, body: Array("{}".utf8))
         #expect(refused.status == 400)
-        #expect(RegistryClient.failure(refused).message == "a rollback needs a directive signed by a publisher key: {\"directive\": …} (fleetctl rollout rollback --key)")
+        #expect(
+            RegistryClient.failure(refused).message
+                == "a rollback needs a directive signed by a publisher key: {\"directive\": …} (fleetctl rollout rollback --key)")
     }
 }

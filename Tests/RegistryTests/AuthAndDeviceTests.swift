@@ -1,8 +1,8 @@
 import FleetCore
 import FleetHTTP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct AuthTests {
     @Test func missingOrUnknownTokensAre401() async throws {
@@ -48,14 +48,16 @@ import TestSupport
 }
 
 @Suite struct DeviceTests {
-    static let profile = DeviceProfile(arch: "aarch64", ramBytes: 512 << 20, diskBytes: 4 << 30, engineVersion: "0.0.0",
-                                       supportedOps: ["Gemm", "Relu"], labels: ["site": "eu", "type": "camera"])
+    static let profile = DeviceProfile(
+        arch: "aarch64", ramBytes: 512 << 20, diskBytes: 4 << 30, engineVersion: "0.0.0",
+        supportedOps: ["Gemm", "Relu"], labels: ["site": "eu", "type": "camera"])
 
     @Test func enrollCheckinAndReceiveTheAssignedLatestVersion() async throws {
         let registry = try await RegistryHarness.start()
         let publisher = TestPublisher()
         try await registry.admin.registerPublisher(publisher.key.publicKey)
-        let (v1, _) = try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
+        let (v1, _) = try await publisher.publish(
+            model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
 
         let enrolled = try await registry.client(token: registry.enrollToken).enroll(Self.profile)
         #expect(enrolled.token.hasPrefix("mfd_"))
@@ -73,22 +75,26 @@ import TestSupport
         #expect(try await device.send("GET", path).body == (try ManifestCoding.encode(v1)))
 
         // A newer version becomes the desired one.
-        let (v2, _) = try await publisher.publish(model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
+        let (v2, _) = try await publisher.publish(
+            model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
         #expect(try await device.checkin(deviceID: enrolled.deviceID, report).desired.map(\.version) == [v2.version])
 
         // A selector that does not match gives nothing; a pinned version wins over "latest" when more specific.
-        _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":"type=camera,site=eu","version":"1.0.0"}"#.utf8))
+        _ = try await registry.admin.send(
+            "PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":"type=camera,site=eu","version":"1.0.0"}"#.utf8))
         #expect(try await device.checkin(deviceID: enrolled.deviceID, report).desired.map(\.version) == [v1.version])
     }
 
     @Test func devicesActOnlyAsThemselves() async throws {
         let registry = try await RegistryHarness.start()
         let enroller = registry.client(token: registry.enrollToken)
-        let a = try await enroller.enroll(Self.profile), b = try await enroller.enroll(Self.profile)
+        let a = try await enroller.enroll(Self.profile)
+        let b = try await enroller.enroll(Self.profile)
         #expect(a.deviceID != b.deviceID)
         let asA = registry.client(token: a.token)
-        let intrusion = try await registry.raw("POST", "/v1/devices/\(b.deviceID)/checkin", token: a.token,
-                                               body: Array(#"{"installed":[],"state":"idle"}"#.utf8))
+        let intrusion = try await registry.raw(
+            "POST", "/v1/devices/\(b.deviceID)/checkin", token: a.token,
+            body: Array(#"{"installed":[],"state":"idle"}"#.utf8))
         #expect(intrusion.status == 403)
         #expect(RegistryClient.failure(intrusion).message == "only device \(b.deviceID) may act as itself")
         #expect(try await registry.raw("POST", "/v1/chunks/missing", token: a.token, body: Array(#"{"digests":[]}"#.utf8)).status == 403)
@@ -100,8 +106,9 @@ import TestSupport
         let registry = try await RegistryHarness.start()
         let enrolled = try await registry.client(token: registry.enrollToken).enroll(Self.profile)
         let device = registry.client(token: enrolled.token)
-        let event = DeviceEvent(kind: "install", model: "digits-mlp", version: try SemanticVersion(parsing: "1.0.0"), result: "failed",
-                                message: "self-test failed: output 0 differs by 0.5", at: try Timestamp(parsing: "2026-11-27T10:00:00Z"))
+        let event = DeviceEvent(
+            kind: "install", model: "digits-mlp", version: try SemanticVersion(parsing: "1.0.0"), result: "failed",
+            message: "self-test failed: output 0 differs by 0.5", at: try Timestamp(parsing: "2026-11-27T10:00:00Z"))
         try await device.report(deviceID: enrolled.deviceID, EventBatch(events: [event]))
         let listed = try await registry.admin.send("GET", "/v1/devices/\(enrolled.deviceID)/events")
         #expect(listed.text.contains(#""message":"self-test failed: output 0 differs by 0.5""#))
@@ -115,7 +122,8 @@ import TestSupport
         let registry = try await RegistryHarness.start()
         let publisher = TestPublisher()
         try await registry.admin.registerPublisher(publisher.key.publicKey)
-        let (manifest, _) = try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
+        let (manifest, _) = try await publisher.publish(
+            model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
         let first = manifest.files[0].chunks[0]
         _ = try await registry.admin.chunk(first.digest)
         let enrolled = try await registry.client(token: registry.enrollToken).enroll(DeviceTests.profile)
@@ -127,7 +135,8 @@ import TestSupport
         #expect(text.contains("modelfleet_chunks_stored \(Set(manifest.files[0].chunks.map(\.digest)).count)"))
         #expect(text.contains("modelfleet_devices_seen 1"))
         #expect(text.contains(#"modelfleet_http_requests_total{route="/v1/models",method="GET",status="401"} 1"#))
-        #expect(text.contains(#"modelfleet_http_requests_total{route="/v1/chunks/{digest}",method="GET",status="200"} 1"#) ||
-                text.contains(#"route="/v1/chunks/:digest",method="GET",status="200"} 1"#))
+        #expect(
+            text.contains(#"modelfleet_http_requests_total{route="/v1/chunks/{digest}",method="GET",status="200"} 1"#)
+                || text.contains(#"route="/v1/chunks/:digest",method="GET",status="200"} 1"#))
     }
 }

@@ -1,8 +1,8 @@
 import FleetCore
 import FleetHTTP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Each bad request gets the exact status and JSON error, and leaves nothing stored.
 @Suite struct BadInputTests {
@@ -14,8 +14,9 @@ import TestSupport
     @Test func chunkBodyOverTheLimitIs413AndNothingIsStored() async throws {
         let registry = try await RegistryHarness.start { $0.limits.maxChunkStoredBytes = 1000 }
         let bytes = [UInt8](repeating: 7, count: 5000)
-        let response = try await registry.raw("PUT", "/v1/chunks/\(Digest.of(bytes))", token: registry.adminToken,
-                                              headers: [("ModelFleet-Codec", "identity"), ("ModelFleet-Length", "5000")], body: bytes)
+        let response = try await registry.raw(
+            "PUT", "/v1/chunks/\(Digest.of(bytes))", token: registry.adminToken,
+            headers: [("ModelFleet-Codec", "identity"), ("ModelFleet-Length", "5000")], body: bytes)
         #expect(response.status == 413)
         #expect(error(response) == ("too_large", "request body is over the limit of 1000 bytes"))
         #expect(registry.storedChunkFiles().isEmpty)
@@ -25,16 +26,20 @@ import TestSupport
         let registry = try await RegistryHarness.start()
         let bytes = [UInt8](repeating: 1, count: 4096)
         let claimed = Digest.of([UInt8](repeating: 2, count: 4096))
-        let response = try await registry.raw("PUT", "/v1/chunks/\(claimed)", token: registry.adminToken,
-                                              headers: [("ModelFleet-Codec", "identity"), ("ModelFleet-Length", "4096")], body: bytes)
+        let response = try await registry.raw(
+            "PUT", "/v1/chunks/\(claimed)", token: registry.adminToken,
+            headers: [("ModelFleet-Codec", "identity"), ("ModelFleet-Length", "4096")], body: bytes)
         #expect(response.status == 422)
-        #expect(error(response) == ("digest_mismatch", "digest mismatch for chunk \(claimed) after identity decoding: expected \(claimed), got \(Digest.of(bytes))"))
+        #expect(
+            error(response) == ("digest_mismatch", "digest mismatch for chunk \(claimed) after identity decoding: expected \(claimed), got \(Digest.of(bytes))")
+        )
         #expect(registry.storedChunkFiles().isEmpty)
         #expect(try await registry.admin.missingChunks([claimed]).missing == [claimed])
 
         // A corrupt compressed body is refused the same way.
-        let garbage = try await registry.raw("PUT", "/v1/chunks/\(claimed)", token: registry.adminToken,
-                                             headers: [("ModelFleet-Codec", "zstd"), ("ModelFleet-Length", "4096")], body: [1, 2, 3, 4])
+        let garbage = try await registry.raw(
+            "PUT", "/v1/chunks/\(claimed)", token: registry.adminToken,
+            headers: [("ModelFleet-Codec", "zstd"), ("ModelFleet-Length", "4096")], body: [1, 2, 3, 4])
         #expect(garbage.status == 422)
         #expect(error(garbage).message.hasPrefix("corrupt chunk \(claimed): zstd: "))
         #expect(registry.storedChunkFiles().isEmpty)
@@ -48,7 +53,8 @@ import TestSupport
 
         let wrongField = try await registry.raw("POST", "/v1/chunks/missing", token: registry.adminToken, body: Array(#"{"digests":["sha256:abc"]}"#.utf8))
         #expect(wrongField.status == 400)
-        #expect(error(wrongField) == ("bad_request", "invalid request body: digests[0]: malformed digest 'sha256:abc': expected 64 hex digits, found 3 characters"))
+        #expect(
+            error(wrongField) == ("bad_request", "invalid request body: digests[0]: malformed digest 'sha256:abc': expected 64 hex digits, found 3 characters"))
 
         let missingField = try await registry.raw("POST", "/v1/devices/enroll", token: registry.enrollToken, body: Array(#"{"arch":"aarch64"}"#.utf8))
         #expect(missingField.status == 400)
@@ -75,11 +81,13 @@ import TestSupport
 
     @Test func badSignaturesAre422AndNothingIsCommitted() async throws {
         let registry = try await RegistryHarness.start()
-        let trusted = TestPublisher(), stranger = TestPublisher()
+        let trusted = TestPublisher()
+        let stranger = TestPublisher()
         try await registry.admin.registerPublisher(trusted.key.publicKey)
         let byStranger = try stranger.manifest(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"))
         try await stranger.upload(byStranger, to: registry.admin)
-        let untrusted = try await registry.raw("POST", "/v1/models/digits-mlp/versions", token: registry.adminToken, body: try ManifestCoding.encode(byStranger))
+        let untrusted = try await registry.raw(
+            "POST", "/v1/models/digits-mlp/versions", token: registry.adminToken, body: try ManifestCoding.encode(byStranger))
         #expect(untrusted.status == 422)
         #expect(error(untrusted) == ("bad_signature", "untrusted manifest: publisher key \(stranger.key.publicKey.keyID) is not among the 1 trusted key(s)"))
 
@@ -87,7 +95,8 @@ import TestSupport
         tampered.variant = "int8"
         let forged = try await registry.raw("POST", "/v1/models/digits-mlp/versions", token: registry.adminToken, body: try ManifestCoding.encode(tampered))
         #expect(forged.status == 422)
-        #expect(error(forged) == ("bad_signature", "bad manifest signature (key \(trusted.key.publicKey.keyID)): signature does not match the manifest's content"))
+        #expect(
+            error(forged) == ("bad_signature", "bad manifest signature (key \(trusted.key.publicKey.keyID)): signature does not match the manifest's content"))
         #expect(try await registry.raw("GET", "/v1/models", token: registry.adminToken).text == #"{"models":[]}"#)
     }
 

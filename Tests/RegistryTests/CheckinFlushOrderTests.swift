@@ -1,7 +1,8 @@
 import FleetCore
 import Foundation
-@testable import Registry
 import Testing
+
+@testable import Registry
 
 /// `health()` flushes buffered check-ins before reading. A flush used to return at once when another one
 /// was still writing (it found the buffer already taken), so a gate could read health without those reports.
@@ -12,14 +13,17 @@ import Testing
     func holdWriteLock(marker: String) throws -> Process {
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", """
+        python.arguments = [
+            "python3", "-c",
+            """
             import sqlite3, sys, time
             db = sqlite3.connect(sys.argv[1], isolation_level=None)
             db.execute("BEGIN IMMEDIATE")
             open(sys.argv[2], "w").close()
             time.sleep(1.5)
             db.execute("ROLLBACK")
-            """, path, marker]
+            """, path, marker
+        ]
         try python.run()
         return python
     }
@@ -28,10 +32,17 @@ import Testing
         defer { for suffix in ["", "-wal", "-shm", ".locked"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let sqlite = try SQLiteMetadataStore(path: path)
         let store = CachingMetadataStore(wrapping: sqlite)
-        let now = Timestamp.now(), v2 = SemanticVersion(major: 2, minor: 0, patch: 0)
-        try await store.insertDevice(DeviceRecord(id: "d1", profile: DeviceProfile(arch: "x86_64", ramBytes: 1, diskBytes: 1, engineVersion: "0"), labels: [:], enrolledAt: now))
-        try await store.recordCheckins([CheckinRecord(deviceID: "d1", at: now, report: CheckinRequest(installed: [], state: "idle",
-                                                                                                      installs: [InstallReport(model: "m", version: v2, result: .ok, selfTest: .passed)]))])
+        let now = Timestamp.now()
+        let v2 = SemanticVersion(major: 2, minor: 0, patch: 0)
+        try await store.insertDevice(
+            DeviceRecord(id: "d1", profile: DeviceProfile(arch: "x86_64", ramBytes: 1, diskBytes: 1, engineVersion: "0"), labels: [:], enrolledAt: now))
+        try await store.recordCheckins([
+            CheckinRecord(
+                deviceID: "d1", at: now,
+                report: CheckinRequest(
+                    installed: [], state: "idle",
+                    installs: [InstallReport(model: "m", version: v2, result: .ok, selfTest: .passed)]))
+        ])
         let locker = try holdWriteLock(marker: path + ".locked")
         while !FileManager.default.fileExists(atPath: path + ".locked") { try await Task.sleep(for: .milliseconds(10)) }
 

@@ -1,6 +1,7 @@
 import FleetCore
-@testable import Registry
 import Testing
+
+@testable import Registry
 
 @Suite struct CohortTests {
     static let ids = (0..<10_000).map { "device-\($0)" }

@@ -1,9 +1,10 @@
 import FleetCore
 import FleetHTTP
 import Foundation
-@testable import Registry
-import Testing
 import TestSupport
+import Testing
+
+@testable import Registry
 
 /// A finished rollout used to place its devices forever, over every later assignment: after a completed
 /// rollout of 2.0.0 its devices never followed 3.0.0. Now a finished rollout holds its devices only until
@@ -11,7 +12,8 @@ import TestSupport
 @Suite struct FinishedRolloutTests {
     let registry: RegistryHarness
     let publisher: TestPublisher
-    let v1 = SemanticVersion(major: 1, minor: 0, patch: 0), v2 = SemanticVersion(major: 2, minor: 0, patch: 0), v3 = SemanticVersion(major: 3, minor: 0, patch: 0)
+    let v1 = SemanticVersion(major: 1, minor: 0, patch: 0), v2 = SemanticVersion(major: 2, minor: 0, patch: 0),
+        v3 = SemanticVersion(major: 3, minor: 0, patch: 0)
 
     init() async throws {
         registry = try await RegistryHarness.start()
@@ -21,8 +23,10 @@ import TestSupport
 
     /// Creates a one-stage rollout of 2.0.0 to every camera and returns its id.
     func rolloutOfV2() async throws -> String {
-        let body = #"{"model":"digits-mlp","version":"2.0.0","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
-        let created = try await registry.admin.send("POST", "/v1/rollouts", headers: [("Content-Type", "application/json")], body: Array(body.utf8), expected: [201])
+        let body =
+            #"{"model":"digits-mlp","version":"2.0.0","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
+        let created = try await registry.admin.send(
+            "POST", "/v1/rollouts", headers: [("Content-Type", "application/json")], body: Array(body.utf8), expected: [201])
         return try JSONDecoder().decode(RolloutStatus.self, from: Data(created.body)).rollout.id
     }
 
@@ -31,11 +35,14 @@ import TestSupport
     }
 
     @Test func devicesOfACompletedRolloutFollowANewerLatest() async throws {
-        let devices = [try await SimulatedDevice.enroll(registry, labels: ["type": "camera"]), try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])]
+        let devices = [
+            try await SimulatedDevice.enroll(registry, labels: ["type": "camera"]), try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
+        ]
         let id = try await rolloutOfV2()
         for device in devices {
             #expect(try await device.checkin().map(\.version) == [v2])
-            try await device.checkin(installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)])
+            try await device.checkin(
+                installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)])
         }
         try await registry.server.evaluateRollouts()
         #expect(try await state(id) == .completed)

@@ -1,7 +1,7 @@
 import Foundation
 import Registry
-import Testing
 import TestSupport
+import Testing
 import Yams
 
 @Suite struct OpenAPITests {

@@ -1,8 +1,8 @@
 import FleetCore
 import FleetHTTP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct PublishingTests {
     @Test func publishesReadsBackAndServesChunksWithCacheHeaders() async throws {
@@ -39,7 +39,8 @@ import TestSupport
         let registry = try await RegistryHarness.start()
         let publisher = TestPublisher()
         try await registry.admin.registerPublisher(publisher.key.publicKey)
-        let (manifest, _) = try await publisher.publish(model: "cls", version: "1.0.0",
+        let (manifest, _) = try await publisher.publish(
+            model: "cls", version: "1.0.0",
             file: TestPublisher.corpus("models/rapidocr-onnxruntime-1.2.13/ch_ppocr_mobile_v2.0_cls_infer.onnx"), to: registry.admin)
         let chunk = try #require(manifest.files[0].chunks.max { $0.storedLength < $1.storedLength })
         let bytes = try #require(publisher.stored[chunk.digest])
@@ -72,8 +73,10 @@ import TestSupport
         let registry = try await RegistryHarness.start()
         let publisher = TestPublisher()
         try await registry.admin.registerPublisher(publisher.key.publicKey)
-        let (v1, first) = try await publisher.publish(model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
-        let (v3, second) = try await publisher.publish(model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
+        let (v1, first) = try await publisher.publish(
+            model: "digits-mlp", version: "1.0.0", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"), to: registry.admin)
+        let (v3, second) = try await publisher.publish(
+            model: "digits-mlp", version: "1.1.0", file: TestPublisher.corpus("models/digits-mlp/v3.onnx"), to: registry.admin)
         let shared = Set(v1.files[0].chunks.map(\.digest))
         let expected = v3.files[0].chunks.filter { !shared.contains($0.digest) }.reduce(0) { $0 + $1.storedLength }
         #expect(second == expected)

@@ -1,15 +1,17 @@
 import FleetCore
 import FleetHTTP
 import Foundation
-@testable import Registry
-import Testing
 import TestSupport
+import Testing
+
+@testable import Registry
 
 /// What a rollback returns devices to, and when it is refused.
 @Suite struct RollbackTargetTests {
     let registry: RegistryHarness
     let publisher: TestPublisher
-    let v1 = SemanticVersion(major: 1, minor: 0, patch: 0), v2 = SemanticVersion(major: 2, minor: 0, patch: 0), v3 = SemanticVersion(major: 3, minor: 0, patch: 0)
+    let v1 = SemanticVersion(major: 1, minor: 0, patch: 0), v2 = SemanticVersion(major: 2, minor: 0, patch: 0),
+        v3 = SemanticVersion(major: 3, minor: 0, patch: 0)
 
     init() async throws {
         registry = try await RegistryHarness.start()
@@ -21,8 +23,10 @@ import TestSupport
     }
 
     func create(_ version: SemanticVersion) async throws -> Rollout {
-        let body = #"{"model":"digits-mlp","version":"\#(version)","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
-        let created = try await registry.admin.send("POST", "/v1/rollouts", headers: [("Content-Type", "application/json")], body: Array(body.utf8), expected: [201])
+        let body =
+            #"{"model":"digits-mlp","version":"\#(version)","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
+        let created = try await registry.admin.send(
+            "POST", "/v1/rollouts", headers: [("Content-Type", "application/json")], body: Array(body.utf8), expected: [201])
         return try JSONDecoder().decode(RolloutStatus.self, from: Data(created.body)).rollout
     }
 
@@ -61,15 +65,22 @@ import TestSupport
     /// Devices running different versions cannot share one rollback target: the operator names it.
     @Test func devicesOnSeveralVersionsNeedAnExplicitTarget() async throws {
         for version in [v1, v2, v3] { try await publish(version) }
-        _ = try await registry.admin.send("PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":"type=camera,site=a","version":"1.0.0"}"#.utf8))
+        _ = try await registry.admin.send(
+            "PUT", "/v1/assignments", body: Array(#"{"model":"digits-mlp","selector":"type=camera,site=a","version":"1.0.0"}"#.utf8))
         _ = try await SimulatedDevice.enroll(registry, labels: ["type": "camera", "site": "a"])
         _ = try await SimulatedDevice.enroll(registry, labels: ["type": "camera", "site": "b"])
-        let body = #"{"model":"digits-mlp","version":"3.0.0","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
-        let refused = try await registry.raw("POST", "/v1/rollouts", token: registry.adminToken, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+        let body =
+            #"{"model":"digits-mlp","version":"3.0.0","selector":"type=camera","stages":[100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
+        let refused = try await registry.raw(
+            "POST", "/v1/rollouts", token: registry.adminToken, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
         #expect(refused.status == 409)
-        #expect(RegistryClient.failure(refused).message == "the devices matching 'type=camera' run several versions of digits-mlp (1.0.0 on 1, 2.0.0 on 1 devices); pass previousVersion to choose the rollback target")
-        let named = try await registry.raw("POST", "/v1/rollouts", token: registry.adminToken, headers: [("Content-Type", "application/json")],
-                                           body: Array(body.replacingOccurrences(of: "\"soakSeconds\":0", with: "\"soakSeconds\":0,\"previousVersion\":\"2.0.0\"").utf8))
+        #expect(
+            RegistryClient.failure(refused).message
+                == "the devices matching 'type=camera' run several versions of digits-mlp (1.0.0 on 1, 2.0.0 on 1 devices); pass previousVersion to choose the rollback target"
+        )
+        let named = try await registry.raw(
+            "POST", "/v1/rollouts", token: registry.adminToken, headers: [("Content-Type", "application/json")],
+            body: Array(body.replacingOccurrences(of: "\"soakSeconds\":0", with: "\"soakSeconds\":0,\"previousVersion\":\"2.0.0\"").utf8))
         #expect(named.status == 201, "\(named.text)")
     }
 
@@ -79,11 +90,13 @@ import TestSupport
         for version in [v1, v2] { try await publish(version) }
         let device = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
         let rollout = try await create(v2)
-        try await device.checkin(installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)])
+        try await device.checkin(
+            installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)])
         try await registry.server.evaluateRollouts()
         let refused = try await rollback(rollout.id, from: v2, to: v1)
         #expect(refused.status == 409)
-        #expect(RegistryClient.failure(refused).message.hasPrefix("rollout \(rollout.id) is completed: 2.0.0 was released to every device following the latest"))
+        #expect(
+            RegistryClient.failure(refused).message.hasPrefix("rollout \(rollout.id) is completed: 2.0.0 was released to every device following the latest"))
         #expect(RegistryClient.failure(refused).message.hasSuffix("roll forward instead (push a fixed version and roll it out), or create a new rollout"))
     }
 }

@@ -1,9 +1,10 @@
 import FleetCore
 import FleetHTTP
 import Foundation
-@testable import Registry
-import Testing
 import TestSupport
+import Testing
+
+@testable import Registry
 
 /// Rollouts over real HTTP against a real registry (SQLite file on disk), with simulated devices.
 @Suite struct RolloutAPITests {
@@ -19,10 +20,12 @@ import TestSupport
     }
 
     func create(_ body: String, token: String? = nil) async throws -> HTTPResponse {
-        try await registry.raw("POST", "/v1/rollouts", token: token ?? registry.adminToken, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+        try await registry.raw(
+            "POST", "/v1/rollouts", token: token ?? registry.adminToken, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
     }
 
-    static let twoStages = #"{"model":"digits-mlp","version":"2.0.0","selector":"type=camera","stages":[50,100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
+    static let twoStages =
+        #"{"model":"digits-mlp","version":"2.0.0","selector":"type=camera","stages":[50,100],"soakSeconds":0,"gates":{"maxInstallFailureRatio":0.02,"maxSelfTestFailureRatio":0.02}}"#
 
     func status(_ response: HTTPResponse) throws -> RolloutStatus {
         try JSONDecoder().decode(RolloutStatus.self, from: Data(response.body))
@@ -68,7 +71,8 @@ import TestSupport
         for _ in 0..<12 { devices.append(try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])) }
         let other = try await SimulatedDevice.enroll(registry, labels: ["type": "gateway"])
         let rollout = try status(try await create(Self.twoStages)).rollout
-        let v1 = try SemanticVersion(parsing: "1.0.0"), v2 = try SemanticVersion(parsing: "2.0.0")
+        let v1 = try SemanticVersion(parsing: "1.0.0")
+        let v2 = try SemanticVersion(parsing: "2.0.0")
 
         // The assignment is unpinned, yet 2.0.0 reaches devices only through the rollout.
         var inStage: [SimulatedDevice] = []
@@ -85,7 +89,8 @@ import TestSupport
         try await pause(rollout.id, expecting: 200)
         try await pause(rollout.id, expecting: 409)
         for device in inStage {
-            try await device.checkin(installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)])
+            try await device.checkin(
+                installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)])
         }
         try await registry.server.evaluateRollouts()
         let paused = try await rolloutStatus(rollout.id)
@@ -103,7 +108,9 @@ import TestSupport
         #expect(rolloutLines == ["admin.token rollout.create", "admin.token rollout.pause", "admin.token rollout.resume", "registry rollout.advanced"])
         // The audit keeps each stage's evidence with its decision.
         let advancedDetail = audit.first { $0.subject == rollout.id && $0.action == "rollout.advanced" }?.detail ?? ""
-        #expect(advancedDetail.contains("[stage 1 (\(paused.rollout.percent)%): \(inStage.count) devices, \(inStage.count) installed, 0 install failures"), "\(advancedDetail)")
+        #expect(
+            advancedDetail.contains("[stage 1 (\(paused.rollout.percent)%): \(inStage.count) devices, \(inStage.count) installed, 0 install failures"),
+            "\(advancedDetail)")
         #expect(audit.contains { $0.action == "publisher.register" } && audit.contains { $0.action == "version.commit" })
         let future = try await registry.admin.send("GET", "/v1/audit?since=2999-01-01T00:00:00Z").text
         #expect(future == #"{"entries":[]}"#)
@@ -115,7 +122,8 @@ import TestSupport
         // complete it within a second, and a completed rollout is not rolled back.
         _ = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
         let rollout = try status(try await create(Self.twoStages)).rollout
-        let v1 = try SemanticVersion(parsing: "1.0.0"), v2 = try SemanticVersion(parsing: "2.0.0")
+        let v1 = try SemanticVersion(parsing: "1.0.0")
+        let v2 = try SemanticVersion(parsing: "2.0.0")
         func rollback(_ directive: RollbackDirective) async throws -> HTTPResponse {
             let body = try JSONEncoder().encode(RollbackRequest(directive: directive))
             return try await registry.raw("POST", "/v1/rollouts/\(rollout.id)/rollback", token: registry.adminToken, body: Array(body))
@@ -133,20 +141,26 @@ import TestSupport
 
     /// Inference stats from check-ins reach the latency gate: the same devices' p95 on 2.0.0 against 1.0.0.
     @Test func aP95RegressionReportedByDevicesPausesTheRollout() async throws {
-        let v1 = SemanticVersion(major: 1, minor: 0, patch: 0), v2 = SemanticVersion(major: 2, minor: 0, patch: 0)
+        let v1 = SemanticVersion(major: 1, minor: 0, patch: 0)
+        let v2 = SemanticVersion(major: 2, minor: 0, patch: 0)
         var devices: [SimulatedDevice] = []
         for _ in 0..<4 {
             let device = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
-            try await device.checkin(installed: [("digits-mlp", "1.0.0")], installs: [InstallReport(model: "digits-mlp", version: v1, result: .ok, selfTest: .passed)],
-                                     stats: [InferenceStats(model: "digits-mlp", version: v1, count: 500, errors: 0, latencyP50Milliseconds: 1, latencyP95Milliseconds: 2)])
+            try await device.checkin(
+                installed: [("digits-mlp", "1.0.0")], installs: [InstallReport(model: "digits-mlp", version: v1, result: .ok, selfTest: .passed)],
+                stats: [InferenceStats(model: "digits-mlp", version: v1, count: 500, errors: 0, latencyP50Milliseconds: 1, latencyP95Milliseconds: 2)])
             devices.append(device)
         }
-        let body = Self.twoStages.replacingOccurrences(of: "[50,100]", with: "[100]").replacingOccurrences(of: "\"maxSelfTestFailureRatio\":0.02", with: "\"maxSelfTestFailureRatio\":0.02,\"maxP95Regression\":0.2")
+        let body = Self.twoStages.replacingOccurrences(of: "[50,100]", with: "[100]").replacingOccurrences(
+            of: "\"maxSelfTestFailureRatio\":0.02", with: "\"maxSelfTestFailureRatio\":0.02,\"maxP95Regression\":0.2")
         let rollout = try status(try await create(body)).rollout
         for device in devices {
-            try await device.checkin(installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)],
-                                     stats: [InferenceStats(model: "digits-mlp", version: v1, count: 500, errors: 0, latencyP50Milliseconds: 1, latencyP95Milliseconds: 2),
-                                             InferenceStats(model: "digits-mlp", version: v2, count: 80, errors: 0, latencyP50Milliseconds: 1.5, latencyP95Milliseconds: 3)])
+            try await device.checkin(
+                installed: [("digits-mlp", "2.0.0")], installs: [InstallReport(model: "digits-mlp", version: v2, result: .ok, selfTest: .passed)],
+                stats: [
+                    InferenceStats(model: "digits-mlp", version: v1, count: 500, errors: 0, latencyP50Milliseconds: 1, latencyP95Milliseconds: 2),
+                    InferenceStats(model: "digits-mlp", version: v2, count: 80, errors: 0, latencyP50Milliseconds: 1.5, latencyP95Milliseconds: 3)
+                ])
         }
         try await registry.server.evaluateRollouts()
         let paused = try await rolloutStatus(rollout.id)
@@ -158,9 +172,11 @@ import TestSupport
     @Test func devicesAreListedByLabelsAndStateAndRelabelled() async throws {
         let camera = try await SimulatedDevice.enroll(registry, labels: ["type": "camera", "site": "eu"])
         let gateway = try await SimulatedDevice.enroll(registry, labels: ["type": "gateway"])
-        try await camera.checkin(installed: [], installs: [InstallReport(model: "digits-mlp", version: try SemanticVersion(parsing: "2.0.0"), result: .failed, message: "no space")])
+        try await camera.checkin(
+            installed: [], installs: [InstallReport(model: "digits-mlp", version: try SemanticVersion(parsing: "2.0.0"), result: .failed, message: "no space")])
         func list(_ query: String) async throws -> [DeviceSummary] {
-            try JSONDecoder().decode([String: [DeviceSummary]].self, from: Data(try await registry.admin.send("GET", "/v1/devices" + query).body))["devices"] ?? []
+            try JSONDecoder().decode([String: [DeviceSummary]].self, from: Data(try await registry.admin.send("GET", "/v1/devices" + query).body))["devices"]
+                ?? []
         }
         #expect(try await list("?select=type%3Dcamera").map(\.id) == [camera.id])
         #expect(try await list("?state=failing").map(\.id) == [camera.id])

@@ -1,7 +1,8 @@
 import FleetCore
 import Foundation
-@testable import Registry
 import Testing
+
+@testable import Registry
 
 /// The SQLite store's rollout, health and audit tables, on a real database file.
 @Suite struct RolloutStoreTests {
@@ -10,8 +11,9 @@ import Testing
     let now = Timestamp(secondsSinceEpoch: 1_800_000_000)
 
     func rollout(_ id: String) -> Rollout {
-        Rollout(id: id, model: "m", version: v2, previousVersion: v1, selector: "", stages: [50, 100], soakSeconds: 0, gates: RolloutGates(),
-                stageStartedAt: now, createdAt: now, createdBy: "test")
+        Rollout(
+            id: id, model: "m", version: v2, previousVersion: v1, selector: "", stages: [50, 100], soakSeconds: 0, gates: RolloutGates(),
+            stageStartedAt: now, createdAt: now, createdBy: "test")
     }
 
     func audit(_ action: String, at offset: Int64 = 0) -> AuditEntry {
@@ -48,13 +50,20 @@ import Testing
     @Test func healthIsKeptPerDeviceAndVersion() async throws {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try SQLiteMetadataStore(path: path)
-        try await store.insertDevice(DeviceRecord(id: "d1", profile: DeviceProfile(arch: "x86_64", ramBytes: 1, diskBytes: 1, engineVersion: "0"), labels: [:], enrolledAt: now))
+        try await store.insertDevice(
+            DeviceRecord(id: "d1", profile: DeviceProfile(arch: "x86_64", ramBytes: 1, diskBytes: 1, engineVersion: "0"), labels: [:], enrolledAt: now))
         func checkin(_ report: CheckinRequest, at offset: Int64) async throws {
             try await store.recordCheckins([CheckinRecord(deviceID: "d1", at: Timestamp(secondsSinceEpoch: now.secondsSinceEpoch + offset), report: report)])
         }
-        try await checkin(CheckinRequest(installed: [], state: "idle", stats: [InferenceStats(model: "m", version: v1, count: 10, errors: 1, latencyP50Milliseconds: 1, latencyP95Milliseconds: 2)],
-                                         installs: [InstallReport(model: "m", version: v1, result: .ok, selfTest: .passed)]), at: 0)
-        try await checkin(CheckinRequest(installed: [], state: "idle", installs: [InstallReport(model: "m", version: v2, result: .failed, selfTest: .failed, message: "bad output")]), at: 60)
+        try await checkin(
+            CheckinRequest(
+                installed: [], state: "idle",
+                stats: [InferenceStats(model: "m", version: v1, count: 10, errors: 1, latencyP50Milliseconds: 1, latencyP95Milliseconds: 2)],
+                installs: [InstallReport(model: "m", version: v1, result: .ok, selfTest: .passed)]), at: 0)
+        try await checkin(
+            CheckinRequest(
+                installed: [], state: "idle", installs: [InstallReport(model: "m", version: v2, result: .failed, selfTest: .failed, message: "bad output")]),
+            at: 60)
         let rows = try await store.health(deviceID: "d1")
         #expect(rows.map(\.version) == [v1, v2])
         #expect(rows[0].install == .ok && rows[0].inferences == 10 && rows[0].errors == 1 && rows[0].latencyP95Milliseconds == 2)

@@ -1,8 +1,8 @@
 import FleetCore
 import FleetHTTP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every typed `RegistryClient` call against a real registry over loopback: the wire types decode what the
 /// routes encode, and the JSON a reply keeps is the registry's, byte for byte.

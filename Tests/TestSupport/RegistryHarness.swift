@@ -51,7 +51,8 @@ public final class RegistryHarness: Sendable {
         baseURL = "http://127.0.0.1:\(port)"
         self.task = task
         func token(_ file: String) -> String {
-            ((try? String(contentsOfFile: server.configuration.dataDirectory + "/" + file, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            ((try? String(contentsOfFile: server.configuration.dataDirectory + "/" + file, encoding: .utf8)) ?? "").trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
         adminToken = token("admin.token")
         enrollToken = token("enroll.token")
@@ -70,7 +71,9 @@ public final class RegistryHarness: Sendable {
     public func client(token: String) -> RegistryClient { RegistryClient(baseURL: baseURL, token: token) }
 
     /// A raw request, for checking statuses and error bodies the typed client would turn into throws.
-    public func raw(_ method: String, _ path: String, token: String?, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) async throws -> HTTPResponse {
+    public func raw(_ method: String, _ path: String, token: String?, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) async throws
+        -> HTTPResponse
+    {
         let auth = token.map { [(name: "Authorization", value: "Bearer \($0)")] } ?? []
         return try await HTTPClient().send(HTTPRequest(method: method, url: baseURL + path, headers: auth + headers, body: body))
     }

@@ -7,7 +7,9 @@ public struct SimulatedDevice: Sendable {
     public let id: String
     public let client: RegistryClient
 
-    public static func enroll(_ registry: RegistryHarness, labels: [String: String], ramBytes: UInt64 = 1 << 30, supportedOps: [String] = []) async throws -> SimulatedDevice {
+    public static func enroll(_ registry: RegistryHarness, labels: [String: String], ramBytes: UInt64 = 1 << 30, supportedOps: [String] = []) async throws
+        -> SimulatedDevice
+    {
         let profile = DeviceProfile(arch: "x86_64", ramBytes: ramBytes, diskBytes: 8 << 30, engineVersion: "0.0.0", supportedOps: supportedOps, labels: labels)
         let enrolled = try await registry.client(token: registry.enrollToken).enroll(profile)
         return SimulatedDevice(id: enrolled.deviceID, client: registry.client(token: enrolled.token))

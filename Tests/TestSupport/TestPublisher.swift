@@ -18,13 +18,15 @@ public final class TestPublisher: @unchecked Sendable {
     public static func corpus(_ relative: String) -> String { TestCorpus.path(relative) }
 
     /// A signed manifest for one model file (no upload).
-    public func manifest(model: String, version: String, variant: String = "fp32", file: String, requirements: Manifest.Requirements? = nil) throws -> Manifest {
+    public func manifest(model: String, version: String, variant: String = "fp32", file: String, requirements: Manifest.Requirements? = nil) throws -> Manifest
+    {
         var entry = try ArtifactPacker().pack(file: file, as: "model.onnx", mode: ArtifactPacker.defaultMode(forPath: file)) { chunk, bytes in
             stored[chunk.digest] = bytes
         }
         entry.path = "model.onnx"
-        let unsigned = Manifest(model: model, version: try SemanticVersion(parsing: version), variant: variant, files: [entry],
-                                requirements: requirements, createdAt: .now(), publisher: key.publicKey.keyID)
+        let unsigned = Manifest(
+            model: model, version: try SemanticVersion(parsing: version), variant: variant, files: [entry],
+            requirements: requirements, createdAt: .now(), publisher: key.publicKey.keyID)
         return try ManifestSigning.sign(unsigned, with: key)
     }
 
@@ -44,8 +46,10 @@ public final class TestPublisher: @unchecked Sendable {
 
     /// Upload + commit.
     @discardableResult
-    public func publish(model: String, version: String, variant: String = "fp32", file: String, requirements: Manifest.Requirements? = nil,
-                        hold: Bool = false, to client: RegistryClient) async throws -> (manifest: Manifest, uploaded: Int) {
+    public func publish(
+        model: String, version: String, variant: String = "fp32", file: String, requirements: Manifest.Requirements? = nil,
+        hold: Bool = false, to client: RegistryClient
+    ) async throws -> (manifest: Manifest, uploaded: Int) {
         let manifest = try manifest(model: model, version: version, variant: variant, file: file, requirements: requirements)
         let uploaded = try await upload(manifest, to: client)
         try await client.commit(try ManifestCoding.encode(manifest), model: model, hold: hold)

@@ -30,7 +30,12 @@ public struct AgentConfigFile: Sendable, Equatable {
                 let key = String(content[..<colon]).trimmingWhitespace
                 let rest = String(content[content.index(after: colon)...]).trimmingWhitespace
                 guard !key.isEmpty, values[key] == nil else { throw fail("empty or repeated key '\(key)'") }
-                if rest.isEmpty { openKey = key } else { values[key] = .scalar(Self.unquote(rest)); openKey = nil }
+                if rest.isEmpty {
+                    openKey = key
+                } else {
+                    values[key] = .scalar(Self.unquote(rest))
+                    openKey = nil
+                }
                 continue
             }
             guard let key = openKey else { throw fail("indented line without a key above it") }
@@ -38,7 +43,7 @@ public struct AgentConfigFile: Sendable, Equatable {
                 let item = Self.unquote(String(content.dropFirst()).trimmingWhitespace)
                 switch values[key] {
                 case nil: values[key] = .list([item])
-                case let .list(items)?: values[key] = .list(items + [item])
+                case .list(let items)?: values[key] = .list(items + [item])
                 default: throw fail("'\(key)' mixes list items with other entries")
                 }
             } else if let colon = content.firstIndex(of: ":") {
@@ -46,7 +51,7 @@ public struct AgentConfigFile: Sendable, Equatable {
                 let value = Self.unquote(String(content[content.index(after: colon)...]).trimmingWhitespace)
                 switch values[key] {
                 case nil: values[key] = .map([name: value])
-                case var .map(entries)?:
+                case .map(var entries)?:
                     entries[name] = value
                     values[key] = .map(entries)
                 default: throw fail("'\(key)' mixes map entries with other entries")
@@ -74,20 +79,20 @@ public struct AgentConfigFile: Sendable, Equatable {
     }
 
     public func scalar(_ key: String) -> String? {
-        if case let .scalar(value)? = values[key] { return value }
+        if case .scalar(let value)? = values[key] { return value }
         return nil
     }
 
     public func list(_ key: String) -> [String]? {
         switch values[key] {
-        case let .list(items)?: return items
+        case .list(let items)?: return items
         case .scalar("[]")?: return []
         default: return nil
         }
     }
 
     public func map(_ key: String) -> [String: String]? {
-        if case let .map(entries)? = values[key] { return entries }
+        if case .map(let entries)? = values[key] { return entries }
         return nil
     }
 }

@@ -21,9 +21,11 @@ public struct AgentSettings: Sendable {
     /// Engine threads, and when to switch the engine to efficiency mode on battery.
     public var inferencePower = InferencePowerPolicy()
 
-    public init(registry: String, enrollToken: String?, dataDirectory: String, trustedKeys: [PublisherPublicKey],
-                labels: [String: String] = [:], checkinIntervalSeconds: Int = 300, diskBudgetBytes: UInt64? = nil,
-                transfer: TransferOptions = TransferOptions()) {
+    public init(
+        registry: String, enrollToken: String?, dataDirectory: String, trustedKeys: [PublisherPublicKey],
+        labels: [String: String] = [:], checkinIntervalSeconds: Int = 300, diskBudgetBytes: UInt64? = nil,
+        transfer: TransferOptions = TransferOptions()
+    ) {
         self.registry = registry
         self.enrollToken = enrollToken
         self.dataDirectory = dataDirectory

@@ -7,7 +7,9 @@ public struct DailyWindow: Sendable, Equatable, CustomStringConvertible {
         let parts = text.split(separator: "-")
         func minutes(_ part: Substring) -> Int? {
             let fields = part.split(separator: ":")
-            guard fields.count == 2, let hour = Int(fields[0]), let minute = Int(fields[1]), (0..<24).contains(hour), (0..<60).contains(minute) else { return nil }
+            guard fields.count == 2, let hour = Int(fields[0]), let minute = Int(fields[1]), (0..<24).contains(hour), (0..<60).contains(minute) else {
+                return nil
+            }
             return hour * 60 + minute
         }
         guard parts.count == 2, let start = minutes(parts[0]), let end = minutes(parts[1]), start != end else {
@@ -23,7 +25,8 @@ public struct DailyWindow: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         func text(_ minutes: Int) -> String {
-            let hour = minutes / 60, minute = minutes % 60
+            let hour = minutes / 60
+            let minute = minutes % 60
             return (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
         }
         return "\(text(startMinute))-\(text(endMinute))"

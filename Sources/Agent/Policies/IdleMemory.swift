@@ -24,7 +24,8 @@ public enum IdleMemory {
             guard fields.count >= 6, fields[5].hasPrefix("/"), fields[4] != "0" else { continue }
             let range = fields[0].split(separator: "-")
             guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
-                  let pointer = UnsafeMutableRawPointer(bitPattern: start) else { continue }
+                let pointer = UnsafeMutableRawPointer(bitPattern: start)
+            else { continue }
             if madvise(pointer, Int(end - start), pageOutAdvice) == 0 { advised += Int(end - start) }
         }
         return advised

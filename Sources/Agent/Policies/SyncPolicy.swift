@@ -14,8 +14,10 @@ public struct SyncPolicy: Sendable, Equatable {
     /// A file holding the battery's charge in percent (Linux: /sys/class/power_supply/BAT0/capacity).
     public var batteryCapacityPath: String
 
-    public init(downloadWindows: [DailyWindow] = [], minimumBatteryPercent: Int? = nil,
-                batteryCapacityPath: String = "/sys/class/power_supply/BAT0/capacity") {
+    public init(
+        downloadWindows: [DailyWindow] = [], minimumBatteryPercent: Int? = nil,
+        batteryCapacityPath: String = "/sys/class/power_supply/BAT0/capacity"
+    ) {
         self.downloadWindows = downloadWindows
         self.minimumBatteryPercent = minimumBatteryPercent
         self.batteryCapacityPath = batteryCapacityPath

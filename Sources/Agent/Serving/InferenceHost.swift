@@ -1,5 +1,6 @@
 public import FleetCore
 public import InferenceEngine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -85,8 +86,10 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
             }
             for (index, path) in test.outputs.enumerated() {
                 let expected = try Tensor.load(protobufFile: directory + "/" + path).tensor
-                if case .failure(let mismatch) = BackendTestCase.compare(outputs[index], expected, rtol: test.relativeTolerance,
-                                                                         atol: test.absoluteTolerance) {
+                if case .failure(let mismatch) = BackendTestCase.compare(
+                    outputs[index], expected, rtol: test.relativeTolerance,
+                    atol: test.absoluteTolerance)
+                {
                     return "output \(index) (\(session.outputNames[index])) differs from \(path): \(mismatch.reason)"
                 }
             }
@@ -131,9 +134,11 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         record(serving, microseconds: microseconds, failed: (try? outcome.get()) == nil)
         switch outcome {
         case .success(let tensors):
-            return .success(Result(model: model, version: serving.version,
-                                   outputs: zip(session.outputNames, tensors).map { ($0, $1) },
-                                   milliseconds: microseconds / 1000, efficiencyMode: efficiencyMode))
+            return .success(
+                Result(
+                    model: model, version: serving.version,
+                    outputs: zip(session.outputNames, tensors).map { ($0, $1) },
+                    milliseconds: microseconds / 1000, efficiencyMode: efficiencyMode))
         case .failure(let error):
             return .failure(.rejected("\(error)"))
         }
@@ -166,9 +171,10 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
     public func statistics() -> [InferenceStats] {
         lock.withLock {
             counters.values.map { entry in
-                InferenceStats(model: entry.model, version: entry.version, count: entry.counters.count, errors: entry.counters.errors,
-                               latencyP50Milliseconds: entry.counters.latency.percentileMilliseconds(0.5),
-                               latencyP95Milliseconds: entry.counters.latency.percentileMilliseconds(0.95))
+                InferenceStats(
+                    model: entry.model, version: entry.version, count: entry.counters.count, errors: entry.counters.errors,
+                    latencyP50Milliseconds: entry.counters.latency.percentileMilliseconds(0.5),
+                    latencyP95Milliseconds: entry.counters.latency.percentileMilliseconds(0.95))
             }.sorted { ($0.model, $0.version.description) < ($1.model, $1.version.description) }
         }
     }
@@ -176,8 +182,11 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
     /// The counters as the journal stores them.
     func snapshot() -> [Journal.StatsRecord] {
         lock.withLock {
-            counters.values.map { Journal.StatsRecord(model: $0.model, version: $0.version, count: $0.counters.count,
-                                                      errors: $0.counters.errors, latency: $0.counters.latency.encoded) }
+            counters.values.map {
+                Journal.StatsRecord(
+                    model: $0.model, version: $0.version, count: $0.counters.count,
+                    errors: $0.counters.errors, latency: $0.counters.latency.encoded)
+            }
         }
     }
 
@@ -185,8 +194,10 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
     func restore(_ records: [Journal.StatsRecord]) {
         lock.withLock {
             for record in records {
-                counters["\(record.model)@\(record.version)"] = (record.model, record.version,
-                    Counters(count: record.count, errors: record.errors, latency: LatencyHistogram(encoded: record.latency)))
+                counters["\(record.model)@\(record.version)"] = (
+                    record.model, record.version,
+                    Counters(count: record.count, errors: record.errors, latency: LatencyHistogram(encoded: record.latency))
+                )
             }
         }
     }
@@ -223,7 +234,8 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
 
     private static func manifest(in directory: String) -> Manifest? {
         guard let file = try? ReadOnlyFile(path: directory + "/manifest.json"),
-              let data = try? file.read(count: Int(file.size), at: 0) else { return nil }
+            let data = try? file.read(count: Int(file.size), at: 0)
+        else { return nil }
         return try? ManifestCoding.decode(data).manifest
     }
 

@@ -1,5 +1,6 @@
 import FleetCore
 import InferenceEngine
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -32,7 +33,8 @@ public struct LocalAPI: Sendable {
             return .init(status: 200, body: Array("ok\n".utf8), contentType: "text/plain")
         case ("GET", ["v1", "models"]):
             let live = installer.activeModels().map {
-                LiveModel(model: $0.manifest.model, version: $0.manifest.version.description, variant: $0.manifest.variant, manifestDigest: $0.digest.description)
+                LiveModel(
+                    model: $0.manifest.model, version: $0.manifest.version.description, variant: $0.manifest.variant, manifestDigest: $0.digest.description)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -64,9 +66,10 @@ public struct LocalAPI: Sendable {
         case .failure(.rejected(let reason)): return .error(400, reason)
         case .success(let result):
             let base64 = request.outputEncoding == "base64"
-            let response = InferResponse(model: result.model, version: result.version.description,
-                                         outputs: result.outputs.map { .init(name: $0.name, tensor: TensorJSON($0.tensor, base64: base64)) },
-                                         latencyMilliseconds: result.milliseconds, mode: result.efficiencyMode ? "efficiency" : "full")
+            let response = InferResponse(
+                model: result.model, version: result.version.description,
+                outputs: result.outputs.map { .init(name: $0.name, tensor: TensorJSON($0.tensor, base64: base64)) },
+                latencyMilliseconds: result.milliseconds, mode: result.efficiencyMode ? "efficiency" : "full")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             guard let body = try? encoder.encode(response) else { return .error(500, "cannot encode the outputs") }

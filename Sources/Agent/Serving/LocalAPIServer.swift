@@ -1,10 +1,11 @@
 import FleetCore
+import FleetHTTP
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import FleetHTTP
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,7 +34,10 @@ public final class LocalAPIServer: @unchecked Sendable {
         }
 
         static func error(_ status: Int, _ message: String) -> Response {
-            struct Body: Encodable { struct Detail: Encodable { var message: String }; var error: Detail }
+            struct Body: Encodable {
+                struct Detail: Encodable { var message: String }
+                var error: Detail
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.withoutEscapingSlashes]
             let body = (try? encoder.encode(Body(error: .init(message: message)))).map { [UInt8]($0) } ?? Array(#"{"error":{}}"#.utf8)
@@ -63,7 +67,9 @@ public final class LocalAPIServer: @unchecked Sendable {
             close(fd)
             throw FleetError.io(path: host, operation: "parse the listen address (IPv4 expected)", errno: EINVAL)
         }
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard bound == 0, listen(fd, 64) == 0 else {
             let code = errno
             close(fd)
@@ -88,7 +94,7 @@ public final class LocalAPIServer: @unchecked Sendable {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
                 if errno == EINTR { continue }
-                return // the listener was closed
+                return  // the listener was closed
             }
             BlockingThread.detach { [self] in serve(connection) }
         }
@@ -100,10 +106,11 @@ public final class LocalAPIServer: @unchecked Sendable {
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let response: Response
         switch Self.readRequest(connection) {
-        case let .success(request): response = handler(request)
-        case let .failure(problem): response = .error(problem.status, problem.message)
+        case .success(let request): response = handler(request)
+        case .failure(let problem): response = .error(problem.status, problem.message)
         }
-        let head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\nContent-Type: \(response.contentType)\r\n"
+        let head =
+            "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\nContent-Type: \(response.contentType)\r\n"
             + "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
         Self.writeAll(connection, Array(head.utf8) + response.body)
     }
@@ -122,7 +129,9 @@ public final class LocalAPIServer: @unchecked Sendable {
             guard count > 0 else { return .failure(Problem(status: 400, message: "the request ended before its headers")) }
             buffer += chunk[..<count]
             headEnd = find([13, 10, 13, 10], in: buffer)
-            if headEnd == nil, buffer.count > maximumHeadBytes { return .failure(Problem(status: 431, message: "request headers over \(maximumHeadBytes) bytes")) }
+            if headEnd == nil, buffer.count > maximumHeadBytes {
+                return .failure(Problem(status: 431, message: "request headers over \(maximumHeadBytes) bytes"))
+            }
         }
         guard let end = headEnd else { return .failure(Problem(status: 400, message: "malformed request")) }
         let lines = String(decoding: buffer[..<end], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)

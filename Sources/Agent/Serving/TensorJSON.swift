@@ -1,4 +1,5 @@
 import InferenceEngine
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,4 +1,5 @@
 import FleetCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -62,7 +63,8 @@ final class Journal: @unchecked Sendable {
         try lock.withLock {
             try database.execute("SELECT model, version, count, errors, latency FROM inference_stats").compactMap { row in
                 guard let model = row[0], let version = row[1].flatMap({ try? SemanticVersion(parsing: $0) }),
-                      let count = row[2].flatMap({ UInt64($0) }), let errors = row[3].flatMap({ UInt64($0) }) else { return nil }
+                    let count = row[2].flatMap({ UInt64($0) }), let errors = row[3].flatMap({ UInt64($0) })
+                else { return nil }
                 return StatsRecord(model: model, version: version, count: count, errors: errors, latency: row[4] ?? "")
             }
         }
@@ -76,8 +78,10 @@ final class Journal: @unchecked Sendable {
             try database.transaction {
                 try database.execute(
                     "INSERT OR REPLACE INTO syncs (model, version, variant, manifestDigest, phase, selfTest, detail, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [sync.model, sync.version.description, sync.variant, sync.manifestDigest.description, sync.phase.rawValue,
-                     sync.selfTest?.rawValue, sync.detail, String(Timestamp.now().secondsSinceEpoch)])
+                    [
+                        sync.model, sync.version.description, sync.variant, sync.manifestDigest.description, sync.phase.rawValue,
+                        sync.selfTest?.rawValue, sync.detail, String(Timestamp.now().secondsSinceEpoch)
+                    ])
                 if let eventText { try database.execute("INSERT INTO events (event) VALUES (?)", [eventText]) }
             }
         }
@@ -113,8 +117,9 @@ final class Journal: @unchecked Sendable {
             guard let outcome = InstallReport.SelfTest(rawValue: text) else { throw unreadable("selfTest", text) }
             selfTest = outcome
         }
-        return SyncRecord(model: model, version: version, variant: variant, manifestDigest: digest,
-                          phase: phase, selfTest: selfTest, detail: row[6] ?? "")
+        return SyncRecord(
+            model: model, version: version, variant: variant, manifestDigest: digest,
+            phase: phase, selfTest: selfTest, detail: row[6] ?? "")
     }
 
     /// Queues an event for the registry; it stays queued (across restarts) until `acknowledge`.

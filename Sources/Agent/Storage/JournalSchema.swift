@@ -9,12 +9,14 @@ enum JournalSchema {
 
     static func prepare(_ database: SQLiteDatabase) throws {
         try database.transaction {
-            try database.execute("""
+            try database.execute(
+                """
                 CREATE TABLE IF NOT EXISTS syncs (model TEXT PRIMARY KEY, version TEXT NOT NULL, variant TEXT NOT NULL,
                     manifestDigest TEXT NOT NULL, phase TEXT NOT NULL, selfTest TEXT, detail TEXT NOT NULL, updatedAt INTEGER NOT NULL)
                 """)
             try database.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL)")
-            try database.execute("""
+            try database.execute(
+                """
                 CREATE TABLE IF NOT EXISTS inference_stats (model TEXT NOT NULL, version TEXT NOT NULL, count INTEGER NOT NULL,
                     errors INTEGER NOT NULL, latency TEXT NOT NULL, PRIMARY KEY (model, version))
                 """)
@@ -32,10 +34,12 @@ enum JournalSchema {
     private static func addTypedSelfTest(_ database: SQLiteDatabase) throws {
         let columns = try database.execute("PRAGMA table_info(syncs)").compactMap { $0.count > 1 ? $0[1] : nil }
         if !columns.contains("selfTest") { try database.execute("ALTER TABLE syncs ADD COLUMN selfTest TEXT") }
-        try database.execute("""
+        try database.execute(
+            """
             UPDATE syncs SET selfTest = 'failed' WHERE phase = 'failed' AND substr(detail, 1, 16) = 'self-test failed'
             """)
-        try database.execute("""
+        try database.execute(
+            """
             UPDATE syncs SET selfTest = CASE WHEN instr(detail, 'self-test skipped') > 0 THEN 'skipped' ELSE 'passed' END
             WHERE phase = 'activated'
             """)

@@ -1,4 +1,5 @@
 import FleetCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -44,7 +45,8 @@ struct LocalChunkStore: Sendable {
         let actual = Digest.of(bytes)
         guard actual == digest else {
             try? FileManager.default.removeItem(atPath: path(of: digest))
-            throw FleetError.corruptChunk(digest: digest, reason: "damaged on disk since it was verified (now hashes to \(actual)); removed, it will be fetched again")
+            throw FleetError.corruptChunk(
+                digest: digest, reason: "damaged on disk since it was verified (now hashes to \(actual)); removed, it will be fetched again")
         }
         return bytes
     }

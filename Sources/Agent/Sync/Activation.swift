@@ -10,12 +10,12 @@ struct Activation: Sendable {
     /// A failure means this version cannot go live; a thrown error means the journal could not record a step.
     func run(_ verified: VerifiedManifest, progress: SyncProgress) async throws -> Result<SelfTestOutcome, SyncFailure> {
         switch stage(verified) {
-        case let .failure(failure):
+        case .failure(let failure):
             return .failure(failure)
-        case let .success(staged):
+        case .success(let staged):
             try progress.reached(.staged)
             let test = await selfTest(staged, manifest: verified.manifest)
-            if case let .failed(reason) = test {
+            if case .failed(let reason) = test {
                 return .failure(SyncFailure(description: "self-test failed: \(reason)", event: .install, failedSelfTest: true))
             }
             return swapIn(staged, manifest: verified.manifest).map { test }
@@ -29,8 +29,8 @@ struct Activation: Sendable {
     /// An error thrown by the host counts as a failed self-test: a model the engine cannot load must not go live.
     private func selfTest(_ staged: String, manifest: Manifest) async -> SelfTestOutcome {
         switch await Result.catching({ try await host.selfTest(modelDirectory: staged, manifest: manifest) }) {
-        case let .success(outcome): return outcome
-        case let .failure(error): return .failed(reason: "\(error)")
+        case .success(let outcome): return outcome
+        case .failure(let error): return .failed(reason: "\(error)")
         }
     }
 

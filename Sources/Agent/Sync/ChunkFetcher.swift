@@ -26,11 +26,11 @@ struct ChunkFetcher: Sendable {
             var transfer = Transfer()
             for await (chunk, result) in group {
                 switch result {
-                case let .success(received):
+                case .success(let received):
                     transfer.bytes += received
                     transfer.chunks += 1
                     if transfer.failure == nil { startNext() }
-                case let .failure(error):
+                case .failure(let error):
                     transfer.failure = transfer.failure ?? "chunk \(chunk.digest): \(error)"
                 }
             }
@@ -46,12 +46,12 @@ struct ChunkFetcher: Sendable {
         for _ in 0..<3 {
             let partial = store.partialPath(of: chunk.digest, codec: chunk.codec)
             switch await Result.catching({ try await registry.downloadChunk(chunk.digest, storedLength: chunk.storedLength, to: partial) }) {
-            case let .success(bytes): received += bytes
-            case let .failure(error): return .failure(error)
+            case .success(let bytes): received += bytes
+            case .failure(let error): return .failure(error)
             }
             switch Result(catching: { try store.admit(chunk) }) {
             case .success: return .success(received)
-            case let .failure(error): lastError = error
+            case .failure(let error): lastError = error
             }
         }
         return .failure(lastError ?? FleetError.corruptChunk(digest: chunk.digest, reason: "did not verify"))

@@ -1,5 +1,6 @@
 import FleetCore
 import FleetHTTP
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -16,12 +17,15 @@ public struct DeviceIdentity: Sendable, Equatable {
 
     static func load(from directory: String) -> DeviceIdentity? {
         guard let id = try? String(contentsOfFile: directory + "/device.id", encoding: .utf8),
-              let token = try? String(contentsOfFile: directory + "/device.token", encoding: .utf8) else { return nil }
+            let token = try? String(contentsOfFile: directory + "/device.token", encoding: .utf8)
+        else { return nil }
         return DeviceIdentity(deviceID: id.trimmingWhitespace, token: token.trimmingWhitespace)
     }
 
     /// Enrolls with the enrollment token unless the data directory already holds an identity.
-    static func enrollIfNeeded(directory: String, registry: String, enrollToken: String?, profile: DeviceProfile, http: HTTPClient) async throws -> DeviceIdentity {
+    static func enrollIfNeeded(directory: String, registry: String, enrollToken: String?, profile: DeviceProfile, http: HTTPClient) async throws
+        -> DeviceIdentity
+    {
         if let existing = load(from: directory) { return existing }
         guard let enrollToken, !enrollToken.isEmpty else {
             throw FleetError.untrustedManifest(reason: "this device is not enrolled and no enrollment token was given (--enroll-token)")

@@ -1,4 +1,5 @@
 import FleetCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,4 +1,5 @@
 import FleetCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -34,8 +35,9 @@ struct Installer: Sendable {
     func active(_ model: String, link: String = "current") -> Active? {
         let directory = "\(modelDirectory(model))/\(link)"
         guard let bytes = try? ReadOnlyFile(path: directory + "/manifest.json"),
-              let data = try? bytes.read(count: Int(bytes.size), at: 0),
-              let decoded = try? ManifestCoding.decode(data) else { return nil }
+            let data = try? bytes.read(count: Int(bytes.size), at: 0),
+            let decoded = try? ManifestCoding.decode(data)
+        else { return nil }
         return Active(manifest: decoded.manifest, digest: Digest.of(data), directory: directory)
     }
 
@@ -53,7 +55,7 @@ struct Installer: Sendable {
         let base = modelDirectory(manifest.model)
         let final = "\(base)/versions/\(Self.versionName(manifest))"
         if let existing = active(manifest.model, link: "versions/\(Self.versionName(manifest))"), existing.digest == verified.digest {
-            return final // staged before a crash: already whole and verified
+            return final  // staged before a crash: already whole and verified
         }
         let staging = "\(base)/staging/\(Self.versionName(manifest)).\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
@@ -81,7 +83,7 @@ struct Installer: Sendable {
         }
         try DurableWrite.write(verified.canonicalBytes, to: staging + "/manifest.json")
         DurableWrite.syncDirectory(staging)
-        try? FileManager.default.removeItem(atPath: final) // a leftover from an interrupted earlier stage
+        try? FileManager.default.removeItem(atPath: final)  // a leftover from an interrupted earlier stage
         try DurableWrite.rename(staging, to: final, directory: "\(base)/versions")
         return final
     }
@@ -119,7 +121,8 @@ struct Installer: Sendable {
     func rollback(model: String) throws -> Active {
         let base = modelDirectory(model)
         guard let previous = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(base)/previous"),
-              let current = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(base)/current") else {
+            let current = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(base)/current")
+        else {
             throw FleetError.invalidManifest(reason: "\(model) has no previous version to roll back to")
         }
         try DurableWrite.repoint("\(base)/current", to: previous, directory: base)

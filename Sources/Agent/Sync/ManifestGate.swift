@@ -9,8 +9,8 @@ struct ManifestGate: Sendable {
 
     func fetch(_ desired: DesiredModel, from registry: RegistryClient, current: Installer.Active?) async -> Result<VerifiedManifest, SyncRejection> {
         switch await Result.catching({ try await registry.send("GET", desired.manifestPath).body }) {
-        case let .success(bytes): return check(bytes, desired: desired, current: current)
-        case let .failure(error): return .failure(SyncRejection(description: "cannot fetch the manifest: \(error)"))
+        case .success(let bytes): return check(bytes, desired: desired, current: current)
+        case .failure(let error): return .failure(SyncRejection(description: "cannot fetch the manifest: \(error)"))
         }
     }
 
@@ -19,10 +19,15 @@ struct ManifestGate: Sendable {
         do { verified = try trust.verify(bytes) } catch { return .failure(SyncRejection(description: "\(error)")) }
         let manifest = verified.manifest
         guard verified.digest == desired.manifestDigest, manifest.model == desired.model, manifest.version == desired.version else {
-            return .failure(SyncRejection(description: "the registry served \(manifest.model) \(manifest.version) (\(verified.digest)), not the \(desired.model) \(desired.version) (\(desired.manifestDigest)) it asked for"))
+            return .failure(
+                SyncRejection(
+                    description:
+                        "the registry served \(manifest.model) \(manifest.version) (\(verified.digest)), not the \(desired.model) \(desired.version) (\(desired.manifestDigest)) it asked for"
+                ))
         }
         if let current, manifest.version < current.manifest.version,
-           let refusal = DowngradeGate(trust: trust).refusal(desired.rollback, model: manifest.model, from: current.manifest.version, to: manifest.version) {
+            let refusal = DowngradeGate(trust: trust).refusal(desired.rollback, model: manifest.model, from: current.manifest.version, to: manifest.version)
+        {
             return .failure(SyncRejection(description: refusal))
         }
         return .success(verified)

@@ -1,6 +1,7 @@
 public import FleetCore
 import FleetHTTP
 import InferenceEngine
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -48,10 +49,12 @@ public actor SyncEngine {
     /// The device's identity, enrolling on first use.
     public func enroll() async throws -> DeviceIdentity {
         if let identity { return identity }
-        let profile = DeviceIdentity.profile(labels: settings.labels, dataDirectory: settings.dataDirectory,
-                                             engineVersion: EngineInfo.version, supportedOps: EngineInfo.supportedOperators)
-        let enrolled = try await DeviceIdentity.enrollIfNeeded(directory: settings.dataDirectory, registry: settings.registry,
-                                                               enrollToken: settings.enrollToken, profile: profile, http: http)
+        let profile = DeviceIdentity.profile(
+            labels: settings.labels, dataDirectory: settings.dataDirectory,
+            engineVersion: EngineInfo.version, supportedOps: EngineInfo.supportedOperators)
+        let enrolled = try await DeviceIdentity.enrollIfNeeded(
+            directory: settings.dataDirectory, registry: settings.registry,
+            enrollToken: settings.enrollToken, profile: profile, http: http)
         identity = enrolled
         return enrolled
     }
@@ -92,8 +95,10 @@ public actor SyncEngine {
 
     public func rollback(model: String) throws -> SemanticVersion {
         let live = try installer.rollback(model: model)
-        try journal.enqueue(DeviceEvent(kind: SyncEvent.rollback.rawValue, model: model, version: live.manifest.version, result: "ok",
-                                        message: "operator rolled back to \(live.manifest.version)", at: .now()))
+        try journal.enqueue(
+            DeviceEvent(
+                kind: SyncEvent.rollback.rawValue, model: model, version: live.manifest.version, result: "ok",
+                message: "operator rolled back to \(live.manifest.version)", at: .now()))
         return live.manifest.version
     }
 
@@ -109,10 +114,10 @@ public actor SyncEngine {
         }
         let progress = SyncProgress(journal: journal, desired: desired)
         switch await manifestGate.fetch(desired, from: registry, current: current) {
-        case let .failure(rejection):
+        case .failure(let rejection):
             try progress.rejected(rejection)
             outcome.result = .rejected(reason: rejection.description)
-        case let .success(verified):
+        case .success(let verified):
             if let deferral = settings.policy.deferral() {
                 try progress.deferred(deferral)
                 outcome.result = .deferred(reason: deferral.reason)
@@ -139,9 +144,9 @@ public actor SyncEngine {
         }
         try progress.reached(.downloaded)
         switch try await activation.run(verified, progress: progress) {
-        case let .failure(failure):
+        case .failure(let failure):
             return try fail(failure, progress)
-        case let .success(selfTest):
+        case .success(let selfTest):
             try progress.activated(selfTest: selfTest, transfer: transfer)
             return .activated(selfTest: selfTest)
         }

@@ -51,17 +51,20 @@ struct SyncProgress: Sendable {
         switch selfTest {
         case .passed: verdict = .passed
         case .failed: verdict = .failed
-        case let .skipped(reason):
+        case .skipped(let reason):
             verdict = .skipped
             note += "; self-test skipped: \(reason)"
         }
         try write(.activated, detail: note, selfTest: verdict, event: .install, result: "ok")
     }
 
-    private func write(_ phase: Journal.Phase, detail: String, selfTest: InstallReport.SelfTest? = nil,
-                       event: SyncEvent? = nil, result: String = "") throws {
-        let record = Journal.SyncRecord(model: model, version: version, variant: variant, manifestDigest: manifestDigest,
-                                        phase: phase, selfTest: selfTest, detail: detail)
+    private func write(
+        _ phase: Journal.Phase, detail: String, selfTest: InstallReport.SelfTest? = nil,
+        event: SyncEvent? = nil, result: String = ""
+    ) throws {
+        let record = Journal.SyncRecord(
+            model: model, version: version, variant: variant, manifestDigest: manifestDigest,
+            phase: phase, selfTest: selfTest, detail: detail)
         let report = event.map { DeviceEvent(kind: $0.rawValue, model: model, version: version, result: result, message: detail, at: .now()) }
         do { try journal.record(record, reporting: report) } catch {
             throw JournalWriteFailed(model: model, version: version, phase: phase, reason: "\(error)")

@@ -17,7 +17,9 @@ public struct ArtifactAssembler {
         for chunk in file.chunks {
             let stored = try storedBytes(chunk)
             guard stored.count == chunk.storedLength else {
-                throw FleetError.corruptChunk(digest: chunk.digest, reason: "got \(stored.count) stored bytes, manifest says \(chunk.storedLength) (in \(file.path) at offset \(chunk.offset))")
+                throw FleetError.corruptChunk(
+                    digest: chunk.digest,
+                    reason: "got \(stored.count) stored bytes, manifest says \(chunk.storedLength) (in \(file.path) at offset \(chunk.offset))")
             }
             let bytes = try stored.withUnsafeBytes {
                 try compressor.decode($0, codec: chunk.codec, length: chunk.length, digest: chunk.digest)

@@ -50,7 +50,7 @@ struct GearCutter: Sendable {
 
 /// 256 pseudo-random 64-bit values from SplitMix64 with a fixed seed (part of the artifact format).
 enum GearTable {
-    static let seed: UInt64 = 0x4d6f_6465_6c46_6c74 // "ModelFlt"
+    static let seed: UInt64 = 0x4d6f_6465_6c46_6c74  // "ModelFlt"
 
     static let shared: [UInt64] = {
         var state = seed

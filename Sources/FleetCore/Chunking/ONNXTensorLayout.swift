@@ -85,7 +85,7 @@ extension ONNXTensorLayout {
                 case (2, .varint): dataType = field.varint
                 case (8, .lengthDelimited): name = try cursor.string(field)
                 case (4, .lengthDelimited), (5, .lengthDelimited), (7, .lengthDelimited),
-                     (9, .lengthDelimited), (10, .lengthDelimited), (11, .lengthDelimited):
+                    (9, .lengthDelimited), (10, .lengthDelimited), (11, .lengthDelimited):
                     if field.payloadLength > 0 { payloads.append((field.number, field.payloadOffset, field.payloadLength)) }
                 default: break
                 }
@@ -94,7 +94,7 @@ extension ONNXTensorLayout {
                 let width: Int
                 switch payload.field {
                 case 9: width = Self.elementWidth(ofDataType: dataType)
-                case 4: width = 4   // packed float
+                case 4: width = 4  // packed float
                 case 10: width = 8  // packed double
                 default: width = 1  // packed varints have no fixed width
                 }
@@ -105,10 +105,10 @@ extension ONNXTensorLayout {
         /// Bytes per element of `TensorProto.DataType`, or 1 where byte planes would not help.
         static func elementWidth(ofDataType type: UInt64) -> Int {
             switch type {
-            case 1, 6, 12, 14: return 4      // FLOAT, INT32, UINT32, COMPLEX64 (two floats)
-            case 4, 5, 10, 16: return 2      // UINT16, INT16, FLOAT16, BFLOAT16
-            case 7, 11, 13, 15: return 8     // INT64, DOUBLE, UINT64, COMPLEX128
-            default: return 1                // 8-bit and 4-bit types, BOOL, STRING, unknown
+            case 1, 6, 12, 14: return 4  // FLOAT, INT32, UINT32, COMPLEX64 (two floats)
+            case 4, 5, 10, 16: return 2  // UINT16, INT16, FLOAT16, BFLOAT16
+            case 7, 11, 13, 15: return 8  // INT64, DOUBLE, UINT64, COMPLEX128
+            default: return 1  // 8-bit and 4-bit types, BOOL, STRING, unknown
             }
         }
     }

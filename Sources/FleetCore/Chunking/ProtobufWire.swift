@@ -5,7 +5,10 @@
 /// ONNX file touches only its headers, never its tensor bytes.
 struct ProtobufCursor {
     enum WireType: UInt8 {
-        case varint = 0, fixed64 = 1, lengthDelimited = 2, fixed32 = 5
+        case varint = 0
+        case fixed64 = 1
+        case lengthDelimited = 2
+        case fixed32 = 5
     }
 
     struct Field {

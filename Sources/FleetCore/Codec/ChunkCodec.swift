@@ -28,7 +28,7 @@ public struct ChunkCodec: Hashable, Sendable, CustomStringConvertible {
         var width = 1
         if parts.count == 2 {
             guard compressor != .identity, parts[1].hasPrefix("shuffle"),
-                  let parsed = Int(parts[1].dropFirst("shuffle".count)), Self.shuffleWidths.contains(parsed)
+                let parsed = Int(parts[1].dropFirst("shuffle".count)), Self.shuffleWidths.contains(parsed)
             else { throw FleetError.unknownCodec(name) }
             width = parsed
         }

@@ -46,9 +46,10 @@ public final class ChunkCompressor {
         let codec = ChunkCodec(compressor: settings.compressor, shuffleWidth: width)
         guard codec.compressor != .identity else { return (.identity, Array(bytes)) }
         let filtered = width > 1 ? ByteShuffle.shuffle(bytes, width: width) : nil
-        let compressed = try filtered.map { planes in
-            try planes.withUnsafeBytes { try compress($0, with: codec.compressor, level: settings.level) }
-        } ?? compress(bytes, with: codec.compressor, level: settings.level)
+        let compressed =
+            try filtered.map { planes in
+                try planes.withUnsafeBytes { try compress($0, with: codec.compressor, level: settings.level) }
+            } ?? compress(bytes, with: codec.compressor, level: settings.level)
         guard compressed.count < bytes.count else { return (.identity, Array(bytes)) }
         return (codec, compressed)
     }
@@ -108,7 +109,8 @@ public final class ChunkCompressor {
                 var consumed = uLong(input.count)
                 let status = uncompress2(buffer.baseAddress, &produced, input.bindMemory(to: Bytef.self).baseAddress, &consumed)
                 guard status == Z_OK, Int(produced) == length, Int(consumed) == input.count else {
-                    let reason = status == Z_OK
+                    let reason =
+                        status == Z_OK
                         ? "zlib stream gave \(produced) bytes from \(consumed) of \(input.count) stored bytes, expected \(length)"
                         : "zlib stream is damaged or truncated (\(Self.zlibStatus(status)))"
                     throw FleetError.corruptChunk(digest: digest, reason: reason)

@@ -35,33 +35,33 @@ public enum FleetError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .malformedDigest(text, reason):
+        case .malformedDigest(let text, let reason):
             return "malformed digest '\(text.prefix(80))': \(reason)"
-        case let .digestMismatch(subject, expected, actual):
+        case .digestMismatch(let subject, let expected, let actual):
             return "digest mismatch for \(subject): expected \(expected), got \(actual)"
-        case let .corruptChunk(digest, reason):
+        case .corruptChunk(let digest, let reason):
             return "corrupt chunk \(digest): \(reason)"
-        case let .unknownCodec(name):
+        case .unknownCodec(let name):
             return "unknown codec '\(name)' (known: \(ChunkCodec.allNames.joined(separator: ", ")))"
-        case let .codecFailure(codec, reason):
+        case .codecFailure(let codec, let reason):
             return "\(codec) failed: \(reason)"
-        case let .io(path, operation, code):
+        case .io(let path, let operation, let code):
             return "cannot \(operation) \(path): \(SystemErrorText.describe(code)) (errno \(code))"
-        case let .malformedONNX(path, offset, reason):
+        case .malformedONNX(let path, let offset, let reason):
             return "malformed ONNX file \(path) at byte \(offset): \(reason)"
-        case let .malformedVersion(text, reason):
+        case .malformedVersion(let text, let reason):
             return "malformed version '\(text.prefix(80))': \(reason)"
-        case let .malformedTimestamp(text):
+        case .malformedTimestamp(let text):
             return "malformed timestamp '\(text.prefix(40))': expected RFC 3339 UTC like 2026-11-27T08:30:00Z"
-        case let .malformedManifest(reason):
+        case .malformedManifest(let reason):
             return "malformed manifest: \(reason)"
-        case let .invalidManifest(reason):
+        case .invalidManifest(let reason):
             return "invalid manifest: \(reason)"
-        case let .untrustedManifest(reason):
+        case .untrustedManifest(let reason):
             return "untrusted manifest: \(reason)"
-        case let .badSignature(keyID, reason):
+        case .badSignature(let keyID, let reason):
             return "bad manifest signature (key \(keyID)): \(reason)"
-        case let .malformedKey(path, reason):
+        case .malformedKey(let path, let reason):
             return "malformed key file \(path): \(reason)"
         }
     }

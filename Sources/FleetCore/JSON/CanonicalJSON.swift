@@ -13,18 +13,18 @@ public enum CanonicalJSON {
     private static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null: out += "null".utf8
-        case let .bool(flag): out += (flag ? "true" : "false").utf8
-        case let .integer(number): out += String(number).utf8
-        case let .double(number): out += number.description.utf8
-        case let .string(text): writeString(text, to: &out)
-        case let .array(elements):
+        case .bool(let flag): out += (flag ? "true" : "false").utf8
+        case .integer(let number): out += String(number).utf8
+        case .double(let number): out += number.description.utf8
+        case .string(let text): writeString(text, to: &out)
+        case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
                 write(element, to: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case let .object(members):
+        case .object(let members):
             out.append(UInt8(ascii: "{"))
             let sorted = members.sorted { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) }
             for (position, member) in sorted.enumerated() {

@@ -80,7 +80,10 @@ public struct JSONParser {
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
-        if current == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if current == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw failure("expected a quoted member name") }
@@ -95,7 +98,9 @@ public struct JSONParser {
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(members)
             default: throw failure("expected ',' or '}' in object")
             }
         }
@@ -105,14 +110,19 @@ public struct JSONParser {
         index += 1
         var elements: [JSONValue] = []
         skipWhitespace()
-        if current == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        if current == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
         while true {
             skipWhitespace()
             elements.append(try value(depth: depth + 1))
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
             default: throw failure("expected ',' or ']' in array")
             }
         }
@@ -226,7 +236,9 @@ public struct JSONParser {
         let lead = bytes[index]
         let (length, minimum, initial): (Int, UInt32, UInt32)
         switch lead {
-        case 0x00..<0x80: index += 1; return Unicode.Scalar(lead)
+        case 0x00..<0x80:
+            index += 1
+            return Unicode.Scalar(lead)
         case 0xC2..<0xE0: (length, minimum, initial) = (2, 0x80, UInt32(lead & 0x1F))
         case 0xE0..<0xF0: (length, minimum, initial) = (3, 0x800, UInt32(lead & 0x0F))
         case 0xF0..<0xF5: (length, minimum, initial) = (4, 0x10000, UInt32(lead & 0x07))

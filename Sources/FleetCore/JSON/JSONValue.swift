@@ -13,7 +13,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     case object([String: JSONValue])
 
     public subscript(key: String) -> JSONValue? {
-        if case let .object(members) = self { return members[key] }
+        if case .object(let members) = self { return members[key] }
         return nil
     }
 }

@@ -25,7 +25,7 @@ public enum ManifestCoding {
     }
 
     static func signedBytes(of document: JSONValue) -> [UInt8] {
-        guard case var .object(members) = document else { return CanonicalJSON.encode(document) }
+        guard case .object(var members) = document else { return CanonicalJSON.encode(document) }
         members["signature"] = nil
         return CanonicalJSON.encode(.object(members))
     }
@@ -43,10 +43,10 @@ public enum ManifestCoding {
         } catch {
             throw FleetError.malformedManifest(reason: error.description)
         }
-        guard case let .object(members) = document else {
+        guard case .object(let members) = document else {
             throw FleetError.malformedManifest(reason: "the document is not a JSON object")
         }
-        if case let .integer(format)? = members["format"], format != Manifest.currentFormat {
+        if case .integer(let format)? = members["format"], format != Manifest.currentFormat {
             throw FleetError.malformedManifest(reason: "format \(format) is not supported (this build reads format \(Manifest.currentFormat))")
         }
         let manifest: Manifest
@@ -78,13 +78,13 @@ public enum ManifestCoding {
             return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? "(top level)" : text)
         }
         switch error {
-        case let .keyNotFound(key, context):
+        case .keyNotFound(let key, let context):
             return "\(path(context.codingPath + [key])): required field is missing"
-        case let .typeMismatch(type, context):
+        case .typeMismatch(let type, let context):
             return "\(path(context.codingPath)): expected \(type)"
-        case let .valueNotFound(type, context):
+        case .valueNotFound(let type, let context):
             return "\(path(context.codingPath)): expected \(type), found null"
-        case let .dataCorrupted(context):
+        case .dataCorrupted(let context):
             let reason = (context.underlyingError as? FleetError)?.description ?? context.debugDescription
             return "\(path(context.codingPath)): \(reason)"
         @unknown default:

@@ -48,7 +48,8 @@ public enum ManifestValidator {
 
     static func checkPath(_ path: String) throws {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        let safe = !path.isEmpty && path.utf8.count <= 1024
+        let safe =
+            !path.isEmpty && path.utf8.count <= 1024
             && !path.utf8.contains(0) && !path.contains("\\")
             && components.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
         guard safe else {

@@ -18,7 +18,7 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         func fail() -> FleetError { .malformedTimestamp(text) }
         let utf8 = Array(text.utf8)
         guard utf8.count == 20, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-"), utf8[10] == UInt8(ascii: "T"),
-              utf8[13] == UInt8(ascii: ":"), utf8[16] == UInt8(ascii: ":"), utf8[19] == UInt8(ascii: "Z")
+            utf8[13] == UInt8(ascii: ":"), utf8[16] == UInt8(ascii: ":"), utf8[19] == UInt8(ascii: "Z")
         else { throw fail() }
         func number(_ range: Range<Int>) throws -> Int64 {
             var value: Int64 = 0
@@ -31,7 +31,8 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         let (year, month, day) = (try number(0..<4), try number(5..<7), try number(8..<10))
         let (hour, minute, second) = (try number(11..<13), try number(14..<16), try number(17..<19))
         guard (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day),
-              hour < 24, minute < 60, second < 60 else { throw fail() }
+            hour < 24, minute < 60, second < 60
+        else { throw fail() }
         secondsSinceEpoch = Self.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
     }
 

@@ -1,4 +1,5 @@
 import Crypto
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -104,7 +105,8 @@ enum PEM {
     }
 
     static func decode(_ text: String, label: String, path: String) throws -> [UInt8] {
-        let begin = "-----BEGIN \(label)-----", end = "-----END \(label)-----"
+        let begin = "-----BEGIN \(label)-----"
+        let end = "-----END \(label)-----"
         let lines = text.split(whereSeparator: \.isNewline).map(\.trimmingWhitespace)
         guard let first = lines.firstIndex(of: begin), let last = lines[first...].firstIndex(of: end) else {
             throw FleetError.malformedKey(path: path, reason: "expected a PEM block '\(begin)' … '\(end)'")

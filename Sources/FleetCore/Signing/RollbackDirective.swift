@@ -32,8 +32,9 @@ public struct RollbackDirective: Codable, Equatable, Sendable {
 
     /// What the signature covers: every field but the signature, unambiguously (names cannot hold newlines).
     var signedBytes: [UInt8] {
-        Array([Self.domain, model, fromVersion.description, toVersion.description, String(issuedAt.secondsSinceEpoch), publisher]
-            .joined(separator: "\n").utf8)
+        Array(
+            [Self.domain, model, fromVersion.description, toVersion.description, String(issuedAt.secondsSinceEpoch), publisher]
+                .joined(separator: "\n").utf8)
     }
 }
 
@@ -47,7 +48,8 @@ extension TrustedPublishers {
             throw FleetError.badSignature(keyID: directive.publisher, reason: "a rollback must go to a lower version")
         }
         guard let signature = Hex.decode(directive.signature), signature.count == 64,
-              key.isValidSignature(signature, for: directive.signedBytes) else {
+            key.isValidSignature(signature, for: directive.signedBytes)
+        else {
             throw FleetError.badSignature(keyID: directive.publisher, reason: "signature does not match the rollback directive")
         }
     }

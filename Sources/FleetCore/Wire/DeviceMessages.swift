@@ -66,7 +66,9 @@ public struct InferenceStats: Codable, Equatable, Sendable {
     public var latencyP50Milliseconds: Double?
     public var latencyP95Milliseconds: Double?
 
-    public init(model: String, version: SemanticVersion, count: UInt64, errors: UInt64, latencyP50Milliseconds: Double? = nil, latencyP95Milliseconds: Double? = nil) {
+    public init(
+        model: String, version: SemanticVersion, count: UInt64, errors: UInt64, latencyP50Milliseconds: Double? = nil, latencyP95Milliseconds: Double? = nil
+    ) {
         self.model = model
         self.version = version
         self.count = count

@@ -42,9 +42,11 @@ public struct DeviceVersionHealth: Codable, Equatable, Sendable {
     public var latencyP95Milliseconds: Double?
     public var updatedAt: Timestamp
 
-    public init(deviceID: String, model: String, version: SemanticVersion, install: InstallReport.Result? = nil, selfTest: InstallReport.SelfTest? = nil,
-                message: String? = nil, inferences: UInt64 = 0, errors: UInt64 = 0, latencyP50Milliseconds: Double? = nil,
-                latencyP95Milliseconds: Double? = nil, updatedAt: Timestamp) {
+    public init(
+        deviceID: String, model: String, version: SemanticVersion, install: InstallReport.Result? = nil, selfTest: InstallReport.SelfTest? = nil,
+        message: String? = nil, inferences: UInt64 = 0, errors: UInt64 = 0, latencyP50Milliseconds: Double? = nil,
+        latencyP95Milliseconds: Double? = nil, updatedAt: Timestamp
+    ) {
         self.deviceID = deviceID
         self.model = model
         self.version = version
@@ -115,8 +117,10 @@ public struct VersionHealth: Codable, Equatable, Sendable {
     /// Mean of the devices' p95 latencies (devices that served nothing are left out).
     public var p95Milliseconds: Double?
 
-    public init(model: String, version: SemanticVersion, devices: Int, share: Double, installFailures: Int, selfTestFailures: Int,
-                inferences: UInt64, errors: UInt64, p95Milliseconds: Double?) {
+    public init(
+        model: String, version: SemanticVersion, devices: Int, share: Double, installFailures: Int, selfTestFailures: Int,
+        inferences: UInt64, errors: UInt64, p95Milliseconds: Double?
+    ) {
         self.model = model
         self.version = version
         self.devices = devices

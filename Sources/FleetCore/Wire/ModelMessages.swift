@@ -26,8 +26,10 @@ public struct VersionSummary: Codable, Equatable, Sendable {
     public var totalSize: UInt64
     public var storedSize: UInt64
 
-    public init(version: SemanticVersion, variant: String, manifestDigest: Digest, publisher: String, createdAt: Timestamp,
-                committedAt: Timestamp, totalSize: UInt64, storedSize: UInt64) {
+    public init(
+        version: SemanticVersion, variant: String, manifestDigest: Digest, publisher: String, createdAt: Timestamp,
+        committedAt: Timestamp, totalSize: UInt64, storedSize: UInt64
+    ) {
         self.version = version
         self.variant = variant
         self.manifestDigest = manifestDigest

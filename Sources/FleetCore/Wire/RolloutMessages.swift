@@ -34,8 +34,10 @@ public struct RolloutGates: Codable, Equatable, Sendable {
     /// With no requests on the previous version the baseline is 0. Nil: no error-rate gate.
     public var maxErrorRateIncrease: Double?
 
-    public init(maxInstallFailureRatio: Double = 0.02, maxSelfTestFailureRatio: Double = 0.02, maxP95Regression: Double? = nil,
-                maxErrorRateIncrease: Double? = nil) {
+    public init(
+        maxInstallFailureRatio: Double = 0.02, maxSelfTestFailureRatio: Double = 0.02, maxP95Regression: Double? = nil,
+        maxErrorRateIncrease: Double? = nil
+    ) {
         self.maxInstallFailureRatio = maxInstallFailureRatio
         self.maxSelfTestFailureRatio = maxSelfTestFailureRatio
         self.maxP95Regression = maxP95Regression
@@ -59,8 +61,10 @@ public struct RolloutRequest: Codable, Equatable, Sendable {
     /// rollout is created (none: the rollout cannot be rolled back).
     public var previousVersion: SemanticVersion?
 
-    public init(model: String, version: SemanticVersion, selector: String, stages: [Int], soakSeconds: Int, gates: RolloutGates,
-                supersede: Bool? = nil, previousVersion: SemanticVersion? = nil) {
+    public init(
+        model: String, version: SemanticVersion, selector: String, stages: [Int], soakSeconds: Int, gates: RolloutGates,
+        supersede: Bool? = nil, previousVersion: SemanticVersion? = nil
+    ) {
         self.model = model
         self.version = version
         self.selector = selector
@@ -97,9 +101,11 @@ public struct Rollout: Codable, Equatable, Sendable {
     /// registry replicas (or an operator and the scheduler) cannot overwrite each other's decisions.
     public var revision: Int
 
-    public init(id: String, model: String, version: SemanticVersion, previousVersion: SemanticVersion?, selector: String, stages: [Int],
-                soakSeconds: Int, gates: RolloutGates, state: RolloutState = .active, stage: Int = 0, stageStartedAt: Timestamp,
-                reason: String? = nil, createdAt: Timestamp, createdBy: String, rollback: RollbackDirective? = nil) {
+    public init(
+        id: String, model: String, version: SemanticVersion, previousVersion: SemanticVersion?, selector: String, stages: [Int],
+        soakSeconds: Int, gates: RolloutGates, state: RolloutState = .active, stage: Int = 0, stageStartedAt: Timestamp,
+        reason: String? = nil, createdAt: Timestamp, createdBy: String, rollback: RollbackDirective? = nil
+    ) {
         self.id = id
         self.model = model
         self.version = version
@@ -156,9 +162,11 @@ public struct RolloutStageHealth: Codable, Equatable, Sendable {
     public var errorRate: Double?
     public var previousErrorRate: Double?
 
-    public init(stage: Int, percent: Int, devices: Int, installed: Int, installFailures: Int, selfTestFailures: Int, pending: Int,
-                incompatible: Int = 0, p95Milliseconds: Double?, previousP95Milliseconds: Double?,
-                errorRate: Double? = nil, previousErrorRate: Double? = nil) {
+    public init(
+        stage: Int, percent: Int, devices: Int, installed: Int, installFailures: Int, selfTestFailures: Int, pending: Int,
+        incompatible: Int = 0, p95Milliseconds: Double?, previousP95Milliseconds: Double?,
+        errorRate: Double? = nil, previousErrorRate: Double? = nil
+    ) {
         self.errorRate = errorRate
         self.previousErrorRate = previousErrorRate
         self.stage = stage

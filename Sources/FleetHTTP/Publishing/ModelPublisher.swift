@@ -59,8 +59,10 @@ public struct ModelPublisher: Sendable {
     /// The manifest naming each chunk in the form the registry stores it, signed, and its bytes.
     /// Synchronous on purpose: building it inline made `push`'s async frame large enough to corrupt
     /// the heap under Swift 6.3.1 (see docs/decisions.md, "Swift 6.3 hazard").
-    private func signedManifest(model: String, version: SemanticVersion, variant: String, chunked: [(input: FileInput, file: ChunkedFile)],
-                                forms: [Digest: StoredChunkForm], selfTest: Manifest.SelfTest?, requirements: Manifest.Requirements?) throws -> (Manifest, [UInt8]) {
+    private func signedManifest(
+        model: String, version: SemanticVersion, variant: String, chunked: [(input: FileInput, file: ChunkedFile)],
+        forms: [Digest: StoredChunkForm], selfTest: Manifest.SelfTest?, requirements: Manifest.Requirements?
+    ) throws -> (Manifest, [UInt8]) {
         let entries = try chunked.map { input, file in
             Manifest.File(
                 path: input.manifestPath, size: file.size, digest: file.digest,
@@ -74,8 +76,9 @@ public struct ModelPublisher: Sendable {
             )
         }
         let manifest = try ManifestSigning.sign(
-            Manifest(model: model, version: version, variant: variant, files: entries, selfTest: selfTest, requirements: requirements,
-                     createdAt: .now(), publisher: key.publicKey.keyID),
+            Manifest(
+                model: model, version: version, variant: variant, files: entries, selfTest: selfTest, requirements: requirements,
+                createdAt: .now(), publisher: key.publicKey.keyID),
             with: key
         )
         try ManifestValidator.validate(manifest)
@@ -107,8 +110,9 @@ public struct ModelPublisher: Sendable {
         let missing = Set(answer.missing)
         let uploaded = try await upload(chunked, missing: missing, present: forms, progress: progress)
 
-        let (manifest, bytes) = try signedManifest(model: model, version: version, variant: variant, chunked: chunked, forms: uploaded.forms,
-                                                   selfTest: selfTest, requirements: requirements)
+        let (manifest, bytes) = try signedManifest(
+            model: model, version: version, variant: variant, chunked: chunked, forms: uploaded.forms,
+            selfTest: selfTest, requirements: requirements)
         try await registry.commit(bytes, model: model, hold: hold)
 
         let deduplicated = allSpans.filter { !missing.contains($0.digest) }.reduce(UInt64(0)) { $0 + UInt64($1.length) }
@@ -131,8 +135,10 @@ public struct ModelPublisher: Sendable {
     /// Pass 2: encode and upload each missing chunk once, reading it back from its file. A function of its
     /// own to keep `push`'s async frame small (the Swift 6.3 hazard in docs/decisions.md: a larger frame
     /// corrupted the heap when `push` grew by one field).
-    private func upload(_ chunked: [(input: FileInput, file: ChunkedFile)], missing: Set<Digest>, present: [Digest: StoredChunkForm],
-                        progress: @Sendable (Progress) -> Void) async throws -> Uploaded {
+    private func upload(
+        _ chunked: [(input: FileInput, file: ChunkedFile)], missing: Set<Digest>, present: [Digest: StoredChunkForm],
+        progress: @Sendable (Progress) -> Void
+    ) async throws -> Uploaded {
         var uploaded = Uploaded(forms: present)
         progress(.uploading(total: missing.count))
         let compressor = ChunkCompressor()
@@ -141,7 +147,9 @@ public struct ModelPublisher: Sendable {
             for span in file.chunks where missing.contains(span.digest) && uploaded.forms[span.digest] == nil {
                 let bytes = try reader.read(count: span.length, at: span.offset)
                 guard Digest.of(bytes) == span.digest else {
-                    throw FleetError.digestMismatch(subject: "\(input.localPath) at offset \(span.offset) (the file changed during the push)", expected: span.digest, actual: Digest.of(bytes))
+                    throw FleetError.digestMismatch(
+                        subject: "\(input.localPath) at offset \(span.offset) (the file changed during the push)", expected: span.digest,
+                        actual: Digest.of(bytes))
                 }
                 let (codec, stored) = try bytes.withUnsafeBytes { try compressor.encode($0, elementWidth: span.elementWidth, settings: settings) }
                 uploaded.forms[span.digest] = try await registry.putChunk(span.digest, codec: codec, length: span.length, stored: stored)

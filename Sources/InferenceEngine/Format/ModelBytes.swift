@@ -62,7 +62,8 @@ final class ModelBytes: @unchecked Sendable {
 
     /// Where `offset` is or would be inserted in `relocated`.
     private func relocatedIndex(of offset: Int) -> Int {
-        var low = 0, high = relocated.count
+        var low = 0
+        var high = relocated.count
         while low < high {
             let middle = (low + high) / 2
             if relocated[middle].from < offset { low = middle + 1 } else { high = middle }

@@ -122,11 +122,16 @@ extension NodeProto {
         return try Self.decodeAttributes(&reader, depth: 0, names: &unused)
     }
 
-    private static func decodeAttributes(_ reader: inout ProtoReader, depth: Int,
-                                         names: inout ValueNameInterner) throws(EngineError) -> [AttributeProto] {
+    private static func decodeAttributes(
+        _ reader: inout ProtoReader, depth: Int,
+        names: inout ValueNameInterner
+    ) throws(EngineError) -> [AttributeProto] {
         var attributes: [AttributeProto] = []
         while let (field, wire) = try reader.nextField() {
-            guard field == 5, wire == .lengthDelimited else { try reader.skip(wire); continue }
+            guard field == 5, wire == .lengthDelimited else {
+                try reader.skip(wire)
+                continue
+            }
             var sub = try reader.message()
             attributes.append(try AttributeProto(reader: &sub, depth: depth, names: &names))
         }
@@ -141,9 +146,15 @@ extension AttributeProto {
         self.init()
         var values: [Kind: Value] = [:]
         var lastSet = Kind.undefined
-        func set(_ kind: Kind, _ value: Value) { values[kind] = value; lastSet = kind }
-        var floats: [Float] = [], ints: [Int64] = [], strings: [[UInt8]] = []
-        var tensors: [TensorProto] = [], graphs: [GraphProto] = []
+        func set(_ kind: Kind, _ value: Value) {
+            values[kind] = value
+            lastSet = kind
+        }
+        var floats: [Float] = []
+        var ints: [Int64] = []
+        var strings: [[UInt8]] = []
+        var tensors: [TensorProto] = []
+        var graphs: [GraphProto] = []
         var reference: [UInt8]?
         while let (field, wire) = try reader.nextField() {
             switch (field, wire) {
@@ -157,15 +168,23 @@ extension AttributeProto {
             case (6, .lengthDelimited):
                 var sub = try reader.message()
                 set(.graph, .graph(Box(try GraphProto(reader: &sub, depth: depth + 1, names: &names))))
-            case (7, _): try reader.repeatedFloats(wire, into: &floats); lastSet = .floats
-            case (8, _): try reader.repeatedVarints(wire, into: &ints); lastSet = .ints
-            case (9, .lengthDelimited): strings.append(try reader.bytes()); lastSet = .strings
+            case (7, _):
+                try reader.repeatedFloats(wire, into: &floats)
+                lastSet = .floats
+            case (8, _):
+                try reader.repeatedVarints(wire, into: &ints)
+                lastSet = .ints
+            case (9, .lengthDelimited):
+                strings.append(try reader.bytes())
+                lastSet = .strings
             case (10, .lengthDelimited):
                 var sub = try reader.message()
-                tensors.append(try TensorProto(reader: &sub)); lastSet = .tensors
+                tensors.append(try TensorProto(reader: &sub))
+                lastSet = .tensors
             case (11, .lengthDelimited):
                 var sub = try reader.message()
-                graphs.append(try GraphProto(reader: &sub, depth: depth + 1, names: &names)); lastSet = .graphs
+                graphs.append(try GraphProto(reader: &sub, depth: depth + 1, names: &names))
+                lastSet = .graphs
             case (20, .varint):
                 let position = reader.position
                 let raw = try reader.int64()
@@ -223,7 +242,10 @@ extension TypeProto {
                         var shape = try tensor.message()
                         var dims: [Int?] = []
                         while let (sf, sw) = try shape.nextField() {
-                            guard sf == 1, sw == .lengthDelimited else { try shape.skip(sw); continue }
+                            guard sf == 1, sw == .lengthDelimited else {
+                                try shape.skip(sw)
+                                continue
+                            }
                             var dim = try shape.message()
                             var value: Int?
                             var name: String?
@@ -243,10 +265,18 @@ extension TypeProto {
                     default: try tensor.skip(w)
                     }
                 }
-            case (4, .lengthDelimited): kind = .sequence; _ = try reader.lengthDelimited()
-            case (5, .lengthDelimited): kind = .map; _ = try reader.lengthDelimited()
-            case (8, .lengthDelimited): kind = .sparseTensor; _ = try reader.lengthDelimited()
-            case (9, .lengthDelimited): kind = .optional; _ = try reader.lengthDelimited()
+            case (4, .lengthDelimited):
+                kind = .sequence
+                _ = try reader.lengthDelimited()
+            case (5, .lengthDelimited):
+                kind = .map
+                _ = try reader.lengthDelimited()
+            case (8, .lengthDelimited):
+                kind = .sparseTensor
+                _ = try reader.lengthDelimited()
+            case (9, .lengthDelimited):
+                kind = .optional
+                _ = try reader.lengthDelimited()
             default: try reader.skip(wire)
             }
         }
@@ -262,14 +292,18 @@ extension TensorProto {
             switch (field, wire) {
             case (1, _): try reader.repeatedVarints(wire, into: &dims)
             case (2, .varint): dataType = try reader.int64()
-            case (3, .lengthDelimited): rare.hasSegment = true; _ = try reader.lengthDelimited()
+            case (3, .lengthDelimited):
+                rare.hasSegment = true
+                _ = try reader.lengthDelimited()
             case (4, .lengthDelimited) where payload == nil && rare.floatData.isEmpty:
                 payload = Payload(field: .packedFloats, range: try reader.lengthDelimited())
             case (4, _):
                 try Self.unpack(&payload, .packedFloats, width: 4, in: reader) { rare.floatData.append(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
                 try reader.repeatedFloats(wire, into: &rare.floatData)
             case (5, _): try reader.repeatedVarints(wire, into: &rare.int32Data)
-            case (6, .lengthDelimited): _ = try reader.lengthDelimited(); rare.stringCount += 1
+            case (6, .lengthDelimited):
+                _ = try reader.lengthDelimited()
+                rare.stringCount += 1
             case (7, _): try reader.repeatedVarints(wire, into: &rare.int64Data)
             case (8, .lengthDelimited): name = try reader.string()
             case (9, .lengthDelimited):
@@ -286,7 +320,8 @@ extension TensorProto {
             case (11, _): try reader.repeatedVarints(wire, into: &rare.uint64Data)
             case (13, .lengthDelimited):
                 var entry = try reader.message()
-                var key = "", value = ""
+                var key = ""
+                var value = ""
                 while let (f, w) = try entry.nextField() {
                     switch (f, w) {
                     case (1, .lengthDelimited): key = try entry.string()
@@ -305,8 +340,10 @@ extension TensorProto {
     /// A repeated field split over several occurrences (legal, never seen in practice), or a packed
     /// field beside raw data: the packed range taken from the first one is decoded after all, so
     /// the values stay in order.
-    private static func unpack(_ payload: inout Payload?, _ field: Payload.Field, width: Int, in reader: ProtoReader,
-                               _ append: (UInt64) -> Void) throws(EngineError) {
+    private static func unpack(
+        _ payload: inout Payload?, _ field: Payload.Field, width: Int, in reader: ProtoReader,
+        _ append: (UInt64) -> Void
+    ) throws(EngineError) {
         guard let packed = payload, packed.field == field else { return }
         payload = nil
         try reader.forEachFixed(in: packed.range, width: width, append)

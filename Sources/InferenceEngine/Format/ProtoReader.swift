@@ -5,7 +5,12 @@
 /// just to be parsed).
 struct ProtoReader {
     enum WireType: UInt64 {
-        case varint = 0, fixed64 = 1, lengthDelimited = 2, startGroup = 3, endGroup = 4, fixed32 = 5
+        case varint = 0
+        case fixed64 = 1
+        case lengthDelimited = 2
+        case startGroup = 3
+        case endGroup = 4
+        case fixed32 = 5
     }
 
     let buffer: UnsafeRawBufferPointer
@@ -131,8 +136,10 @@ struct ProtoReader {
             throw EngineError.malformedModel("packed \(width)-byte values do not fill \(range.count) bytes", offset: range.lowerBound)
         }
         for offset in stride(from: range.lowerBound, to: range.upperBound, by: width) {
-            body(width == 4 ? UInt64(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                            : UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            body(
+                width == 4
+                    ? UInt64(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                    : UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
         }
     }
 

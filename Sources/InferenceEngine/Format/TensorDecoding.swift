@@ -45,8 +45,9 @@ struct TensorDecoder {
             }
             let tensor: Tensor
             if let pointer = file.aligned(raw, alignment: max(type.byteWidth, 1), floor: proto.messageStart) {
-                tensor = Tensor(elementType: type, shape: shape,
-                                storage: TensorStorage(borrowing: pointer, byteCount: byteCount, owner: file))
+                tensor = Tensor(
+                    elementType: type, shape: shape,
+                    storage: TensorStorage(borrowing: pointer, byteCount: byteCount, owner: file))
             } else {
                 tensor = Tensor(zeros: type, shape: shape)
                 tensor.storage.bytes.copyMemory(from: file.base + raw.lowerBound, byteCount: byteCount)
@@ -58,8 +59,10 @@ struct TensorDecoder {
     }
 
     /// Values stored in the typed repeated fields (`float_data`, `int32_data`, ...).
-    private func typedFields(_ proto: TensorProto, type: ElementType, shape: [Int], count: Int,
-                             context what: String) throws(EngineError) -> Tensor {
+    private func typedFields(
+        _ proto: TensorProto, type: ElementType, shape: [Int], count: Int,
+        context what: String
+    ) throws(EngineError) -> Tensor {
         let tensor = Tensor(zeros: type, shape: shape)
         func fill<S, T>(_ source: [S], as: T.Type, field: String, _ convert: (S) -> T) throws(EngineError) {
             guard source.count == count else {
@@ -88,11 +91,14 @@ struct TensorDecoder {
 
     /// Weights kept beside the model (`data_location: EXTERNAL`), read from a file in the model's
     /// directory. Paths that leave that directory are refused.
-    private func external(_ proto: TensorProto, type: ElementType, shape: [Int], byteCount: Int,
-                          context what: String) throws(EngineError) -> Tensor {
+    private func external(
+        _ proto: TensorProto, type: ElementType, shape: [Int], byteCount: Int,
+        context what: String
+    ) throws(EngineError) -> Tensor {
         guard let directory else { throw EngineError.invalidModel("\(what) uses external data but the model has no directory") }
         guard let location = proto.externalData["location"], !location.isEmpty,
-              !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
+            !location.hasPrefix("/"), !location.split(separator: "/").contains("..")
+        else {
             throw EngineError.invalidModel("\(what) has an external data location outside the model's directory")
         }
         let offset = Int(proto.externalData["offset"] ?? "0") ?? -1

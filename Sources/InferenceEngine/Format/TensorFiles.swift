@@ -23,15 +23,25 @@ extension Tensor {
         var out: [UInt8] = []
         func varint(_ value: UInt64) {
             var v = value
-            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            while v >= 0x80 {
+                out.append(UInt8(v & 0x7F) | 0x80)
+                v >>= 7
+            }
             out.append(UInt8(v))
         }
-        for dim in shape { varint(1 << 3); varint(UInt64(dim)) }
-        varint(2 << 3); varint(UInt64(elementType.rawValue))
-        if !name.isEmpty {
-            varint(8 << 3 | 2); varint(UInt64(name.utf8.count)); out += name.utf8
+        for dim in shape {
+            varint(1 << 3)
+            varint(UInt64(dim))
         }
-        varint(9 << 3 | 2); varint(UInt64(byteCount))
+        varint(2 << 3)
+        varint(UInt64(elementType.rawValue))
+        if !name.isEmpty {
+            varint(8 << 3 | 2)
+            varint(UInt64(name.utf8.count))
+            out += name.utf8
+        }
+        varint(9 << 3 | 2)
+        varint(UInt64(byteCount))
         out += UnsafeRawBufferPointer(start: storage.bytes, count: byteCount)
         return out
     }

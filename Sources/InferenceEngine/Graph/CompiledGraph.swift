@@ -36,8 +36,10 @@ final class CompiledGraph: Sendable {
         /// Values read for the last time by this step.
         var releases: ArraySlice<Int> { slots.dropFirst(inputCount + outputCount) }
 
-        init(op: any Operator, opType: String, nodeName: String, inputs: some Collection<Int>, outputs: some Collection<Int>,
-             releases: some Collection<Int>) {
+        init(
+            op: any Operator, opType: String, nodeName: String, inputs: some Collection<Int>, outputs: some Collection<Int>,
+            releases: some Collection<Int>
+        ) {
             self.op = op
             self.opType = opType
             self.nodeName = nodeName
@@ -60,8 +62,10 @@ final class CompiledGraph: Sendable {
     let captures: [(name: String, slot: Int)]
     let steps: [Step]
 
-    init(slotCount: Int, inputs: [Input], outputs: [(name: String, slot: Int)], constants: [(slot: Int, tensor: Tensor)],
-         captures: [(name: String, slot: Int)], steps: [Step]) {
+    init(
+        slotCount: Int, inputs: [Input], outputs: [(name: String, slot: Int)], constants: [(slot: Int, tensor: Tensor)],
+        captures: [(name: String, slot: Int)], steps: [Step]
+    ) {
         self.slotCount = slotCount
         self.inputs = inputs
         self.outputs = outputs
@@ -101,8 +105,9 @@ final class CompiledGraph: Sendable {
             for (index, slot) in step.outputs.enumerated() where slot >= 0 {
                 guard index < results.count else {
                     context.endStep(at: mark)
-                    throw EngineError.operatorFailed(op: step.opType, node: step.nodeName,
-                                                     reason: "produced \(results.count) outputs, the node expects \(step.outputs.count)")
+                    throw EngineError.operatorFailed(
+                        op: step.opType, node: step.nodeName,
+                        reason: "produced \(results.count) outputs, the node expects \(step.outputs.count)")
                 }
                 values[slot] = results[index]
             }

@@ -35,8 +35,10 @@ final class ExecutionContext: @unchecked Sendable {
     /// must fail here, with the operator named, instead.
     let maximumTensorBytes: Int
 
-    init(pool: WorkerPool? = nil, efficiency: Bool = false,
-         maximumTensorBytes: Int = ExecutionContext.defaultMaximumTensorBytes) {
+    init(
+        pool: WorkerPool? = nil, efficiency: Bool = false,
+        maximumTensorBytes: Int = ExecutionContext.defaultMaximumTensorBytes
+    ) {
         self.pool = pool
         self.efficiency = efficiency
         self.maximumTensorBytes = maximumTensorBytes
@@ -60,8 +62,10 @@ final class ExecutionContext: @unchecked Sendable {
     /// Splits `0..<count` into one contiguous range per thread when there is enough work, else
     /// calls `body(0..<count)` here. Ranges start at multiples of `granularity`: 16 floats (a
     /// cache line) for elements; 1 when the units are planes, rows or channels.
-    func forEachRange(_ count: Int, minimumPerThread: Int = ExecutionContext.elementsPerThread, granularity: Int = 16,
-                      _ body: (Range<Int>) -> Void) {
+    func forEachRange(
+        _ count: Int, minimumPerThread: Int = ExecutionContext.elementsPerThread, granularity: Int = 16,
+        _ body: (Range<Int>) -> Void
+    ) {
         let pieces = min(threads, count / max(minimumPerThread, 1))
         guard pieces > 1 else {
             body(0..<count)
@@ -112,7 +116,8 @@ final class ExecutionContext: @unchecked Sendable {
     private func planned(_ index: Int, bytes: Int) -> TensorStorage? {
         guard let plan, !diverged, let arena else { return nil }
         guard index < plan.placements.count, plan.placements[index].bytes == bytes,
-              plan.placements[index].reuses.allSatisfy({ dead[$0] }) else {
+            plan.placements[index].reuses.allSatisfy({ dead[$0] })
+        else {
             diverged = true
             return nil
         }

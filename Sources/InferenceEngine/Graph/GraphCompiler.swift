@@ -55,8 +55,10 @@ struct GraphCompiler {
             let defaultValue = constants[input.id]
             constants[input.id] = nil
             if defaultValue == nil, let declared = input.type?.dims { shapes[input.id] = declared }
-            inputs.append(.init(name: input.name, slot: slot(input.id), declaredType: declaredType,
-                                declaredShape: input.type?.dims, defaultValue: defaultValue))
+            inputs.append(
+                .init(
+                    name: input.name, slot: slot(input.id), declaredType: declaredType,
+                    declaredShape: input.type?.dims, defaultValue: defaultValue))
             defined[input.id] = true
         }
 
@@ -118,12 +120,14 @@ struct GraphCompiler {
                 graph.nodes[index] = NodeProto()
                 continue
             }
-            if let chain = OperatorFusion.hardSwishChain(at: index, nodes: graph.nodes, opset: opsets[""] ?? 1, consumers: consumers,
-                                                         readers: readers, constant: { constants[$0] }, file: decoder.file)
+            if let chain = OperatorFusion.hardSwishChain(
+                at: index, nodes: graph.nodes, opset: opsets[""] ?? 1, consumers: consumers,
+                readers: readers, constant: { constants[$0] }, file: decoder.file)
                 ?? OperatorFusion.swishChain(at: index, nodes: graph.nodes, consumers: consumers, readers: readers),
-               let inputSlot = existingSlot(chain.input), let target = producerStep[inputSlot],
-               case let previous = steps[target], previous.outputs == [inputSlot],
-               let op = OperatorFusion.fuse(chain.activation, after: previous.op) {
+                let inputSlot = existingSlot(chain.input), let target = producerStep[inputSlot],
+                case let previous = steps[target], previous.outputs == [inputSlot],
+                let op = OperatorFusion.fuse(chain.activation, after: previous.op)
+            {
                 steps[target] = CompiledGraph.Step(
                     op: op, opType: previous.opType + "+" + chain.activation.name, nodeName: previous.nodeName, inputs: previous.inputs,
                     outputs: [slot(chain.output)], releases: [])
@@ -167,14 +171,16 @@ struct GraphCompiler {
                 constants[node.outputs[0]] = answer
                 continue
             }
-            let inferred = ShapeInference.outputs(of: node, attributes: attributes, opset: opset,
-                                                  inputs: node.inputs.map { $0.isEmpty ? nil : shape(of: $0) },
-                                                  constants: node.inputs.map { constants[$0] })
+            let inferred = ShapeInference.outputs(
+                of: node, attributes: attributes, opset: opset,
+                inputs: node.inputs.map { $0.isEmpty ? nil : shape(of: $0) },
+                constants: node.inputs.map { constants[$0] })
             for (output, value) in zip(node.outputs, inferred) { shapes[output] = value }
 
             let inputSlots = node.inputs.map { $0.isEmpty ? -1 : slot($0) } + wiring.subgraphReads(index).map { slot($0) }
             let hasSubgraph = node.subgraphAttributes != nil
-            let foldable = !hasSubgraph && !Self.nondeterministic.contains(node.opType)
+            let foldable =
+                !hasSubgraph && !Self.nondeterministic.contains(node.opType)
                 && node.inputs.allSatisfy { $0.isEmpty || constants[$0] != nil }
             if foldable {
                 let arguments = node.inputs.map { constants[$0] }
@@ -191,19 +197,23 @@ struct GraphCompiler {
                 }
                 for (position, output) in node.outputs.enumerated() where !output.isEmpty {
                     guard position < results.count else {
-                        throw EngineError.operatorFailed(op: node.opType, node: nodeName,
-                                                         reason: "produced \(results.count) outputs, the node expects \(node.outputs.count)")
+                        throw EngineError.operatorFailed(
+                            op: node.opType, node: nodeName,
+                            reason: "produced \(results.count) outputs, the node expects \(node.outputs.count)")
                     }
                     constants[output] = results[position]
                 }
                 continue
             }
             // The value a fusable node transforms: its first input, or the non-constant side of an Add.
-            let transformed = node.opType == "Add" && node.inputs.count == 2 && constants[node.inputs[0]] != nil
+            let transformed =
+                node.opType == "Add" && node.inputs.count == 2 && constants[node.inputs[0]] != nil
                 ? node.inputs[1] : node.inputs.first
             if let transformed, let inputSlot = existingSlot(transformed), let target = producerStep[inputSlot],
-               let fused = try fuse(node, transforming: transformed, attributes: attributes, opset: opset, readers: readers,
-                                    inputSlot: inputSlot, constants: constants, rank: { shape(of: $0)?.count }, after: steps[target]) {
+                let fused = try fuse(
+                    node, transforming: transformed, attributes: attributes, opset: opset, readers: readers,
+                    inputSlot: inputSlot, constants: constants, rank: { shape(of: $0)?.count }, after: steps[target])
+            {
                 steps[target] = CompiledGraph.Step(
                     op: fused.op, opType: fused.opType, nodeName: fused.nodeName, inputs: fused.inputs,
                     outputs: [slot(node.outputs[0])], releases: [])
@@ -211,8 +221,9 @@ struct GraphCompiler {
                 continue
             }
             for value in wiring.reads(index) { readByStep[value] = true }
-            let step = CompiledGraph.Step(op: op, opType: node.opType, nodeName: nodeName, inputs: inputSlots,
-                                          outputs: node.outputs.map { $0.isEmpty ? -1 : slot($0) }, releases: [])
+            let step = CompiledGraph.Step(
+                op: op, opType: node.opType, nodeName: nodeName, inputs: inputSlots,
+                outputs: node.outputs.map { $0.isEmpty ? -1 : slot($0) }, releases: [])
             for output in step.outputs where output >= 0 { producerStep[output] = steps.count }
             steps.append(step)
         }
@@ -244,8 +255,9 @@ struct GraphCompiler {
             }
         }
         let finalSteps = steps.enumerated().map { position, step in
-            CompiledGraph.Step(op: step.op, opType: step.opType, nodeName: step.nodeName,
-                               inputs: step.inputs, outputs: step.outputs, releases: releases[position])
+            CompiledGraph.Step(
+                op: step.op, opType: step.opType, nodeName: step.nodeName,
+                inputs: step.inputs, outputs: step.outputs, releases: releases[position])
         }
         // Only constants a step or an output reads stay: the rest were folded or fused away.
         var needed = kept
@@ -254,32 +266,40 @@ struct GraphCompiler {
             guard let slot = existingSlot(value), needed[slot], let tensor = constants[value] else { return nil }
             return (slot, tensor)
         }
-        return CompiledGraph(slotCount: slotCount, inputs: inputs, outputs: outputs, constants: keptConstants,
-                             captures: captures, steps: finalSteps)
+        return CompiledGraph(
+            slotCount: slotCount, inputs: inputs, outputs: outputs, constants: keptConstants,
+            captures: captures, steps: finalSteps)
     }
 
     /// `previous` with `node` fused into it, when `node` only transforms `previous`'s single output
     /// (`transformed`) with constants, and no other node reads that output (see `OperatorFusion`).
     /// The fused step stays where `previous` was: everything that reads `node`'s output comes later.
-    private func fuse(_ node: NodeProto, transforming transformed: ValueID, attributes: NodeAttributes, opset: Int,
-                      readers: ValueTable<Int32>, inputSlot: Int, constants: ValueTable<Tensor?>, rank: (ValueID) -> Int?,
-                      after previous: CompiledGraph.Step?) throws(EngineError) -> CompiledGraph.Step? {
+    private func fuse(
+        _ node: NodeProto, transforming transformed: ValueID, attributes: NodeAttributes, opset: Int,
+        readers: ValueTable<Int32>, inputSlot: Int, constants: ValueTable<Tensor?>, rank: (ValueID) -> Int?,
+        after previous: CompiledGraph.Step?
+    ) throws(EngineError) -> CompiledGraph.Step? {
         // OperatorFusion reads the transformed value first (in an Add the other side is the constant).
         var node = node
         if node.inputs.first != transformed { node.reverseInputs() }
         guard let previous, let input = node.inputs.first, input == transformed, !input.isEmpty, readers[input] == 1,
-              previous.outputs == [inputSlot],
-              let output = node.outputs.first, !output.isEmpty,
-              let op = try OperatorFusion.fuse(node, attributes: attributes, opset: opset, after: previous.op,
-                                               inputRank: rank(input), constant: { constants[$0] }) else { return nil }
-        return CompiledGraph.Step(op: op, opType: previous.opType + "+" + node.opType, nodeName: previous.nodeName,
-                                  inputs: previous.inputs, outputs: [], releases: [])
+            previous.outputs == [inputSlot],
+            let output = node.outputs.first, !output.isEmpty,
+            let op = try OperatorFusion.fuse(
+                node, attributes: attributes, opset: opset, after: previous.op,
+                inputRank: rank(input), constant: { constants[$0] })
+        else { return nil }
+        return CompiledGraph.Step(
+            op: op, opType: previous.opType + "+" + node.opType, nodeName: previous.nodeName,
+            inputs: previous.inputs, outputs: [], releases: [])
     }
 
     /// The value of a `Shape` or `Size` node whose input shape is statically known (over the range
     /// `Shape` selects), as the constant it always produces; nil when it depends on the inputs.
-    static func staticShapeAnswer(_ node: NodeProto, attributes: NodeAttributes,
-                                  shape: ShapeInference.Shape?) throws(EngineError) -> Tensor? {
+    static func staticShapeAnswer(
+        _ node: NodeProto, attributes: NodeAttributes,
+        shape: ShapeInference.Shape?
+    ) throws(EngineError) -> Tensor? {
         guard node.domain.isEmpty || node.domain == "ai.onnx", node.outputs.count == 1, let shape else { return nil }
         switch node.opType {
         case "Shape":
@@ -300,6 +320,6 @@ struct GraphCompiler {
 
     /// Operators whose output changes from run to run, which must never be folded.
     static let nondeterministic: Set<String> = [
-        "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout",
+        "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"
     ]
 }

@@ -21,8 +21,10 @@ struct GraphWiring {
 
     /// Checks that every value has one producer and every read resolves (here, or in
     /// `outerScope`), naming the offending node otherwise.
-    init(_ graph: borrowing GraphProto, defined: ValueTable<Bool>, outerScope: Set<ValueID>, valueCount: Int,
-         names: ValueNames) throws(EngineError) {
+    init(
+        _ graph: borrowing GraphProto, defined: ValueTable<Bool>, outerScope: Set<ValueID>, valueCount: Int,
+        names: ValueNames
+    ) throws(EngineError) {
         var producer = ValueTable<Int32>(count: valueCount, default: -1)
         for (index, node) in graph.nodes.enumerated() {
             for output in node.outputs where !output.isEmpty {
@@ -51,7 +53,9 @@ struct GraphWiring {
             for value in node.inputs + fromSubgraphs where !value.isEmpty && !readValues[start...].contains(value) {
                 if !defined[value] && producer[value] < 0 {
                     guard outerScope.contains(value) else {
-                        throw EngineError.invalidModel("node '\(names.node(node))' (\(node.opType)) reads '\(names[value])', which no node produces and is not a graph input or initializer")
+                        throw EngineError.invalidModel(
+                            "node '\(names.node(node))' (\(node.opType)) reads '\(names[value])', which no node produces and is not a graph input or initializer"
+                        )
                     }
                     if !captures.contains(value) { captures.append(value) }
                 }

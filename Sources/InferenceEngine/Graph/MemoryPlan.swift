@@ -105,7 +105,10 @@ struct ShapeSignature: Hashable, Sendable {
     init(_ inputs: [Tensor?]) {
         var values: [Int] = []
         for input in inputs {
-            guard let input else { values.append(-1); continue }
+            guard let input else {
+                values.append(-1)
+                continue
+            }
             values.append(Int(input.elementType.rawValue))
             values.append(input.rank)
             values += input.shape

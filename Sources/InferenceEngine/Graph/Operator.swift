@@ -43,8 +43,10 @@ struct OperatorSchema: Sendable {
     let minimumOpset: Int
     let build: @Sendable (OperatorBuildContext) throws -> any Operator
 
-    init(_ name: String, domain: String = "", since minimumOpset: Int = 1,
-         _ build: @escaping @Sendable (OperatorBuildContext) throws -> any Operator) {
+    init(
+        _ name: String, domain: String = "", since minimumOpset: Int = 1,
+        _ build: @escaping @Sendable (OperatorBuildContext) throws -> any Operator
+    ) {
         self.name = name
         self.domain = domain
         self.minimumOpset = minimumOpset

@@ -6,14 +6,17 @@ enum OperatorFusion {
     /// The operator that does `previous` and then `node`, or nil when they cannot be fused.
     /// `constant` looks up a value known at load; `inputRank` is the static rank of the value
     /// `node` transforms (the Conv output), when known.
-    static func fuse(_ node: NodeProto, attributes: NodeAttributes, opset: Int, after previous: any Operator,
-                     inputRank: Int?, constant: (ValueID) -> Tensor?) throws(EngineError) -> (any Operator)? {
+    static func fuse(
+        _ node: NodeProto, attributes: NodeAttributes, opset: Int, after previous: any Operator,
+        inputRank: Int?, constant: (ValueID) -> Tensor?
+    ) throws(EngineError) -> (any Operator)? {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
         if var matmul = previous as? MatMulOperator {
             // MatMul + Add(B): B float32, one value per column, of no higher rank than the product.
             guard node.opType == "Add", matmul.bias == nil, let tensor = node.inputs.last.flatMap(constant),
-                  tensor.elementType == .float, let columns = tensor.shape.last, columns > 1, tensor.count == columns,
-                  tensor.rank == 1 || tensor.rank <= (inputRank ?? 1) else { return nil }
+                tensor.elementType == .float, let columns = tensor.shape.last, columns > 1, tensor.count == columns,
+                tensor.rank == 1 || tensor.rank <= (inputRank ?? 1)
+            else { return nil }
             matmul.bias = tensor.floatValues()
             return matmul
         }
@@ -23,7 +26,8 @@ enum OperatorFusion {
         guard epilogue.activation == nil else { return nil }
         if node.opType == "BatchNormalization" {
             guard epilogue.scale == nil, let affine = try batchNormalization(node, attributes: attributes, constant: constant),
-                  epilogue.shift == nil || epilogue.shift?.count == affine.0.count else {
+                epilogue.shift == nil || epilogue.shift?.count == affine.0.count
+            else {
                 return nil
             }
             // A bias added before: (y + b) * s + t = y * s + (b * s + t).
@@ -35,7 +39,8 @@ enum OperatorFusion {
             // of a 2-D Conv's [N, C, H, W] output (other ranks would broadcast B differently).
             let spatialAxes = conv.attributes.kernelShape?.count ?? conv.attributes.strides?.count ?? inputRank.map { $0 - 2 }
             guard spatialAxes == 2, let bias = channelVector(node.inputs.last.flatMap(constant)),
-                  epilogue.shift == nil || epilogue.shift?.count == bias.count else { return nil }
+                epilogue.shift == nil || epilogue.shift?.count == bias.count
+            else { return nil }
             epilogue.shift = zip(epilogue.shift ?? [Float](repeating: 0, count: bias.count), bias).map { $0 + $1 }
         } else if let activation = try activation(node, attributes: attributes, opset: opset, constant: constant) {
             epilogue.activation = activation
@@ -96,8 +101,10 @@ enum OperatorFusion {
 
     /// The HardSwish chain whose Add is node `add`, when every intermediate value is read only by
     /// the next node of the chain and `x` only by the chain; nil otherwise.
-    static func hardSwishChain(at add: Int, nodes: [NodeProto], opset: Int, consumers: ValueTable<FirstReaders>, readers: ValueTable<Int32>,
-                               constant: (ValueID) -> Tensor?, file: ModelBytes) -> ActivationChain? {
+    static func hardSwishChain(
+        at add: Int, nodes: [NodeProto], opset: Int, consumers: ValueTable<FirstReaders>, readers: ValueTable<Int32>,
+        constant: (ValueID) -> Tensor?, file: ModelBytes
+    ) -> ActivationChain? {
         // A scalar or a single-element vector: anything of higher rank would broadcast x's shape up.
         func scalar(_ name: ValueID) -> Float? {
             guard let tensor = constant(name), tensor.elementType == .float, tensor.count == 1, tensor.rank <= 1 else { return nil }
@@ -106,12 +113,14 @@ enum OperatorFusion {
         /// The single node reading `value`, when it has that op type and nobody else reads it.
         func onlyReader(of value: ValueID, _ opType: String) -> Int? {
             guard readers[value] == 1, let reader = consumers[value].first, nodes[reader].opType == opType,
-                  nodes[reader].domain.isEmpty || nodes[reader].domain == "ai.onnx" else { return nil }
+                nodes[reader].domain.isEmpty || nodes[reader].domain == "ai.onnx"
+            else { return nil }
             return reader
         }
         let addNode = nodes[add]
         guard addNode.opType == "Add", addNode.domain.isEmpty || addNode.domain == "ai.onnx", addNode.inputs.count == 2,
-              let added = addNode.outputs.first else { return nil }
+            let added = addNode.outputs.first
+        else { return nil }
         let x: ValueID
         if scalar(addNode.inputs[1]) == 3 { x = addNode.inputs[0] } else if scalar(addNode.inputs[0]) == 3 { x = addNode.inputs[1] } else { return nil }
         guard let clip = onlyReader(of: added, "Clip"), nodes[clip].inputs.first == added, let clipped = nodes[clip].outputs.first else {
@@ -126,12 +135,14 @@ enum OperatorFusion {
             guard clipNode.inputs.count == 3, scalar(clipNode.inputs[1]) == 0, scalar(clipNode.inputs[2]) == 6 else { return nil }
         }
         guard let mul = onlyReader(of: clipped, "Mul"), Set(nodes[mul].inputs) == [x, clipped], nodes[mul].inputs.count == 2,
-              let product = nodes[mul].outputs.first, readers[product] == 1, let last = consumers[product].first else { return nil }
+            let product = nodes[mul].outputs.first, readers[product] == 1, let last = consumers[product].first
+        else { return nil }
         let lastNode = nodes[last]
         guard lastNode.domain.isEmpty || lastNode.domain == "ai.onnx", lastNode.inputs.count == 2, lastNode.inputs[0] == product,
-              (lastNode.opType == "Div" && scalar(lastNode.inputs[1]) == 6)
+            (lastNode.opType == "Div" && scalar(lastNode.inputs[1]) == 6)
                 || (lastNode.opType == "Mul" && scalar(lastNode.inputs[1]).map({ abs($0 - 1 / 6) < 1e-7 }) == true),
-              let output = lastNode.outputs.first, !output.isEmpty else { return nil }
+            let output = lastNode.outputs.first, !output.isEmpty
+        else { return nil }
         // x feeds the Add and the Mul and nothing else (a graph output counts as a reader).
         guard readers[x] == 2, case let pair = consumers[x], Set([pair.first, pair.second]) == [add, mul] else { return nil }
         return ActivationChain(activation: .hardSwish, input: x, nodes: [add, clip, mul, last], output: output)
@@ -139,30 +150,37 @@ enum OperatorFusion {
 
     /// SiLU as PyTorch and most exporters write it: `Mul(x, Sigmoid(x))` (either order), starting
     /// at the Sigmoid node `sigmoid`, when `x` feeds only those two nodes.
-    static func swishChain(at sigmoid: Int, nodes: [NodeProto], consumers: ValueTable<FirstReaders>,
-                           readers: ValueTable<Int32>) -> ActivationChain? {
+    static func swishChain(
+        at sigmoid: Int, nodes: [NodeProto], consumers: ValueTable<FirstReaders>,
+        readers: ValueTable<Int32>
+    ) -> ActivationChain? {
         let node = nodes[sigmoid]
         guard node.opType == "Sigmoid", node.domain.isEmpty || node.domain == "ai.onnx", node.inputs.count == 1,
-              let x = node.inputs.first, let s = node.outputs.first, readers[s] == 1,
-              let mul = consumers[s].first, nodes[mul].opType == "Mul", nodes[mul].domain.isEmpty || nodes[mul].domain == "ai.onnx",
-              nodes[mul].inputs.count == 2, Set(nodes[mul].inputs) == [x, s], let output = nodes[mul].outputs.first, !output.isEmpty,
-              readers[x] == 2, case let pair = consumers[x], Set([pair.first, pair.second]) == [sigmoid, mul] else { return nil }
+            let x = node.inputs.first, let s = node.outputs.first, readers[s] == 1,
+            let mul = consumers[s].first, nodes[mul].opType == "Mul", nodes[mul].domain.isEmpty || nodes[mul].domain == "ai.onnx",
+            nodes[mul].inputs.count == 2, Set(nodes[mul].inputs) == [x, s], let output = nodes[mul].outputs.first, !output.isEmpty,
+            readers[x] == 2, case let pair = consumers[x], Set([pair.first, pair.second]) == [sigmoid, mul]
+        else { return nil }
         return ActivationChain(activation: .swish, input: x, nodes: [sigmoid, mul], output: output)
     }
 
     /// Per-channel scale and shift of an inference-mode BatchNormalization whose statistics are
     /// constants, computed in double precision as the operator itself does.
-    private static func batchNormalization(_ node: NodeProto, attributes: NodeAttributes,
-                                           constant: (ValueID) -> Tensor?) throws(EngineError) -> ([Float], [Float])? {
+    private static func batchNormalization(
+        _ node: NodeProto, attributes: NodeAttributes,
+        constant: (ValueID) -> Tensor?
+    ) throws(EngineError) -> ([Float], [Float])? {
         guard node.inputs.count == 5, try attributes.int("training_mode", default: 0) == 0,
-              node.outputs.dropFirst().allSatisfy(\.isEmpty) else { return nil }
+            node.outputs.dropFirst().allSatisfy(\.isEmpty)
+        else { return nil }
         let parameters = node.inputs[1...].map { constant($0) }
         guard parameters.allSatisfy({ $0?.elementType == .float && $0?.rank == 1 }) else { return nil }
         let values = parameters.map { $0?.floatValues() ?? [] }
         let channels = values[0].count
         guard channels > 0, values.allSatisfy({ $0.count == channels }) else { return nil }
         let epsilon = Double(try attributes.float("epsilon", default: 1e-5))
-        var scale = [Float](repeating: 0, count: channels), shift = scale
+        var scale = [Float](repeating: 0, count: channels)
+        var shift = scale
         for c in 0..<channels {
             let multiplier = Double(values[0][c]) / (Double(values[3][c]) + epsilon).squareRoot()
             scale[c] = Float(multiplier)
@@ -171,8 +189,10 @@ enum OperatorFusion {
         return (scale, shift)
     }
 
-    private static func activation(_ node: NodeProto, attributes: NodeAttributes, opset: Int,
-                                   constant: (ValueID) -> Tensor?) throws(EngineError) -> ConvEpilogue.Activation? {
+    private static func activation(
+        _ node: NodeProto, attributes: NodeAttributes, opset: Int,
+        constant: (ValueID) -> Tensor?
+    ) throws(EngineError) -> ConvEpilogue.Activation? {
         switch node.opType {
         case "Relu": return .relu
         case "Sigmoid": return .sigmoid
@@ -182,8 +202,9 @@ enum OperatorFusion {
             return .hardSigmoid(alpha: try attributes.float("alpha", default: 0.2), beta: try attributes.float("beta", default: 0.5))
         case "Clip":
             if opset < 11 {
-                return .clip(low: try attributes.float("min", default: -.greatestFiniteMagnitude),
-                             high: try attributes.float("max", default: .greatestFiniteMagnitude))
+                return .clip(
+                    low: try attributes.float("min", default: -.greatestFiniteMagnitude),
+                    high: try attributes.float("max", default: .greatestFiniteMagnitude))
             }
             func bound(_ position: Int, _ fallback: Float) -> Float?? {
                 guard position < node.inputs.count, !node.inputs[position].isEmpty else { return .some(fallback) }

@@ -9,8 +9,10 @@ struct ShapeInference {
     typealias Shape = [Int?]
 
     /// Output shapes of `node`, or nil entries where unknown.
-    static func outputs(of node: NodeProto, attributes: NodeAttributes, opset: Int,
-                        inputs: [Shape?], constants: [Tensor?]) -> [Shape?] {
+    static func outputs(
+        of node: NodeProto, attributes: NodeAttributes, opset: Int,
+        inputs: [Shape?], constants: [Tensor?]
+    ) -> [Shape?] {
         func input(_ index: Int) -> Shape? { index < inputs.count ? inputs[index] : nil }
         func constantInts(_ index: Int) -> [Int]? {
             guard index < constants.count, let tensor = constants[index] else { return nil }
@@ -56,7 +58,8 @@ struct ShapeInference {
                 return value >= 0 ? value : nil
             }
             if let inferred = target.firstIndex(of: -1), let x, let total = product(x),
-               let rest = product(shape.enumerated().filter { $0.offset != inferred }.map(\.element)), rest > 0 {
+                let rest = product(shape.enumerated().filter { $0.offset != inferred }.map(\.element)), rest > 0
+            {
                 shape[inferred] = total / rest
             }
             return [shape]
@@ -73,7 +76,8 @@ struct ShapeInference {
             return [x.enumerated().filter { !resolved.contains($0.offset) }.map(\.element)]
         case "Concat":
             guard let shapes = node.inputs.indices.map({ input($0) }) as? [Shape], let first = shapes.first,
-                  let axis = try? attributes.int("axis"), shapes.allSatisfy({ $0.count == first.count }) else { return unknown }
+                let axis = try? attributes.int("axis"), shapes.allSatisfy({ $0.count == first.count })
+            else { return unknown }
             let resolved = axis < 0 ? axis + first.count : axis
             guard resolved >= 0, resolved < first.count else { return unknown }
             var shape = first
@@ -94,12 +98,12 @@ struct ShapeInference {
         "Relu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Selu", "Celu", "Gelu", "Softplus",
         "Softsign", "Mish", "Cast", "CastLike", "Identity", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Erf", "Floor",
         "Ceil", "Round", "Sign", "Not", "Sin", "Cos", "Softmax", "LogSoftmax", "Hardmax", "BatchNormalization",
-        "LayerNormalization", "InstanceNormalization", "Dropout", "IsNaN", "IsInf", "LRN",
+        "LayerNormalization", "InstanceNormalization", "Dropout", "IsNaN", "IsInf", "LRN"
     ]
 
     static let broadcasting: Set<String> = [
         "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
-        "And", "Or", "Xor", "Where", "Max", "Min", "Sum", "Mean", "PRelu",
+        "And", "Or", "Xor", "Where", "Max", "Min", "Sum", "Mean", "PRelu"
     ]
 
     /// Numpy broadcasting where some dimensions are unknown: a known dimension > 1 wins over
@@ -132,7 +136,8 @@ struct ShapeInference {
         let pads = ((try? attributes.ints("pads")) ?? nil) ?? Array(repeating: 0, count: 2 * spatial)
         let ceilMode = ((try? attributes.int("ceil_mode", default: 0)) ?? 0) != 0
         guard let kernel, kernel.count == spatial, strides.count == spatial, dilations.count == spatial, pads.count == 2 * spatial,
-              autoPad == "NOTSET", !ceilMode, strides.allSatisfy({ $0 > 0 }) else {
+            autoPad == "NOTSET", !ceilMode, strides.allSatisfy({ $0 > 0 })
+        else {
             return Shape(repeating: nil, count: spatial)
         }
         return (0..<spatial).map { axis in

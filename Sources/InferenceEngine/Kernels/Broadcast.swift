@@ -34,8 +34,10 @@ enum Broadcast {
     /// offset of each operand and the run length; `innerStrides` are the operands' strides along it.
     /// `rows`, when given, limits the walk to those runs (counted in the output's row-major order),
     /// so threads can take disjoint parts of one broadcast.
-    static func forEachRow(shape: [Int], operandStrides: [[Int]], rows: Range<Int>? = nil,
-                           _ body: (_ start: Int, _ offsets: [Int], _ length: Int, _ innerStrides: [Int]) -> Void) {
+    static func forEachRow(
+        shape: [Int], operandStrides: [[Int]], rows: Range<Int>? = nil,
+        _ body: (_ start: Int, _ offsets: [Int], _ length: Int, _ innerStrides: [Int]) -> Void
+    ) {
         let total = shape.reduce(1, *)
         guard total > 0 else { return }
         guard let inner = shape.last else {
@@ -75,11 +77,14 @@ enum Broadcast {
     /// Runs on the calling thread: `op` arrives as a closure value, so a loop handed to another
     /// thread would call it per element instead of inlining it (5-10x slower than the vectorized
     /// loop). The hot float32 arithmetic has its own parallel kernel (`FloatArithmetic`).
-    static func binary<T, R>(_ a: Tensor, _ b: Tensor, _ input: T.Type, _ resultType: ElementType,
-                             context: ExecutionContext, _ op: (T, T) -> R) throws -> Tensor {
+    static func binary<T, R>(
+        _ a: Tensor, _ b: Tensor, _ input: T.Type, _ resultType: ElementType,
+        context: ExecutionContext, _ op: (T, T) -> R
+    ) throws -> Tensor {
         let outShape = a.shape == b.shape ? a.shape : try shape([a.shape, b.shape])
         let output = try context.allocate(resultType, outShape)
-        let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self)
+        let pa = a.pointer(as: T.self)
+        let pb = b.pointer(as: T.self)
         let po = output.mutablePointer(as: R.self)
         if a.shape == b.shape {
             for i in 0..<output.count { po[i] = op(pa[i], pb[i]) }
@@ -90,10 +95,13 @@ enum Broadcast {
             let scalar = pa[0]
             for i in 0..<output.count { po[i] = op(scalar, pb[i]) }
         } else {
-            let sa = strides(of: a.shape, in: outShape), sb = strides(of: b.shape, in: outShape)
+            let sa = strides(of: a.shape, in: outShape)
+            let sb = strides(of: b.shape, in: outShape)
             forEachRow(shape: outShape, operandStrides: [sa, sb]) { start, offsets, length, inner in
-                var ia = offsets[0], ib = offsets[1]
-                let da = inner[0], db = inner[1]
+                var ia = offsets[0]
+                var ib = offsets[1]
+                let da = inner[0]
+                let db = inner[1]
                 for j in 0..<length {
                     po[start + j] = op(pa[ia], pb[ib])
                     ia += da
@@ -109,7 +117,8 @@ enum Broadcast {
         if input.shape == target { return input }
         let output = try context.allocate(input.elementType, target)
         let width = input.elementType.byteWidth
-        let source = input.storage.bytes, destination = output.storage.bytes
+        let source = input.storage.bytes
+        let destination = output.storage.bytes
         let s = strides(of: input.shape, in: target)
         forEachRow(shape: target, operandStrides: [s]) { start, offsets, length, inner in
             if inner[0] == 1 {

@@ -12,11 +12,12 @@ public struct ModelSummary: Sendable {
         public let dimensionNames: [String?]
 
         public var description: String {
-            let dims = shape.map { dims in
-                dims.enumerated().map { index, value in
-                    value.map(String.init) ?? (index < dimensionNames.count ? dimensionNames[index] ?? "?" : "?")
-                }.joined(separator: ",")
-            } ?? "…"
+            let dims =
+                shape.map { dims in
+                    dims.enumerated().map { index, value in
+                        value.map(String.init) ?? (index < dimensionNames.count ? dimensionNames[index] ?? "?" : "?")
+                    }.joined(separator: ",")
+                } ?? "…"
             return "\(name): \(elementType?.description ?? "?") [\(dims)]"
         }
     }
@@ -83,8 +84,9 @@ public struct ModelSummary: Sendable {
 
     private static func describe(_ value: ValueInfoProto) -> ValueDescription {
         let type = value.type.flatMap { $0.elementType == 0 ? nil : ElementType(rawValue: Int32(clamping: $0.elementType)) }
-        return ValueDescription(name: value.name, elementType: type, shape: value.type?.dims,
-                                dimensionNames: value.type?.dimNames ?? [])
+        return ValueDescription(
+            name: value.name, elementType: type, shape: value.type?.dims,
+            dimensionNames: value.type?.dimNames ?? [])
     }
 
     /// Elements in initializers and in Constant nodes' tensors (some exporters keep every weight in
@@ -151,8 +153,9 @@ public final class Model: Sendable {
 
     private static func compile(_ file: ModelBytes, directory: String?) throws(EngineError) -> (ModelSummary, CompiledGraph) {
         let (proto, summary) = try ModelSummary.parse(file)
-        let compiler = GraphCompiler(opsets: ModelSummary.opsetImports(proto), decoder: TensorDecoder(file: file, directory: directory),
-                                     names: proto.valueNames)
+        let compiler = GraphCompiler(
+            opsets: ModelSummary.opsetImports(proto), decoder: TensorDecoder(file: file, directory: directory),
+            names: proto.valueNames)
         return (summary, try compiler.compile((consume proto).graph))
     }
 }

@@ -21,7 +21,7 @@ enum OperatorRegistry {
         LossOperators.schemas,
         AttentionOperators.schemas,
         SpatialOperators.schemas,
-        SignalOperators.schemas,
+        SignalOperators.schemas
     ]
 
     static let byKey: [String: OperatorSchema] = {

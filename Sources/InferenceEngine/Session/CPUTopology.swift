@@ -30,8 +30,8 @@ public enum CPUTopology {
     }
 }
 
-private extension String {
-    func trimmingSuffix() -> String {
+extension String {
+    fileprivate func trimmingSuffix() -> String {
         var text = self
         while let last = text.last, last == "\n" || last == " " { text.removeLast() }
         return text

@@ -37,7 +37,8 @@ final class ProfileRecorder {
     }
 
     func profile(runs: Int) -> OperatorProfile {
-        OperatorProfile(entries: totals.map { .init(opType: $0.key, count: $0.value.count, totalMilliseconds: Double($0.value.nanoseconds) / 1e6) },
-                        runs: runs)
+        OperatorProfile(
+            entries: totals.map { .init(opType: $0.key, count: $0.value.count, totalMilliseconds: Double($0.value.nanoseconds) / 1e6) },
+            runs: runs)
     }
 }

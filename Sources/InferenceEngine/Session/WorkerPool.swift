@@ -1,10 +1,11 @@
 import CKernels
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Threads that share one operator's work: `parallelFor` splits a loop over the calling thread and
 /// `threadCount - 1` parked workers, and returns when every iteration has run.
@@ -28,11 +29,15 @@ final class WorkerPool: @unchecked Sendable {
         for _ in 1..<threadCount {
             let context = Unmanaged.passRetained(shared).toOpaque()
             var thread = pthread_t()
-            guard pthread_create(&thread, nil, { raw in
-                guard let raw else { return nil }
-                Unmanaged<Shared>.fromOpaque(raw).takeRetainedValue().workerLoop()
-                return nil
-            }, context) == 0 else {
+            guard
+                pthread_create(
+                    &thread, nil,
+                    { raw in
+                        guard let raw else { return nil }
+                        Unmanaged<Shared>.fromOpaque(raw).takeRetainedValue().workerLoop()
+                        return nil
+                    }, context) == 0
+            else {
                 Unmanaged<Shared>.fromOpaque(context).release()
                 break
             }
@@ -144,7 +149,10 @@ final class WorkerPool: @unchecked Sendable {
             self.job = nil
             pthread_mutex_unlock(lock)
             var spins = 0
-            while active.load(ordering: .acquiring) > 0 && spins < Self.spinIterations { spins += 1; ck_cpu_relax() }
+            while active.load(ordering: .acquiring) > 0 && spins < Self.spinIterations {
+                spins += 1
+                ck_cpu_relax()
+            }
             if active.load(ordering: .acquiring) > 0 {
                 pthread_mutex_lock(lock)
                 while active.load(ordering: .acquiring) > 0 { pthread_cond_wait(done, lock) }
@@ -156,7 +164,10 @@ final class WorkerPool: @unchecked Sendable {
             var seen = 0
             while true {
                 var spins = 0
-                while generation.load(ordering: .acquiring) == seen && spins < Self.spinIterations { spins += 1; ck_cpu_relax() }
+                while generation.load(ordering: .acquiring) == seen && spins < Self.spinIterations {
+                    spins += 1
+                    ck_cpu_relax()
+                }
                 pthread_mutex_lock(lock)
                 while generation.load(ordering: .acquiring) == seen && !stopping {
                     sleeping += 1

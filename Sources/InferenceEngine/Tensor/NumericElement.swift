@@ -61,7 +61,9 @@ extension NumericElement where Self: FixedWidthInteger {
     }
     static func power(_ a: Self, _ b: Self) -> Self {
         guard b >= 0 else { return a == 1 ? 1 : 0 }
-        var result: Self = 1, base = a, exponent = b
+        var result: Self = 1
+        var base = a
+        var exponent = b
         while exponent > 0 {
             if exponent & 1 == 1 { result = result &* base }
             base = base &* base

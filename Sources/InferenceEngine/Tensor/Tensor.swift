@@ -19,8 +19,9 @@ public struct Tensor: Sendable {
 
     /// A zero-filled tensor.
     public init(zeros elementType: ElementType, shape: [Int]) {
-        self.init(elementType: elementType, shape: shape,
-                  storage: TensorStorage(byteCount: shape.reduce(1, *) * elementType.byteWidth))
+        self.init(
+            elementType: elementType, shape: shape,
+            storage: TensorStorage(byteCount: shape.reduce(1, *) * elementType.byteWidth))
     }
 
     /// A tensor holding `values` in row-major order; `values.count` must match the shape.

@@ -26,8 +26,10 @@ enum TensorCast {
             let destination = output.mutablePointer(as: D.self)
             let integral = !S.elementType.isFloatingPoint && !D.elementType.isFloatingPoint
             for index in 0..<input.count {
-                destination[index] = integral ? D(convertingInt64: source[index].int64Value)
-                                              : D(convertingDouble: source[index].doubleValue)
+                destination[index] =
+                    integral
+                    ? D(convertingInt64: source[index].int64Value)
+                    : D(convertingDouble: source[index].doubleValue)
             }
         }
     }

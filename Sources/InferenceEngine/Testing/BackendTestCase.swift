@@ -73,11 +73,13 @@ public struct BackendTestCase: Sendable {
         guard actual.shape == expected.shape else {
             return .failure(Mismatch(reason: "shape \(actual.shape), expected \(expected.shape)"))
         }
-        let a = actual.doubleValues(), e = expected.doubleValues()
+        let a = actual.doubleValues()
+        let e = expected.doubleValues()
         let exact = !expected.elementType.isFloatingPoint
         var worst = 0.0
         for index in 0..<e.count {
-            let x = a[index], y = e[index]
+            let x = a[index]
+            let y = e[index]
             if x.isNaN && y.isNaN { continue }
             if x == y { continue }
             let difference = abs(x - y)

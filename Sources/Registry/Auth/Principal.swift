@@ -8,7 +8,7 @@ public enum Principal: Sendable, Equatable {
 
     /// True for admin tokens holding `scope` (or `admin`).
     public func has(_ scope: Scope) -> Bool {
-        guard case let .admin(scopes, _) = self else { return false }
+        guard case .admin(let scopes, _) = self else { return false }
         return scopes.contains(scope) || scopes.contains(.admin)
     }
 }

@@ -34,7 +34,7 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "cache.chunk_memory_bytes": { $0.chunkMemoryCacheBytes = try integer($1, "cache.chunk_memory_bytes") },
         "limits.max_manifest_bytes": { $0.limits.maxManifestBytes = try integer($1, "limits.max_manifest_bytes") },
         "limits.max_chunk_bytes": { $0.limits.maxChunkBytes = try integer($1, "limits.max_chunk_bytes") },
-        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") },
+        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") }
     ]
 
     public struct Invalid: Error, CustomStringConvertible {

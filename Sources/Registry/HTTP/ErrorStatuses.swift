@@ -7,17 +7,17 @@ extension RegistryError {
     /// What storage and the services refuse.
     public init(_ error: StorageError) {
         switch error {
-        case let .notFound(message):
+        case .notFound(let message):
             self = .notFound(message)
-        case let .conflict(message):
+        case .conflict(let message):
             self = .conflict(message)
-        case let .missingChunks(digests, message):
+        case .missingChunks(let digests, let message):
             self.init(status: .conflict, code: "missing_chunks", message: message, missing: digests)
-        case let .invalid(message):
+        case .invalid(let message):
             self = .badRequest(message)
-        case let .mismatchedDirective(message):
+        case .mismatchedDirective(let message):
             self = .unprocessable("bad_directive", message)
-        case let .unavailable(message):
+        case .unavailable(let message):
             self.init(status: .internalServerError, code: "storage", message: message)
         }
     }

@@ -13,8 +13,8 @@ public struct RegistryContext: RequestContext {
     /// Who is asking, for the audit log: an admin token's label, or the device.
     var actorName: String {
         switch principal {
-        case let .admin(_, label): label
-        case let .device(id): "device \(id)"
+        case .admin(_, let label): label
+        case .device(let id): "device \(id)"
         case .enrollment: "enrollment token"
         case nil: "anonymous"
         }
@@ -33,7 +33,7 @@ public struct RegistryContext: RequestContext {
 
     /// Throws 403 unless the caller is the device `id` itself.
     func requireDevice(_ id: String) throws {
-        guard case let .device(own) = principal, own == id else {
+        guard case .device(let own) = principal, own == id else {
             throw RegistryError.forbidden("only device \(id) may act as itself")
         }
     }

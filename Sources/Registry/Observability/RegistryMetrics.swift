@@ -25,7 +25,8 @@ public final class RegistryMetrics: Sendable {
         let key = "\(route) \(method) \(status)"
         let counter = requestCounters.withLock { counters in
             if let existing = counters[key] { return existing }
-            let made = Counter(label: "modelfleet_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
+            let made = Counter(
+                label: "modelfleet_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
             counters[key] = made
             return made
         }

@@ -14,22 +14,31 @@ enum RolloutEvaluator {
     /// was created (and about the previous version, at any time: the latency baseline).
     /// Devices that fit none of the version's `variants` (under their assignment's pinned variant, from
     /// `assignments`) are counted apart: they are sent nothing, so they would never report.
-    static func stageHealth(_ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = [],
-                            assignments: [AssignmentRecord] = []) -> RolloutStageHealth {
+    static func stageHealth(
+        _ rollout: Rollout, devices: [DeviceRecord], health: [DeviceVersionHealth], variants: [VersionRecord] = [],
+        assignments: [AssignmentRecord] = []
+    ) -> RolloutStageHealth {
         let selector = rollout.labelSelector
         let reached = devices.filter { rollout.reaches(deviceID: $0.id, labels: $0.labels, selector: selector) }
-        let cohort = variants.isEmpty ? reached : reached.filter {
-            let pinned = VersionResolution.chosenAssignments(assignments, labels: $0.labels)[rollout.model]?.variant
-            if case .variant = VersionResolution.variant(of: rollout.version, in: variants, pinned: pinned, profile: $0.profile) { return true }
-            return false
-        }
+        let cohort =
+            variants.isEmpty
+            ? reached
+            : reached.filter {
+                let pinned = VersionResolution.chosenAssignments(assignments, labels: $0.labels)[rollout.model]?.variant
+                if case .variant = VersionResolution.variant(of: rollout.version, in: variants, pinned: pinned, profile: $0.profile) { return true }
+                return false
+            }
         let ids = Set(cohort.map(\.id))
-        var new: [String: DeviceVersionHealth] = [:], old: [String: DeviceVersionHealth] = [:]
+        var new: [String: DeviceVersionHealth] = [:]
+        var old: [String: DeviceVersionHealth] = [:]
         for row in health where row.model == rollout.model && ids.contains(row.deviceID) {
             // Reports of the version from before this rollout (an earlier, rolled-back attempt) are not
             // evidence about this one: counted, they would advance a re-rollout at once or pause it on old failures.
-            if row.version == rollout.version, row.updatedAt >= rollout.createdAt { new[row.deviceID] = row }
-            else if row.version == rollout.previousVersion { old[row.deviceID] = row }
+            if row.version == rollout.version, row.updatedAt >= rollout.createdAt {
+                new[row.deviceID] = row
+            } else if row.version == rollout.previousVersion {
+                old[row.deviceID] = row
+            }
         }
         let reports = Array(new.values)
         return RolloutStageHealth(
@@ -66,11 +75,14 @@ enum RolloutEvaluator {
         }
         let stageName = "stage \(rollout.stage + 1) (\(rollout.percent)%)"
         if health.devices > 0 {
-            for (failures, limit, what) in [(health.installFailures, rollout.gates.maxInstallFailureRatio, "install failures"),
-                                            (health.selfTestFailures, rollout.gates.maxSelfTestFailureRatio, "self-test failures")] {
+            for (failures, limit, what) in [
+                (health.installFailures, rollout.gates.maxInstallFailureRatio, "install failures"),
+                (health.selfTestFailures, rollout.gates.maxSelfTestFailureRatio, "self-test failures")
+            ] {
                 let ratio = Double(failures) / Double(health.devices)
                 if ratio > limit {
-                    return .pause("\(what): \(failures) of \(health.devices) devices (\(PercentText.of(ratio))) at \(stageName) exceed the \(PercentText.of(limit)) gate")
+                    return .pause(
+                        "\(what): \(failures) of \(health.devices) devices (\(PercentText.of(ratio))) at \(stageName) exceed the \(PercentText.of(limit)) gate")
                 }
             }
         }
@@ -80,13 +92,17 @@ enum RolloutEvaluator {
         if let limit = rollout.gates.maxP95Regression, let new = health.p95Milliseconds, let old = health.previousP95Milliseconds, old > 0 {
             let regression = new / old - 1
             if regression > limit {
-                return .pause("p95 latency \(millisecondsText(new)) ms vs \(millisecondsText(old)) ms on \(rollout.previousVersion.map(\.description) ?? "the previous version") (+\(PercentText.of(regression))) at \(stageName) exceeds the +\(PercentText.of(limit)) gate")
+                return .pause(
+                    "p95 latency \(millisecondsText(new)) ms vs \(millisecondsText(old)) ms on \(rollout.previousVersion.map(\.description) ?? "the previous version") (+\(PercentText.of(regression))) at \(stageName) exceeds the +\(PercentText.of(limit)) gate"
+                )
             }
         }
         if let limit = rollout.gates.maxErrorRateIncrease, let new = health.errorRate {
             let old = health.previousErrorRate ?? 0
             if new - old > limit {
-                return .pause("error rate \(PercentText.of(new)) vs \(PercentText.of(old)) on \(rollout.previousVersion.map(\.description) ?? "the previous version") at \(stageName) exceeds the +\(PercentText.of(limit)) gate")
+                return .pause(
+                    "error rate \(PercentText.of(new)) vs \(PercentText.of(old)) on \(rollout.previousVersion.map(\.description) ?? "the previous version") at \(stageName) exceeds the +\(PercentText.of(limit)) gate"
+                )
             }
         }
         return rollout.stage + 1 < rollout.stages.count ? .advance : .complete

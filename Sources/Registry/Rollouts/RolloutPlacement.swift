@@ -62,7 +62,8 @@ struct RolloutOverlay: Sendable {
 
     init(rollouts: [Rollout]) {
         entries = rollouts.map { ($0, $0.labelSelector) }
-        var underRollout: [String: Set<SemanticVersion>] = [:], released: [String: Set<SemanticVersion>] = [:]
+        var underRollout: [String: Set<SemanticVersion>] = [:]
+        var released: [String: Set<SemanticVersion>] = [:]
         for (model, mine) in Dictionary(grouping: rollouts, by: \.model) {
             released[model] = Set(mine.filter { $0.state == .completed }.map(\.version))
             underRollout[model] = Set(mine.filter { $0.state != .completed }.map(\.version))

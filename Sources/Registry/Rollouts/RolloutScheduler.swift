@@ -7,12 +7,16 @@ enum RolloutScheduler {
     static func service(_ rollouts: RolloutService, interval: Duration, logger: Logger) -> PeriodicService {
         PeriodicService(description: "RolloutScheduler", interval: interval, runsOnShutdown: false) {
             switch await AsyncResult.attempt({ try await rollouts.evaluate(now: .now()) }) {
-            case let .success(changed):
+            case .success(let changed):
                 for rollout in changed {
-                    logger.info("rollout changed", metadata: ["rollout": "\(rollout.id)", "state": "\(rollout.state.rawValue)",
-                                                              "stage": "\(rollout.stage + 1)", "reason": "\(rollout.reason ?? "")"])
+                    logger.info(
+                        "rollout changed",
+                        metadata: [
+                            "rollout": "\(rollout.id)", "state": "\(rollout.state.rawValue)",
+                            "stage": "\(rollout.stage + 1)", "reason": "\(rollout.reason ?? "")"
+                        ])
                 }
-            case let .failure(error):
+            case .failure(let error):
                 logger.error("could not evaluate rollouts; will retry", metadata: ["error": "\(error)"])
             }
         }

@@ -32,7 +32,8 @@ actor RolloutService {
     /// The request's `previousVersion` if it names a committed version lower than the new one, else
     /// `resolvedBefore`. Throws 404 when the new version is not committed.
     private func rollbackTarget(for request: RolloutRequest, selector: LabelSelector) async throws -> SemanticVersion? {
-        let records = try await store.versions(of: request.model), versions = Set(records.map(\.version))
+        let records = try await store.versions(of: request.model)
+        let versions = Set(records.map(\.version))
         guard versions.contains(request.version) else {
             throw StorageError.notFound("\(request.model) has no committed version \(request.version); push it first")
         }
@@ -45,8 +46,10 @@ actor RolloutService {
 
     /// The new rollout and its audit line, built outside `create` to keep that async function's frame small
     /// (docs/decisions.md, "Swift 6.3 hazard").
-    private func newRollout(_ request: RolloutRequest, selector: LabelSelector, previous: SemanticVersion?, by actor: String,
-                            now: Timestamp) -> (Rollout, AuditEntry) {
+    private func newRollout(
+        _ request: RolloutRequest, selector: LabelSelector, previous: SemanticVersion?, by actor: String,
+        now: Timestamp
+    ) -> (Rollout, AuditEntry) {
         let rollout = Rollout(
             id: identifiers.rolloutID(), model: request.model, version: request.version, previousVersion: previous, selector: selector.description,
             stages: request.stages, soakSeconds: request.soakSeconds, gates: request.gates, stageStartedAt: now, createdAt: now, createdBy: actor
@@ -77,7 +80,9 @@ actor RolloutService {
         let lower = resolving.filter { $0.key < request.version }
         guard lower.count <= 1 else {
             let spelled = lower.sorted { $0.key < $1.key }.map { "\($0.key) on \($0.value)" }.joined(separator: ", ")
-            throw StorageError.conflict("the devices matching '\(selector)' run several versions of \(request.model) (\(spelled) devices); pass previousVersion to choose the rollback target")
+            throw StorageError.conflict(
+                "the devices matching '\(selector)' run several versions of \(request.model) (\(spelled) devices); pass previousVersion to choose the rollback target"
+            )
         }
         return lower.first?.key
     }
@@ -108,8 +113,9 @@ actor RolloutService {
 
     func status(id: String) async throws -> RolloutStatus {
         let rollout = try await rollout(id: id)
-        let health = RolloutEvaluator.stageHealth(rollout, devices: try await store.devices(), health: try await store.health(model: rollout.model),
-                                                  variants: try await variants(of: rollout), assignments: try await store.assignments())
+        let health = RolloutEvaluator.stageHealth(
+            rollout, devices: try await store.devices(), health: try await store.health(model: rollout.model),
+            variants: try await variants(of: rollout), assignments: try await store.assignments())
         return RolloutStatus(rollout: rollout, health: health)
     }
 
@@ -123,7 +129,9 @@ actor RolloutService {
         var rollout = try await rollout(id: id)
         let from = rollout.state
         func refuse() -> StorageError {
-            .conflict("rollout \(id) is \(from.rawValue); \(action.rawValue) needs it \(action == .resume ? "paused" : action == .rollback ? "not already rolled back" : "active or paused")")
+            .conflict(
+                "rollout \(id) is \(from.rawValue); \(action.rawValue) needs it \(action == .resume ? "paused" : action == .rollback ? "not already rolled back" : "active or paused")"
+            )
         }
         switch action {
         case .pause:
@@ -137,7 +145,9 @@ actor RolloutService {
             rollout.state = .aborted
         case .rollback:
             guard from != .completed else {
-                throw StorageError.conflict("rollout \(id) is completed: \(rollout.version) was released to every device following the latest, not only the rollout's cohort, and a rollback would tell only the cohort to go back; roll forward instead (push a fixed version and roll it out), or create a new rollout")
+                throw StorageError.conflict(
+                    "rollout \(id) is completed: \(rollout.version) was released to every device following the latest, not only the rollout's cohort, and a rollback would tell only the cohort to go back; roll forward instead (push a fixed version and roll it out), or create a new rollout"
+                )
             }
             guard from != .rolledBack else { throw refuse() }
             rollout.rollback = try await checked(directive, for: rollout)
@@ -145,8 +155,11 @@ actor RolloutService {
         }
         rollout.reason = "\(action.rawValue) by \(actor)"
         rollout.updatedAt = now
-        try await store.saveRollout(rollout, audit: AuditEntry(at: now, actor: actor, action: "rollout.\(action.rawValue)", subject: id,
-                                                               detail: "\(from.rawValue) -> \(rollout.state.rawValue)"))
+        try await store.saveRollout(
+            rollout,
+            audit: AuditEntry(
+                at: now, actor: actor, action: "rollout.\(action.rawValue)", subject: id,
+                detail: "\(from.rawValue) -> \(rollout.state.rawValue)"))
         answers.invalidate()
         return try await status(id: id)
     }
@@ -159,7 +172,9 @@ actor RolloutService {
             throw StorageError.invalid("a rollback needs a directive signed by a publisher key: {\"directive\": …} (fleetctl rollout rollback --key)")
         }
         guard directive.model == rollout.model, directive.fromVersion == rollout.version, directive.toVersion == previous else {
-            throw StorageError.mismatchedDirective("the directive allows \(directive.model) \(directive.fromVersion) -> \(directive.toVersion); this rollout needs \(rollout.model) \(rollout.version) -> \(previous)")
+            throw StorageError.mismatchedDirective(
+                "the directive allows \(directive.model) \(directive.fromVersion) -> \(directive.toVersion); this rollout needs \(rollout.model) \(rollout.version) -> \(previous)"
+            )
         }
         let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
         try TrustedPublishers(keys).verify(directive)
@@ -175,8 +190,9 @@ actor RolloutService {
         let devices = try await store.devices()
         var changed: [Rollout] = []
         for var rollout in active {
-            let health = RolloutEvaluator.stageHealth(rollout, devices: devices, health: try await store.health(model: rollout.model),
-                                                      variants: try await variants(of: rollout), assignments: try await store.assignments())
+            let health = RolloutEvaluator.stageHealth(
+                rollout, devices: devices, health: try await store.health(model: rollout.model),
+                variants: try await variants(of: rollout), assignments: try await store.assignments())
             let action: String
             switch RolloutEvaluator.decide(rollout, health, now: now) {
             case .hold:
@@ -190,21 +206,22 @@ actor RolloutService {
                 rollout.state = .completed
                 rollout.reason = "every stage passed: \(health.installed) of \(health.devices) devices installed"
                 action = "rollout.completed"
-            case let .pause(reason):
+            case .pause(let reason):
                 rollout.state = .paused
                 rollout.reason = reason
                 action = "rollout.paused"
             }
             rollout.updatedAt = now
             // The stage's evidence goes with its decision, so the audit log keeps every stage's health.
-            let audit = AuditEntry(at: now, actor: "registry", action: action, subject: rollout.id,
-                                   detail: (rollout.reason ?? "") + " [" + health.evidence + "]")
+            let audit = AuditEntry(
+                at: now, actor: "registry", action: action, subject: rollout.id,
+                detail: (rollout.reason ?? "") + " [" + health.evidence + "]")
             // Another replica (or an operator) changed it since it was read: its decision stands; this one is
             // made again from the new state at the next evaluation.
             switch await AsyncResult.attempt({ [store, rollout] in try await store.saveRollout(rollout, audit: audit) }) {
             case .success: changed.append(rollout)
-            case let .failure(error as StorageError) where error.isConflict: continue
-            case let .failure(error): throw error
+            case .failure(let error as StorageError) where error.isConflict: continue
+            case .failure(let error): throw error
             }
         }
         if !changed.isEmpty { answers.invalidate() }

@@ -13,7 +13,8 @@ struct AdminRoutes {
             let body = try await request.decodeJSON(PublisherRegistration.self)
             let key = try PublisherPublicKey(pem: body.publicKeyPEM, path: "publicKeyPEM")
             let record = RegisteredPublisher(keyID: key.keyID, publicKeyPEM: key.pem, registeredAt: .now())
-            try await store.addPublisher(record, audit: AuditEntry(at: record.registeredAt, actor: context.actorName, action: "publisher.register", subject: key.keyID, detail: ""))
+            try await store.addPublisher(
+                record, audit: AuditEntry(at: record.registeredAt, actor: context.actorName, action: "publisher.register", subject: key.keyID, detail: ""))
             return try JSONBody.response(RegisteredKeyID(keyID: key.keyID), status: .created)
         }
         router.get("/v1/publishers") { _, context in
@@ -28,8 +29,11 @@ struct AdminRoutes {
             try PublishingService.checkName(body.model, what: "model name")
             if let variant = body.variant { try PublishingService.checkName(variant, what: "variant") }
             let record = AssignmentRecord(model: body.model, selector: selector, version: body.version, variant: body.variant, updatedAt: .now())
-            try await store.setAssignment(record, audit: AuditEntry(at: record.updatedAt, actor: context.actorName, action: "assignment.set", subject: record.model,
-                                                                    detail: "'\(record.selector)' -> \(record.version?.description ?? "latest")\(record.variant.map { " (\($0))" } ?? "")"))
+            try await store.setAssignment(
+                record,
+                audit: AuditEntry(
+                    at: record.updatedAt, actor: context.actorName, action: "assignment.set", subject: record.model,
+                    detail: "'\(record.selector)' -> \(record.version?.description ?? "latest")\(record.variant.map { " (\($0))" } ?? "")"))
             answers.invalidate()
             return try JSONBody.response(Assignment(record))
         }
@@ -44,9 +48,11 @@ struct AdminRoutes {
             guard !body.scopes.isEmpty else { throw RegistryError.badRequest("a token needs at least one scope") }
             let token = BearerToken.generate(kind: .admin)
             let now = Timestamp.now()
-            try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .admin, scopes: body.scopes, deviceID: nil, label: body.label, createdAt: now),
-                                        audit: AuditEntry(at: now, actor: context.actorName, action: "token.create", subject: body.label,
-                                                          detail: "scopes \(body.scopes.map(\.rawValue).joined(separator: ","))"))
+            try await store.insertToken(
+                TokenRecord(hash: BearerToken.hash(token), kind: .admin, scopes: body.scopes, deviceID: nil, label: body.label, createdAt: now),
+                audit: AuditEntry(
+                    at: now, actor: context.actorName, action: "token.create", subject: body.label,
+                    detail: "scopes \(body.scopes.map(\.rawValue).joined(separator: ","))"))
             return try JSONBody.response(CreatedToken(token: token), status: .created)
         }
     }

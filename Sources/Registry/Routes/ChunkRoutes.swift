@@ -25,7 +25,8 @@ struct ChunkRoutes {
             try context.require(.publish)
             let digest = try Self.digest(context)
             guard let codecName = request.headers[ChunkRoutes.codecHeader], let lengthText = request.headers[ChunkRoutes.lengthHeader],
-                  let length = Int(lengthText) else {
+                let length = Int(lengthText)
+            else {
                 throw RegistryError.badRequest("a chunk upload needs the headers \(ChunkHeaders.codec) and \(ChunkHeaders.length)")
             }
             let codec = try ChunkCodec(parsing: codecName)
@@ -57,7 +58,8 @@ struct ChunkRoutes {
             if let bytes { memory.insert(bytes, for: digest) }
         }
         guard let bytes, bytes.readableBytes == record.storedLength,
-              let slice = bytes.getSlice(at: bytes.readerIndex + range.lowerBound, length: range.count) else {
+            let slice = bytes.getSlice(at: bytes.readerIndex + range.lowerBound, length: range.count)
+        else {
             throw StorageError.unavailable("chunk \(digest) is recorded but its stored bytes are missing or short")
         }
         metrics.chunkServed(bytes: range.count)
@@ -86,10 +88,11 @@ struct DownloadPlan {
             .acceptRanges: "bytes",
             .contentType: "application/octet-stream",
             ChunkRoutes.codecHeader: record.codec.description,
-            ChunkRoutes.lengthHeader: String(record.length),
+            ChunkRoutes.lengthHeader: String(record.length)
         ]
         if let tags = request.headers[.ifNoneMatch],
-           tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" }) {
+            tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag || $0 == "*" })
+        {
             status = .notModified
             range = nil
             return
@@ -98,7 +101,8 @@ struct DownloadPlan {
         var range = 0...(size - 1)
         if let header = request.headers[.range] {
             guard let requested = ByteRange(header: header, size: size) else {
-                throw RegistryError(status: .rangeNotSatisfiable, code: "bad_range", message: "range '\(header)' does not fit a \(size)-byte chunk (one range only)")
+                throw RegistryError(
+                    status: .rangeNotSatisfiable, code: "bad_range", message: "range '\(header)' does not fit a \(size)-byte chunk (one range only)")
             }
             range = requested.range
             status = .partialContent
@@ -117,11 +121,12 @@ struct ByteRange {
         guard header.hasPrefix("bytes="), size > 0 else { return nil }
         let spec = header.dropFirst("bytes=".count)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
-        let first = spec[..<dash], last = spec[spec.index(after: dash)...]
+        let first = spec[..<dash]
+        let last = spec[spec.index(after: dash)...]
         switch (Int(first), Int(last)) {
-        case let (start?, end?) where start <= end && start < size: range = start...min(end, size - 1)
-        case let (start?, nil) where last.isEmpty && start < size: range = start...(size - 1)
-        case let (nil, suffix?) where first.isEmpty && suffix > 0: range = max(0, size - suffix)...(size - 1)
+        case (let start?, let end?) where start <= end && start < size: range = start...min(end, size - 1)
+        case (let start?, nil) where last.isEmpty && start < size: range = start...(size - 1)
+        case (nil, let suffix?) where first.isEmpty && suffix > 0: range = max(0, size - suffix)...(size - 1)
         default: return nil
         }
     }

@@ -33,7 +33,8 @@ struct FleetRoutes {
                 throw RegistryError.badRequest("label '\(key)=\(value)': keys and values must be non-empty and hold no ',' or '='")
             }
             let detail = LabelSelector(labels).description
-            try await store.setLabels(deviceID: id, labels: labels, audit: AuditEntry(at: .now(), actor: context.actorName, action: "device.labels", subject: id, detail: detail))
+            try await store.setLabels(
+                deviceID: id, labels: labels, audit: AuditEntry(at: .now(), actor: context.actorName, action: "device.labels", subject: id, detail: detail))
             answers.invalidate()
             return try JSONBody.response(try await queries.detail(id: id))
         }

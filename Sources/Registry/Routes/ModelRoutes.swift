@@ -13,10 +13,11 @@ struct ModelRoutes {
             let name = try context.parameters.require("name")
             var request = request
             let bytes = try await request.bytes(upTo: limits.maxManifestBytes)
-            let hold = try request.uri.queryParameters["hold"].map { text -> Bool in
-                guard let value = Bool(String(text)) else { throw RegistryError.badRequest("hold must be true or false, got '\(text)'") }
-                return value
-            } ?? false
+            let hold =
+                try request.uri.queryParameters["hold"].map { text -> Bool in
+                    guard let value = Bool(String(text)) else { throw RegistryError.badRequest("hold must be true or false, got '\(text)'") }
+                    return value
+                } ?? false
             let record = try await publishing.commit(model: name, manifestBytes: bytes, hold: hold, by: context.actorName, now: .now())
             return try JSONBody.response(VersionSummary(record), status: .created)
         }
@@ -25,10 +26,11 @@ struct ModelRoutes {
             var models: [ModelSummary] = []
             for name in try await store.modelNames() {
                 let versions = try await store.versions(of: name)
-                models.append(ModelSummary(
-                    name: name, latest: versions.map(\.version).max(),
-                    versions: Set(versions.map(\.version)).count, variants: Set(versions.map(\.variant)).sorted()
-                ))
+                models.append(
+                    ModelSummary(
+                        name: name, latest: versions.map(\.version).max(),
+                        versions: Set(versions.map(\.version)).count, variants: Set(versions.map(\.variant)).sorted()
+                    ))
             }
             return try JSONBody.response(ModelList(models: models))
         }
@@ -44,7 +46,8 @@ struct ModelRoutes {
             let text = try context.parameters.require("version")
             let version = try SemanticVersion(parsing: text)
             let wanted = request.uri.queryParameters["variant"].map(String.init)
-            let match = try Self.pick(versions.filter { $0.version == version }, variant: wanted, model: try context.parameters.require("name"), version: version)
+            let match = try Self.pick(
+                versions.filter { $0.version == version }, variant: wanted, model: try context.parameters.require("name"), version: version)
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/json", .eTag: "\"\(match.manifestDigest)\""],
@@ -56,7 +59,8 @@ struct ModelRoutes {
     /// The requested variant, or the only one; several variants and no choice is a 400.
     static func pick(_ variants: [VersionRecord], variant wanted: String?, model: String, version: SemanticVersion) throws -> VersionRecord {
         if wanted == nil, variants.count > 1 {
-            throw RegistryError.badRequest("version \(version) has variants \(variants.map(\.variant).sorted().joined(separator: ", ")); pick one with ?variant=")
+            throw RegistryError.badRequest(
+                "version \(version) has variants \(variants.map(\.variant).sorted().joined(separator: ", ")); pick one with ?variant=")
         }
         guard let match = variants.first(where: { wanted == nil || $0.variant == wanted }) else {
             throw RegistryError.notFound("\(model) has no version \(version)\(wanted.map { " (\($0))" } ?? "")")
@@ -75,7 +79,8 @@ struct ModelRoutes {
 
 extension VersionSummary {
     init(_ record: VersionRecord) {
-        self.init(version: record.version, variant: record.variant, manifestDigest: record.manifestDigest, publisher: record.publisher,
-                  createdAt: record.createdAt, committedAt: record.committedAt, totalSize: record.totalSize, storedSize: record.storedSize)
+        self.init(
+            version: record.version, variant: record.variant, manifestDigest: record.manifestDigest, publisher: record.publisher,
+            createdAt: record.createdAt, committedAt: record.committedAt, totalSize: record.totalSize, storedSize: record.storedSize)
     }
 }

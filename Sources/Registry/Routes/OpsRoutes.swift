@@ -7,7 +7,7 @@ struct OpsRoutes {
 
     func register(on router: RouteTable) {
         router.get("/healthz") { _, _ in
-            _ = try await store.chunkCount() // the database answers, or this is a 500
+            _ = try await store.chunkCount()  // the database answers, or this is a 500
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
         router.get("/metrics") { _, context in

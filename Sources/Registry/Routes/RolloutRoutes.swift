@@ -26,8 +26,9 @@ struct RolloutRoutes {
                 try context.require(.fleet)
                 var request = request
                 let directive = action == .rollback ? try await request.decodeJSON(RollbackRequest.self).directive : nil
-                let status = try await rollouts.apply(action, id: try context.parameters.require("id"), directive: directive,
-                                                      by: context.actorName, now: .now())
+                let status = try await rollouts.apply(
+                    action, id: try context.parameters.require("id"), directive: directive,
+                    by: context.actorName, now: .now())
                 return try JSONBody.response(status)
             }
         }

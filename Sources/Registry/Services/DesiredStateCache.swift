@@ -22,7 +22,9 @@ final class DesiredStateCache: Sendable {
     }
 
     static func key(for labels: [String: String], placements: [String: RolloutPlacement]) -> String {
-        let overlay = placements.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value.version)\($0.value.rollback == nil ? "" : "!")\($0.value.yieldsAbove.map { "~\($0)" } ?? "")" }
+        let overlay = placements.sorted { $0.key < $1.key }.map {
+            "\($0.key)@\($0.value.version)\($0.value.rollback == nil ? "" : "!")\($0.value.yieldsAbove.map { "~\($0)" } ?? "")"
+        }
         return LabelSelector(labels).description + "|" + overlay.joined(separator: ",")
     }
 

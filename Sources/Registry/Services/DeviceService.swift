@@ -20,7 +20,8 @@ public struct DeviceService: Sendable {
         let id = identifiers.deviceID()
         let token = BearerToken.generate(kind: .device)
         try await store.insertDevice(DeviceRecord(id: id, profile: profile, labels: profile.labels, enrolledAt: now))
-        try await store.insertToken(TokenRecord(hash: BearerToken.hash(token), kind: .device, scopes: [], deviceID: id, label: "device \(id)", createdAt: now), audit: nil)
+        try await store.insertToken(
+            TokenRecord(hash: BearerToken.hash(token), kind: .device, scopes: [], deviceID: id, label: "device \(id)", createdAt: now), audit: nil)
         return EnrollmentResponse(deviceID: id, token: token)
     }
 
@@ -53,21 +54,26 @@ public struct DeviceService: Sendable {
         for model in Set(chosen.keys).union(placements.keys).sorted() {
             let variant = chosen[model]?.variant
             let versions = try await store.versions(of: model)
-            guard let resolved = VersionResolution.resolve(chosen[model], placement: placements[model], versions: versions,
-                                                           heldBack: overlay.heldBack(model: model, versions: versions)) else { continue }
-            let wanted = resolved.version, placement = resolved.placement
+            guard
+                let resolved = VersionResolution.resolve(
+                    chosen[model], placement: placements[model], versions: versions,
+                    heldBack: overlay.heldBack(model: model, versions: versions))
+            else { continue }
+            let wanted = resolved.version
+            let placement = resolved.placement
             guard let outcome = VersionResolution.variant(of: wanted, in: versions, pinned: variant, profile: device.profile) else { continue }
             let pick: VersionRecord
             switch outcome {
-            case let .variant(record): pick = record
-            case let .none(reasons):
+            case .variant(let record): pick = record
+            case .none(let reasons):
                 desired.incompatible.append(IncompatibleModel(model: model, version: wanted, reasons: reasons))
                 continue
             }
-            desired.models.append(DesiredModel(
-                model: pick.model, version: pick.version, variant: pick.variant, manifestDigest: pick.manifestDigest,
-                manifestPath: "/v1/models/\(pick.model)/versions/\(pick.version)?variant=\(pick.variant)", rollback: placement?.rollback
-            ))
+            desired.models.append(
+                DesiredModel(
+                    model: pick.model, version: pick.version, variant: pick.variant, manifestDigest: pick.manifestDigest,
+                    manifestPath: "/v1/models/\(pick.model)/versions/\(pick.version)?variant=\(pick.variant)", rollback: placement?.rollback
+                ))
         }
         return desired
     }

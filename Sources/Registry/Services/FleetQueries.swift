@@ -22,8 +22,9 @@ struct FleetQueries: Sendable {
     }
 
     func summary(_ device: DeviceRecord, health: [DeviceVersionHealth]) async throws -> DeviceSummary {
-        DeviceSummary(id: device.id, labels: device.labels, state: try await state(of: device, health: health), enrolledAt: device.enrolledAt,
-                      lastSeenAt: device.lastSeenAt, installed: device.lastCheckin?.installed ?? [])
+        DeviceSummary(
+            id: device.id, labels: device.labels, state: try await state(of: device, health: health), enrolledAt: device.enrolledAt,
+            lastSeenAt: device.lastSeenAt, installed: device.lastCheckin?.installed ?? [])
     }
 
     func summaries(matching selector: LabelSelector, state wanted: DeviceState?) async throws -> [DeviceSummary] {
@@ -42,8 +43,9 @@ struct FleetQueries: Sendable {
         guard let device = try await store.devices().first(where: { $0.id == id }) else { throw StorageError.notFound("device \(id) is not enrolled") }
         let health = try await store.health(deviceID: id)
         let desired = try await devices.desired(for: device)
-        return DeviceDetail(device: try await summary(device, health: health), profile: device.profile,
-                            desired: desired.models, incompatible: desired.incompatible, health: health)
+        return DeviceDetail(
+            device: try await summary(device, health: health), profile: device.profile,
+            desired: desired.models, incompatible: desired.incompatible, health: health)
     }
 
     /// Versions by share of devices running them, with the health devices reported for each, and rollouts in flight.

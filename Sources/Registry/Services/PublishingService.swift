@@ -52,7 +52,9 @@ public struct PublishingService: Sendable {
                 continue
             }
             guard record.form == StoredChunkForm(length: chunk.length, storedLength: chunk.storedLength, codec: chunk.codec) else {
-                throw StorageError.conflict("chunk \(chunk.digest) is stored as \(record.codec), \(record.storedLength) bytes, but the manifest says \(chunk.codec), \(chunk.storedLength) bytes; use the stored form from POST /v1/chunks/missing")
+                throw StorageError.conflict(
+                    "chunk \(chunk.digest) is stored as \(record.codec), \(record.storedLength) bytes, but the manifest says \(chunk.codec), \(chunk.storedLength) bytes; use the stored form from POST /v1/chunks/missing"
+                )
             }
         }
         guard missing.isEmpty else {
@@ -64,8 +66,11 @@ public struct PublishingService: Sendable {
             createdAt: manifest.createdAt, committedAt: now, totalSize: manifest.totalSize, storedSize: manifest.totalStoredSize,
             requirements: manifest.requirements, held: hold
         )
-        try await store.insertVersion(record, audit: AuditEntry(at: now, actor: actor, action: "version.commit", subject: record.model,
-                                                                detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)\(hold ? " held" : "")"))
+        try await store.insertVersion(
+            record,
+            audit: AuditEntry(
+                at: now, actor: actor, action: "version.commit", subject: record.model,
+                detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)\(hold ? " held" : "")"))
         answers.invalidate()
         return record
     }

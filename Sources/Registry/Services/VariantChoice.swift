@@ -18,7 +18,9 @@ enum VariantChoice {
             (a.variant == "fp32" ? 1 : 0, a.totalSize, b.variant) < (b.variant == "fp32" ? 1 : 0, b.totalSize, a.variant)
         }
         if let best { return .variant(best) }
-        return .none(reasons: variants.sorted { $0.variant < $1.variant }.map { "\($0.variant): \(($0.requirements?.unmet(by: profile) ?? []).joined(separator: "; "))" })
+        return .none(
+            reasons: variants.sorted { $0.variant < $1.variant }.map { "\($0.variant): \(($0.requirements?.unmet(by: profile) ?? []).joined(separator: "; "))" }
+        )
     }
 
     /// The parts of a profile variant choice depends on, as a cache-key part. Profiles are set at

@@ -20,8 +20,10 @@ enum VersionResolution {
     /// The version wanted, and the placement that decided it (nil when the assignment did): an active or
     /// paused rollout's placement always wins; a finished rollout's until the assignment resolves to a
     /// version newer than the rollout's (`RolloutPlacement.yields(to:)`).
-    static func resolve(_ assignment: AssignmentRecord?, placement: RolloutPlacement?, versions: [VersionRecord],
-                        heldBack: Set<SemanticVersion>) -> (version: SemanticVersion, placement: RolloutPlacement?)? {
+    static func resolve(
+        _ assignment: AssignmentRecord?, placement: RolloutPlacement?, versions: [VersionRecord],
+        heldBack: Set<SemanticVersion>
+    ) -> (version: SemanticVersion, placement: RolloutPlacement?)? {
         let assigned = assigned(assignment, versions: versions, heldBack: heldBack)
         if let placement, !placement.yields(to: assigned) { return (placement.version, placement) }
         return assigned.map { ($0, nil) }

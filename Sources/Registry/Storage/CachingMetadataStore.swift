@@ -52,7 +52,10 @@ public final class CachingMetadataStore: MetadataStore {
         var found: [Digest: ChunkRecord] = [:]
         let unknown = state.withLock { state in
             digests.filter { digest in
-                if let record = state.chunks[digest] { found[digest] = record; return false }
+                if let record = state.chunks[digest] {
+                    found[digest] = record
+                    return false
+                }
                 return true
             }
         }

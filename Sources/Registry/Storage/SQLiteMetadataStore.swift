@@ -19,39 +19,41 @@ public final class SQLiteMetadataStore: MetadataStore {
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE chunks (digest TEXT PRIMARY KEY, length INTEGER NOT NULL, storedLength INTEGER NOT NULL, codec TEXT NOT NULL);
-                CREATE TABLE publishers (keyID TEXT PRIMARY KEY, publicKeyPEM TEXT NOT NULL, registeredAt INTEGER NOT NULL);
-                CREATE TABLE versions (
-                    model TEXT NOT NULL, version TEXT NOT NULL, variant TEXT NOT NULL,
-                    manifestDigest TEXT NOT NULL, manifest BLOB NOT NULL, publisher TEXT NOT NULL,
-                    createdAt INTEGER NOT NULL, committedAt INTEGER NOT NULL, totalSize INTEGER NOT NULL, storedSize INTEGER NOT NULL,
-                    PRIMARY KEY (model, version, variant));
-                CREATE TABLE tokens (hash TEXT PRIMARY KEY, kind TEXT NOT NULL, scopes TEXT NOT NULL, deviceID TEXT, label TEXT NOT NULL, createdAt INTEGER NOT NULL);
-                CREATE TABLE devices (id TEXT PRIMARY KEY, profile TEXT NOT NULL, labels TEXT NOT NULL, enrolledAt INTEGER NOT NULL, lastSeenAt INTEGER, lastCheckin TEXT);
-                CREATE TABLE assignments (model TEXT NOT NULL, selector TEXT NOT NULL, version TEXT, variant TEXT, updatedAt INTEGER NOT NULL, PRIMARY KEY (model, selector));
-                CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, deviceID TEXT NOT NULL, receivedAt INTEGER NOT NULL, event TEXT NOT NULL);
-                CREATE INDEX events_by_device ON events(deviceID, id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE chunks (digest TEXT PRIMARY KEY, length INTEGER NOT NULL, storedLength INTEGER NOT NULL, codec TEXT NOT NULL);
+                    CREATE TABLE publishers (keyID TEXT PRIMARY KEY, publicKeyPEM TEXT NOT NULL, registeredAt INTEGER NOT NULL);
+                    CREATE TABLE versions (
+                        model TEXT NOT NULL, version TEXT NOT NULL, variant TEXT NOT NULL,
+                        manifestDigest TEXT NOT NULL, manifest BLOB NOT NULL, publisher TEXT NOT NULL,
+                        createdAt INTEGER NOT NULL, committedAt INTEGER NOT NULL, totalSize INTEGER NOT NULL, storedSize INTEGER NOT NULL,
+                        PRIMARY KEY (model, version, variant));
+                    CREATE TABLE tokens (hash TEXT PRIMARY KEY, kind TEXT NOT NULL, scopes TEXT NOT NULL, deviceID TEXT, label TEXT NOT NULL, createdAt INTEGER NOT NULL);
+                    CREATE TABLE devices (id TEXT PRIMARY KEY, profile TEXT NOT NULL, labels TEXT NOT NULL, enrolledAt INTEGER NOT NULL, lastSeenAt INTEGER, lastCheckin TEXT);
+                    CREATE TABLE assignments (model TEXT NOT NULL, selector TEXT NOT NULL, version TEXT, variant TEXT, updatedAt INTEGER NOT NULL, PRIMARY KEY (model, selector));
+                    CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, deviceID TEXT NOT NULL, receivedAt INTEGER NOT NULL, event TEXT NOT NULL);
+                    CREATE INDEX events_by_device ON events(deviceID, id);
+                    """)
         }
         migrator.registerMigration("v2 rollouts") { db in
             // Rollouts are stored whole as JSON (the registry never queries inside them); model and state
             // are columns so the one-in-flight-per-model check is one indexed query.
-            try db.execute(sql: """
-                CREATE TABLE device_health (
-                    deviceID TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
-                    install TEXT, selfTest TEXT, message TEXT,
-                    inferences INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, p50 REAL, p95 REAL,
-                    updatedAt INTEGER NOT NULL,
-                    PRIMARY KEY (deviceID, model, version));
-                CREATE INDEX device_health_by_model ON device_health(model, version);
-                CREATE TABLE rollouts (id TEXT PRIMARY KEY, model TEXT NOT NULL, state TEXT NOT NULL, revision INTEGER NOT NULL,
-                    createdAt INTEGER NOT NULL, body TEXT NOT NULL);
-                CREATE INDEX rollouts_by_model ON rollouts(model, state);
-                CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL,
-                    action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
-                CREATE INDEX audit_by_time ON audit(at, id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE device_health (
+                        deviceID TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
+                        install TEXT, selfTest TEXT, message TEXT,
+                        inferences INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, p50 REAL, p95 REAL,
+                        updatedAt INTEGER NOT NULL,
+                        PRIMARY KEY (deviceID, model, version));
+                    CREATE INDEX device_health_by_model ON device_health(model, version);
+                    CREATE TABLE rollouts (id TEXT PRIMARY KEY, model TEXT NOT NULL, state TEXT NOT NULL, revision INTEGER NOT NULL,
+                        createdAt INTEGER NOT NULL, body TEXT NOT NULL);
+                    CREATE INDEX rollouts_by_model ON rollouts(model, state);
+                    CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL,
+                        action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
+                    CREATE INDEX audit_by_time ON audit(at, id);
+                    """)
         }
         migrator.registerMigration("v3 variant requirements") { db in
             try db.execute(sql: "ALTER TABLE versions ADD COLUMN requirements TEXT")
@@ -99,7 +101,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     private static func chunk(_ row: Row) throws -> ChunkRecord {
-        ChunkRecord(digest: try Digest(parsing: row["digest"]), length: row["length"], storedLength: row["storedLength"], codec: try ChunkCodec(parsing: row["codec"]))
+        ChunkRecord(
+            digest: try Digest(parsing: row["digest"]), length: row["length"], storedLength: row["storedLength"], codec: try ChunkCodec(parsing: row["codec"]))
     }
 
     // MARK: publishers
@@ -127,18 +130,23 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
         let requirements = try version.requirements.map(StableJSON.encode)
         try await pool.write { db in
-            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
-                                           arguments: [version.model, version.version.description, version.variant]) ?? false
+            let exists =
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
+                    arguments: [version.model, version.version.description, version.variant]) ?? false
             guard !exists else {
-                throw StorageError.conflict("\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
+                throw StorageError.conflict(
+                    "\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
             }
-            try db.execute(sql: """
-                INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements, held)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
+            try db.execute(
+                sql: """
+                    INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements, held)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
                     version.model, version.version.description, version.variant, version.manifestDigest.description,
                     Data(version.manifest), version.publisher, version.createdAt.secondsSinceEpoch,
-                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements, version.held,
+                    version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements, version.held
                 ])
             try Self.insert(audit, db)
         }
@@ -169,7 +177,10 @@ public final class SQLiteMetadataStore: MetadataStore {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO tokens (hash, kind, scopes, deviceID, label, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [token.hash, token.kind.rawValue, token.scopes.map(\.rawValue).joined(separator: ","), token.deviceID, token.label, token.createdAt.secondsSinceEpoch]
+                arguments: [
+                    token.hash, token.kind.rawValue, token.scopes.map(\.rawValue).joined(separator: ","), token.deviceID, token.label,
+                    token.createdAt.secondsSinceEpoch
+                ]
             )
             if let audit { try Self.insert(audit, db) }
         }
@@ -194,7 +205,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     // MARK: devices
 
     public func insertDevice(_ device: DeviceRecord) async throws {
-        let profile = try StableJSON.encode(device.profile), labels = try StableJSON.encode(device.labels)
+        let profile = try StableJSON.encode(device.profile)
+        let labels = try StableJSON.encode(device.labels)
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO devices (id, profile, labels, enrolledAt) VALUES (?, ?, ?, ?)",
@@ -228,19 +240,25 @@ public final class SQLiteMetadataStore: MetadataStore {
             for (id, at, text, report) in rows {
                 try db.execute(sql: "UPDATE devices SET lastSeenAt = ?, lastCheckin = ? WHERE id = ?", arguments: [at, text, id])
                 for install in report.installs {
-                    try db.execute(sql: """
-                        INSERT INTO device_health (deviceID, model, version, install, selfTest, message, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (deviceID, model, version) DO UPDATE SET
-                            install = excluded.install, selfTest = excluded.selfTest, message = excluded.message, updatedAt = excluded.updatedAt
-                        """, arguments: [id, install.model, install.version.description, install.result.rawValue, install.selfTest?.rawValue, install.message, at])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO device_health (deviceID, model, version, install, selfTest, message, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (deviceID, model, version) DO UPDATE SET
+                                install = excluded.install, selfTest = excluded.selfTest, message = excluded.message, updatedAt = excluded.updatedAt
+                            """,
+                        arguments: [id, install.model, install.version.description, install.result.rawValue, install.selfTest?.rawValue, install.message, at])
                 }
                 for stats in report.stats {
-                    try db.execute(sql: """
-                        INSERT INTO device_health (deviceID, model, version, inferences, errors, p50, p95, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (deviceID, model, version) DO UPDATE SET
-                            inferences = excluded.inferences, errors = excluded.errors, p50 = excluded.p50, p95 = excluded.p95, updatedAt = excluded.updatedAt
-                        """, arguments: [id, stats.model, stats.version.description, Int64(clamping: stats.count), Int64(clamping: stats.errors),
-                                         stats.latencyP50Milliseconds, stats.latencyP95Milliseconds, at])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO device_health (deviceID, model, version, inferences, errors, p50, p95, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (deviceID, model, version) DO UPDATE SET
+                                inferences = excluded.inferences, errors = excluded.errors, p50 = excluded.p50, p95 = excluded.p95, updatedAt = excluded.updatedAt
+                            """,
+                        arguments: [
+                            id, stats.model, stats.version.description, Int64(clamping: stats.count), Int64(clamping: stats.errors),
+                            stats.latencyP50Milliseconds, stats.latencyP95Milliseconds, at
+                        ])
                 }
             }
         }
@@ -258,7 +276,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func events(deviceID: String) async throws -> [RecordedEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events WHERE deviceID = ? ORDER BY id", arguments: [deviceID]).map { row in
-                RecordedEvent(deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try StableJSON.decode(row["event"]))
+                RecordedEvent(
+                    deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try StableJSON.decode(row["event"]))
             }
         }
     }
@@ -269,7 +288,10 @@ public final class SQLiteMetadataStore: MetadataStore {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO assignments (model, selector, version, variant, updatedAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [assignment.model, assignment.selector.description, assignment.version?.description, assignment.variant, assignment.updatedAt.secondsSinceEpoch]
+                arguments: [
+                    assignment.model, assignment.selector.description, assignment.version?.description, assignment.variant,
+                    assignment.updatedAt.secondsSinceEpoch
+                ]
             )
             try Self.insert(audit, db)
         }
@@ -302,11 +324,12 @@ extension SQLiteMetadataStore {
 
     public func health(model: String?) async throws -> [DeviceVersionHealth] {
         try await pool.read { db in
-            let rows = if let model {
-                try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE model = ? ORDER BY deviceID, version", arguments: [model])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM device_health ORDER BY model, deviceID, version")
-            }
+            let rows =
+                if let model {
+                    try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE model = ? ORDER BY deviceID, version", arguments: [model])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM device_health ORDER BY model, deviceID, version")
+                }
             return try rows.map(Self.health)
         }
     }
@@ -330,11 +353,15 @@ extension SQLiteMetadataStore {
     public func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout] {
         let body = try StableJSON.encode(rollout)
         return try await pool.write { db in
-            let inFlight = try Row.fetchAll(db, sql: "SELECT body FROM rollouts WHERE model = ? AND state IN (?, ?)",
-                                            arguments: [rollout.model, RolloutState.active.rawValue, RolloutState.paused.rawValue])
-                .map { try StableJSON.decode($0["body"]) as Rollout }
+            let inFlight = try Row.fetchAll(
+                db, sql: "SELECT body FROM rollouts WHERE model = ? AND state IN (?, ?)",
+                arguments: [rollout.model, RolloutState.active.rawValue, RolloutState.paused.rawValue]
+            )
+            .map { try StableJSON.decode($0["body"]) as Rollout }
             if !inFlight.isEmpty, !superseding {
-                throw StorageError.conflict("model \(rollout.model) already has rollout \(inFlight.map(\.id).joined(separator: ", ")) in flight; pause it, abort it, or pass \"supersede\": true")
+                throw StorageError.conflict(
+                    "model \(rollout.model) already has rollout \(inFlight.map(\.id).joined(separator: ", ")) in flight; pause it, abort it, or pass \"supersede\": true"
+                )
             }
             var superseded: [Rollout] = []
             for var old in inFlight {
@@ -345,8 +372,9 @@ extension SQLiteMetadataStore {
                 try Self.insert(AuditEntry(at: audit.at, actor: audit.actor, action: "rollout.aborted", subject: old.id, detail: old.reason ?? ""), db)
                 superseded.append(old)
             }
-            try db.execute(sql: "INSERT INTO rollouts (id, model, state, revision, createdAt, body) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [rollout.id, rollout.model, rollout.state.rawValue, rollout.revision, rollout.createdAt.secondsSinceEpoch, body])
+            try db.execute(
+                sql: "INSERT INTO rollouts (id, model, state, revision, createdAt, body) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [rollout.id, rollout.model, rollout.state.rawValue, rollout.revision, rollout.createdAt.secondsSinceEpoch, body])
             try Self.insert(audit, db)
             return superseded
         }
@@ -357,8 +385,9 @@ extension SQLiteMetadataStore {
             try Self.update(rollout, db)
             guard db.changesCount > 0 else {
                 let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM rollouts WHERE id = ?", arguments: [rollout.id]) ?? false
-                throw exists ? StorageError.conflict("rollout \(rollout.id) changed meanwhile (it is past revision \(rollout.revision)); look again and retry")
-                             : StorageError.notFound("no rollout \(rollout.id)")
+                throw exists
+                    ? StorageError.conflict("rollout \(rollout.id) changed meanwhile (it is past revision \(rollout.revision)); look again and retry")
+                    : StorageError.notFound("no rollout \(rollout.id)")
             }
             try Self.insert(audit, db)
         }
@@ -368,8 +397,9 @@ extension SQLiteMetadataStore {
     private static func update(_ rollout: Rollout, _ db: Database) throws {
         var next = rollout
         next.revision += 1
-        try db.execute(sql: "UPDATE rollouts SET state = ?, revision = ?, body = ? WHERE id = ? AND revision = ?",
-                       arguments: [next.state.rawValue, next.revision, try StableJSON.encode(next), rollout.id, rollout.revision])
+        try db.execute(
+            sql: "UPDATE rollouts SET state = ?, revision = ?, body = ? WHERE id = ? AND revision = ?",
+            arguments: [next.state.rawValue, next.revision, try StableJSON.encode(next), rollout.id, rollout.revision])
     }
 
     public func rollouts() async throws -> [Rollout] {
@@ -379,14 +409,16 @@ extension SQLiteMetadataStore {
     }
 
     private static func insert(_ entry: AuditEntry, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [entry.at.secondsSinceEpoch, entry.actor, entry.action, entry.subject, entry.detail])
+        try db.execute(
+            sql: "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            arguments: [entry.at.secondsSinceEpoch, entry.actor, entry.action, entry.subject, entry.detail])
     }
 
     public func audit(since: Timestamp?) async throws -> [AuditEntry] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE at >= ? ORDER BY id", arguments: [since?.secondsSinceEpoch ?? Int64.min]).map { row in
-                AuditEntry(at: Timestamp(secondsSinceEpoch: row["at"]), actor: row["actor"], action: row["action"], subject: row["subject"], detail: row["detail"])
+                AuditEntry(
+                    at: Timestamp(secondsSinceEpoch: row["at"]), actor: row["actor"], action: row["action"], subject: row["subject"], detail: row["detail"])
             }
         }
     }

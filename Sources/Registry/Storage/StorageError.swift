@@ -24,8 +24,8 @@ public enum StorageError: Error, Equatable, CustomStringConvertible, Sendable {
     /// What the client reads: the case's message.
     public var message: String {
         switch self {
-        case let .notFound(message), let .conflict(message), let .missingChunks(_, message), let .invalid(message),
-             let .mismatchedDirective(message), let .unavailable(message):
+        case .notFound(let message), .conflict(let message), .missingChunks(_, let message), .invalid(let message),
+            .mismatchedDirective(let message), .unavailable(let message):
             message
         }
     }

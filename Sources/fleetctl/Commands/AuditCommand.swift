@@ -18,10 +18,15 @@ struct AuditCommand: AsyncParsableCommand {
         }
         try output.show(try await connection.client().audit(since: time)) { answer in
             // Month-day and time (UTC) keep the table readable; --json has the full timestamps.
-            Table(headers: ["WHEN (UTC)", "WHO", "ACTION", "SUBJECT", "DETAIL"], rows: answer.entries.map { entry in
-                let time = entry.at.description
-                return [String(time.dropFirst(5).prefix(14)).replacingOccurrences(of: "T", with: " "), entry.actor, entry.action, entry.subject, entry.detail]
-            }, shrinkable: [1, 3, 4]).render()
+            Table(
+                headers: ["WHEN (UTC)", "WHO", "ACTION", "SUBJECT", "DETAIL"],
+                rows: answer.entries.map { entry in
+                    let time = entry.at.description
+                    return [
+                        String(time.dropFirst(5).prefix(14)).replacingOccurrences(of: "T", with: " "), entry.actor, entry.action, entry.subject, entry.detail
+                    ]
+                }, shrinkable: [1, 3, 4]
+            ).render()
         }
     }
 }

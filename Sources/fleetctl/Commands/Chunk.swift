@@ -89,8 +89,9 @@ struct ChunkReport: Encodable {
         if listingChunks {
             print("offset".padding(12) + "length".padding(9) + "stored".padding(9) + "codec".padding(16) + "digest")
             for chunk in entry.chunks {
-                print(String(chunk.offset).padding(12) + String(chunk.length).padding(9) + String(chunk.storedLength).padding(9)
-                    + chunk.codec.description.padding(16) + chunk.digest.description)
+                print(
+                    String(chunk.offset).padding(12) + String(chunk.length).padding(9) + String(chunk.storedLength).padding(9)
+                        + chunk.codec.description.padding(16) + chunk.digest.description)
             }
         }
         let ratio = size > 0 ? Double(storedSize) / Double(size) : 1

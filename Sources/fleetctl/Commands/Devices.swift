@@ -22,16 +22,22 @@ struct ListDevices: AsyncParsableCommand {
 
     func run() async throws {
         try output.show(try await connection.client().devices(selector: select, state: state)) { answer in
-            Table(headers: ["ID", "STATE", "SEEN", "MODELS", "LABELS"], rows: answer.devices.map { device in
-                [device.id, device.state.rawValue, Spelling.ago(device.lastSeenAt),
-                 device.installed.map { "\($0.model) \($0.version)" }.joined(separator: ", "), Labels.text(device.labels)]
-            }, shrinkable: [3, 4]).render() + "\n\(answer.devices.count) device(s)"
+            Table(
+                headers: ["ID", "STATE", "SEEN", "MODELS", "LABELS"],
+                rows: answer.devices.map { device in
+                    [
+                        device.id, device.state.rawValue, Spelling.ago(device.lastSeenAt),
+                        device.installed.map { "\($0.model) \($0.version)" }.joined(separator: ", "), Labels.text(device.labels)
+                    ]
+                }, shrinkable: [3, 4]
+            ).render() + "\n\(answer.devices.count) device(s)"
         }
     }
 }
 
 struct ShowDevice: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one device: labels, profile, what it runs and should run, health per version.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one device: labels, profile, what it runs and should run, health per version.")
 
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var output: OutputOptions
@@ -76,7 +82,8 @@ enum Labels {
 
 enum DeviceText {
     static func detail(_ detail: DeviceDetail) -> String {
-        let device = detail.device, profile = detail.profile
+        let device = detail.device
+        let profile = detail.profile
         var lines = [
             Field.line("device", device.id),
             Field.line("state", device.state.rawValue),
@@ -84,17 +91,27 @@ enum DeviceText {
             Field.line("profile", "\(profile.arch), \(profile.ramBytes >> 20) MiB RAM, engine \(profile.engineVersion)"),
             Field.line("seen", "\(Spelling.ago(device.lastSeenAt)), enrolled \(device.enrolledAt)"),
             Field.line("runs", device.installed.isEmpty ? "-" : device.installed.map { "\($0.model) \($0.version) (\($0.variant))" }.joined(separator: ", ")),
-            Field.line("desired", detail.desired.isEmpty ? "-" : detail.desired.map { "\($0.model) \($0.version) (\($0.variant))\($0.rollback == nil ? "" : " [rollback]")" }.joined(separator: ", ")),
+            Field.line(
+                "desired",
+                detail.desired.isEmpty
+                    ? "-" : detail.desired.map { "\($0.model) \($0.version) (\($0.variant))\($0.rollback == nil ? "" : " [rollback]")" }.joined(separator: ", ")
+            )
         ]
         for model in detail.incompatible {
             lines.append(Field.line("cannot", "run \(model.model) \(model.version), which it should: \(model.reasons.joined(separator: "; "))"))
         }
         if !detail.health.isEmpty {
             lines.append("")
-            lines.append(Table(headers: ["MODEL", "VERSION", "INSTALL", "SELF-TEST", "INFER", "ERR", "P95 MS"], rows: detail.health.map { row in
-                [row.model, row.version.description, row.install?.rawValue ?? "-", row.selfTest?.rawValue ?? "-",
-                 String(row.inferences), String(row.errors), Spelling.milliseconds(row.latencyP95Milliseconds)]
-            }).render())
+            lines.append(
+                Table(
+                    headers: ["MODEL", "VERSION", "INSTALL", "SELF-TEST", "INFER", "ERR", "P95 MS"],
+                    rows: detail.health.map { row in
+                        [
+                            row.model, row.version.description, row.install?.rawValue ?? "-", row.selfTest?.rawValue ?? "-",
+                            String(row.inferences), String(row.errors), Spelling.milliseconds(row.latencyP95Milliseconds)
+                        ]
+                    }
+                ).render())
         }
         return lines.joined(separator: "\n")
     }

@@ -12,7 +12,8 @@ struct Keys: AsyncParsableCommand {
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate an Ed25519 publisher key pair.",
-            discussion: "Writes the private key to --out (mode 0600) and the public key beside it with the extension .pub. Both are PEM files that OpenSSL reads."
+            discussion:
+                "Writes the private key to --out (mode 0600) and the public key beside it with the extension .pub. Both are PEM files that OpenSSL reads."
         )
 
         @Option(help: "Where to write the private key.") var out: String = "publisher.key"

@@ -27,7 +27,10 @@ struct ManifestCommand: ParsableCommand {
         let bytes = try ManifestCoding.encode(try ManifestSigning.sign(unsigned, with: signingKey))
         if let out {
             try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
-            FileHandle.standardError.write(Data("wrote \(out): \(version.model) \(version.version) (\(version.variant)), \(files.count) file(s), signed by \(signingKey.publicKey.keyID)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "wrote \(out): \(version.model) \(version.version) (\(version.variant)), \(files.count) file(s), signed by \(signingKey.publicKey.keyID)\n"
+                        .utf8))
         } else {
             FileHandle.standardOutput.write(Data(bytes + [0x0a]))
         }

@@ -33,8 +33,12 @@ struct ModelVersionOptions: ParsableArguments {
     /// `1048576`, `512K`, `512M`, `2G` → bytes.
     static func bytes(_ text: String) throws -> UInt64 {
         let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-        var digits = Substring(text), unit: UInt64 = 1
-        if let last = text.uppercased().last, let factor = units[last] { digits = text.dropLast(); unit = factor }
+        var digits = Substring(text)
+        var unit: UInt64 = 1
+        if let last = text.uppercased().last, let factor = units[last] {
+            digits = text.dropLast()
+            unit = factor
+        }
         guard let value = UInt64(digits) else { throw ValidationError("'\(text)' is not a size like 512M or 2G") }
         return value * unit
     }

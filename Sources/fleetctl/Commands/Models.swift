@@ -5,8 +5,9 @@ import Foundation
 
 /// `fleetctl models …`: what the registry holds (read scope).
 struct ModelsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "models", abstract: "List models, or show one model's versions.",
-                                                    subcommands: [ListModels.self, ShowModel.self])
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "List models, or show one model's versions.",
+        subcommands: [ListModels.self, ShowModel.self])
 }
 
 struct ListModels: AsyncParsableCommand {
@@ -17,9 +18,12 @@ struct ListModels: AsyncParsableCommand {
 
     func run() async throws {
         try output.show(try await connection.client().models()) { answer in
-            Table(headers: ["MODEL", "LATEST", "VERSIONS", "VARIANTS"], rows: answer.models.map { model in
-                [model.name, model.latest?.description ?? "-", String(model.versions), model.variants.joined(separator: ",")]
-            }).render()
+            Table(
+                headers: ["MODEL", "LATEST", "VERSIONS", "VARIANTS"],
+                rows: answer.models.map { model in
+                    [model.name, model.latest?.description ?? "-", String(model.versions), model.variants.joined(separator: ",")]
+                }
+            ).render()
         }
     }
 }
@@ -33,10 +37,15 @@ struct ShowModel: AsyncParsableCommand {
 
     func run() async throws {
         try output.show(try await connection.client().versions(of: model)) { answer in
-            Table(headers: ["VERSION", "VARIANT", "SIZE", "STORED", "COMMITTED", "MANIFEST"], rows: answer.versions.map { version in
-                [version.version.description, version.variant, Bytes.text(version.totalSize), Bytes.text(version.storedSize),
-                 version.committedAt.description, version.manifestDigest.description]
-            }, shrinkable: [1, 5]).render()
+            Table(
+                headers: ["VERSION", "VARIANT", "SIZE", "STORED", "COMMITTED", "MANIFEST"],
+                rows: answer.versions.map { version in
+                    [
+                        version.version.description, version.variant, Bytes.text(version.totalSize), Bytes.text(version.storedSize),
+                        version.committedAt.description, version.manifestDigest.description
+                    ]
+                }, shrinkable: [1, 5]
+            ).render()
         }
     }
 }
@@ -68,7 +77,8 @@ struct DiffVersions: AsyncParsableCommand {
 
     func run() async throws {
         let client = try connection.client()
-        let old = try SemanticVersion(parsing: from), new = try SemanticVersion(parsing: to)
+        let old = try SemanticVersion(parsing: from)
+        let new = try SemanticVersion(parsing: to)
         let versions = try await client.versions(of: model).value.versions
         let targets = versions.filter { $0.version == new }.map(\.variant).sorted()
         guard !targets.isEmpty else { throw ValidationError("\(model) has no version \(new)") }
@@ -76,7 +86,8 @@ struct DiffVersions: AsyncParsableCommand {
         var rows: [Row] = []
         for variant in targets {
             let target = try ManifestCoding.decode(try await client.manifest(model: model, version: new, variant: variant)).manifest
-            let held = versions.contains { $0.version == old && $0.variant == variant }
+            let held =
+                versions.contains { $0.version == old && $0.variant == variant }
                 ? [try ManifestCoding.decode(try await client.manifest(model: model, version: old, variant: variant)).manifest] : []
             rows.append(Row(variant: variant, fromVariantPresent: !held.isEmpty, transfer: Transfer(to: target, holding: held)))
         }
@@ -85,11 +96,17 @@ struct DiffVersions: AsyncParsableCommand {
             return
         }
         print("\(model) \(old) -> \(new)")
-        print(Table(headers: ["VARIANT", "DOWNLOAD", "OF", "SHARE", "CHUNKS"], rows: rows.map { row in
-            let share = row.transfer.totalStoredBytes == 0 ? 0 : Double(row.transfer.storedBytes) / Double(row.transfer.totalStoredBytes)
-            return [row.variant + (row.fromVariantPresent ? "" : " (new)"), Bytes.text(UInt64(row.transfer.storedBytes)),
-                    Bytes.text(UInt64(row.transfer.totalStoredBytes)), PercentText.of(share), "\(row.transfer.chunks)/\(row.transfer.totalChunks)"]
-        }).render())
+        print(
+            Table(
+                headers: ["VARIANT", "DOWNLOAD", "OF", "SHARE", "CHUNKS"],
+                rows: rows.map { row in
+                    let share = row.transfer.totalStoredBytes == 0 ? 0 : Double(row.transfer.storedBytes) / Double(row.transfer.totalStoredBytes)
+                    return [
+                        row.variant + (row.fromVariantPresent ? "" : " (new)"), Bytes.text(UInt64(row.transfer.storedBytes)),
+                        Bytes.text(UInt64(row.transfer.totalStoredBytes)), PercentText.of(share), "\(row.transfer.chunks)/\(row.transfer.totalChunks)"
+                    ]
+                }
+            ).render())
     }
 }
 
@@ -98,8 +115,12 @@ enum Bytes {
     static func text(_ bytes: UInt64) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB"]
         guard bytes >= 1024 else { return "\(bytes) B" }
-        var value = Double(bytes) / 1024, unit = 0
-        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        var value = Double(bytes) / 1024
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
         return String(format: "%.1f %@", value, units[unit])
     }
 }

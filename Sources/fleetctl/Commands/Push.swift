@@ -31,7 +31,9 @@ struct Push: AsyncParsableCommand {
             print(try JSONText.encode(summary))
         } else {
             print("pushed \(summary.model) \(summary.version) (\(summary.variant)): \(summary.totalBytes) bytes in \(summary.chunks) chunks")
-            print("uploaded \(summary.uploadedChunks) new chunks, \(summary.uploadedBytes) bytes compressed; \(summary.deduplicatedBytes) bytes already on the registry")
+            print(
+                "uploaded \(summary.uploadedChunks) new chunks, \(summary.uploadedBytes) bytes compressed; \(summary.deduplicatedBytes) bytes already on the registry"
+            )
             print("manifest \(summary.manifestDigest), \(String(format: "%.2f", summary.seconds)) s")
         }
     }
@@ -47,8 +49,9 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func show(_ event: ModelPublisher.Progress) {
-        guard enabled, case let .uploaded(done, total, bytes) = event, total > 0 else { return }
-        let width = 30, filled = width * done / total
+        guard enabled, case .uploaded(let done, let total, let bytes) = event, total > 0 else { return }
+        let width = 30
+        let filled = width * done / total
         let line = "\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) chunks, \(bytes / 1024) KiB"
         lock.withLock { FileHandle.standardError.write(Data(line.utf8)) }
     }

@@ -8,8 +8,10 @@ struct RolloutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollout",
         abstract: "Start, watch, pause, resume, abort or roll back staged rollouts.",
-        subcommands: [CreateRollout.self, ListRollouts.self, RolloutStatusCommand.self, PauseRollout.self, ResumeRollout.self,
-                      AbortRollout.self, RollbackRollout.self]
+        subcommands: [
+            CreateRollout.self, ListRollouts.self, RolloutStatusCommand.self, PauseRollout.self, ResumeRollout.self,
+            AbortRollout.self, RollbackRollout.self
+        ]
     )
 }
 
@@ -18,9 +20,9 @@ struct CreateRollout: AsyncParsableCommand {
         commandName: "create",
         abstract: "Roll a committed version out to devices matching a selector, stage by stage.",
         discussion: """
-        Each stage reaches a fixed, deterministic share of the target. A stage advances once every device in it has \
-        reported its install, its soak time has passed and the gates hold; a breached gate pauses the rollout.
-        """
+            Each stage reaches a fixed, deterministic share of the target. A stage advances once every device in it has \
+            reported its install, its soak time has passed and the gates hold; a breached gate pauses the rollout.
+            """
     )
 
     @OptionGroup var connection: RegistryOptions
@@ -47,8 +49,9 @@ struct CreateRollout: AsyncParsableCommand {
         let failure = try Spelling.ratio(maxFailure)
         let request = RolloutRequest(
             model: model, version: try SemanticVersion(parsing: version), selector: select, stages: stageList, soakSeconds: try Spelling.seconds(soak),
-            gates: RolloutGates(maxInstallFailureRatio: failure, maxSelfTestFailureRatio: failure, maxP95Regression: try maxP95Regression.map(Spelling.ratio),
-                                maxErrorRateIncrease: try maxErrorRateIncrease.map(Spelling.ratio)),
+            gates: RolloutGates(
+                maxInstallFailureRatio: failure, maxSelfTestFailureRatio: failure, maxP95Regression: try maxP95Regression.map(Spelling.ratio),
+                maxErrorRateIncrease: try maxErrorRateIncrease.map(Spelling.ratio)),
             supersede: supersede ? true : nil, previousVersion: try previousVersion.map(SemanticVersion.init(parsing:))
         )
         try output.show(try await connection.client().createRollout(request)) { "created rollout \($0.rollout.id)\n" + RolloutText.status($0) }
@@ -63,16 +66,22 @@ struct ListRollouts: AsyncParsableCommand {
 
     func run() async throws {
         try output.show(try await connection.client().rollouts()) { answer in
-            Table(headers: ["ID", "MODEL", "VERSION", "STATE", "STAGE", "TARGET"], rows: answer.rollouts.reversed().map { rollout in
-                [rollout.id, rollout.model, rollout.version.description, rollout.state.rawValue,
-                 "\(rollout.stage + 1)/\(rollout.stages.count) \(rollout.percent)%", rollout.selector.isEmpty ? "(all)" : rollout.selector]
-            }, shrinkable: [1, 5]).render()
+            Table(
+                headers: ["ID", "MODEL", "VERSION", "STATE", "STAGE", "TARGET"],
+                rows: answer.rollouts.reversed().map { rollout in
+                    [
+                        rollout.id, rollout.model, rollout.version.description, rollout.state.rawValue,
+                        "\(rollout.stage + 1)/\(rollout.stages.count) \(rollout.percent)%", rollout.selector.isEmpty ? "(all)" : rollout.selector
+                    ]
+                }, shrinkable: [1, 5]
+            ).render()
         }
     }
 }
 
 struct RolloutStatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a rollout: its stage, its devices' health, and why it stands where it does.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show a rollout: its stage, its devices' health, and why it stands where it does.")
 
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var output: OutputOptions
@@ -149,20 +158,30 @@ struct RollbackRollout: RolloutActionCommand {
 /// The human-readable form of a rollout's status.
 enum RolloutText {
     static func status(_ status: RolloutStatus) -> String {
-        let rollout = status.rollout, health = status.health
+        let rollout = status.rollout
+        let health = status.health
         let lines = [
             "rollout \(rollout.id): \(rollout.model) \(rollout.version)\(rollout.previousVersion.map { " (from \($0))" } ?? "")",
             Field.line("state", rollout.state.rawValue + (rollout.reason.map { " - \($0)" } ?? "")),
             Field.line("target", rollout.selector.isEmpty ? "(all devices)" : rollout.selector),
-            Field.line("stage", "\(rollout.stage + 1) of \(rollout.stages.count) (\(rollout.stages.map { "\($0)%" }.joined(separator: " -> "))), soak \(rollout.soakSeconds)s"),
-            Field.line("gates", "install failures <= \(PercentText.of(rollout.gates.maxInstallFailureRatio)), self-test failures <= \(PercentText.of(rollout.gates.maxSelfTestFailureRatio))"
-                + (rollout.gates.maxP95Regression.map { ", p95 regression <= \(PercentText.of($0))" } ?? "")
-                + (rollout.gates.maxErrorRateIncrease.map { ", error rate +\(PercentText.of($0)) at most" } ?? "")),
-            Field.line("devices", "\(health.devices) in stage: \(health.installed) installed, \(health.installFailures) install failed, \(health.selfTestFailures) self-test failed, \(health.pending) pending"
-                + (health.incompatible > 0 ? "; \(health.incompatible) fit no variant" : "")),
-            Field.line("p95", "\(Spelling.milliseconds(health.p95Milliseconds)) ms (previous version: \(Spelling.milliseconds(health.previousP95Milliseconds)) ms)"),
-            Field.line("errors", "\(health.errorRate.map(PercentText.of) ?? "-") of requests (previous version: \(health.previousErrorRate.map(PercentText.of) ?? "-"))"),
-            Field.line("created", "\(rollout.createdAt) by \(rollout.createdBy)"),
+            Field.line(
+                "stage",
+                "\(rollout.stage + 1) of \(rollout.stages.count) (\(rollout.stages.map { "\($0)%" }.joined(separator: " -> "))), soak \(rollout.soakSeconds)s"),
+            Field.line(
+                "gates",
+                "install failures <= \(PercentText.of(rollout.gates.maxInstallFailureRatio)), self-test failures <= \(PercentText.of(rollout.gates.maxSelfTestFailureRatio))"
+                    + (rollout.gates.maxP95Regression.map { ", p95 regression <= \(PercentText.of($0))" } ?? "")
+                    + (rollout.gates.maxErrorRateIncrease.map { ", error rate +\(PercentText.of($0)) at most" } ?? "")),
+            Field.line(
+                "devices",
+                "\(health.devices) in stage: \(health.installed) installed, \(health.installFailures) install failed, \(health.selfTestFailures) self-test failed, \(health.pending) pending"
+                    + (health.incompatible > 0 ? "; \(health.incompatible) fit no variant" : "")),
+            Field.line(
+                "p95", "\(Spelling.milliseconds(health.p95Milliseconds)) ms (previous version: \(Spelling.milliseconds(health.previousP95Milliseconds)) ms)"),
+            Field.line(
+                "errors",
+                "\(health.errorRate.map(PercentText.of) ?? "-") of requests (previous version: \(health.previousErrorRate.map(PercentText.of) ?? "-"))"),
+            Field.line("created", "\(rollout.createdAt) by \(rollout.createdBy)")
         ]
         return lines.joined(separator: "\n")
     }

@@ -33,8 +33,12 @@ enum Spelling {
     /// `90`, `90s`, `30m`, `2h`, `1d` → seconds.
     static func seconds(_ text: String) throws -> Int {
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var digits = Substring(text), unit = 1
-        if let last = text.last, let factor = units[last] { digits = text.dropLast(); unit = factor }
+        var digits = Substring(text)
+        var unit = 1
+        if let last = text.last, let factor = units[last] {
+            digits = text.dropLast()
+            unit = factor
+        }
         guard let value = Int(digits), value >= 0 else { throw ValidationError("'\(text)' is not a duration like 90s, 30m, 2h or 1d") }
         return value * unit
     }

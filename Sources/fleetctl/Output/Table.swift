@@ -14,7 +14,8 @@ struct Table {
         var widths = (0..<columns).map { column in ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0 }
         let gaps = 2 * max(0, columns - 1)
         while widths.reduce(0, +) + gaps > width,
-              let widest = mayShrink.filter({ widths[$0] > 4 }).max(by: { widths[$0] < widths[$1] }) {
+            let widest = mayShrink.filter({ widths[$0] > 4 }).max(by: { widths[$0] < widths[$1] })
+        {
             widths[widest] -= 1
         }
         return ([headers] + rows).map { row in

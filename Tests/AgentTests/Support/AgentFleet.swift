@@ -1,9 +1,10 @@
-@testable import Agent
 import FleetCore
 import FleetHTTP
 import Foundation
 import Synchronization
 import TestSupport
+
+@testable import Agent
 
 /// A self-test that runs the real engine, unless told that one version fails on this device
 /// (as a variant needing an operator the device lacks would).
@@ -40,9 +41,11 @@ final class AgentFleet: Sendable {
         var members: [Member] = []
         for index in 0..<count {
             let host = SwitchableHost()
-            let engine = try SyncEngine(settings: AgentSettings(registry: registry.baseURL, enrollToken: registry.enrollToken,
-                                                                dataDirectory: "\(root)/agent-\(index)", trustedKeys: [key], labels: labels),
-                                        host: host)
+            let engine = try SyncEngine(
+                settings: AgentSettings(
+                    registry: registry.baseURL, enrollToken: registry.enrollToken,
+                    dataDirectory: "\(root)/agent-\(index)", trustedKeys: [key], labels: labels),
+                host: host)
             members.append(Member(engine: engine, host: host, id: try await engine.enroll().deviceID))
         }
         self.members = members

@@ -2,20 +2,33 @@
 /// models they need: cycles, dangling inputs, lying tensor lengths.
 struct ONNXBuilder {
     struct Node {
-        var op: String; var inputs: [String]; var outputs: [String]; var name = ""; var domain = ""
+        var op: String
+        var inputs: [String]
+        var outputs: [String]
+        var name = ""
+        var domain = ""
         var attributes: [(name: String, value: Attribute)] = []
     }
     enum Attribute {
-        case int(Int), ints([Int]), float(Float)
+        case int(Int)
+        case ints([Int])
+        case float(Float)
         /// Only a `type` field, with this code (a broken attribute when the code is unknown).
         case typeCode(Int)
     }
     struct Initializer {
-        var name: String; var dims: [Int]; var dataType: Int = 1; var raw: [UInt8]
+        var name: String
+        var dims: [Int]
+        var dataType: Int = 1
+        var raw: [UInt8]
         /// Stored beside the model (`data_location: EXTERNAL`) instead of in `raw_data`.
         var external: (location: String, offset: Int, length: Int)?
     }
-    struct Value { var name: String; var elementType: Int = 1; var dims: [Int]? }
+    struct Value {
+        var name: String
+        var elementType: Int = 1
+        var dims: [Int]?
+    }
 
     var irVersion = 8
     var opset = 17
@@ -40,7 +53,9 @@ struct ONNXBuilder {
                 var a = field(1, string: name)
                 switch value {
                 case .int(let v): a += varintField(3, UInt64(bitPattern: Int64(v))) + varintField(20, 2)
-                case .ints(let vs): for v in vs { a += varintField(8, UInt64(bitPattern: Int64(v))) }; a += varintField(20, 7)
+                case .ints(let vs):
+                    for v in vs { a += varintField(8, UInt64(bitPattern: Int64(v))) }
+                    a += varintField(20, 7)
                 case .float(let v):
                     a += varint(UInt64(2 << 3 | 5)) + (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) }
                     a += varintField(20, 1)
@@ -87,8 +102,12 @@ struct ONNXBuilder {
     }
 
     private func varint(_ value: UInt64) -> [UInt8] {
-        var v = value, out: [UInt8] = []
-        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        var v = value
+        var out: [UInt8] = []
+        while v >= 0x80 {
+            out.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
         out.append(UInt8(v))
         return out
     }

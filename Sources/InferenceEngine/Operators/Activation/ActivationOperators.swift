@@ -6,8 +6,10 @@ enum ActivationOperators {
     static let schemas: [OperatorSchema] = pointwise + [Clip.schema, PRelu.schema]
 
     /// A float activation whose parameters come from attributes read once at load.
-    private static func activation(_ name: String, since: Int = 6,
-                                   _ make: @escaping @Sendable (NodeAttributes) throws -> @Sendable (Double) -> Double) -> OperatorSchema {
+    private static func activation(
+        _ name: String, since: Int = 6,
+        _ make: @escaping @Sendable (NodeAttributes) throws -> @Sendable (Double) -> Double
+    ) -> OperatorSchema {
         OperatorSchema(name, since: since) { context in
             let f = try make(context.attributes)
             return ClosureOperator { inputs, run in
@@ -17,8 +19,10 @@ enum ActivationOperators {
     }
 
     /// A float activation computed in Float for float32 tensors (the common, hot case).
-    private static func fast(_ name: String, since: Int = 6, _ f: @escaping @Sendable (Float) -> Float,
-                             _ d: @escaping @Sendable (Double) -> Double, kernel: UnaryMath.FloatKernel? = nil) -> OperatorSchema {
+    private static func fast(
+        _ name: String, since: Int = 6, _ f: @escaping @Sendable (Float) -> Float,
+        _ d: @escaping @Sendable (Double) -> Double, kernel: UnaryMath.FloatKernel? = nil
+    ) -> OperatorSchema {
         OperatorSchema(name, since: since) { _ in
             ClosureOperator { inputs, run in [try UnaryMath.floating(inputs.required(0), op: name, context: run, f, d, kernel: kernel)] }
         }
@@ -33,7 +37,8 @@ enum ActivationOperators {
         fast("Mish", since: 18, { x in x * tanhf(x > 20 ? x : log1pf(expf(x))) }, { x in x * tanh(x > 30 ? x : log1p(exp(x))) }),
         fast("HardSwish", since: 14, { x in x * max(0, min(1, x / 6 + 0.5)) }, { x in x * max(0, min(1, x / 6 + 0.5)) }),
         activation("HardSigmoid") { a in
-            let alpha = Double(try a.float("alpha", default: 0.2)), beta = Double(try a.float("beta", default: 0.5))
+            let alpha = Double(try a.float("alpha", default: 0.2))
+            let beta = Double(try a.float("beta", default: 0.5))
             return { x in max(0, min(1, alpha * x + beta)) }
         },
         activation("LeakyRelu") { a in
@@ -69,6 +74,6 @@ enum ActivationOperators {
             let alpha = Double(try a.float("alpha", default: 1))
             return { x in x / (1 + exp(-alpha * x)) }
         },
-        Shrink.schema,
+        Shrink.schema
     ]
 }

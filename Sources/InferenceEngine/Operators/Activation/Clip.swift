@@ -9,7 +9,8 @@ enum Clip {
             let lower = try lowTensor.map { try bound($0, T.self) } ?? low.map { T(convertingDouble: $0) } ?? T.lowest
             let upper = try highTensor.map { try bound($0, T.self) } ?? high.map { T(convertingDouble: $0) } ?? T.highest
             let output = try context.allocate(T.elementType, input.shape, zeroed: false)
-            let source = input.pointer(as: T.self), destination = output.mutablePointer(as: T.self)
+            let source = input.pointer(as: T.self)
+            let destination = output.mutablePointer(as: T.self)
             context.forEachRange(input.count) { range in
                 for i in range {
                     let x = source[i]
@@ -34,12 +35,14 @@ enum Clip {
         let high = legacy ? Double(try context.attributes.float("max", default: Float.greatestFiniteMagnitude)) : nil
         return ClosureOperator { inputs, run in
             let input = try inputs.required(0)
-            var visitor = Visitor(input: input, low: low, high: high,
-                                  lowTensor: legacy ? nil : inputs.optional(1), highTensor: legacy ? nil : inputs.optional(2), context: run)
+            var visitor = Visitor(
+                input: input, low: low, high: high,
+                lowTensor: legacy ? nil : inputs.optional(1), highTensor: legacy ? nil : inputs.optional(2), context: run)
             if input.elementType == .bfloat16 {
-                visitor = Visitor(input: TensorCast.convert(input, to: .float), low: low, high: high,
-                                  lowTensor: visitor.lowTensor.map { TensorCast.convert($0, to: .float) },
-                                  highTensor: visitor.highTensor.map { TensorCast.convert($0, to: .float) }, context: run)
+                visitor = Visitor(
+                    input: TensorCast.convert(input, to: .float), low: low, high: high,
+                    lowTensor: visitor.lowTensor.map { TensorCast.convert($0, to: .float) },
+                    highTensor: visitor.highTensor.map { TensorCast.convert($0, to: .float) }, context: run)
                 return [TensorCast.convert(try ElementType.float.dispatchNumeric(visitor, op: "Clip"), to: .bfloat16)]
             }
             return [try input.elementType.dispatchNumeric(visitor, op: "Clip")]
@@ -60,7 +63,8 @@ enum PRelu {
 
     static let schema = OperatorSchema("PRelu", since: 7) { _ in
         ClosureOperator { inputs, context in
-            let x = try inputs.required(0), slope = try inputs.required(1)
+            let x = try inputs.required(0)
+            let slope = try inputs.required(1)
             guard x.elementType == slope.elementType else { throw OperatorFailure("slope type \(slope.elementType) differs from input \(x.elementType)") }
             return [try x.elementType.dispatchNumeric(Visitor(x: x, slope: slope, context: context), op: "PRelu")]
         }

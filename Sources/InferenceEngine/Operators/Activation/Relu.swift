@@ -5,7 +5,8 @@ enum Relu {
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             let output = try context.allocate(T.elementType, input.shape, zeroed: false)
-            let source = input.pointer(as: T.self), destination = output.mutablePointer(as: T.self)
+            let source = input.pointer(as: T.self)
+            let destination = output.mutablePointer(as: T.self)
             context.forEachRange(input.count) { range in
                 for i in range { destination[i] = source[i] > T.zero ? source[i] : T.zero }
             }
@@ -17,7 +18,8 @@ enum Relu {
         ClosureOperator { inputs, context in
             let input = try inputs.required(0)
             if input.elementType == .float || input.elementType == .double || input.elementType == .float16
-                || ElementType.signedIntegers.contains(input.elementType) {
+                || ElementType.signedIntegers.contains(input.elementType)
+            {
                 return [try input.elementType.dispatchNumeric(Visitor(input: input, context: context), op: "Relu")]
             }
             return [try UnaryMath.floating(input, op: "Relu", context: context, { max($0, 0) }, { max($0, 0) })]

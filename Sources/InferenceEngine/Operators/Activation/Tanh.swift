@@ -6,8 +6,11 @@ import CKernels
 enum Tanh {
     static let schema = OperatorSchema("Tanh", since: 6) { _ in
         ClosureOperator { inputs, context in
-            [try UnaryMath.floating(inputs.required(0), op: "Tanh", context: context, { tanhf($0) }, { tanh($0) },
-                                    kernel: { ck_tanh($0, $1, $2) })]
+            [
+                try UnaryMath.floating(
+                    inputs.required(0), op: "Tanh", context: context, { tanhf($0) }, { tanh($0) },
+                    kernel: { ck_tanh($0, $1, $2) })
+            ]
         }
     }
 }

@@ -55,8 +55,12 @@ struct AttentionOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let q = try inputs.required(0, "Q"), k = try inputs.required(1, "K"), v = try inputs.required(2, "V")
-        let mask = inputs.optional(3), pastKey = inputs.optional(4), pastValue = inputs.optional(5)
+        let q = try inputs.required(0, "Q")
+        let k = try inputs.required(1, "K")
+        let v = try inputs.required(2, "V")
+        let mask = inputs.optional(3)
+        let pastKey = inputs.optional(4)
+        let pastValue = inputs.optional(5)
         let nonpad = opset >= 24 ? inputs.optional(6) : nil
         for (tensor, name) in [(q, "Q"), (k, "K"), (v, "V"), (pastKey, "past_key"), (pastValue, "past_value")] {
             if let tensor { try tensor.require(ElementType.floats, "Attention \(name)") }
@@ -75,14 +79,20 @@ struct AttentionOperator: Operator {
         }
 
         let widen = { (tensor: Tensor) in tensor.elementType == .float ? tensor : TensorCast.convert(tensor, to: .float, context: context) }
-        let qf = widen(q), kf = widen(k), vf = widen(v)
+        let qf = widen(q)
+        let kf = widen(k)
+        let vf = widen(v)
         let qLayout = try HeadLayout(qf, heads: qNumHeads, attribute: "q_num_heads", op: "Attention", "Q")
         let kLayout = try HeadLayout(kf, heads: kvNumHeads, attribute: "kv_num_heads", op: "Attention", "K")
         let vLayout = try HeadLayout(vf, heads: kvNumHeads, attribute: "kv_num_heads", op: "Attention", "V")
-        let batch = qLayout.batch, queries = qLayout.sequence, headSize = qLayout.headSize
-        let kvHeads = kLayout.heads, valueSize = vLayout.headSize
+        let batch = qLayout.batch
+        let queries = qLayout.sequence
+        let headSize = qLayout.headSize
+        let kvHeads = kLayout.heads
+        let valueSize = vLayout.headSize
         guard kLayout.batch == batch, vLayout.batch == batch, vLayout.heads == kvHeads, vLayout.sequence == kLayout.sequence,
-              kLayout.headSize == headSize else {
+            kLayout.headSize == headSize
+        else {
             throw OperatorFailure("Attention: Q \(q.shape), K \(k.shape) and V \(v.shape) disagree on batch, heads, length or head size")
         }
         guard kvHeads > 0, qLayout.heads % kvHeads == 0 else {
@@ -94,14 +104,16 @@ struct AttentionOperator: Operator {
             guard pastKey.rank == 4 else { throw OperatorFailure("Attention: past_key must be 4-D, got \(pastKey.shape)") }
             past = pastKey.shape[2]
             guard pastKey.shape == [batch, kvHeads, past, headSize], pastValue.shape == [batch, kvHeads, past, valueSize] else {
-                throw OperatorFailure("Attention: past_key \(pastKey.shape) and past_value \(pastValue.shape) do not match "
-                                      + "[\(batch), \(kvHeads), past, \(headSize) / \(valueSize)]")
+                throw OperatorFailure(
+                    "Attention: past_key \(pastKey.shape) and past_value \(pastValue.shape) do not match "
+                        + "[\(batch), \(kvHeads), past, \(headSize) / \(valueSize)]")
             }
         }
         let keys = past + kLayout.sequence
 
         // With a cache the keys are its concatenation with K and V, which are also outputs.
-        var presentKey: Tensor?, presentValue: Tensor?
+        var presentKey: Tensor?
+        var presentValue: Tensor?
         var keySource = (pointer: kf.pointer(as: Float.self), layout: kLayout)
         var valueSource = (pointer: vf.pointer(as: Float.self), layout: vLayout)
         if pastKey != nil || wantsPresent {
@@ -113,10 +125,13 @@ struct AttentionOperator: Operator {
             presentValue = value
         }
 
-        let bias = try makeBias(mask: mask, nonpad: nonpad, batch: batch, heads: qLayout.heads, queries: queries,
-                                keys: keys, past: past, context: context)
-        let yLayout = q.rank == 4 ? HeadLayout(batch: batch, heads: qLayout.heads, sequence: queries, headSize: valueSize)
-                                  : HeadLayout(packedBatch: batch, heads: qLayout.heads, sequence: queries, headSize: valueSize)
+        let bias = try makeBias(
+            mask: mask, nonpad: nonpad, batch: batch, heads: qLayout.heads, queries: queries,
+            keys: keys, past: past, context: context)
+        let yLayout =
+            q.rank == 4
+            ? HeadLayout(batch: batch, heads: qLayout.heads, sequence: queries, headSize: valueSize)
+            : HeadLayout(packedBatch: batch, heads: qLayout.heads, sequence: queries, headSize: valueSize)
         let y = try context.allocate(.float, q.rank == 4 ? yLayout.shape4D : [batch, queries, qLayout.heads * valueSize])
         let qk = wantsQK ? try context.allocate(.float, [batch, qLayout.heads, queries, keys]) : nil
         let scores = try context.allocate(.float, [queries, keys])
@@ -127,7 +142,8 @@ struct AttentionOperator: Operator {
             alpha: attentionAlpha(headSize: headSize), softcap: softcap, qkMode: qkMode,
             softmaxRounding: softmaxRounding ?? narrow, probabilityRounding: narrow)
         let group = qLayout.heads / kvHeads
-        let qBase = qf.pointer(as: Float.self), yBase = y.mutablePointer(as: Float.self)
+        let qBase = qf.pointer(as: Float.self)
+        let yBase = y.mutablePointer(as: Float.self)
         let scoreBase = scores.mutablePointer(as: Float.self)
         let biasBase = biasRows?.mutablePointer(as: Float.self)
         for b in 0..<batch {
@@ -140,8 +156,9 @@ struct AttentionOperator: Operator {
                     v: valueSource.pointer + valueSource.layout.offset(b, kvHead), vRowStride: valueSource.layout.rowStride,
                     y: yBase + yLayout.offset(b, h), yRowStride: yLayout.rowStride,
                     qk: qk.map { $0.mutablePointer(as: Float.self) + (b &* qLayout.heads &+ h) &* queries &* keys })
-                AttentionKernel.run(operands, queries: queries, keys: keys, headSize: headSize, valueSize: valueSize,
-                                    settings: settings, bias: biasBase.map { UnsafePointer($0) }, scores: scoreBase)
+                AttentionKernel.run(
+                    operands, queries: queries, keys: keys, headSize: headSize, valueSize: valueSize,
+                    settings: settings, bias: biasBase.map { UnsafePointer($0) }, scores: scoreBase)
             }
         }
 
@@ -149,8 +166,10 @@ struct AttentionOperator: Operator {
         let narrowed = { (tensor: Tensor?, type: ElementType) in
             tensor.map { TensorCast.convert($0, to: type, context: context) } ?? none
         }
-        return [narrowed(y, q.elementType), narrowed(presentKey, k.elementType),
-                narrowed(presentValue, v.elementType), narrowed(qk, q.elementType)]
+        return [
+            narrowed(y, q.elementType), narrowed(presentKey, k.elementType),
+            narrowed(presentValue, v.elementType), narrowed(qk, q.elementType)
+        ]
     }
 
     /// The specification scales Q and K by √scale each (to keep the product in range in 16-bit
@@ -161,8 +180,10 @@ struct AttentionOperator: Operator {
     }
 
     /// `[batch, heads, keys, size]`: the cache rows followed by the new ones.
-    private func concatenate(_ past: Tensor?, _ new: Tensor, _ layout: HeadLayout, keys: Int,
-                             context: ExecutionContext) throws -> Tensor {
+    private func concatenate(
+        _ past: Tensor?, _ new: Tensor, _ layout: HeadLayout, keys: Int,
+        context: ExecutionContext
+    ) throws -> Tensor {
         let result = try context.allocate(.float, [layout.batch, layout.heads, keys, layout.headSize])
         let destination = result.mutablePointer(as: Float.self)
         if let past {
@@ -173,16 +194,21 @@ struct AttentionOperator: Operator {
         return result
     }
 
-    private func makeBias(mask: Tensor?, nonpad: Tensor?, batch: Int, heads: Int, queries: Int, keys: Int, past: Int,
-                          context: ExecutionContext) throws -> AttentionBias {
+    private func makeBias(
+        mask: Tensor?, nonpad: Tensor?, batch: Int, heads: Int, queries: Int, keys: Int, past: Int,
+        context: ExecutionContext
+    ) throws -> AttentionBias {
         var additive: Tensor?
-        var strides = [0, 0, 0, 0], length = keys
+        var strides = [0, 0, 0, 0]
+        var length = keys
         if let mask {
-            (strides, length) = try AttentionBias.maskStrides(mask.shape, batch: batch, heads: heads, queries: queries,
-                                                              keys: keys, op: "Attention")
+            (strides, length) = try AttentionBias.maskStrides(
+                mask.shape, batch: batch, heads: heads, queries: queries,
+                keys: keys, op: "Attention")
             if mask.elementType == .bool {
                 let values = try context.allocate(.float, mask.shape)
-                let source = mask.pointer(as: Bool.self), target = values.mutablePointer(as: Float.self)
+                let source = mask.pointer(as: Bool.self)
+                let target = values.mutablePointer(as: Float.self)
                 for index in 0..<mask.count { target[index] = source[index] ? 0 : -.infinity }
                 additive = values
             } else {
@@ -200,8 +226,9 @@ struct AttentionOperator: Operator {
             return values.map { min(max($0, 0), limit) }
         }
         let offsets = lengths.map { $0.map { $0 - queries } } ?? [Int](repeating: past, count: batch)
-        return AttentionBias(mask: additive.map { $0.pointer(as: Float.self) }, maskStrides: strides, maskLength: length,
-                             causal: isCausal, leftWindow: leftWindow, rightWindow: rightWindow,
-                             offsets: offsets, validKeys: lengths)
+        return AttentionBias(
+            mask: additive.map { $0.pointer(as: Float.self) }, maskStrides: strides, maskLength: length,
+            causal: isCausal, leftWindow: leftWindow, rightWindow: rightWindow,
+            offsets: offsets, validKeys: lengths)
     }
 }

@@ -26,8 +26,10 @@ struct AttentionBias {
 
     /// Right-aligns `maskShape` against `[batch, heads, queries, keys]`, checking it broadcasts
     /// (its last axis may instead be shorter than `keys`). Returns strides and the key length.
-    static func maskStrides(_ maskShape: [Int], batch: Int, heads: Int, queries: Int, keys: Int,
-                            op: String) throws -> (strides: [Int], length: Int) {
+    static func maskStrides(
+        _ maskShape: [Int], batch: Int, heads: Int, queries: Int, keys: Int,
+        op: String
+    ) throws -> (strides: [Int], length: Int) {
         guard (1...4).contains(maskShape.count), let length = maskShape.last else {
             throw OperatorFailure("\(op): attn_mask must have rank 1 to 4, got shape \(maskShape)")
         }

@@ -28,13 +28,16 @@ enum AttentionKernel {
     }
 
     /// `scores` is `[queries, keys]` scratch; `bias` the same shape, or nil for an all-zero bias.
-    static func run(_ operands: Operands, queries: Int, keys: Int, headSize: Int, valueSize: Int,
-                    settings: Settings, bias: UnsafePointer<Float>?, scores: UnsafeMutablePointer<Float>) {
+    static func run(
+        _ operands: Operands, queries: Int, keys: Int, headSize: Int, valueSize: Int,
+        settings: Settings, bias: UnsafePointer<Float>?, scores: UnsafeMutablePointer<Float>
+    ) {
         let count = queries &* keys
-        Sgemm.multiply(m: queries, n: keys, k: headSize,
-                       a: FloatMatrix(base: operands.q, rowStride: operands.qRowStride, columnStride: 1),
-                       b: FloatMatrix(base: operands.k, rowStride: 1, columnStride: operands.kRowStride),
-                       c: scores, ldc: keys, alpha: settings.alpha)
+        Sgemm.multiply(
+            m: queries, n: keys, k: headSize,
+            a: FloatMatrix(base: operands.q, rowStride: operands.qRowStride, columnStride: 1),
+            b: FloatMatrix(base: operands.k, rowStride: 1, columnStride: operands.kRowStride),
+            c: scores, ldc: keys, alpha: settings.alpha)
         let qk = operands.qk
         if settings.qkMode == 0, let qk { qk.update(from: scores, count: count) }
         if settings.softcap > 0 {
@@ -59,10 +62,11 @@ enum AttentionKernel {
         }
         if let type = settings.probabilityRounding { round(scores, count, to: type) }
         if settings.qkMode == 3, let qk { qk.update(from: scores, count: count) }
-        Sgemm.multiply(m: queries, n: valueSize, k: keys,
-                       a: FloatMatrix(scores, leading: keys),
-                       b: FloatMatrix(base: operands.v, rowStride: operands.vRowStride, columnStride: 1),
-                       c: operands.y, ldc: operands.yRowStride)
+        Sgemm.multiply(
+            m: queries, n: valueSize, k: keys,
+            a: FloatMatrix(scores, leading: keys),
+            b: FloatMatrix(base: operands.v, rowStride: operands.vRowStride, columnStride: 1),
+            c: operands.y, ldc: operands.yRowStride)
     }
 
     /// Softmax of one row in place. A row that is all -inf gives zeros (exp(-inf) is 0 and the

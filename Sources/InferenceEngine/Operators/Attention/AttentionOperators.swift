@@ -7,6 +7,6 @@ enum AttentionOperators {
         OperatorSchema("Attention", since: 23) { try AttentionOperator($0) },
         OperatorSchema("RotaryEmbedding", since: 23) { try RotaryEmbeddingOperator($0) },
         OperatorSchema("LinearAttention", since: 27) { try LinearAttentionOperator($0) },
-        OperatorSchema("CausalConvWithState", since: 27) { try CausalConvWithStateOperator($0) },
+        OperatorSchema("CausalConvWithState", since: 27) { try CausalConvWithStateOperator($0) }
     ]
 }

@@ -37,8 +37,12 @@ struct LinearAttentionOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let query = try inputs.required(0, "query"), key = try inputs.required(1, "key"), value = try inputs.required(2, "value")
-        let past = inputs.optional(3), decay = inputs.optional(4), beta = inputs.optional(5)
+        let query = try inputs.required(0, "query")
+        let key = try inputs.required(1, "key")
+        let value = try inputs.required(2, "value")
+        let past = inputs.optional(3)
+        let decay = inputs.optional(4)
+        let beta = inputs.optional(5)
         guard (decay != nil) == gated, (beta != nil) == delta else {
             throw OperatorFailure("LinearAttention: this update_rule \(gated ? "requires" : "forbids") decay and \(delta ? "requires" : "forbids") beta")
         }
@@ -52,7 +56,10 @@ struct LinearAttentionOperator: Operator {
         let q = try HeadLayout(query, heads: qHeads, attribute: "q_num_heads", op: "LinearAttention", "query")
         let k = try HeadLayout(key, heads: kvHeads, attribute: "kv_num_heads", op: "LinearAttention", "key")
         let v = try HeadLayout(value, heads: kvHeads, attribute: "kv_num_heads", op: "LinearAttention", "value")
-        let batch = q.batch, steps = q.sequence, dk = q.headSize, dv = v.headSize
+        let batch = q.batch
+        let steps = q.sequence
+        let dk = q.headSize
+        let dv = v.headSize
         guard k.batch == batch, v.batch == batch, k.sequence == steps, v.sequence == steps, k.headSize == dk else {
             throw OperatorFailure("LinearAttention: query \(query.shape), key \(key.shape) and value \(value.shape) disagree")
         }
@@ -61,7 +68,8 @@ struct LinearAttentionOperator: Operator {
             throw OperatorFailure("LinearAttention: past_state \(past.shape) must be \(stateShape)")
         }
         // Decay is per key feature [B, T, H·d_k] or per head [B, T, H]; beta per head or shared.
-        var decayLayout: HeadLayout?, betaLayout: HeadLayout?
+        var decayLayout: HeadLayout?
+        var betaLayout: HeadLayout?
         if let decay {
             let perHead = decay.shape.last == kvHeads
             guard decay.shape == [batch, steps, kvHeads * (perHead ? 1 : dk)] else {
@@ -77,8 +85,11 @@ struct LinearAttentionOperator: Operator {
         }
 
         let widen = { (tensor: Tensor) in tensor.elementType == .float ? tensor : TensorCast.convert(tensor, to: .float, context: context) }
-        let qf = widen(query), kf = widen(key), vf = widen(value)
-        let decayF = decay.map(widen), betaF = beta.map(widen)
+        let qf = widen(query)
+        let kf = widen(key)
+        let vf = widen(value)
+        let decayF = decay.map(widen)
+        let betaF = beta.map(widen)
         let state = try context.allocate(.float, stateShape)
         if let past { state.mutablePointer(as: Float.self).update(from: widen(past).pointer(as: Float.self), count: state.count) }
         let output = try context.allocate(.float, [batch, steps, qHeads * dv])
@@ -88,8 +99,11 @@ struct LinearAttentionOperator: Operator {
         let corrected = try context.allocate(.float, [dv])
         let update = corrected.mutablePointer(as: Float.self)
 
-        let qBase = qf.pointer(as: Float.self), kBase = kf.pointer(as: Float.self), vBase = vf.pointer(as: Float.self)
-        let stateBase = state.mutablePointer(as: Float.self), outBase = output.mutablePointer(as: Float.self)
+        let qBase = qf.pointer(as: Float.self)
+        let kBase = kf.pointer(as: Float.self)
+        let vBase = vf.pointer(as: Float.self)
+        let stateBase = state.mutablePointer(as: Float.self)
+        let outBase = output.mutablePointer(as: Float.self)
         for b in 0..<batch {
             for h in 0..<kvHeads {
                 let s = stateBase + (b &* kvHeads &+ h) &* dk &* dv
@@ -122,7 +136,9 @@ struct LinearAttentionOperator: Operator {
                 }
             }
         }
-        return [TensorCast.convert(output, to: query.elementType, context: context),
-                TensorCast.convert(state, to: past?.elementType ?? query.elementType, context: context)]
+        return [
+            TensorCast.convert(output, to: query.elementType, context: context),
+            TensorCast.convert(state, to: past?.elementType ?? query.elementType, context: context)
+        ]
     }
 }

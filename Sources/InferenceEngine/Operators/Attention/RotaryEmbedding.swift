@@ -17,7 +17,9 @@ struct RotaryEmbeddingOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let x = try inputs.required(0, "input"), cos = try inputs.required(1, "cos_cache"), sin = try inputs.required(2, "sin_cache")
+        let x = try inputs.required(0, "input")
+        let cos = try inputs.required(1, "cos_cache")
+        let sin = try inputs.required(2, "sin_cache")
         for (tensor, name) in [(x, "input"), (cos, "cos_cache"), (sin, "sin_cache")] {
             try tensor.require(ElementType.floats, "RotaryEmbedding \(name)")
         }
@@ -31,22 +33,31 @@ struct RotaryEmbeddingOperator: Operator {
         let rows = try cacheRows(inputs.optional(3), cos: cos, sin: sin, batch: layout.batch, sequence: layout.sequence, half: half)
 
         let widen = { (tensor: Tensor) in tensor.elementType == .float ? tensor : TensorCast.convert(tensor, to: .float, context: context) }
-        let xf = widen(x), cf = widen(cos), sf = widen(sin)
+        let xf = widen(x)
+        let cf = widen(cos)
+        let sf = widen(sin)
         let output = try context.allocate(.float, x.shape)
-        let source = xf.pointer(as: Float.self), target = output.mutablePointer(as: Float.self)
-        let cosBase = cf.pointer(as: Float.self), sinBase = sf.pointer(as: Float.self)
+        let source = xf.pointer(as: Float.self)
+        let target = output.mutablePointer(as: Float.self)
+        let cosBase = cf.pointer(as: Float.self)
+        let sinBase = sf.pointer(as: Float.self)
         // Pair p is (p, p + half) for split halves, (2p, 2p + 1) interleaved.
-        let firstStride = interleaved ? 2 : 1, secondOffset = interleaved ? 1 : half
+        let firstStride = interleaved ? 2 : 1
+        let secondOffset = interleaved ? 1 : half
         for b in 0..<layout.batch {
             for s in 0..<layout.sequence {
                 let cacheRow = rows[b &* layout.sequence &+ s] &* half
-                let c = cosBase + cacheRow, n = sinBase + cacheRow
+                let c = cosBase + cacheRow
+                let n = sinBase + cacheRow
                 for h in 0..<layout.heads {
                     let offset = layout.offset(b, h) &+ s &* layout.rowStride
-                    let from = source + offset, to = target + offset
+                    let from = source + offset
+                    let to = target + offset
                     for p in 0..<half {
-                        let i = p &* firstStride, j = i &+ secondOffset
-                        let x1 = from[i], x2 = from[j]
+                        let i = p &* firstStride
+                        let j = i &+ secondOffset
+                        let x1 = from[i]
+                        let x2 = from[j]
                         to[i] = c[p] * x1 - n[p] * x2
                         to[j] = n[p] * x1 + c[p] * x2
                     }

@@ -12,27 +12,35 @@ enum ComparisonOperators {
                 let input = try inputs.required(0)
                 try input.require([.bool], "Not input")
                 let output = try context.allocate(.bool, input.shape)
-                let source = input.pointer(as: Bool.self), destination = output.mutablePointer(as: Bool.self)
+                let source = input.pointer(as: Bool.self)
+                let destination = output.mutablePointer(as: Bool.self)
                 for i in 0..<input.count { destination[i] = !source[i] }
                 return [output]
             }
         },
-        Where.schema,
+        Where.schema
     ]
 
     /// A comparison written once for every ordered type. NaN compares false, as IEEE says.
-    private static func compare(_ name: String, since: Int, allowBool: Bool = false,
-                                _ predicate: @escaping @Sendable (Double, Double) -> Bool) -> OperatorSchema {
+    private static func compare(
+        _ name: String, since: Int, allowBool: Bool = false,
+        _ predicate: @escaping @Sendable (Double, Double) -> Bool
+    ) -> OperatorSchema {
         OperatorSchema(name, since: since) { _ in
             ClosureOperator { inputs, context in
-                let a = try inputs.required(0), b = try inputs.required(1)
+                let a = try inputs.required(0)
+                let b = try inputs.required(1)
                 guard a.elementType == b.elementType else {
                     throw OperatorFailure("\(name) inputs have different types \(a.elementType) and \(b.elementType)")
                 }
                 if a.elementType == .bool || a.elementType == .bfloat16 {
                     guard allowBool || a.elementType == .bfloat16 else { throw OperatorFailure("\(name) does not compare bools") }
-                    return [try Broadcast.binary(TensorCast.convert(a, to: .float), TensorCast.convert(b, to: .float), Float.self,
-                                                 .bool, context: context) { predicate(Double($0), Double($1)) }]
+                    return [
+                        try Broadcast.binary(
+                            TensorCast.convert(a, to: .float), TensorCast.convert(b, to: .float), Float.self,
+                            .bool, context: context
+                        ) { predicate(Double($0), Double($1)) }
+                    ]
                 }
                 return [try a.elementType.dispatchNumeric(Visitor(a: a, b: b, context: context, predicate: predicate), op: name)]
             }
@@ -46,7 +54,9 @@ enum ComparisonOperators {
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             // Order-preserving: decide with the native comparison, then ask the predicate which
             // outcome it wants for "less", "equal" and "greater" (and NaN: unordered → false).
-            let wantsLess = predicate(0, 1), wantsEqual = predicate(0, 0), wantsGreater = predicate(1, 0)
+            let wantsLess = predicate(0, 1)
+            let wantsEqual = predicate(0, 0)
+            let wantsGreater = predicate(1, 0)
             return try Broadcast.binary(a, b, T.self, .bool, context: context) { x, y in
                 if x.isNaNValue || y.isNaNValue { return false }
                 return x < y ? wantsLess : (x == y ? wantsEqual : wantsGreater)
@@ -57,7 +67,8 @@ enum ComparisonOperators {
     private static func logical(_ name: String, _ op: @escaping @Sendable (Bool, Bool) -> Bool) -> OperatorSchema {
         OperatorSchema(name, since: 7) { _ in
             ClosureOperator { inputs, context in
-                let a = try inputs.required(0), b = try inputs.required(1)
+                let a = try inputs.required(0)
+                let b = try inputs.required(1)
                 try a.require([.bool], "\(name) input A")
                 try b.require([.bool], "\(name) input B")
                 return [try Broadcast.binary(a, b, Bool.self, .bool, context: context, op)]

@@ -54,8 +54,10 @@ struct LoopOperator: Operator {
         }
         var outputs = values
         for k in 0..<scanned {
-            outputs.append(scans[k].isEmpty ? body.emptyScanOutput(1 + carried + k)
-                           : try AxisSlices.stack(scans[k], axis: 0, reversed: false, what: "Loop scan output \(k)", context: context))
+            outputs.append(
+                scans[k].isEmpty
+                    ? body.emptyScanOutput(1 + carried + k)
+                    : try AxisSlices.stack(scans[k], axis: 0, reversed: false, what: "Loop scan output \(k)", context: context))
         }
         return outputs
     }

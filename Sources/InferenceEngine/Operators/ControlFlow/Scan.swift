@@ -81,8 +81,10 @@ struct ScanOperator: Operator {
                 continue
             }
             let axis = try normalizedAxis(outputAxes[k], rank: first.rank + 1, "Scan scan_output_axes entry")
-            outputs.append(try AxisSlices.stack(collected[k], axis: axis, reversed: outputReversed[k],
-                                                what: "Scan output \(k)", context: context))
+            outputs.append(
+                try AxisSlices.stack(
+                    collected[k], axis: axis, reversed: outputReversed[k],
+                    what: "Scan output \(k)", context: context))
         }
         return outputs
     }

@@ -71,7 +71,8 @@ enum AxisSlices {
         let outer = tensor.shape[..<axis].reduce(1, *)
         let inner = shape[axis...].reduce(1, *) * width
         let output = try context.allocate(tensor.elementType, shape)
-        let source = tensor.storage.bytes, destination = output.storage.bytes
+        let source = tensor.storage.bytes
+        let destination = output.storage.bytes
         for o in 0..<outer {
             (destination + o * inner).copyMemory(from: source + (o * length + index) * inner, byteCount: inner)
         }

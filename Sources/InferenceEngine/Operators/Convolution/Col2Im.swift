@@ -15,8 +15,9 @@ struct Col2ImOperator: Operator {
         let image = try inputs.required(1, "image_shape").intValues("\(op) image_shape")
         let block = try inputs.required(2, "block_shape").intValues("\(op) block_shape")
         guard !image.isEmpty, image.count == block.count,
-              image.allSatisfy({ $0 >= 1 && $0 <= WindowAttributes.limit }),
-              block.allSatisfy({ $0 >= 1 && $0 <= WindowAttributes.limit }) else {
+            image.allSatisfy({ $0 >= 1 && $0 <= WindowAttributes.limit }),
+            block.allSatisfy({ $0 >= 1 && $0 <= WindowAttributes.limit })
+        else {
             throw OperatorFailure("\(op) image_shape \(image) and block_shape \(block) must be positive and of one rank")
         }
         // Bounded products first: the window's sizes multiply dimensions without overflow checks.
@@ -31,14 +32,18 @@ struct Col2ImOperator: Operator {
         guard input.elementType.isFloatingPoint else {
             throw OperatorFailure("\(op) supports floating-point inputs only, got \(input.elementType)")
         }
-        let batch = input.shape[0], channels = input.shape[1] / kernelSize
+        let batch = input.shape[0]
+        let channels = input.shape[1] / kernelSize
         let columns = TensorCast.convert(input, to: .float, context: context)
         let output = try context.allocate(.float, [batch, channels] + image)
-        let source = columns.pointer(as: Float.self), destination = output.mutablePointer(as: Float.self)
-        let inPlane = input.shape[1] * input.shape[2], outPlane = channels * sliding.imageSize
+        let source = columns.pointer(as: Float.self)
+        let destination = output.mutablePointer(as: Float.self)
+        let inPlane = input.shape[1] * input.shape[2]
+        let outPlane = channels * sliding.imageSize
         for n in 0..<batch {
-            Im2Col.scatterAdd(sliding, channels: channels, columns: source + n * inPlane, start: 0,
-                              count: sliding.positionCount, into: destination + n * outPlane)
+            Im2Col.scatterAdd(
+                sliding, channels: channels, columns: source + n * inPlane, start: 0,
+                count: sliding.positionCount, into: destination + n * outPlane)
         }
         return [TensorCast.convert(output, to: input.elementType, context: context)]
     }

@@ -15,11 +15,14 @@ struct ConvOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let x = try inputs.required(0, "X"), w = try inputs.required(1, "W")
+        let x = try inputs.required(0, "X")
+        let w = try inputs.required(1, "W")
         let bias = inputs.optional(2)
         guard ElementType.floats.contains(x.elementType), w.elementType == x.elementType,
-              bias.map({ $0.elementType == x.elementType }) ?? true else {
-            throw OperatorFailure("Conv needs floating-point X, W and B of one type, got \(x.elementType), \(w.elementType)\(bias.map { ", \($0.elementType)" } ?? "")")
+            bias.map({ $0.elementType == x.elementType }) ?? true
+        else {
+            throw OperatorFailure(
+                "Conv needs floating-point X, W and B of one type, got \(x.elementType), \(w.elementType)\(bias.map { ", \($0.elementType)" } ?? "")")
         }
         if x.elementType != .float {
             let widened = [x, w, bias].map { $0.map { TensorCast.convert($0, to: .float) } }
@@ -34,20 +37,25 @@ struct ConvOperator: Operator {
         let output = try context.allocate(.float, shape.outputShape, zeroed: false)
         let y = output.mutablePointer(as: Float.self)
         if ShiftedGemmConv.applies(to: shape) {
-            ShiftedGemmConv.forward(shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
-                                    bias: bias?.pointer(as: Float.self), y: y, context: context)
+            ShiftedGemmConv.forward(
+                shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
+                bias: bias?.pointer(as: Float.self), y: y, context: context)
         } else {
-            ConvKernel.forward(shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
-                               bias: bias?.pointer(as: Float.self), y: y,
-                               gemm: ConvOperator.sgemm, depthwise: Im2Col.depthwise, context: context)
+            ConvKernel.forward(
+                shape, x: x.pointer(as: Float.self), w: w.pointer(as: Float.self),
+                bias: bias?.pointer(as: Float.self), y: y,
+                gemm: ConvOperator.sgemm, depthwise: Im2Col.depthwise, context: context)
         }
-        epilogue?.apply(to: y, batch: shape.batch, channels: shape.outputChannels,
-                        positions: shape.window.positionCount, context: context)
+        epilogue?.apply(
+            to: y, batch: shape.batch, channels: shape.outputChannels,
+            positions: shape.window.positionCount, context: context)
         return [output]
     }
 
-    static func sgemm(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix, c: UnsafeMutablePointer<Float>,
-                      ldc: Int, accumulate: Bool, context: ExecutionContext?) {
+    static func sgemm(
+        m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix, c: UnsafeMutablePointer<Float>,
+        ldc: Int, accumulate: Bool, context: ExecutionContext?
+    ) {
         Sgemm.multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, beta: accumulate ? 1 : 0, context: context)
     }
 }

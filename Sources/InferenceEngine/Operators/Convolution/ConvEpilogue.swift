@@ -1,4 +1,5 @@
 import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -47,8 +48,9 @@ struct ConvEpilogue: Sendable {
         context.forEachRange(batch * channels, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(positions, 1)), granularity: 1) { planes in
             for plane in planes {
                 let channel = plane % channels
-                apply(to: output + plane * positions, count: positions,
-                      scale: scale?[channel] ?? 1, shift: shift?[channel] ?? 0, affine: scale != nil || shift != nil)
+                apply(
+                    to: output + plane * positions, count: positions,
+                    scale: scale?[channel] ?? 1, shift: shift?[channel] ?? 0, affine: scale != nil || shift != nil)
             }
         }
     }

@@ -4,11 +4,15 @@ enum ConvKernel {
     /// `C = A * B`, or `C += A * B` when `accumulate`.
     /// The last argument is the context to split the product over, nil when the caller already
     /// runs in parallel.
-    typealias Gemm<T> = (_ m: Int, _ n: Int, _ k: Int, _ a: StridedMatrix<T>, _ b: StridedMatrix<T>,
-                         _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool, _ context: ExecutionContext?) -> Void
+    typealias Gemm<T> = (
+        _ m: Int, _ n: Int, _ k: Int, _ a: StridedMatrix<T>, _ b: StridedMatrix<T>,
+        _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool, _ context: ExecutionContext?
+    ) -> Void
     /// `scratch` holds `Im2Col.depthwiseScratchBytes(window)` bytes, reused across calls.
-    typealias Depthwise<T> = (_ window: SlidingWindow, _ image: UnsafePointer<T>, _ kernel: UnsafePointer<T>,
-                              _ output: UnsafeMutablePointer<T>, _ scratch: UnsafeMutableRawPointer?) -> Void
+    typealias Depthwise<T> = (
+        _ window: SlidingWindow, _ image: UnsafePointer<T>, _ kernel: UnsafePointer<T>,
+        _ output: UnsafeMutablePointer<T>, _ scratch: UnsafeMutableRawPointer?
+    ) -> Void
 
     /// Elements the im2col slice may hold: big enough for long GEMM rows, small enough to stay
     /// in the last-level cache whatever the image size.
@@ -22,12 +26,17 @@ enum ConvKernel {
     /// With a `context` of several threads and enough work, it is split into independent items (runs
     /// of depthwise channels sharing one scratch plane, or im2col slices with their own column
     /// buffers); a single item, such as a 1x1 conv over the whole image, is one GEMM that splits itself.
-    static func forward<T: NumericElement>(_ shape: ConvShape, x: UnsafePointer<T>, w: UnsafePointer<T>,
-                                           bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, gemm: @escaping Gemm<T>,
-                                           depthwise: Depthwise<T>? = nil, context: ExecutionContext? = nil) {
+    static func forward<T: NumericElement>(
+        _ shape: ConvShape, x: UnsafePointer<T>, w: UnsafePointer<T>,
+        bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, gemm: @escaping Gemm<T>,
+        depthwise: Depthwise<T>? = nil, context: ExecutionContext? = nil
+    ) {
         let window = shape.window
-        let imageSize = window.imageSize, positions = window.positionCount, kernelSize = window.kernelSize
-        let cg = shape.channelsPerGroup, mg = shape.outputsPerGroup
+        let imageSize = window.imageSize
+        let positions = window.positionCount
+        let kernelSize = window.kernelSize
+        let cg = shape.channelsPerGroup
+        let mg = shape.outputsPerGroup
         let depth = cg * kernelSize
         guard positions > 0 else { return }
         if let bias {
@@ -59,7 +68,8 @@ enum ConvKernel {
                 Scratch.with(UInt8.self, count: scratchBytes) { buffer in
                     let scratch = scratchBytes > 0 ? UnsafeMutableRawPointer(buffer) : nil
                     for batchAndGroup in stride(from: run, to: groups, by: runs) {
-                        let n = batchAndGroup / shape.group, g = batchAndGroup % shape.group
+                        let n = batchAndGroup / shape.group
+                        let g = batchAndGroup % shape.group
                         let image = x + (n * shape.channels + g * cg) * imageSize
                         let output = y + (n * shape.outputChannels + g * mg) * positions
                         let weights = w + g * mg * depth
@@ -80,20 +90,25 @@ enum ConvKernel {
         let items = groups * slicesPerGroup
 
         let work = { (item: Int, context: ExecutionContext?) in
-            let slice = item % slicesPerGroup, batchAndGroup = item / slicesPerGroup
-            let n = batchAndGroup / shape.group, g = batchAndGroup % shape.group
+            let slice = item % slicesPerGroup
+            let batchAndGroup = item / slicesPerGroup
+            let n = batchAndGroup / shape.group
+            let g = batchAndGroup % shape.group
             let image = x + (n * shape.channels + g * cg) * imageSize
             let output = y + (n * shape.outputChannels + g * mg) * positions
             let weights = w + g * mg * depth
             if pointwise {
-                gemm(mg, positions, cg, StridedMatrix(weights, leading: cg), StridedMatrix(image, leading: imageSize),
-                     output, positions, accumulate, context)
+                gemm(
+                    mg, positions, cg, StridedMatrix(weights, leading: cg), StridedMatrix(image, leading: imageSize),
+                    output, positions, accumulate, context)
             } else {
-                let start = slice * chunk, count = min(chunk, positions - start)
+                let start = slice * chunk
+                let count = min(chunk, positions - start)
                 Scratch.with(T.self, count: count * depth) { columns in
                     Im2Col.gather(window, channels: cg, image: image, zero: T.zero, start: start, count: count, into: columns)
-                    gemm(mg, count, depth, StridedMatrix(weights, leading: depth), StridedMatrix(columns, leading: count),
-                         output + start, positions, accumulate, context)
+                    gemm(
+                        mg, count, depth, StridedMatrix(weights, leading: depth), StridedMatrix(columns, leading: count),
+                        output + start, positions, accumulate, context)
                 }
             }
         }

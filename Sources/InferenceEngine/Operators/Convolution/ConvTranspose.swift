@@ -14,15 +14,18 @@ struct ConvTransposeOperator: Operator {
         for values in [outputPadding, outputShape].compactMap({ $0 }) where !values.allSatisfy({ $0 >= 0 && $0 <= WindowAttributes.limit }) {
             throw context.invalid("output_padding and output_shape must hold values in 0...\(WindowAttributes.limit), got \(values)")
         }
-        return ConvTransposeOperator(attributes: try WindowAttributes(context), group: group,
-                                     outputPadding: outputPadding, outputShape: outputShape)
+        return ConvTransposeOperator(
+            attributes: try WindowAttributes(context), group: group,
+            outputPadding: outputPadding, outputShape: outputShape)
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let x = try inputs.required(0, "X"), w = try inputs.required(1, "W")
+        let x = try inputs.required(0, "X")
+        let w = try inputs.required(1, "W")
         let bias = inputs.optional(2)
         guard ElementType.floats.contains(x.elementType), w.elementType == x.elementType,
-              bias.map({ $0.elementType == x.elementType }) ?? true else {
+            bias.map({ $0.elementType == x.elementType }) ?? true
+        else {
             throw OperatorFailure("ConvTranspose needs floating-point X, W and B of one type, got \(x.elementType), \(w.elementType)")
         }
         if x.elementType != .float {
@@ -41,10 +44,11 @@ struct ConvTransposeOperator: Operator {
         }
         let window = try self.window(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
         let output = try context.allocate(.float, [x.shape[0], outputChannels] + window.image)
-        ConvTransposeOperator.transpose(window.promotedTo2D, batch: x.shape[0], channels: x.shape[1], group: group,
-                                        outputChannels: outputChannels, x: x.pointer(as: Float.self),
-                                        w: w.pointer(as: Float.self), bias: bias?.pointer(as: Float.self),
-                                        y: output.mutablePointer(as: Float.self), context: context)
+        ConvTransposeOperator.transpose(
+            window.promotedTo2D, batch: x.shape[0], channels: x.shape[1], group: group,
+            outputChannels: outputChannels, x: x.pointer(as: Float.self),
+            w: w.pointer(as: Float.self), bias: bias?.pointer(as: Float.self),
+            y: output.mutablePointer(as: Float.self), context: context)
         return [output]
     }
 
@@ -53,7 +57,8 @@ struct ConvTransposeOperator: Operator {
     func window(input: [Int], kernel: [Int]) throws -> SlidingWindow {
         let rank = input.count
         let (strides, dilations, explicitBegin, explicitEnd) = try attributes.resolved(rank: rank)
-        var padBegin = explicitBegin, padEnd = explicitEnd
+        var padBegin = explicitBegin
+        var padEnd = explicitEnd
         if attributes.autoPad == .valid {
             padBegin = [Int](repeating: 0, count: rank)
             padEnd = padBegin
@@ -85,16 +90,21 @@ struct ConvTransposeOperator: Operator {
                 throw OperatorFailure("ConvTranspose output size \(output[axis]) on spatial axis \(axis) is not positive")
             }
         }
-        return SlidingWindow(image: output, kernel: kernel, strides: strides, dilations: dilations,
-                             padBegin: padBegin, padEnd: padEnd, positions: input)
+        return SlidingWindow(
+            image: output, kernel: kernel, strides: strides, dilations: dilations,
+            padBegin: padBegin, padEnd: padEnd, positions: input)
     }
 
     /// The float32 kernel: X [N, C, in...], W [C, M/group, kernel...] into Y [N, M, out...].
-    static func transpose(_ window: SlidingWindow, batch: Int, channels: Int, group: Int, outputChannels: Int,
-                          x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                          y: UnsafeMutablePointer<Float>, context: ExecutionContext? = nil) {
-        let inputSize = window.positionCount, outputSize = window.imageSize
-        let cg = channels / group, mg = outputChannels / group
+    static func transpose(
+        _ window: SlidingWindow, batch: Int, channels: Int, group: Int, outputChannels: Int,
+        x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>, context: ExecutionContext? = nil
+    ) {
+        let inputSize = window.positionCount
+        let outputSize = window.imageSize
+        let cg = channels / group
+        let mg = outputChannels / group
         let depth = mg * window.kernelSize
         guard inputSize > 0, outputSize > 0 else { return }
         if let bias {
@@ -114,14 +124,16 @@ struct ConvTransposeOperator: Operator {
                     var start = 0
                     while start < inputSize {
                         let count = min(chunk, inputSize - start)
-                        Sgemm.multiply(m: depth, n: count, k: cg, a: FloatMatrix(weights, leading: depth, transposed: true),
-                                       b: FloatMatrix(image + start, leading: inputSize), c: columns, ldc: count,
-                                       context: context)
+                        Sgemm.multiply(
+                            m: depth, n: count, k: cg, a: FloatMatrix(weights, leading: depth, transposed: true),
+                            b: FloatMatrix(image + start, leading: inputSize), c: columns, ldc: count,
+                            context: context)
                         // Each output channel gathers only its own rows of columns: channels split over threads.
                         let perChannel = window.kernelSize * count
                         let scatter = { (channels: Range<Int>) in
-                            Im2Col.scatterAdd(window, channels: channels.count, columns: columns + channels.lowerBound * perChannel,
-                                              start: start, count: count, into: output + channels.lowerBound * outputSize)
+                            Im2Col.scatterAdd(
+                                window, channels: channels.count, columns: columns + channels.lowerBound * perChannel,
+                                start: start, count: count, into: output + channels.lowerBound * outputSize)
                         }
                         if let context {
                             context.forEachRange(mg, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(perChannel, 1)), granularity: 1, scatter)

@@ -3,6 +3,6 @@
 enum ConvolutionOperators {
     static let schemas: [OperatorSchema] = [
         ConvOperator.schema, ConvTransposeOperator.schema,
-        OperatorSchema("Col2Im", since: 18) { try Col2ImOperator(context: $0) },
+        OperatorSchema("Col2Im", since: 18) { try Col2ImOperator(context: $0) }
     ]
 }

@@ -12,15 +12,21 @@ enum Im2Col {
     /// entries `lo..<hi` read image element `pixel + j * lastStride` and the rest are padding.
     /// All validity checks happen here, so the bodies index memory without further checks.
     @inline(__always)
-    static func forEachRun(_ window: SlidingWindow, channels: Int, start: Int, count: Int,
-                           _ body: (_ row: Int, _ filled: Int, _ length: Int, _ lo: Int, _ hi: Int, _ pixel: Int) -> Void) {
+    static func forEachRun(
+        _ window: SlidingWindow, channels: Int, start: Int, count: Int,
+        _ body: (_ row: Int, _ filled: Int, _ length: Int, _ lo: Int, _ hi: Int, _ pixel: Int) -> Void
+    ) {
         let rank = window.rank
         guard rank > 0, count > 0 else { return }
         let last = rank - 1
-        let width = window.image[last], placements = window.positions[last]
-        let step = window.strides[last], dilation = window.dilations[last], pad = window.padBegin[last]
+        let width = window.image[last]
+        let placements = window.positions[last]
+        let step = window.strides[last]
+        let dilation = window.dilations[last]
+        let pad = window.padBegin[last]
         let imageStrides = Tensor.strides(for: window.image)
-        let imageSize = window.imageSize, kernelSize = window.kernelSize
+        let imageSize = window.imageSize
+        let kernelSize = window.kernelSize
         var tap = [Int](repeating: 0, count: rank)
         var position = [Int](repeating: 0, count: rank)
         var row = 0
@@ -38,7 +44,8 @@ enum Im2Col {
                     var offset = plane
                     var inside = true
                     for axis in 0..<last {
-                        let coordinate = position[axis] * window.strides[axis] - window.padBegin[axis]
+                        let coordinate =
+                            position[axis] * window.strides[axis] - window.padBegin[axis]
                             + tap[axis] * window.dilations[axis]
                         if coordinate < 0 || coordinate >= window.image[axis] {
                             inside = false
@@ -47,7 +54,8 @@ enum Im2Col {
                         offset += coordinate * imageStrides[axis]
                     }
                     let x0 = position[last] * step - pad + tap[last] * dilation
-                    var lo = 0, hi = 0
+                    var lo = 0
+                    var hi = 0
                     if inside {
                         // Entries j with 0 <= x0 + j * step < width.
                         lo = x0 >= 0 ? 0 : min(length, (step - 1 - x0) / step)
@@ -81,8 +89,10 @@ enum Im2Col {
     @_specialize(where T == Float)
     @_specialize(where T == Int32)
     @_specialize(where T == UInt8)
-    static func gather<T>(_ window: SlidingWindow, channels: Int, image: UnsafePointer<T>, zero: T,
-                          start: Int, count: Int, into columns: UnsafeMutablePointer<T>) {
+    static func gather<T>(
+        _ window: SlidingWindow, channels: Int, image: UnsafePointer<T>, zero: T,
+        start: Int, count: Int, into columns: UnsafeMutablePointer<T>
+    ) {
         let stride = window.strides[window.rank - 1]
         forEachRun(window, channels: channels, start: start, count: count) { row, filled, length, lo, hi, pixel in
             let out = columns + (row * count + filled)
@@ -98,8 +108,10 @@ enum Im2Col {
 
     /// The adjoint of `gather`: adds every column entry onto the image pixel it would be read
     /// from; entries that fall in the padding are dropped.
-    static func scatterAdd(_ window: SlidingWindow, channels: Int, columns: UnsafePointer<Float>,
-                           start: Int, count: Int, into image: UnsafeMutablePointer<Float>) {
+    static func scatterAdd(
+        _ window: SlidingWindow, channels: Int, columns: UnsafePointer<Float>,
+        start: Int, count: Int, into image: UnsafeMutablePointer<Float>
+    ) {
         let stride = window.strides[window.rank - 1]
         forEachRun(window, channels: channels, start: start, count: count) { row, filled, _, lo, hi, pixel in
             let source = columns + (row * count + filled)
@@ -129,8 +141,10 @@ enum Im2Col {
     /// Adds one channel's convolution with one kernel onto `output`. 2-D windows run in the C kernel,
     /// which keeps a vector of outputs in registers across all taps, using `scratch`
     /// (`depthwiseScratchBytes`); other ranks run the loop below.
-    static func depthwise(_ window: SlidingWindow, image: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
-                          output: UnsafeMutablePointer<Float>, scratch: UnsafeMutableRawPointer?) {
+    static func depthwise(
+        _ window: SlidingWindow, image: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutableRawPointer?
+    ) {
         if window.rank == 2, let scratch {
             var problem = problem(window)
             ck_depthwise_conv2d(&problem, image, kernel, output, scratch)

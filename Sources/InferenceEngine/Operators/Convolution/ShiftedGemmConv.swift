@@ -19,15 +19,19 @@ enum ShiftedGemmConv {
     /// passes over it hit the cache instead of memory.
     static let bandBudget = 1 << 18
 
-    static func forward(_ shape: ConvShape, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        y: UnsafeMutablePointer<Float>, context: ExecutionContext) {
+    static func forward(
+        _ shape: ConvShape, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>, context: ExecutionContext
+    ) {
         let window = shape.window
         let (height, width) = (window.image[0], window.image[1])
         let (outHeight, outWidth) = (window.positions[0], window.positions[1])
         let (kernelHeight, kernelWidth) = (window.kernel[0], window.kernel[1])
         let (dilationY, dilationX) = (window.dilations[0], window.dilations[1])
         let (padTop, padLeft) = (window.padBegin[0], window.padBegin[1])
-        let cg = shape.channelsPerGroup, mg = shape.outputsPerGroup, taps = window.kernelSize
+        let cg = shape.channelsPerGroup
+        let mg = shape.outputsPerGroup
+        let taps = window.kernelSize
         let halo = (kernelHeight - 1) * dilationY
         // Padded rows are exactly as wide as the taps read.
         let paddedWidth = outWidth + (kernelWidth - 1) * dilationX
@@ -35,24 +39,30 @@ enum ShiftedGemmConv {
         var bandRows = max(1, min(outHeight, bandBudget / max(cg * paddedWidth, 1) - halo))
         let threads = context.threads
         if threads > 1, shape.batch * shape.group < threads,
-           shape.outputChannels * outHeight * outWidth * cg * taps >= Sgemm.parallelThreshold {
+            shape.outputChannels * outHeight * outWidth * cg * taps >= Sgemm.parallelThreshold
+        {
             bandRows = min(bandRows, max(1, (outHeight + threads - 1) / threads))
         }
         let bands = (outHeight + bandRows - 1) / bandRows
         let groups = shape.batch * shape.group
 
         let work = { (item: Int, context: ExecutionContext?) in
-            let band = item % bands, batchAndGroup = item / bands
-            let n = batchAndGroup / shape.group, g = batchAndGroup % shape.group
-            let firstRow = band * bandRows, rows = min(bandRows, outHeight - firstRow)
-            let paddedRows = rows + halo, plane = paddedRows * paddedWidth
+            let band = item % bands
+            let batchAndGroup = item / bands
+            let n = batchAndGroup / shape.group
+            let g = batchAndGroup % shape.group
+            let firstRow = band * bandRows
+            let rows = min(bandRows, outHeight - firstRow)
+            let paddedRows = rows + halo
+            let plane = paddedRows * paddedWidth
             // Output positions over the padded width, up to the band's last real one.
             let span = (rows - 1) * paddedWidth + outWidth
             Scratch.with(Float.self, count: cg * plane + mg * span) { padded in
                 let accumulator = padded + cg * plane
                 let image = x + (n * shape.channels + g * cg) * height * width
                 for c in 0..<cg {
-                    pad(image + c * height * width, height: height, width: width, firstRow: firstRow - padTop, left: padLeft,
+                    pad(
+                        image + c * height * width, height: height, width: width, firstRow: firstRow - padTop, left: padLeft,
                         into: padded + c * plane, rows: paddedRows, paddedWidth: paddedWidth)
                 }
                 let weights = w + g * mg * cg * taps
@@ -60,18 +70,21 @@ enum ShiftedGemmConv {
                     for kx in 0..<kernelWidth {
                         let tap = ky * kernelWidth + kx
                         let shift = ky * dilationY * paddedWidth + kx * dilationX
-                        Sgemm.multiply(m: mg, n: span, k: cg,
-                                       a: FloatMatrix(base: weights + tap, rowStride: cg * taps, columnStride: taps),
-                                       b: FloatMatrix(base: padded + shift, rowStride: plane, columnStride: 1),
-                                       c: accumulator, ldc: span, beta: tap == 0 ? 0 : 1, context: context)
+                        Sgemm.multiply(
+                            m: mg, n: span, k: cg,
+                            a: FloatMatrix(base: weights + tap, rowStride: cg * taps, columnStride: taps),
+                            b: FloatMatrix(base: padded + shift, rowStride: plane, columnStride: 1),
+                            c: accumulator, ldc: span, beta: tap == 0 ? 0 : 1, context: context)
                     }
                 }
                 let output = y + (n * shape.outputChannels + g * mg) * outHeight * outWidth + firstRow * outWidth
                 for m in 0..<mg {
                     let offset = bias?[g * mg + m] ?? 0
-                    let source = accumulator + m * span, target = output + m * outHeight * outWidth
+                    let source = accumulator + m * span
+                    let target = output + m * outHeight * outWidth
                     for row in 0..<rows {
-                        let from = source + row * paddedWidth, to = target + row * outWidth
+                        let from = source + row * paddedWidth
+                        let to = target + row * outWidth
                         for column in 0..<outWidth { to[column] = from[column] + offset }
                     }
                 }
@@ -87,10 +100,13 @@ enum ShiftedGemmConv {
 
     /// Copies image rows `firstRow..<firstRow + rows` (rows outside the image are zero) into a
     /// padded band, shifted right by `left` columns with zeros around.
-    private static func pad(_ image: UnsafePointer<Float>, height: Int, width: Int, firstRow: Int, left: Int,
-                            into padded: UnsafeMutablePointer<Float>, rows: Int, paddedWidth: Int) {
+    private static func pad(
+        _ image: UnsafePointer<Float>, height: Int, width: Int, firstRow: Int, left: Int,
+        into padded: UnsafeMutablePointer<Float>, rows: Int, paddedWidth: Int
+    ) {
         padded.update(repeating: 0, count: rows * paddedWidth)
-        let first = max(0, -left), last = min(width, paddedWidth - left)
+        let first = max(0, -left)
+        let last = min(width, paddedWidth - left)
         guard last > first else { return }
         for row in 0..<rows {
             let source = firstRow + row

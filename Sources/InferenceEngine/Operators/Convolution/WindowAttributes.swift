@@ -28,8 +28,10 @@ struct WindowAttributes: Sendable {
         dilations = try attributes.ints("dilations")
         pads = try attributes.ints("pads")
         if requireKernelShape && kernelShape == nil { throw context.invalid("kernel_shape is required") }
-        for (name, values, minimum) in [("kernel_shape", kernelShape, 1), ("strides", strides, 1),
-                                        ("dilations", dilations, 1), ("pads", pads, 0)] {
+        for (name, values, minimum) in [
+            ("kernel_shape", kernelShape, 1), ("strides", strides, 1),
+            ("dilations", dilations, 1), ("pads", pads, 0)
+        ] {
             guard let values else { continue }
             guard values.allSatisfy({ $0 >= minimum && $0 <= Self.limit }) else {
                 throw context.invalid("\(name) \(values) must hold values in \(minimum)...\(Self.limit)")
@@ -48,7 +50,8 @@ struct WindowAttributes: Sendable {
         let dilations = self.dilations ?? [Int](repeating: 1, count: rank)
         let pads = self.pads ?? [Int](repeating: 0, count: 2 * rank)
         guard strides.count == rank, dilations.count == rank, pads.count == 2 * rank,
-              kernelShape.map({ $0.count == rank }) ?? true else {
+            kernelShape.map({ $0.count == rank }) ?? true
+        else {
             throw OperatorFailure("window attributes do not match \(rank) spatial axes")
         }
         return (strides, dilations, Array(pads[..<rank]), Array(pads[rank...]))
@@ -60,7 +63,8 @@ struct WindowAttributes: Sendable {
     func window(input: [Int], kernel: [Int], ceilMode: Bool = false) throws -> SlidingWindow {
         let rank = input.count
         let (strides, dilations, explicitBegin, explicitEnd) = try resolved(rank: rank)
-        var padBegin = explicitBegin, padEnd = explicitEnd
+        var padBegin = explicitBegin
+        var padEnd = explicitEnd
         guard kernel.count == rank, kernel.allSatisfy({ $0 >= 1 && $0 <= Self.limit }) else {
             throw OperatorFailure("kernel \(kernel) does not fit \(rank) spatial axes")
         }
@@ -83,7 +87,9 @@ struct WindowAttributes: Sendable {
             }
             let span = input[axis] + padBegin[axis] + padEnd[axis] - extent
             guard span >= 0 else {
-                throw OperatorFailure("input size \(input[axis]) (padded by \(padBegin[axis])+\(padEnd[axis])) is smaller than the kernel extent \(extent) on spatial axis \(axis)")
+                throw OperatorFailure(
+                    "input size \(input[axis]) (padded by \(padBegin[axis])+\(padEnd[axis])) is smaller than the kernel extent \(extent) on spatial axis \(axis)"
+                )
             }
             if ceilMode {
                 var count = (span + stride - 1) / stride + 1
@@ -93,8 +99,9 @@ struct WindowAttributes: Sendable {
                 output[axis] = span / stride + 1
             }
         }
-        return SlidingWindow(image: input, kernel: kernel, strides: strides, dilations: dilations,
-                             padBegin: padBegin, padEnd: padEnd, positions: output)
+        return SlidingWindow(
+            image: input, kernel: kernel, strides: strides, dilations: dilations,
+            padBegin: padBegin, padEnd: padEnd, positions: output)
     }
 }
 
@@ -127,8 +134,9 @@ struct SlidingWindow: Equatable {
     /// run through the 2-D kernels.
     var promotedTo2D: SlidingWindow {
         guard rank == 1 else { return self }
-        return SlidingWindow(image: [1] + image, kernel: [1] + kernel, strides: [1] + strides,
-                             dilations: [1] + dilations, padBegin: [0] + padBegin, padEnd: [0] + padEnd,
-                             positions: [1] + positions)
+        return SlidingWindow(
+            image: [1] + image, kernel: [1] + kernel, strides: [1] + strides,
+            dilations: [1] + dilations, padBegin: [0] + padBegin, padEnd: [0] + padEnd,
+            positions: [1] + positions)
     }
 }

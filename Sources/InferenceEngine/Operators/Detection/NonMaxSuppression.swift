@@ -12,7 +12,8 @@ struct NonMaxSuppressionOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let boxes = try inputs.required(0, "boxes"), scores = try inputs.required(1, "scores")
+        let boxes = try inputs.required(0, "boxes")
+        let scores = try inputs.required(1, "scores")
         guard boxes.rank == 3, boxes.shape[2] == 4 else {
             throw OperatorFailure("NonMaxSuppression boxes must be [batch, boxes, 4], got \(boxes.shape)")
         }
@@ -26,7 +27,9 @@ struct NonMaxSuppressionOperator: Operator {
         var scoreThreshold: Float?
         if let tensor = inputs.optional(4), tensor.count > 0 { scoreThreshold = try tensor.floatScalars("score_threshold")[0] }
 
-        let batches = boxes.shape[0], count = boxes.shape[1], classes = scores.shape[1]
+        let batches = boxes.shape[0]
+        let count = boxes.shape[1]
+        let classes = scores.shape[1]
         let corners = try boxes.floatScalars("NonMaxSuppression boxes")
         let allScores = try scores.floatScalars("NonMaxSuppression scores")
         var selected: [Int64] = []
@@ -36,8 +39,9 @@ struct NonMaxSuppressionOperator: Operator {
                 let normalized = normalize(batchBoxes, count: count)
                 for klass in 0..<classes {
                     let offset = (batch * classes + klass) * count
-                    let kept = Self.select(scores: allScores[offset..<(offset + count)], boxes: normalized, limit: limit,
-                                           iouThreshold: iouThreshold, scoreThreshold: scoreThreshold)
+                    let kept = Self.select(
+                        scores: allScores[offset..<(offset + count)], boxes: normalized, limit: limit,
+                        iouThreshold: iouThreshold, scoreThreshold: scoreThreshold)
                     for index in kept { selected += [Int64(batch), Int64(klass), Int64(index)] }
                 }
             }
@@ -48,7 +52,10 @@ struct NonMaxSuppressionOperator: Operator {
     /// Boxes as (yMin, xMin, yMax, xMax), whatever the input format and corner order.
     private func normalize(_ values: [Float], count: Int) -> [(y0: Float, x0: Float, y1: Float, x1: Float)] {
         (0..<count).map { i in
-            let a = values[4 * i], b = values[4 * i + 1], c = values[4 * i + 2], d = values[4 * i + 3]
+            let a = values[4 * i]
+            let b = values[4 * i + 1]
+            let c = values[4 * i + 2]
+            let d = values[4 * i + 3]
             if centerPointBox {
                 return (b - d / 2, a - c / 2, b + d / 2, a + c / 2)
             }
@@ -56,8 +63,10 @@ struct NonMaxSuppressionOperator: Operator {
         }
     }
 
-    private static func select(scores: ArraySlice<Float>, boxes: [(y0: Float, x0: Float, y1: Float, x1: Float)], limit: Int,
-                               iouThreshold: Float, scoreThreshold: Float?) -> [Int] {
+    private static func select(
+        scores: ArraySlice<Float>, boxes: [(y0: Float, x0: Float, y1: Float, x1: Float)], limit: Int,
+        iouThreshold: Float, scoreThreshold: Float?
+    ) -> [Int] {
         let base = scores.startIndex
         var candidates = (0..<boxes.count).filter { index in
             let score = scores[base + index]
@@ -73,12 +82,16 @@ struct NonMaxSuppressionOperator: Operator {
         return kept
     }
 
-    private static func suppresses(_ a: (y0: Float, x0: Float, y1: Float, x1: Float), _ b: (y0: Float, x0: Float, y1: Float, x1: Float),
-                                   threshold: Float) -> Bool {
-        let width = min(a.x1, b.x1) - max(a.x0, b.x0), height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    private static func suppresses(
+        _ a: (y0: Float, x0: Float, y1: Float, x1: Float), _ b: (y0: Float, x0: Float, y1: Float, x1: Float),
+        threshold: Float
+    ) -> Bool {
+        let width = min(a.x1, b.x1) - max(a.x0, b.x0)
+        let height = min(a.y1, b.y1) - max(a.y0, b.y0)
         guard width > 0, height > 0 else { return false }
         let intersection = width * height
-        let areaA = (a.x1 - a.x0) * (a.y1 - a.y0), areaB = (b.x1 - b.x0) * (b.y1 - b.y0)
+        let areaA = (a.x1 - a.x0) * (a.y1 - a.y0)
+        let areaB = (b.x1 - b.x0) * (b.y1 - b.y0)
         let union = areaA + areaB - intersection
         guard areaA > 0, areaB > 0, union > 0 else { return false }
         return intersection / union > threshold

@@ -1,7 +1,9 @@
 /// Add, Sub, Mul, Div, Mod, Pow: two inputs broadcast together.
 enum BinaryArithmetic {
     enum Kind: Sendable {
-        case add, subtract, multiply, divide, modulo(fmod: Bool), power
+        case add, subtract, multiply, divide
+        case modulo(fmod: Bool)
+        case power
 
         /// The same operation in the parallel float32 kernel, where it has one.
         var floatOperation: FloatArithmetic.Operation? {
@@ -57,13 +59,14 @@ extension ElementwiseOperators {
         OperatorSchema("Mod", since: 10) { context in
             let fmod = try context.attributes.int("fmod", default: 0) != 0
             return ClosureOperator { inputs, run in
-                let a = try inputs.required(0), b = try inputs.required(1)
+                let a = try inputs.required(0)
+                let b = try inputs.required(1)
                 if !fmod && a.elementType.isFloatingPoint {
                     throw OperatorFailure("Mod on floating-point inputs requires fmod=1")
                 }
                 return [try BinaryArithmetic.run(.modulo(fmod: fmod), a, b, op: "Mod", context: run)]
             }
-        },
+        }
     ]
 
     /// Opsets before 7 broadcast only with an explicit `broadcast` attribute; those files are refused.

@@ -24,7 +24,8 @@ enum BitwiseOperators {
     private static func binary(_ name: String, since: Int, _ kind: Kind) -> OperatorSchema {
         OperatorSchema(name, since: since) { _ in
             ClosureOperator { inputs, context in
-                let a = try inputs.required(0), b = try inputs.required(1)
+                let a = try inputs.required(0)
+                let b = try inputs.required(1)
                 guard a.elementType == b.elementType else { throw OperatorFailure("inputs have different types") }
                 return [try a.elementType.dispatchNumeric(Visitor(a: a, b: b, kind: kind, context: context), op: name)]
             }
@@ -44,13 +45,16 @@ enum BitwiseOperators {
             let direction = try context.attributes.string("direction", default: "")
             guard direction == "LEFT" || direction == "RIGHT" else { throw context.invalid("direction must be LEFT or RIGHT") }
             return ClosureOperator { inputs, run in
-                let a = try inputs.required(0), b = try inputs.required(1)
+                let a = try inputs.required(0)
+                let b = try inputs.required(1)
                 guard a.elementType == b.elementType, ElementType.unsignedIntegers.contains(a.elementType) else {
                     throw OperatorFailure("BitShift needs two unsigned integer inputs of one type")
                 }
-                return [try a.elementType.dispatchNumeric(
-                    Visitor(a: a, b: b, kind: direction == "LEFT" ? .shiftLeft : .shiftRight, context: run), op: "BitShift")]
+                return [
+                    try a.elementType.dispatchNumeric(
+                        Visitor(a: a, b: b, kind: direction == "LEFT" ? .shiftLeft : .shiftRight, context: run), op: "BitShift")
+                ]
             }
-        },
+        }
     ]
 }

@@ -6,13 +6,16 @@ enum UnaryMath {
 
     /// Applies a float function element by element, split over the run's threads. Float32 runs
     /// `kernel` when given, else `f`; float64 runs `d`; the 16-bit float types compute through float32.
-    static func floating(_ input: Tensor, op: String, context: ExecutionContext,
-                         _ f: (Float) -> Float, _ d: (Double) -> Double, kernel: FloatKernel? = nil) throws -> Tensor {
+    static func floating(
+        _ input: Tensor, op: String, context: ExecutionContext,
+        _ f: (Float) -> Float, _ d: (Double) -> Double, kernel: FloatKernel? = nil
+    ) throws -> Tensor {
         let count = input.count
         switch input.elementType {
         case .float:
             let output = try context.allocate(.float, input.shape, zeroed: false)
-            let source = input.pointer(as: Float.self), destination = output.mutablePointer(as: Float.self)
+            let source = input.pointer(as: Float.self)
+            let destination = output.mutablePointer(as: Float.self)
             context.forEachRange(count) { range in
                 if let kernel {
                     kernel(source + range.lowerBound, destination + range.lowerBound, range.count)
@@ -23,7 +26,8 @@ enum UnaryMath {
             return output
         case .double:
             let output = try context.allocate(.double, input.shape)
-            let source = input.pointer(as: Double.self), destination = output.mutablePointer(as: Double.self)
+            let source = input.pointer(as: Double.self)
+            let destination = output.mutablePointer(as: Double.self)
             for i in 0..<count { destination[i] = d(source[i]) }
             return output
         case .float16, .bfloat16:
@@ -34,8 +38,10 @@ enum UnaryMath {
         }
     }
 
-    private static func math(_ name: String, since: Int = 6, _ f: @escaping @Sendable (Float) -> Float,
-                             _ d: @escaping @Sendable (Double) -> Double) -> OperatorSchema {
+    private static func math(
+        _ name: String, since: Int = 6, _ f: @escaping @Sendable (Float) -> Float,
+        _ d: @escaping @Sendable (Double) -> Double
+    ) -> OperatorSchema {
         OperatorSchema(name, since: since) { _ in
             ClosureOperator { inputs, context in [try floating(inputs.required(0), op: name, context: context, f, d)] }
         }
@@ -49,7 +55,8 @@ enum UnaryMath {
         enum Kind { case negate, absolute, sign }
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             let output = try context.allocate(T.elementType, input.shape)
-            let source = input.pointer(as: T.self), destination = output.mutablePointer(as: T.self)
+            let source = input.pointer(as: T.self)
+            let destination = output.mutablePointer(as: T.self)
             for i in 0..<input.count {
                 let x = source[i]
                 switch kind {
@@ -113,6 +120,6 @@ enum UnaryMath {
                 let values = try floating(inputs.required(0), op: "IsInf", context: run, { Float(test(Double($0))) }, test)
                 return [TensorCast.convert(values, to: .bool, context: run)]
             }
-        },
+        }
     ]
 }

@@ -12,7 +12,7 @@ extension ElementwiseOperators {
                 let divisor = TensorCast.convert(Tensor(scalar: Double(present.count)), to: total.elementType)
                 return [try BinaryArithmetic.run(.divide, total, divisor, op: "Mean", context: context)]
             }
-        },
+        }
     ]
 
     private static func variadic(_ name: String, _ combine: @escaping @Sendable (Tensor, Tensor, ExecutionContext) throws -> Tensor) -> OperatorSchema {
@@ -48,10 +48,14 @@ enum VariadicReduce {
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             let context = ExecutionContext()
             switch pick {
-            case .max: return try Broadcast.binary(a, b, T.self, T.elementType, context: context) { x, y in
-                x.isNaNValue ? x : (y.isNaNValue ? y : (x >= y ? x : y)) }
-            case .min: return try Broadcast.binary(a, b, T.self, T.elementType, context: context) { x, y in
-                x.isNaNValue ? x : (y.isNaNValue ? y : (x <= y ? x : y)) }
+            case .max:
+                return try Broadcast.binary(a, b, T.self, T.elementType, context: context) { x, y in
+                    x.isNaNValue ? x : (y.isNaNValue ? y : (x >= y ? x : y))
+                }
+            case .min:
+                return try Broadcast.binary(a, b, T.self, T.elementType, context: context) { x, y in
+                    x.isNaNValue ? x : (y.isNaNValue ? y : (x <= y ? x : y))
+                }
             }
         }
     }

@@ -18,8 +18,9 @@ enum ArgExtreme {
                 var shape = input.shape
                 if keepDims { shape[resolvedAxis] = 1 } else { shape.remove(at: resolvedAxis) }
                 let widened = ComparableView.widened(input, context: run)
-                let kernel = Kernel(input: widened, axis: resolvedAxis, outputShape: shape, pickMax: pickMax,
-                                    selectLast: selectLast, context: run)
+                let kernel = Kernel(
+                    input: widened, axis: resolvedAxis, outputShape: shape, pickMax: pickMax,
+                    selectLast: selectLast, context: run)
                 return [try widened.elementType.dispatchNumeric(kernel, op: name)]
             }
         }
@@ -34,12 +35,16 @@ enum ArgExtreme {
 
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             let output = try context.allocate(.int64, outputShape)
-            let shape = input.shape, length = shape[axis]
-            let outer = shape.product(0..<axis), inner = shape.product((axis + 1)..<shape.count)
-            let x = input.pointer(as: T.self), y = output.mutablePointer(as: Int64.self)
+            let shape = input.shape
+            let length = shape[axis]
+            let outer = shape.product(0..<axis)
+            let inner = shape.product((axis + 1)..<shape.count)
+            let x = input.pointer(as: T.self)
+            let y = output.mutablePointer(as: Int64.self)
             var best = [T](repeating: T.zero, count: inner)
             for o in 0..<outer {
-                let base = o &* length &* inner, target = o &* inner
+                let base = o &* length &* inner
+                let target = o &* inner
                 for i in 0..<inner { best[i] = x[base &+ i] }
                 for k in 1..<length {
                     let row = base &+ k &* inner

@@ -16,10 +16,13 @@ enum ByteBlocks {
 
     /// A tensor of `shape` whose block `j` is the `blockLength` elements of `data` starting at
     /// element `offsets[j]`. The offsets were bounds-checked by whoever computed them.
-    static func gather(_ data: Tensor, offsets: [Int], blockLength: Int, shape: [Int],
-                       context: ExecutionContext) throws -> Tensor {
+    static func gather(
+        _ data: Tensor, offsets: [Int], blockLength: Int, shape: [Int],
+        context: ExecutionContext
+    ) throws -> Tensor {
         let output = try context.allocate(data.elementType, shape)
-        let width = data.elementType.byteWidth, blockBytes = blockLength * width
+        let width = data.elementType.byteWidth
+        let blockBytes = blockLength * width
         guard blockBytes > 0 else { return output }
         let source = UnsafeRawPointer(data.storage.bytes)
         var destination = output.storage.bytes

@@ -5,21 +5,25 @@ enum Compress {
     static let schema = OperatorSchema("Compress", since: 9) { context in
         let axis = try context.attributes.int("axis")
         return ClosureOperator { inputs, run in
-            let input = try inputs.required(0, "input"), condition = try inputs.required(1, "condition")
+            let input = try inputs.required(0, "input")
+            let condition = try inputs.required(1, "condition")
             try ByteBlocks.requireFixedWidth(input, op: "Compress")
             guard condition.elementType == .bool, condition.rank == 1 else {
                 throw OperatorFailure("Compress condition must be a 1-D bool tensor, got \(condition.elementType) \(condition.shape)")
             }
-            let shape: [Int], resolvedAxis: Int
+            let shape: [Int]
+            let resolvedAxis: Int
             if let axis {
                 (shape, resolvedAxis) = (input.shape, try IndexCheck.axis(axis, of: input, op: "Compress"))
             } else {
                 (shape, resolvedAxis) = ([input.count], 0)
             }
             // Read as bytes: a bool tensor's raw data may hold values other than 0 and 1.
-            let length = shape[resolvedAxis], flags = condition.pointer(as: UInt8.self)
+            let length = shape[resolvedAxis]
+            let flags = condition.pointer(as: UInt8.self)
             let kept = (0..<min(length, condition.count)).filter { flags[$0] != 0 }
-            let outer = shape.product(0..<resolvedAxis), inner = shape.product((resolvedAxis + 1)..<shape.count)
+            let outer = shape.product(0..<resolvedAxis)
+            let inner = shape.product((resolvedAxis + 1)..<shape.count)
             var outputShape = shape
             outputShape[resolvedAxis] = kept.count
             var offsets: [Int] = []

@@ -15,8 +15,9 @@ enum Cumulative {
                 let axis = try IndexCheck.axis(IndexCheck.scalarInt(inputs.required(1, "axis"), op: name, "axis"), of: input, op: name)
                 let widened = [.float16, .bfloat16].contains(input.elementType) ? TensorCast.convert(input, to: .float, context: run) : input
                 let shape = input.shape
-                let kernel = Kernel(input: widened, kind: kind, outer: shape.product(0..<axis), length: shape[axis],
-                                    inner: shape.product((axis + 1)..<shape.count), exclusive: exclusive, reverse: reverse, context: run)
+                let kernel = Kernel(
+                    input: widened, kind: kind, outer: shape.product(0..<axis), length: shape[axis],
+                    inner: shape.product((axis + 1)..<shape.count), exclusive: exclusive, reverse: reverse, context: run)
                 let result = try widened.elementType.dispatchNumeric(kernel, op: name)
                 return [TensorCast.convert(result, to: input.elementType, context: run)]
             }
@@ -41,7 +42,8 @@ enum Cumulative {
         private func run<T: NumericElement>(_ type: T.Type, identity: T, _ combine: (T, T) -> T) throws -> Tensor {
             let output = try context.allocate(T.elementType, input.shape)
             guard length > 0 else { return output }
-            let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
+            let x = input.pointer(as: T.self)
+            let y = output.mutablePointer(as: T.self)
             let step = reverse ? -inner : inner
             for o in 0..<outer {
                 let first = o &* length &* inner &+ (reverse ? (length - 1) &* inner : 0)

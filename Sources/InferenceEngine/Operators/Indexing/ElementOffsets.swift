@@ -14,8 +14,10 @@ enum ElementOffsets {
         }
         var offsets = try IndexCheck.indexValues(indices, op: op)
         guard !offsets.isEmpty else { return offsets }
-        let strides = Tensor.strides(for: dataShape), shape = indices.shape
-        let dimension = dataShape[axis], axisStride = strides[axis]
+        let strides = Tensor.strides(for: dataShape)
+        let shape = indices.shape
+        let dimension = dataShape[axis]
+        let axisStride = strides[axis]
         var coordinates = [Int](repeating: 0, count: rank)
         var base = 0  // offset of the current coordinates, ignoring the axis
         for position in 0..<offsets.count {
@@ -46,7 +48,8 @@ enum ElementOffsets {
     }
 
     static func tuples(_ indices: Tensor, dataShape: [Int], batchDims: Int, op: String) throws -> Tuples {
-        let rank = dataShape.count, indexRank = indices.rank
+        let rank = dataShape.count
+        let indexRank = indices.rank
         guard rank >= 1, indexRank >= 1 else {
             throw OperatorFailure("\(op): data \(dataShape) and indices \(indices.shape) must both have rank >= 1")
         }
@@ -76,7 +79,8 @@ enum ElementOffsets {
             offsets[t] = offset
         }
         let sliceShape = Array(dataShape[(batchDims + tupleLength)...])
-        return Tuples(offsets: offsets, sliceLength: sliceShape.reduce(1, *),
-                      resultShape: Array(indices.shape[..<(indexRank - 1)]) + sliceShape)
+        return Tuples(
+            offsets: offsets, sliceLength: sliceShape.reduce(1, *),
+            resultShape: Array(indices.shape[..<(indexRank - 1)]) + sliceShape)
     }
 }

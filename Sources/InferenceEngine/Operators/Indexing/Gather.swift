@@ -15,9 +15,11 @@ enum Gather {
         let shape = data.shape
         let outputShape = Array(shape[..<axis]) + indices.shape + Array(shape[(axis + 1)...])
         let output = try context.allocate(data.elementType, outputShape)
-        let layout = Layout(outer: shape.product(0..<axis), dimension: shape[axis],
-                            blockBytes: shape.product((axis + 1)..<shape.count) * data.elementType.byteWidth, axis: axis)
-        let source = UnsafeRawPointer(data.storage.bytes), destination = output.storage.bytes
+        let layout = Layout(
+            outer: shape.product(0..<axis), dimension: shape[axis],
+            blockBytes: shape.product((axis + 1)..<shape.count) * data.elementType.byteWidth, axis: axis)
+        let source = UnsafeRawPointer(data.storage.bytes)
+        let destination = output.storage.bytes
         switch indices.elementType {
         case .int64: try copyBlocks(indices.pointer(as: Int64.self), indices.count, layout, source, destination)
         case .int32: try copyBlocks(indices.pointer(as: Int32.self), indices.count, layout, source, destination)
@@ -33,8 +35,10 @@ enum Gather {
     }
 
     /// Checks every index once, then copies `outer × count` blocks.
-    private static func copyBlocks<I: FixedWidthInteger>(_ indices: UnsafePointer<I>, _ count: Int, _ layout: Layout,
-                                                         _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer) throws {
+    private static func copyBlocks<I: FixedWidthInteger>(
+        _ indices: UnsafePointer<I>, _ count: Int, _ layout: Layout,
+        _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer
+    ) throws {
         let dimension = layout.dimension
         for j in 0..<count {
             _ = try IndexCheck.resolve(Int(truncatingIfNeeded: indices[j]), dimension: dimension, op: "Gather", axis: layout.axis)

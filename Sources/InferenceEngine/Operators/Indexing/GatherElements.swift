@@ -4,7 +4,8 @@ enum GatherElements {
     static let schema = OperatorSchema("GatherElements", since: 11) { context in
         let axis = try context.attributes.int("axis", default: 0)
         return ClosureOperator { inputs, run in
-            let data = try inputs.required(0, "data"), indices = try inputs.required(1, "indices")
+            let data = try inputs.required(0, "data")
+            let indices = try inputs.required(1, "indices")
             try ByteBlocks.requireFixedWidth(data, op: "GatherElements")
             let resolvedAxis = try IndexCheck.axis(axis, of: data, op: "GatherElements")
             let offsets = try ElementOffsets.alongAxis(indices, dataShape: data.shape, axis: resolvedAxis, op: "GatherElements")
@@ -18,11 +19,15 @@ enum GatherND {
         let batchDims = try context.attributes.int("batch_dims", default: 0)
         guard batchDims >= 0 else { throw context.invalid("batch_dims must not be negative, got \(batchDims)") }
         return ClosureOperator { inputs, run in
-            let data = try inputs.required(0, "data"), indices = try inputs.required(1, "indices")
+            let data = try inputs.required(0, "data")
+            let indices = try inputs.required(1, "indices")
             try ByteBlocks.requireFixedWidth(data, op: "GatherND")
             let tuples = try ElementOffsets.tuples(indices, dataShape: data.shape, batchDims: batchDims, op: "GatherND")
-            return [try ByteBlocks.gather(data, offsets: tuples.offsets, blockLength: tuples.sliceLength,
-                                      shape: tuples.resultShape, context: run)]
+            return [
+                try ByteBlocks.gather(
+                    data, offsets: tuples.offsets, blockLength: tuples.sliceLength,
+                    shape: tuples.resultShape, context: run)
+            ]
         }
     }
 }

@@ -6,6 +6,6 @@ enum IndexingOperators {
         ScatterElements.schema, ScatterElements.deprecatedScatterSchema, ScatterND.schema, TensorScatter.schema,
         OneHot.schema, Cumulative.cumSumSchema, Cumulative.cumProdSchema, NonZero.schema, Compress.schema,
         ReverseSequence.schema,
-        TopK.schema, ArgExtreme.argMaxSchema, ArgExtreme.argMinSchema, Unique.schema,
+        TopK.schema, ArgExtreme.argMaxSchema, ArgExtreme.argMinSchema, Unique.schema
     ]
 }

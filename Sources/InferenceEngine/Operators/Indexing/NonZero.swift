@@ -5,8 +5,10 @@ enum NonZero {
         ClosureOperator { inputs, run in
             let input = try inputs.required(0, "X")
             // Bools are read as bytes: raw data may hold values other than 0 and 1.
-            let flags = input.elementType == .bool ? try Flags(input: input).visit(UInt8.self)
-                                                   : try input.elementType.dispatch(Flags(input: input), op: "NonZero")
+            let flags =
+                input.elementType == .bool
+                ? try Flags(input: input).visit(UInt8.self)
+                : try input.elementType.dispatch(Flags(input: input), op: "NonZero")
             return [try coordinates(of: flags, shape: input.rank == 0 ? [1] : input.shape, context: run)]
         }
     }

@@ -4,13 +4,16 @@ enum OneHot {
     static let schema = OperatorSchema("OneHot", since: 9) { context in
         let axis = try context.attributes.int("axis", default: -1)
         return ClosureOperator { inputs, run in
-            try oneHot(inputs.required(0, "indices"), depth: inputs.required(1, "depth"),
-                       values: inputs.required(2, "values"), axis: axis, context: run)
+            try oneHot(
+                inputs.required(0, "indices"), depth: inputs.required(1, "depth"),
+                values: inputs.required(2, "values"), axis: axis, context: run)
         }
     }
 
-    static func oneHot(_ indices: Tensor, depth depthTensor: Tensor, values: Tensor, axis: Int,
-                       context: ExecutionContext) throws -> [Tensor] {
+    static func oneHot(
+        _ indices: Tensor, depth depthTensor: Tensor, values: Tensor, axis: Int,
+        context: ExecutionContext
+    ) throws -> [Tensor] {
         try ByteBlocks.requireFixedWidth(values, op: "OneHot")
         guard values.count == 2 else { throw OperatorFailure("OneHot values must hold [off, on], has shape \(values.shape)") }
         guard indices.elementType != .string, depthTensor.elementType != .string else {
@@ -27,7 +30,8 @@ enum OneHot {
         let classes = try TensorCast.convert(indices, to: .int64, context: context).intValues()
         let output = try context.allocate(values.elementType, outputShape)
         let width = values.elementType.byteWidth
-        let off = UnsafeRawPointer(values.storage.bytes), on = off + width
+        let off = UnsafeRawPointer(values.storage.bytes)
+        let on = off + width
         let destination = output.storage.bytes
         for position in 0..<output.count { ByteBlocks.copy(destination + position &* width, off, byteCount: width) }
         let inner = indices.shape.product(axis..<indices.rank)

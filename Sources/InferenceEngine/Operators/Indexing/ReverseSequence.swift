@@ -12,7 +12,8 @@ enum ReverseSequence {
             let lengths = try IndexCheck.indexValues(inputs.required(1, "sequence_lens"), op: "ReverseSequence", "sequence_lens")
             try ByteBlocks.requireFixedWidth(input, op: "ReverseSequence")
             guard input.rank >= 2 else { throw OperatorFailure("ReverseSequence needs an input of rank >= 2, got \(input.shape)") }
-            let batch = input.shape[batchAxis], time = input.shape[timeAxis]
+            let batch = input.shape[batchAxis]
+            let time = input.shape[timeAxis]
             guard lengths.count == batch else {
                 throw OperatorFailure("ReverseSequence: \(lengths.count) sequence lengths for a batch of \(batch)")
             }

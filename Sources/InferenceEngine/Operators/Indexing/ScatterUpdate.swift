@@ -11,14 +11,21 @@ enum ScatterUpdate {
             guard let reduction = Reduction(rawValue: name) else {
                 throw context.invalid("reduction must be none, add, mul, max or min, got '\(name)'")
             }
-            let since = switch reduction { case .none: 0; case .add, .mul: 16; case .max, .min: 18 }
+            let since =
+                switch reduction {
+                case .none: 0
+                case .add, .mul: 16
+                case .max, .min: 18
+                }
             guard context.opset >= since else { throw context.invalid("reduction '\(name)' needs opset \(since), model imports \(context.opset)") }
             return reduction
         }
     }
 
-    static func apply(data: Tensor, updates: Tensor, offsets: [Int], blockLength: Int, reduction: Reduction,
-                      op: String, context: ExecutionContext) throws -> Tensor {
+    static func apply(
+        data: Tensor, updates: Tensor, offsets: [Int], blockLength: Int, reduction: Reduction,
+        op: String, context: ExecutionContext
+    ) throws -> Tensor {
         try ByteBlocks.requireFixedWidth(data, op: op)
         guard updates.elementType == data.elementType else {
             throw OperatorFailure("\(op): updates are \(updates.elementType) but data is \(data.elementType)")
@@ -34,10 +41,13 @@ enum ScatterUpdate {
         return ComparableView.restored(output, to: data.elementType, context: context)
     }
 
-    private static func place(_ data: Tensor, _ updates: Tensor, _ offsets: [Int], _ blockLength: Int,
-                              _ context: ExecutionContext) throws -> Tensor {
+    private static func place(
+        _ data: Tensor, _ updates: Tensor, _ offsets: [Int], _ blockLength: Int,
+        _ context: ExecutionContext
+    ) throws -> Tensor {
         let output = try ByteBlocks.duplicate(data, context: context)
-        let width = data.elementType.byteWidth, blockBytes = blockLength * width
+        let width = data.elementType.byteWidth
+        let blockBytes = blockLength * width
         guard blockBytes > 0 else { return output }
         var source = UnsafeRawPointer(updates.storage.bytes)
         for offset in offsets {
@@ -63,7 +73,8 @@ enum ScatterUpdate {
         }
 
         private func run<T: NumericElement>(_ type: T.Type, _ combine: (T, T) -> T) {
-            let target = output.mutablePointer(as: T.self), source = updates.pointer(as: T.self)
+            let target = output.mutablePointer(as: T.self)
+            let source = updates.pointer(as: T.self)
             var u = 0
             for offset in offsets {
                 for e in 0..<blockLength {

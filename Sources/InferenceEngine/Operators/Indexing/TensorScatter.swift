@@ -8,17 +8,21 @@ enum TensorScatter {
         guard mode == "linear" || mode == "circular" else { throw context.invalid("mode must be linear or circular, got '\(mode)'") }
         let circular = mode == "circular"
         return ClosureOperator { inputs, run in
-            let cache = try inputs.required(0, "past_cache"), update = try inputs.required(1, "update")
+            let cache = try inputs.required(0, "past_cache")
+            let update = try inputs.required(1, "update")
             let resolvedAxis = try IndexCheck.axis(axis, of: cache, op: "TensorScatter")
             guard resolvedAxis != 0 else { throw OperatorFailure("TensorScatter: axis \(axis) is the batch axis") }
-            let shape = cache.shape, capacity = shape[resolvedAxis]
+            let shape = cache.shape
+            let capacity = shape[resolvedAxis]
             var expected = shape
             expected[resolvedAxis] = update.rank == shape.count ? update.shape[resolvedAxis] : -1
             guard update.shape == expected, expected[resolvedAxis] <= capacity else {
                 throw OperatorFailure("TensorScatter: update \(update.shape) does not fit cache \(shape) along axis \(resolvedAxis)")
             }
-            let batch = shape[0], length = update.shape[resolvedAxis]
-            let starts = try inputs.optional(2).map { try IndexCheck.indexValues($0, op: "TensorScatter", "write_indices") }
+            let batch = shape[0]
+            let length = update.shape[resolvedAxis]
+            let starts =
+                try inputs.optional(2).map { try IndexCheck.indexValues($0, op: "TensorScatter", "write_indices") }
                 ?? [Int](repeating: 0, count: batch)
             guard starts.count == batch else {
                 throw OperatorFailure("TensorScatter: \(starts.count) write indices for a batch of \(batch)")
@@ -29,7 +33,8 @@ enum TensorScatter {
                 }
             }
             // Blocks of `inner` elements in the update's row-major order: prefix, then step.
-            let prefixes = shape.product(0..<resolvedAxis), perBatch = shape.product(1..<resolvedAxis)
+            let prefixes = shape.product(0..<resolvedAxis)
+            let perBatch = shape.product(1..<resolvedAxis)
             let inner = shape.product((resolvedAxis + 1)..<shape.count)
             var offsets: [Int] = []
             offsets.reserveCapacity(prefixes * length)
@@ -41,8 +46,11 @@ enum TensorScatter {
                     offsets.append((prefix &* capacity &+ position) &* inner)
                 }
             }
-            return [try ScatterUpdate.apply(data: cache, updates: update, offsets: offsets, blockLength: inner,
-                                            reduction: .none, op: "TensorScatter", context: run)]
+            return [
+                try ScatterUpdate.apply(
+                    data: cache, updates: update, offsets: offsets, blockLength: inner,
+                    reduction: .none, op: "TensorScatter", context: run)
+            ]
         }
     }
 }

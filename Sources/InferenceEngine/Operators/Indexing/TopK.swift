@@ -15,7 +15,8 @@ enum TopK {
             let input = try inputs.required(0, "X")
             let k = try attributeK ?? IndexCheck.scalarInt(inputs.required(1, "K"), op: "TopK", "k")
             let resolvedAxis = try IndexCheck.axis(axis, of: input, op: "TopK")
-            let shape = input.shape, length = shape[resolvedAxis]
+            let shape = input.shape
+            let length = shape[resolvedAxis]
             guard k >= 0, k <= length else {
                 throw OperatorFailure("TopK: k = \(k) is outside 0...\(length) (axis \(resolvedAxis) of shape \(shape))")
             }
@@ -34,11 +35,14 @@ enum TopK {
             var shape = input.shape
             let length = shape[axis]
             shape[axis] = k
-            let values = try context.allocate(T.elementType, shape), indices = try context.allocate(.int64, shape)
-            let outer = shape.product(0..<axis), inner = shape.product((axis + 1)..<shape.count)
+            let values = try context.allocate(T.elementType, shape)
+            let indices = try context.allocate(.int64, shape)
+            let outer = shape.product(0..<axis)
+            let inner = shape.product((axis + 1)..<shape.count)
             guard k > 0, inner > 0 else { return (values, indices) }
             let x = input.pointer(as: T.self)
-            let y = values.mutablePointer(as: T.self), z = indices.mutablePointer(as: Int64.self)
+            let y = values.mutablePointer(as: T.self)
+            let z = indices.mutablePointer(as: Int64.self)
             var slice = [T](repeating: T.zero, count: length)
             var order: [Int] = []
             for o in 0..<outer {
@@ -82,7 +86,8 @@ enum TopSelection {
             func siftDown(_ start: Int) {
                 var parent = start
                 while true {
-                    let left = 2 &* parent &+ 1, right = left &+ 1
+                    let left = 2 &* parent &+ 1
+                    let right = left &+ 1
                     var worst = parent
                     if left < k && precedes(order[worst], order[left]) { worst = left }
                     if right < k && precedes(order[worst], order[right]) { worst = right }

@@ -9,7 +9,8 @@ enum Unique {
         return ClosureOperator { inputs, run in
             let input = try inputs.required(0, "X")
             // Without an axis the input is one axis of single-element slices.
-            let shape: [Int], resolvedAxis: Int
+            let shape: [Int]
+            let resolvedAxis: Int
             if let axis {
                 (shape, resolvedAxis) = (input.shape, try IndexCheck.axis(axis, of: input, op: "Unique"))
             } else {
@@ -34,7 +35,8 @@ enum Unique {
 
         func visit<T: NumericElement>(_ type: T.Type) throws -> Groups {
             let length = shape[axis]
-            let outer = shape.product(0..<axis), inner = shape.product((axis + 1)..<shape.count)
+            let outer = shape.product(0..<axis)
+            let inner = shape.product((axis + 1)..<shape.count)
             let sliceLength = outer * inner
             // Slices laid out contiguously so comparing two is a walk over adjacent memory.
             let x = input.pointer(as: T.self)
@@ -47,7 +49,8 @@ enum Unique {
             return slices.withUnsafeBufferPointer { v in
                 func compare(_ a: Int, _ b: Int) -> Int {
                     for e in 0..<sliceLength {
-                        let p = v[a &* sliceLength &+ e], q = v[b &* sliceLength &+ e]
+                        let p = v[a &* sliceLength &+ e]
+                        let q = v[b &* sliceLength &+ e]
                         if NaNLastOrder.less(p, q) { return -1 }
                         if NaNLastOrder.less(q, p) { return 1 }
                     }
@@ -81,10 +84,14 @@ enum Unique {
         }
     }
 
-    private static func result(_ input: Tensor, shape: [Int], axis: Int, groups: Groups,
-                               context: ExecutionContext) throws -> [Tensor] {
-        let length = shape[axis], unique = groups.first.count
-        let outer = shape.product(0..<axis), inner = shape.product((axis + 1)..<shape.count)
+    private static func result(
+        _ input: Tensor, shape: [Int], axis: Int, groups: Groups,
+        context: ExecutionContext
+    ) throws -> [Tensor] {
+        let length = shape[axis]
+        let unique = groups.first.count
+        let outer = shape.product(0..<axis)
+        let inner = shape.product((axis + 1)..<shape.count)
         var outputShape = shape
         outputShape[axis] = unique
         var offsets: [Int] = []
@@ -92,7 +99,7 @@ enum Unique {
         for o in 0..<outer { for s in groups.first { offsets.append((o &* length &+ s) &* inner) } }
         return [
             try ByteBlocks.gather(input, offsets: offsets, blockLength: inner, shape: outputShape, context: context),
-            try int64Vector(groups.first, context), try int64Vector(groups.inverse, context), try int64Vector(groups.count, context),
+            try int64Vector(groups.first, context), try int64Vector(groups.inverse, context), try int64Vector(groups.count, context)
         ]
     }
 

@@ -16,7 +16,8 @@ struct DeterminantOperator: Operator {
         let batchShape = Array(shape.dropLast(2))
         let wide = TensorCast.convert(input, to: .double, context: context)
         let output = try context.allocate(.double, batchShape)
-        let source = wide.pointer(as: Double.self), destination = output.mutablePointer(as: Double.self)
+        let source = wide.pointer(as: Double.self)
+        let destination = output.mutablePointer(as: Double.self)
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(size * size, 1))
         defer { scratch.deallocate() }
         for b in 0..<output.count {

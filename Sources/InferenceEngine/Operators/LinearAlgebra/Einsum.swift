@@ -55,7 +55,8 @@ struct EinsumOperator: Operator {
     /// `a` and `b` contracted over the labels they share that `keep` does not hold, as one batched
     /// matrix product [batch, aFree, shared] x [batch, shared, bFree].
     private func contract(_ a: Operand, _ b: Operand, keep: Set<Int>, sizes: [Int: Int], context: ExecutionContext) throws -> Operand {
-        let inB = Set(b.labels), inA = Set(a.labels)
+        let inB = Set(b.labels)
+        let inA = Set(a.labels)
         let batch = a.labels.filter { inB.contains($0) && keep.contains($0) }
         let shared = a.labels.filter { inB.contains($0) && !keep.contains($0) }
         let aFree = a.labels.filter { !inB.contains($0) && keep.contains($0) }
@@ -63,9 +64,10 @@ struct EinsumOperator: Operator {
         let left = try arrange(a, to: batch + aFree + shared, sizes: sizes, context: context)
         let right = try arrange(b, to: batch + shared + bFree, sizes: sizes, context: context)
         let size = { (labels: [Int]) in labels.reduce(1) { $0 * (sizes[$1] ?? 1) } }
-        let product = try MatMul.run(left.tensor.reshaped([size(batch), size(aFree), size(shared)]),
-                                     right.tensor.reshaped([size(batch), size(shared), size(bFree)]),
-                                     op: "Einsum", context: context)
+        let product = try MatMul.run(
+            left.tensor.reshaped([size(batch), size(aFree), size(shared)]),
+            right.tensor.reshaped([size(batch), size(shared), size(bFree)]),
+            op: "Einsum", context: context)
         let labels = batch + aFree + bFree
         return Operand(tensor: product.reshaped(labels.map { sizes[$0] ?? 1 }), labels: labels)
     }
@@ -76,7 +78,8 @@ struct EinsumOperator: Operator {
         let keepSizes = target.map { sizes[$0] ?? 1 }
         if operand.labels == target && operand.tensor.shape == keepSizes { return operand }
         let strides = operand.tensor.strides
-        var labelStride: [Int: Int] = [:], ownSize: [Int: Int] = [:]
+        var labelStride: [Int: Int] = [:]
+        var ownSize: [Int: Int] = [:]
         for (axis, label) in operand.labels.enumerated() {
             let dimension = operand.tensor.shape[axis]
             ownSize[label] = max(ownSize[label] ?? 0, dimension)
@@ -85,13 +88,16 @@ struct EinsumOperator: Operator {
         let keepStrides = target.map { labelStride[$0] ?? 0 }
         let summed = unique(operand.labels).filter { !target.contains($0) }
         let output = try context.allocate(operand.tensor.elementType, keepSizes)
-        let sumSizes = summed.map { ownSize[$0] ?? 1 }, sumStrides = summed.map { labelStride[$0] ?? 0 }
+        let sumSizes = summed.map { ownSize[$0] ?? 1 }
+        let sumStrides = summed.map { labelStride[$0] ?? 0 }
         if operand.tensor.elementType == .float {
-            EinsumKernel.gather(operand.tensor.pointer(as: Float.self), keepSizes: keepSizes, keepStrides: keepStrides,
-                                sumSizes: sumSizes, sumStrides: sumStrides, into: output.mutablePointer(as: Float.self))
+            EinsumKernel.gather(
+                operand.tensor.pointer(as: Float.self), keepSizes: keepSizes, keepStrides: keepStrides,
+                sumSizes: sumSizes, sumStrides: sumStrides, into: output.mutablePointer(as: Float.self))
         } else {
-            EinsumKernel.gather(operand.tensor.pointer(as: Double.self), keepSizes: keepSizes, keepStrides: keepStrides,
-                                sumSizes: sumSizes, sumStrides: sumStrides, into: output.mutablePointer(as: Double.self))
+            EinsumKernel.gather(
+                operand.tensor.pointer(as: Double.self), keepSizes: keepSizes, keepStrides: keepStrides,
+                sumSizes: sumSizes, sumStrides: sumStrides, into: output.mutablePointer(as: Double.self))
         }
         return Operand(tensor: output, labels: target)
     }
@@ -100,8 +106,10 @@ struct EinsumOperator: Operator {
 enum EinsumKernel {
     /// `output[o] = sum over s of input[o . keepStrides + s . sumStrides]`, o and s running over
     /// `keepSizes` and `sumSizes` in row-major order: transposes, diagonals and sums in one loop.
-    static func gather<T: BinaryFloatingPoint>(_ input: UnsafePointer<T>, keepSizes: [Int], keepStrides: [Int],
-                                               sumSizes: [Int], sumStrides: [Int], into output: UnsafeMutablePointer<T>) {
+    static func gather<T: BinaryFloatingPoint>(
+        _ input: UnsafePointer<T>, keepSizes: [Int], keepStrides: [Int],
+        sumSizes: [Int], sumStrides: [Int], into output: UnsafeMutablePointer<T>
+    ) {
         let sumOffsets = offsets(sumSizes, sumStrides)
         let keepOffsets = offsets(keepSizes, keepStrides)
         for (o, base) in keepOffsets.enumerated() {

@@ -10,8 +10,9 @@ enum MatMul {
         case .float:
             // SGEMM with beta 0 writes every element.
             let output = try context.allocate(.float, plan.outputShape, zeroed: false)
-            multiplyFloat(plan, a.pointer(as: Float.self), b.pointer(as: Float.self), output.mutablePointer(as: Float.self),
-                          context: context)
+            multiplyFloat(
+                plan, a.pointer(as: Float.self), b.pointer(as: Float.self), output.mutablePointer(as: Float.self),
+                context: context)
             return output
         case .float16, .bfloat16:
             let result = try run(TensorCast.convert(a, to: .float), TensorCast.convert(b, to: .float), op: op, context: context)
@@ -22,13 +23,16 @@ enum MatMul {
     }
 
     /// Batches go to threads whole when there are several; a single product splits inside SGEMM.
-    static func multiplyFloat(_ plan: MatMulPlan, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                              _ c: UnsafeMutablePointer<Float>, context: ExecutionContext? = nil) {
+    static func multiplyFloat(
+        _ plan: MatMulPlan, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>, context: ExecutionContext? = nil
+    ) {
         let (m, n, k) = (plan.m, plan.n, plan.k)
         let product = { (batch: Int, context: ExecutionContext?) in
-            Sgemm.multiply(m: m, n: n, k: k, a: FloatMatrix(a + plan.aOffsets[batch], leading: k),
-                           b: FloatMatrix(b + plan.bOffsets[batch], leading: n), c: c + batch * m * n, ldc: n,
-                           context: context)
+            Sgemm.multiply(
+                m: m, n: n, k: k, a: FloatMatrix(a + plan.aOffsets[batch], leading: k),
+                b: FloatMatrix(b + plan.bOffsets[batch], leading: n), c: c + batch * m * n, ldc: n,
+                context: context)
         }
         if let context, plan.batchCount > 1, m &* n &* k &* plan.batchCount >= Sgemm.parallelThreshold {
             context.parallelFor(plan.batchCount) { product($0, nil) }
@@ -43,11 +47,14 @@ enum MatMul {
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             let output = try context.allocate(T.elementType, plan.outputShape)
-            let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), pc = output.mutablePointer(as: T.self)
+            let pa = a.pointer(as: T.self)
+            let pb = b.pointer(as: T.self)
+            let pc = output.mutablePointer(as: T.self)
             let (m, n, k) = (plan.m, plan.n, plan.k)
             for batch in 0..<plan.batchCount {
-                GenericGemm.multiply(m: m, n: n, k: k, a: StridedMatrix(pa + plan.aOffsets[batch], leading: k),
-                                     b: StridedMatrix(pb + plan.bOffsets[batch], leading: n), c: pc + batch * m * n, ldc: n)
+                GenericGemm.multiply(
+                    m: m, n: n, k: k, a: StridedMatrix(pa + plan.aOffsets[batch], leading: k),
+                    b: StridedMatrix(pb + plan.bOffsets[batch], leading: n), c: pc + batch * m * n, ldc: n)
             }
             return output
         }
@@ -72,8 +79,10 @@ struct MatMulOperator: Operator {
         }
         let values = product.mutablePointer(as: Float.self)
         bias.withUnsafeBufferPointer { bias in
-            context.forEachRange(product.count / columns, minimumPerThread: max(1, ExecutionContext.elementsPerThread / columns),
-                                 granularity: 1) { rows in
+            context.forEachRange(
+                product.count / columns, minimumPerThread: max(1, ExecutionContext.elementsPerThread / columns),
+                granularity: 1
+            ) { rows in
                 for row in rows {
                     let target = values + row * columns
                     for j in 0..<columns { target[j] += bias[j] }

@@ -15,14 +15,17 @@ struct MatMulPlan {
         }
         let a = aShape.count == 1 ? [1] + aShape : aShape
         let b = bShape.count == 1 ? bShape + [1] : bShape
-        let m = a[a.count - 2], k = a[a.count - 1], n = b[b.count - 1]
+        let m = a[a.count - 2]
+        let k = a[a.count - 1]
+        let n = b[b.count - 1]
         self.m = m
         self.k = k
         self.n = n
         guard b[b.count - 2] == k else {
             throw OperatorFailure("MatMul inner dimensions differ: shapes \(aShape) and \(bShape)")
         }
-        let aBatch = Array(a.dropLast(2)), bBatch = Array(b.dropLast(2))
+        let aBatch = Array(a.dropLast(2))
+        let bBatch = Array(b.dropLast(2))
         let batch = try Broadcast.shape([aBatch, bBatch])
         var output = batch
         if aShape.count > 1 { output.append(m) }
@@ -46,7 +49,8 @@ struct MatMulPlan {
         bOffsets.reserveCapacity(batchCount)
         guard batchCount > 0 else { return }
         var index = [Int](repeating: 0, count: batch.count)
-        var aOffset = 0, bOffset = 0
+        var aOffset = 0
+        var bOffset = 0
         for _ in 0..<batchCount {
             aOffsets.append(aOffset)
             bOffsets.append(bOffset)

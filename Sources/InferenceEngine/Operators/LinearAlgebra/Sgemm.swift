@@ -35,9 +35,11 @@ typealias FloatMatrix = StridedMatrix<Float>
 /// Packing also absorbs transposes and arbitrary strides, so callers never copy operands.
 /// The micro-kernel itself is C (`CKernels`), picked at run time for the CPU (see `SgemmKernel`).
 enum Sgemm {
-    static func multiply(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0,
-                         kernel: SgemmKernel = .current, context: ExecutionContext? = nil) {
+    static func multiply(
+        m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0,
+        kernel: SgemmKernel = .current, context: ExecutionContext? = nil
+    ) {
         guard m > 0, n > 0 else { return }
         if let context, context.threads > 1, m > 1, n > 1, m &* n &* k >= parallelThreshold {
             split(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel, context: context)
@@ -69,7 +71,8 @@ enum Sgemm {
         let packedBCount = roundUp(kc * roundUp(min(n, nc), nr), 16)
         Scratch.with(Float.self, count: packedBCount + kc * roundUp(min(m, mc), mr)) { packedB in
             let packedA = packedB + packedBCount
-            let wideKernel = kernel.function, narrowKernel = kernel.narrow
+            let wideKernel = kernel.function
+            let narrowKernel = kernel.narrow
             // With a single block of A (m <= mc) each packed B value would feed only ceil(m / mr)
             // micro-kernels, so copying B costs about as much as multiplying it: whole panels of a
             // row-major B are read in place instead and only a ragged last panel is packed.
@@ -82,8 +85,9 @@ enum Sgemm {
                 while pc < k {
                     let kcBlock = min(kc, k - pc)
                     if wholePanels < ncBlock {
-                        packB(b, row: pc, column: jc + wholePanels, k: kcBlock, n: ncBlock - wholePanels, nr: nr,
-                              into: packedB + wholePanels * kcBlock)
+                        packB(
+                            b, row: pc, column: jc + wholePanels, k: kcBlock, n: ncBlock - wholePanels, nr: nr,
+                            into: packedB + wholePanels * kcBlock)
                     }
                     // The first slice of k applies beta; later slices accumulate into what it wrote.
                     let sliceBeta: Float = pc == 0 ? beta : 1
@@ -99,8 +103,9 @@ enum Sgemm {
                             let microKernel = columns * 2 <= nr ? narrowKernel : wideKernel
                             for ir in stride(from: 0, to: mcBlock, by: mr) {
                                 let rows = min(mr, mcBlock - ir)
-                                microKernel(kcBlock, packedA + ir * kcBlock, panel, ldb,
-                                            c + (ic + ir) * ldc + jc + jr, ldc, rows, columns, alpha, sliceBeta)
+                                microKernel(
+                                    kcBlock, packedA + ir * kcBlock, panel, ldb,
+                                    c + (ic + ir) * ldc + jc + jr, ldc, rows, columns, alpha, sliceBeta)
                             }
                         }
                         ic += mc
@@ -122,23 +127,29 @@ enum Sgemm {
     /// Splits C into one block per thread along its longer side (whole micro-tiles each), each an
     /// independent GEMM with its own packing buffers: no synchronisation inside the kernel loops,
     /// at the price of packing the shared operand once per thread.
-    private static func split(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix, c: UnsafeMutablePointer<Float>,
-                              ldc: Int, alpha: Float, beta: Float, kernel: SgemmKernel, context: ExecutionContext) {
+    private static func split(
+        m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix, c: UnsafeMutablePointer<Float>,
+        ldc: Int, alpha: Float, beta: Float, kernel: SgemmKernel, context: ExecutionContext
+    ) {
         let threads = context.threads
         let alongN = n >= m
-        let extent = alongN ? n : m, tile = alongN ? kernel.nr : kernel.mr
+        let extent = alongN ? n : m
+        let tile = alongN ? kernel.nr : kernel.mr
         let piece = roundUp((extent + threads - 1) / threads, tile)
         let pieces = (extent + piece - 1) / piece
         context.parallelFor(pieces) { index in
-            let start = index * piece, length = min(piece, extent - start)
+            let start = index * piece
+            let length = min(piece, extent - start)
             if alongN {
-                multiply(m: m, n: length, k: k, a: a,
-                         b: FloatMatrix(base: b.base + start * b.columnStride, rowStride: b.rowStride, columnStride: b.columnStride),
-                         c: c + start, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel)
+                multiply(
+                    m: m, n: length, k: k, a: a,
+                    b: FloatMatrix(base: b.base + start * b.columnStride, rowStride: b.rowStride, columnStride: b.columnStride),
+                    c: c + start, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel)
             } else {
-                multiply(m: length, n: n, k: k,
-                         a: FloatMatrix(base: a.base + start * a.rowStride, rowStride: a.rowStride, columnStride: a.columnStride),
-                         b: b, c: c + start * ldc, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel)
+                multiply(
+                    m: length, n: n, k: k,
+                    a: FloatMatrix(base: a.base + start * a.rowStride, rowStride: a.rowStride, columnStride: a.columnStride),
+                    b: b, c: c + start * ldc, ldc: ldc, alpha: alpha, beta: beta, kernel: kernel)
             }
         }
     }
@@ -161,8 +172,10 @@ enum Sgemm {
 
     /// Packs rows `row..<row+m` x columns `column..<column+k` of A into panels of `mr` rows,
     /// each stored k-major (`mr` consecutive values per k), zero-padding the last panel.
-    private static func packA(_ a: FloatMatrix, row: Int, column: Int, m: Int, k: Int, mr: Int,
-                              into packed: UnsafeMutablePointer<Float>) {
+    private static func packA(
+        _ a: FloatMatrix, row: Int, column: Int, m: Int, k: Int, mr: Int,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
         var panel = 0
         while panel < m {
             let rows = min(mr, m - panel)
@@ -177,8 +190,9 @@ enum Sgemm {
                 }
             } else {
                 let first = a.base + ((row &+ panel) &* a.rowStride &+ column &* a.columnStride)
-                gatherRows(first, rowStride: a.rowStride, columnStride: a.columnStride, rows: rows, k: k, mr: mr,
-                           into: destination)
+                gatherRows(
+                    first, rowStride: a.rowStride, columnStride: a.columnStride, rows: rows, k: k, mr: mr,
+                    into: destination)
             }
             panel += mr
         }
@@ -189,16 +203,24 @@ enum Sgemm {
     /// vector per k instead of storing floats one by one, which matters when N is small and
     /// packing A is a large share of the work (a 3x3 conv with many channels over few positions).
     @inline(__always)
-    private static func gatherRows(_ first: UnsafePointer<Float>, rowStride: Int, columnStride: Int, rows: Int, k: Int,
-                                   mr: Int, into destination: UnsafeMutablePointer<Float>) {
-        let r1 = rowStride, r2 = rowStride &* 2, r3 = rowStride &* 3, r4 = rowStride &* 4, r5 = rowStride &* 5
+    private static func gatherRows(
+        _ first: UnsafePointer<Float>, rowStride: Int, columnStride: Int, rows: Int, k: Int,
+        mr: Int, into destination: UnsafeMutablePointer<Float>
+    ) {
+        let r1 = rowStride
+        let r2 = rowStride &* 2
+        let r3 = rowStride &* 3
+        let r4 = rowStride &* 4
+        let r5 = rowStride &* 5
         let raw = UnsafeMutableRawPointer(destination)
         if rows == 8 && mr == 8 {
-            let r6 = rowStride &* 6, r7 = rowStride &* 7
+            let r6 = rowStride &* 6
+            let r7 = rowStride &* 7
             for p in 0..<k {
                 let s = first + p &* columnStride
-                raw.storeBytes(of: SIMD8<Float>(s[0], s[r1], s[r2], s[r3], s[r4], s[r5], s[r6], s[r7]),
-                               toByteOffset: p &* 32, as: SIMD8<Float>.self)
+                raw.storeBytes(
+                    of: SIMD8<Float>(s[0], s[r1], s[r2], s[r3], s[r4], s[r5], s[r6], s[r7]),
+                    toByteOffset: p &* 32, as: SIMD8<Float>.self)
             }
         } else if rows == 6 && mr == 6 {
             for p in 0..<k {
@@ -225,8 +247,10 @@ enum Sgemm {
 
     /// Packs rows `row..<row+k` x columns `column..<column+n` of B into panels of `nr` columns,
     /// each stored k-major, zero-padding the last panel.
-    private static func packB(_ b: FloatMatrix, row: Int, column: Int, k: Int, n: Int, nr: Int,
-                              into packed: UnsafeMutablePointer<Float>) {
+    private static func packB(
+        _ b: FloatMatrix, row: Int, column: Int, k: Int, n: Int, nr: Int,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
         var panel = 0
         while panel < n {
             let columns = min(nr, n - panel)
@@ -237,10 +261,12 @@ enum Sgemm {
                     let target = destination + p * nr
                     if columns == nr {
                         // nr is a multiple of 8 for every kernel.
-                        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+                        let from = UnsafeRawPointer(source)
+                        let to = UnsafeMutableRawPointer(target)
                         for offset in stride(from: 0, to: nr &* 4, by: 32) {
-                            to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
-                                          toByteOffset: offset, as: SIMD8<Float>.self)
+                            to.storeBytes(
+                                of: from.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
+                                toByteOffset: offset, as: SIMD8<Float>.self)
                         }
                     } else {
                         for j in 0..<columns { target[j] = source[j] }
@@ -263,8 +289,10 @@ enum Sgemm {
 
     /// Matrix-vector products (m == 1 or n == 1): each output is a dot product or an axpy sweep
     /// over contiguous memory, which is all a vector operand allows.
-    private static func thin(m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix,
-                             c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+    private static func thin(
+        m: Int, n: Int, k: Int, a: FloatMatrix, b: FloatMatrix,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
         if m == 1 && b.columnStride == 1 {
             // Row vector times row-major B: accumulate scaled rows of B.
             Scratch.with(Float.self, count: n) { accumulator in
@@ -289,10 +317,12 @@ enum Sgemm {
     @inline(__always)
     static func axpy(n: Int, scale: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         let vectors = n / 8
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        let rx = UnsafeRawPointer(x)
+        let ry = UnsafeMutableRawPointer(y)
         for v in 0..<vectors {
             let offset = v * 32
-            let sum = UnsafeRawPointer(ry).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            let sum =
+                UnsafeRawPointer(ry).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
                 + rx.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * scale
             ry.storeBytes(of: sum, toByteOffset: offset, as: SIMD8<Float>.self)
         }
@@ -303,13 +333,17 @@ enum Sgemm {
     @inline(__always)
     static func dotProduct(k: Int, _ x: UnsafePointer<Float>, _ xStride: Int, _ y: UnsafePointer<Float>, _ yStride: Int) -> Float {
         if xStride == 1 && yStride == 1 {
-            var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
-            let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+            var sum0 = SIMD8<Float>()
+            var sum1 = SIMD8<Float>()
+            let rx = UnsafeRawPointer(x)
+            let ry = UnsafeRawPointer(y)
             var p = 0
             while p + 16 <= k {
-                sum0 += rx.loadUnaligned(fromByteOffset: p * 4, as: SIMD8<Float>.self)
+                sum0 +=
+                    rx.loadUnaligned(fromByteOffset: p * 4, as: SIMD8<Float>.self)
                     * ry.loadUnaligned(fromByteOffset: p * 4, as: SIMD8<Float>.self)
-                sum1 += rx.loadUnaligned(fromByteOffset: p * 4 + 32, as: SIMD8<Float>.self)
+                sum1 +=
+                    rx.loadUnaligned(fromByteOffset: p * 4 + 32, as: SIMD8<Float>.self)
                     * ry.loadUnaligned(fromByteOffset: p * 4 + 32, as: SIMD8<Float>.self)
                 p += 16
             }

@@ -14,8 +14,11 @@ struct NegativeLogLikelihoodLossOperator: Operator {
         let weight = inputs.optional(2)
         return try FloatWidening.run([input, weight], narrowTo: input.elementType, context: context) { widened in
             let input = try widened.required(0, "input")
-            return [try NegativeLogLikelihood.loss(logProbabilities: input, target: target, weight: widened.optional(1),
-                                                   attributes, op: "NegativeLogLikelihoodLoss", context: context)]
+            return [
+                try NegativeLogLikelihood.loss(
+                    logProbabilities: input, target: target, weight: widened.optional(1),
+                    attributes, op: "NegativeLogLikelihoodLoss", context: context)
+            ]
         }
     }
 }
@@ -23,8 +26,10 @@ struct NegativeLogLikelihoodLossOperator: Operator {
 enum NegativeLogLikelihood {
     /// The reduced loss, in the element type of `logProbabilities` (float or double; narrower
     /// types are widened by the caller).
-    static func loss(logProbabilities input: Tensor, target: Tensor, weight: Tensor?, _ attributes: ClassLossAttributes,
-                     op: String, context: ExecutionContext) throws -> Tensor {
+    static func loss(
+        logProbabilities input: Tensor, target: Tensor, weight: Tensor?, _ attributes: ClassLossAttributes,
+        op: String, context: ExecutionContext
+    ) throws -> Tensor {
         let shape = input.shape
         guard shape.count >= 2 else { throw OperatorFailure("\(op) needs an input of shape [N, C, ...], got \(shape)") }
         let expectedTarget = [shape[0]] + shape[2...]
@@ -43,8 +48,9 @@ enum NegativeLogLikelihood {
                 throw OperatorFailure("\(op) target \(value) at flat position \(position) is not a class in 0..<\(classes) nor ignore_index")
             }
         }
-        let problem = Problem(targets: targets, classes: classes, spatial: shape[2...].reduce(1, *),
-                              ignoreIndex: attributes.ignoreIndex, reduction: attributes.reduction)
+        let problem = Problem(
+            targets: targets, classes: classes, spatial: shape[2...].reduce(1, *),
+            ignoreIndex: attributes.ignoreIndex, reduction: attributes.reduction)
         let outputShape = attributes.reduction == .none ? target.shape : []
         let output = try context.allocate(input.elementType, outputShape)
         switch input.elementType {
@@ -68,11 +74,13 @@ enum NegativeLogLikelihood {
             let w = weight.map { $0.pointer(as: T.self) }
             let y = output.mutablePointer(as: T.self)
             // Sums in double: a mean over many positions would otherwise drift in float32.
-            var lossSum = 0.0, weightSum = 0.0
+            var lossSum = 0.0
+            var weightSum = 0.0
             for position in 0..<targets.count {
                 let value = targets[position]
                 if value == ignoreIndex { continue }
-                let n = position / spatial, d = position &- n &* spatial
+                let n = position / spatial
+                let d = position &- n &* spatial
                 let factor = w.map { $0[value] } ?? 1
                 let loss = -x[(n &* classes &+ value) &* spatial &+ d] * factor
                 if reduction == .none {

@@ -15,10 +15,12 @@ struct SoftmaxCrossEntropyLossOperator: Operator {
         return try FloatWidening.run([scores, weight], narrowTo: scores.elementType, context: context) { widened in
             let scores = try widened.required(0, "scores")
             guard scores.rank >= 2 else { throw OperatorFailure("\(op) needs scores of shape [N, C, ...], got \(scores.shape)") }
-            let logProbabilities = try SoftmaxKernels.run(.logSoftmax, scores, layout: AxisLayout(shape: scores.shape, axis: 1),
-                                                          op: op, context: context)
-            let loss = try NegativeLogLikelihood.loss(logProbabilities: logProbabilities, target: target, weight: widened.optional(1),
-                                                      attributes, op: op, context: context)
+            let logProbabilities = try SoftmaxKernels.run(
+                .logSoftmax, scores, layout: AxisLayout(shape: scores.shape, axis: 1),
+                op: op, context: context)
+            let loss = try NegativeLogLikelihood.loss(
+                logProbabilities: logProbabilities, target: target, weight: widened.optional(1),
+                attributes, op: op, context: context)
             return [loss, logProbabilities]
         }
     }

@@ -13,7 +13,8 @@ enum ArrayFeatureExtractor {
         let width = x.elementType.byteWidth
         guard width > 0 else { throw OperatorFailure("ArrayFeatureExtractor does not support \(x.elementType) tensors") }
         let rows = stride == 0 ? 0 : x.count / stride
-        let source = x.storage.bytes, destination = output.storage.bytes
+        let source = x.storage.bytes
+        let destination = output.storage.bytes
         for row in 0..<rows {
             for (position, index) in picks.enumerated() {
                 (destination + (row * picks.count + position) * width)

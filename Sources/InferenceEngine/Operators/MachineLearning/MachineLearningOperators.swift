@@ -9,6 +9,6 @@ enum MachineLearningOperators {
         OperatorSchema("Binarizer", domain: "ai.onnx.ml", since: 1) { context in
             let threshold = Double(try context.attributes.float("threshold", default: 0))
             return ClosureOperator { inputs, run in [try Binarizer.run(inputs.required(0, "X"), threshold: threshold, context: run)] }
-        },
+        }
     ]
 }

@@ -23,16 +23,19 @@ struct BatchNormalizationOperator: Operator {
         let bias = try NormalizationParameters.vector(inputs.required(2, "B"), count: channels, "B")
         let mean = try NormalizationParameters.vector(inputs.required(3, "input_mean"), count: channels, "input_mean")
         let variance = try NormalizationParameters.vector(inputs.required(4, "input_var"), count: channels, "input_var")
-        var multiplier = [Double](repeating: 0, count: channels), shift = multiplier
+        var multiplier = [Double](repeating: 0, count: channels)
+        var shift = multiplier
         for c in 0..<channels {
             multiplier[c] = scale[c] / (variance[c] + epsilon).squareRoot()
             shift[c] = bias[c] - mean[c] * multiplier[c]
         }
         return try FloatWidening.run([x], narrowTo: x.elementType, context: context) { widened in
             let data = try widened.required(0)
-            return [try NormalizationKernels.channelAffine(
-                data, scale: NormalizationParameters.tensor(multiplier, like: data, context: context),
-                shift: NormalizationParameters.tensor(shift, like: data, context: context), context: context)]
+            return [
+                try NormalizationKernels.channelAffine(
+                    data, scale: NormalizationParameters.tensor(multiplier, like: data, context: context),
+                    shift: NormalizationParameters.tensor(shift, like: data, context: context), context: context)
+            ]
         }
     }
 }

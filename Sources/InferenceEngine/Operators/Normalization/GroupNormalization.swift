@@ -30,7 +30,8 @@ struct GroupNormalizationOperator: Operator {
             throw OperatorFailure("\(name): \(channels) channels do not split into \(groups) groups")
         }
         let channelsPerGroup = groups == 0 ? 0 : channels / groups
-        let scaleInput = try inputs.required(1, "scale"), biasInput = try inputs.required(2, "bias")
+        let scaleInput = try inputs.required(1, "scale")
+        let biasInput = try inputs.required(2, "bias")
         // Opset 18-20 files hold one value per group; some exporters wrote one per channel anyway.
         let perGroup = perGroupParameters && scaleInput.count == groups
         let parameterCount = perGroup ? groups : channels
@@ -43,10 +44,12 @@ struct GroupNormalizationOperator: Operator {
         let spatial = x.shape[2...].reduce(1, *)
         return try FloatWidening.run([x], narrowTo: x.elementType, context: context) { widened in
             let data = try widened.required(0)
-            return [try NormalizationKernels.groups(
-                data, channels: channels, channelsPerGroup: channelsPerGroup, spatial: spatial, epsilon: epsilon,
-                scale: NormalizationParameters.tensor(scale, like: data, context: context),
-                bias: NormalizationParameters.tensor(bias, like: data, context: context), context: context)]
+            return [
+                try NormalizationKernels.groups(
+                    data, channels: channels, channelsPerGroup: channelsPerGroup, spatial: spatial, epsilon: epsilon,
+                    scale: NormalizationParameters.tensor(scale, like: data, context: context),
+                    bias: NormalizationParameters.tensor(bias, like: data, context: context), context: context)
+            ]
         }
     }
 }

@@ -29,8 +29,9 @@ struct LayerNormalizationOperator: Operator {
             let bias = try widened.optional(2).map {
                 try NormalizationParameters.broadcast($0, to: normalizedShape, like: data, "bias", context: context)
             }
-            let result = try NormalizationKernels.rows(data, rows: rows, centered: centered, epsilon: epsilon, weight: scale, bias: bias,
-                                                       statisticsShape: statisticsShape, context: context)
+            let result = try NormalizationKernels.rows(
+                data, rows: rows, centered: centered, epsilon: epsilon, weight: scale, bias: bias,
+                statisticsShape: statisticsShape, context: context)
             return centered ? [result.y, result.mean, result.inverseDeviation] : [result.y]
         }
     }

@@ -29,23 +29,30 @@ struct LocalResponseNormalizationOperator: Operator {
     }
 
     private func normalize<T: KernelFloat>(_ type: T.Type, _ x: Tensor, _ y: Tensor) {
-        let channels = x.shape[1], spatial = x.shape[2...].reduce(1, *)
+        let channels = x.shape[1]
+        let spatial = x.shape[2...].reduce(1, *)
         let batch = x.shape[0]
         guard x.count > 0 else { return }
-        let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
+        let source = x.pointer(as: T.self)
+        let target = y.mutablePointer(as: T.self)
         let squares = UnsafeMutablePointer<T>.allocate(capacity: spatial)
         defer { squares.deallocate() }
-        let before = (size - 1) / 2, after = size - 1 - before
-        let scale = T(alpha / Double(size)), offset = T(bias), exponent = T(beta)
+        let before = (size - 1) / 2
+        let after = size - 1 - before
+        let scale = T(alpha / Double(size))
+        let offset = T(bias)
+        let exponent = T(beta)
         for n in 0..<batch {
-            let sample = source + n &* channels &* spatial, out = target + n &* channels &* spatial
+            let sample = source + n &* channels &* spatial
+            let out = target + n &* channels &* spatial
             for c in 0..<channels {
                 squares.update(repeating: 0, count: spatial)
                 for k in max(0, c - before)...min(channels - 1, c + after) {
                     let row = sample + k &* spatial
                     for i in 0..<spatial { squares[i] += row[i] * row[i] }
                 }
-                let row = sample + c &* spatial, result = out + c &* spatial
+                let row = sample + c &* spatial
+                let result = out + c &* spatial
                 for i in 0..<spatial {
                     result[i] = row[i] / T.exponential(exponent * T.naturalLog(offset + scale * squares[i]))
                 }

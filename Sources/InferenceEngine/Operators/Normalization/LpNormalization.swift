@@ -27,7 +27,8 @@ struct LpNormalizationOperator: Operator {
     }
 
     private func normalize<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ layout: AxisLayout) {
-        let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
+        let source = x.pointer(as: T.self)
+        let target = y.mutablePointer(as: T.self)
         let slice = layout.length &* layout.inner
         for o in 0..<layout.outer {
             for j in 0..<layout.inner {

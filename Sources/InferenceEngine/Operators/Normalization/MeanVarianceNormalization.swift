@@ -31,10 +31,14 @@ struct MeanVarianceNormalizationOperator: Operator {
     }
 
     /// `statistics` is zeroed scratch for the means and spreads of the `plan.outputCount` groups.
-    private func normalize<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ plan: ReductionPlan,
-                                                   _ statistics: Tensor) {
-        let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
-        let mean = statistics.mutablePointer(as: T.self), spread = mean + plan.outputCount
+    private func normalize<T: BinaryFloatingPoint>(
+        _ type: T.Type, _ x: Tensor, _ y: Tensor, _ plan: ReductionPlan,
+        _ statistics: Tensor
+    ) {
+        let source = x.pointer(as: T.self)
+        let target = y.mutablePointer(as: T.self)
+        let mean = statistics.mutablePointer(as: T.self)
+        let spread = mean + plan.outputCount
         let count = T(plan.groupSize)
         plan.forEachRow { start, out, length, reducing in
             let row = source + start
@@ -61,9 +65,11 @@ struct MeanVarianceNormalizationOperator: Operator {
         // The reciprocal of (standard deviation + epsilon), so the last pass multiplies.
         for i in 0..<plan.outputCount { spread[i] = 1 / ((spread[i] / count).squareRoot() + T(1e-9)) }
         plan.forEachRow { start, out, length, reducing in
-            let row = source + start, result = target + start
+            let row = source + start
+            let result = target + start
             if reducing {
-                let m = mean[out], s = spread[out]
+                let m = mean[out]
+                let s = spread[out]
                 for j in 0..<length { result[j] = (row[j] - m) * s }
             } else {
                 for j in 0..<length { result[j] = (row[j] - mean[out &+ j]) * spread[out &+ j] }

@@ -6,7 +6,8 @@ enum NormalizationKernels {
     /// normalization once the statistics are folded into one scale and shift per channel.
     static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor, context: ExecutionContext) throws -> Tensor {
         let y = try context.allocate(x.elementType, x.shape, zeroed: false)
-        let channels = x.shape[1], spatial = x.shape[2...].reduce(1, *)
+        let channels = x.shape[1]
+        let spatial = x.shape[2...].reduce(1, *)
         switch x.elementType {
         case .float: channelAffine(Float.self, x, y, scale, shift, channels, spatial, context)
         case .double: channelAffine(Double.self, x, y, scale, shift, channels, spatial, context)
@@ -18,8 +19,10 @@ enum NormalizationKernels {
     /// Standardizes each of `rows` contiguous rows (LayerNormalization; RMSNormalization when not
     /// `centered`, which skips the mean), then applies `weight` and `bias` of one row's length.
     /// Returns Y and, per row, the mean and 1/sqrt(variance + epsilon).
-    static func rows(_ x: Tensor, rows: Int, centered: Bool, epsilon: Double, weight: Tensor, bias: Tensor?,
-                     statisticsShape: [Int], context: ExecutionContext) throws -> (y: Tensor, mean: Tensor, inverseDeviation: Tensor) {
+    static func rows(
+        _ x: Tensor, rows: Int, centered: Bool, epsilon: Double, weight: Tensor, bias: Tensor?,
+        statisticsShape: [Int], context: ExecutionContext
+    ) throws -> (y: Tensor, mean: Tensor, inverseDeviation: Tensor) {
         let y = try context.allocate(x.elementType, x.shape)
         let mean = try context.allocate(x.elementType, statisticsShape)
         let inverse = try context.allocate(x.elementType, statisticsShape)
@@ -34,8 +37,10 @@ enum NormalizationKernels {
 
     /// Standardizes each contiguous group of `channelsPerGroup` × `spatial` elements (Instance- and
     /// GroupNormalization), then applies a per-channel `scale` and `bias` of `channels` elements.
-    static func groups(_ x: Tensor, channels: Int, channelsPerGroup: Int, spatial: Int, epsilon: Double,
-                       scale: Tensor, bias: Tensor, context: ExecutionContext) throws -> Tensor {
+    static func groups(
+        _ x: Tensor, channels: Int, channelsPerGroup: Int, spatial: Int, epsilon: Double,
+        scale: Tensor, bias: Tensor, context: ExecutionContext
+    ) throws -> Tensor {
         let y = try context.allocate(x.elementType, x.shape)
         let layout = GroupLayout(channels: channels, channelsPerGroup: channelsPerGroup, spatial: spatial)
         switch x.elementType {
@@ -53,32 +58,44 @@ enum NormalizationKernels {
     }
 
     /// Planes ([N, C] pairs) split over the run's threads.
-    private static func channelAffine<T: BinaryFloatingPoint>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ scale: Tensor,
-                                                             _ shift: Tensor, _ channels: Int, _ spatial: Int,
-                                                             _ context: ExecutionContext) {
+    private static func channelAffine<T: BinaryFloatingPoint>(
+        _ type: T.Type, _ x: Tensor, _ y: Tensor, _ scale: Tensor,
+        _ shift: Tensor, _ channels: Int, _ spatial: Int,
+        _ context: ExecutionContext
+    ) {
         let count = x.count
         guard count > 0, spatial > 0 else { return }
-        let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
-        let a = scale.pointer(as: T.self), b = shift.pointer(as: T.self)
+        let source = x.pointer(as: T.self)
+        let target = y.mutablePointer(as: T.self)
+        let a = scale.pointer(as: T.self)
+        let b = shift.pointer(as: T.self)
         context.forEachRange(count / spatial, minimumPerThread: max(1, ExecutionContext.elementsPerThread / spatial), granularity: 1) { planes in
             for plane in planes {
                 let c = plane % channels
-                let s = a[c], t = b[c]
-                let row = source + plane * spatial, out = target + plane * spatial
+                let s = a[c]
+                let t = b[c]
+                let row = source + plane * spatial
+                let out = target + plane * spatial
                 for i in 0..<spatial { out[i] = row[i] * s + t }
             }
         }
     }
 
-    private static func normalizeRows<T: KernelFloat>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ mean: Tensor, _ inverse: Tensor,
-                                                              _ rows: Int, _ columns: Int, _ centered: Bool, _ epsilon: T,
-                                                              _ weight: Tensor, _ bias: Tensor?) {
+    private static func normalizeRows<T: KernelFloat>(
+        _ type: T.Type, _ x: Tensor, _ y: Tensor, _ mean: Tensor, _ inverse: Tensor,
+        _ rows: Int, _ columns: Int, _ centered: Bool, _ epsilon: T,
+        _ weight: Tensor, _ bias: Tensor?
+    ) {
         guard columns > 0 else { return }
-        let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
-        let means = mean.mutablePointer(as: T.self), inverses = inverse.mutablePointer(as: T.self)
-        let w = weight.pointer(as: T.self), b = bias?.pointer(as: T.self)
+        let source = x.pointer(as: T.self)
+        let target = y.mutablePointer(as: T.self)
+        let means = mean.mutablePointer(as: T.self)
+        let inverses = inverse.mutablePointer(as: T.self)
+        let w = weight.pointer(as: T.self)
+        let b = bias?.pointer(as: T.self)
         for r in 0..<rows {
-            let row = source + r &* columns, out = target + r &* columns
+            let row = source + r &* columns
+            let out = target + r &* columns
             let m = centered ? T.sum(row, columns) / T(columns) : 0
             let deviation = 1 / ((T.squaredDeviations(row, columns, from: m) / T(columns)) + epsilon).squareRoot()
             means[r] = m
@@ -91,22 +108,28 @@ enum NormalizationKernels {
         }
     }
 
-    private static func normalizeGroups<T: KernelFloat>(_ type: T.Type, _ x: Tensor, _ y: Tensor, _ layout: GroupLayout,
-                                                                _ epsilon: T, _ scale: Tensor, _ bias: Tensor) {
+    private static func normalizeGroups<T: KernelFloat>(
+        _ type: T.Type, _ x: Tensor, _ y: Tensor, _ layout: GroupLayout,
+        _ epsilon: T, _ scale: Tensor, _ bias: Tensor
+    ) {
         let groupSize = layout.channelsPerGroup &* layout.spatial
         guard groupSize > 0 else { return }
-        let source = x.pointer(as: T.self), target = y.mutablePointer(as: T.self)
-        let gamma = scale.pointer(as: T.self), beta = bias.pointer(as: T.self)
+        let source = x.pointer(as: T.self)
+        let target = y.mutablePointer(as: T.self)
+        let gamma = scale.pointer(as: T.self)
+        let beta = bias.pointer(as: T.self)
         let groups = x.count / groupSize
         for g in 0..<groups {
-            let block = source + g &* groupSize, out = target + g &* groupSize
+            let block = source + g &* groupSize
+            let out = target + g &* groupSize
             let m = T.sum(block, groupSize) / T(groupSize)
             let deviation = 1 / ((T.squaredDeviations(block, groupSize, from: m) / T(groupSize)) + epsilon).squareRoot()
             let firstChannel = (g &* layout.channelsPerGroup) % layout.channels
             for k in 0..<layout.channelsPerGroup {
                 let a = deviation * gamma[firstChannel &+ k]
                 let shift = beta[firstChannel &+ k] - m * a
-                let row = block + k &* layout.spatial, channelOut = out + k &* layout.spatial
+                let row = block + k &* layout.spatial
+                let channelOut = out + k &* layout.spatial
                 for i in 0..<layout.spatial { channelOut[i] = row[i] * a + shift }
             }
         }

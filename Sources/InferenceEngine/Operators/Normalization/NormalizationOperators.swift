@@ -11,6 +11,6 @@ enum NormalizationOperators {
         OperatorSchema("LpNormalization") { try LpNormalizationOperator($0) },
         // Opset 1 had `across_channels` and `normalize_variance` instead of `axes`.
         OperatorSchema("MeanVarianceNormalization", since: 9) { try MeanVarianceNormalizationOperator($0) },
-        OperatorSchema("LRN") { try LocalResponseNormalizationOperator($0) },
+        OperatorSchema("LRN") { try LocalResponseNormalizationOperator($0) }
     ]
 }

@@ -25,8 +25,10 @@ enum NormalizationParameters {
 
     /// `tensor` broadcast to `shape` (the normalized trailing shape) in the data's element type:
     /// LayerNormalization's and RMSNormalization's scale and bias.
-    static func broadcast(_ tensor: Tensor, to shape: [Int], like x: Tensor, _ what: String,
-                          context: ExecutionContext) throws -> Tensor {
+    static func broadcast(
+        _ tensor: Tensor, to shape: [Int], like x: Tensor, _ what: String,
+        context: ExecutionContext
+    ) throws -> Tensor {
         guard tensor.elementType.isFloatingPoint else { throw OperatorFailure("\(what) must be floating point, got \(tensor.elementType)") }
         let trimmed = Array(tensor.shape.drop(while: { $0 == 1 }))
         guard trimmed.count <= shape.count, (try? Broadcast.shape([shape, trimmed])) == shape else {

@@ -2,7 +2,10 @@ import CKernels
 
 /// GlobalAveragePool, GlobalMaxPool, GlobalLpPool: one value per (N, C) plane over all spatial axes.
 enum GlobalPool {
-    enum Kind: Sendable { case average, max, lp(p: Int) }
+    enum Kind: Sendable {
+        case average, max
+        case lp(p: Int)
+    }
 
     static let schemas: [OperatorSchema] = [
         schema("GlobalAveragePool", .average),
@@ -11,7 +14,7 @@ enum GlobalPool {
             let p = try context.attributes.int("p", default: 2)
             guard p >= 1 else { throw context.invalid("p must be at least 1, got \(p)") }
             return ClosureOperator { inputs, run in [try GlobalPool.run(.lp(p: p), inputs.required(0, "X"), context: run)] }
-        },
+        }
     ]
 
     private static func schema(_ name: String, _ kind: Kind) -> OperatorSchema {
@@ -29,8 +32,10 @@ enum GlobalPool {
             if x.elementType == .bfloat16 {
                 return TensorCast.convert(try run(kind, TensorCast.convert(x, to: .float), context: context), to: .bfloat16, context: context)
             }
-            return try x.elementType.dispatchNumeric(MaxVisitor(x: x, planes: planes, planeSize: planeSize,
-                                                                outputShape: outputShape, context: context), op: "GlobalMaxPool")
+            return try x.elementType.dispatchNumeric(
+                MaxVisitor(
+                    x: x, planes: planes, planeSize: planeSize,
+                    outputShape: outputShape, context: context), op: "GlobalMaxPool")
         }
         guard ElementType.floats.contains(x.elementType) else {
             throw OperatorFailure("global pooling needs a floating-point input, got \(x.elementType)")
@@ -38,7 +43,8 @@ enum GlobalPool {
         let input = TensorCast.convert(x, to: .float, context: context)
         let output = try context.allocate(.float, outputShape)
         withExtendedLifetime(input) {
-            let source = input.pointer(as: Float.self), target = output.mutablePointer(as: Float.self)
+            let source = input.pointer(as: Float.self)
+            let target = output.mutablePointer(as: Float.self)
             context.forEachRange(planes, minimumPerThread: max(1, ExecutionContext.elementsPerThread / max(planeSize, 1)), granularity: 1) { range in
                 reduce(kind, source + range.lowerBound * planeSize, target + range.lowerBound, planes: range.count, planeSize: planeSize)
             }
@@ -46,8 +52,10 @@ enum GlobalPool {
         return TensorCast.convert(output, to: x.elementType, context: context)
     }
 
-    private static func reduce(_ kind: Kind, _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
-                               planes: Int, planeSize: Int) {
+    private static func reduce(
+        _ kind: Kind, _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
+        planes: Int, planeSize: Int
+    ) {
         for plane in 0..<planes {
             let data = source + plane * planeSize
             var sum: Float = 0
@@ -71,7 +79,8 @@ enum GlobalPool {
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             guard planeSize > 0 else { throw OperatorFailure("GlobalMaxPool over an empty spatial extent \(x.shape)") }
             let output = try context.allocate(T.elementType, outputShape, zeroed: false)
-            let source = x.pointer(as: T.self), target = output.mutablePointer(as: T.self)
+            let source = x.pointer(as: T.self)
+            let target = output.mutablePointer(as: T.self)
             context.forEachRange(planes, minimumPerThread: max(1, ExecutionContext.elementsPerThread / planeSize), granularity: 1) { range in
                 for plane in range {
                     let data = source + plane * planeSize

@@ -9,7 +9,8 @@ struct MaxUnpoolOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let x = try inputs.required(0, "X"), indices = try inputs.required(1, "I")
+        let x = try inputs.required(0, "X")
+        let indices = try inputs.required(1, "I")
         guard x.rank == kernel.count + 2, indices.shape == x.shape else {
             throw OperatorFailure("X \(x.shape) and I \(indices.shape) must have one shape matching kernel_shape \(kernel)")
         }
@@ -30,13 +31,15 @@ struct MaxUnpoolOperator: Operator {
         let flat = try indices.intValues("I")
         let width = x.elementType.byteWidth
         let total = inferred.reduce(1, *)
-        let outputStrides = Tensor.strides(for: outputShape), inferredStrides = Tensor.strides(for: inferred)
+        let outputStrides = Tensor.strides(for: outputShape)
+        let inferredStrides = Tensor.strides(for: inferred)
         let output = try context.allocate(x.elementType, outputShape)
         for (source, target) in flat.enumerated() {
             guard target >= 0, target < total else {
                 throw OperatorFailure("index \(target) is outside the unpooled \(inferred) tensor")
             }
-            var remainder = target, offset = 0
+            var remainder = target
+            var offset = 0
             for axis in 0..<inferred.count {
                 offset += remainder / inferredStrides[axis] * outputStrides[axis]
                 remainder %= inferredStrides[axis]

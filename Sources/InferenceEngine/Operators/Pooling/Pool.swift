@@ -34,7 +34,7 @@ struct PoolOperator: Operator {
             let p = try context.attributes.int("p", default: 2)
             guard p >= 1 else { throw context.invalid("p must be at least 1, got \(p)") }
             return try PoolOperator(.lp(p: p), context: context)
-        },
+        }
     ]
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
@@ -70,11 +70,13 @@ struct PoolOperator: Operator {
             let values = output.mutablePointer(as: Float.self)
             withExtendedLifetime(input) {
                 if case .average(let include) = kind {
-                    geometry.reduce(planes: planes, input: input.pointer(as: Float.self),
-                                    AverageReducer(values: values, outputPlaneSize: geometry.outputPlaneSize, countIncludePad: include))
+                    geometry.reduce(
+                        planes: planes, input: input.pointer(as: Float.self),
+                        AverageReducer(values: values, outputPlaneSize: geometry.outputPlaneSize, countIncludePad: include))
                 } else if case .lp(let p) = kind {
-                    geometry.reduce(planes: planes, input: input.pointer(as: Float.self),
-                                    LpReducer(values: values, outputPlaneSize: geometry.outputPlaneSize, p: p))
+                    geometry.reduce(
+                        planes: planes, input: input.pointer(as: Float.self),
+                        LpReducer(values: values, outputPlaneSize: geometry.outputPlaneSize, p: p))
                 }
             }
             return [TensorCast.convert(output, to: x.elementType, context: context)]
@@ -90,9 +92,11 @@ struct PoolOperator: Operator {
         let context: ExecutionContext
         func visit<T: NumericElement>(_ type: T.Type) throws -> Tensor {
             let output = try context.allocate(T.elementType, outputShape)
-            geometry.reduce(planes: planes, input: x.pointer(as: T.self),
-                            MaxReducer(values: output.mutablePointer(as: T.self), indices: indices?.mutablePointer(as: Int64.self),
-                                       planeSize: geometry.planeSize, outputPlaneSize: geometry.outputPlaneSize))
+            geometry.reduce(
+                planes: planes, input: x.pointer(as: T.self),
+                MaxReducer(
+                    values: output.mutablePointer(as: T.self), indices: indices?.mutablePointer(as: Int64.self),
+                    planeSize: geometry.planeSize, outputPlaneSize: geometry.outputPlaneSize))
             return output
         }
     }

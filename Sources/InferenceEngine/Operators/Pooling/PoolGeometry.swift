@@ -15,13 +15,18 @@ struct PoolAxis {
     /// Stride of this axis in the flat index MaxPool reports (row- or column-major).
     let indexStride: Int
 
-    init(size: Int, outputs: Int, kernel: Int, stride: Int, dilation: Int, padBegin: Int, padEnd: Int,
-         dataStride: Int, indexStride: Int) {
+    init(
+        size: Int, outputs: Int, kernel: Int, stride: Int, dilation: Int, padBegin: Int, padEnd: Int,
+        dataStride: Int, indexStride: Int
+    ) {
         self.outputs = outputs
         self.dilation = dilation
         self.dataStride = dataStride
         self.indexStride = indexStride
-        var base = [Int](), lo = [Int](), hi = [Int](), padded = [Int]()
+        var base = [Int]()
+        var lo = [Int]()
+        var hi = [Int]()
+        var padded = [Int]()
         for o in 0..<outputs {
             let start = o * stride - padBegin
             let first = start >= 0 ? 0 : min(kernel, (-start + dilation - 1) / dilation)
@@ -75,14 +80,18 @@ struct PoolGeometry {
         }
         var axes: [PoolAxis] = []
         for _ in rank..<3 {
-            axes.append(PoolAxis(size: 1, outputs: 1, kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0,
-                                 dataStride: 0, indexStride: 0))
+            axes.append(
+                PoolAxis(
+                    size: 1, outputs: 1, kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0,
+                    dataStride: 0, indexStride: 0))
         }
         for axis in 0..<rank {
-            axes.append(PoolAxis(size: window.image[axis], outputs: window.positions[axis], kernel: window.kernel[axis],
-                                 stride: window.strides[axis], dilation: window.dilations[axis],
-                                 padBegin: window.padBegin[axis], padEnd: window.padEnd[axis],
-                                 dataStride: dataStrides[axis], indexStride: indexStrides[axis]))
+            axes.append(
+                PoolAxis(
+                    size: window.image[axis], outputs: window.positions[axis], kernel: window.kernel[axis],
+                    stride: window.strides[axis], dilation: window.dilations[axis],
+                    padBegin: window.padBegin[axis], padEnd: window.padEnd[axis],
+                    dataStride: dataStrides[axis], indexStride: indexStrides[axis]))
         }
         self.axes = axes
         planeSize = window.imageSize

@@ -81,7 +81,9 @@ extension PoolGeometry {
     @_specialize(where R == MaxReducer<UInt8>)
     @_specialize(where R == MaxReducer<Int8>)
     func reduce<R: PoolReducer>(planes: Int, input: UnsafePointer<R.Element>, _ reducer: R) {
-        let a0 = axes[0], a1 = axes[1], a2 = axes[2]
+        let a0 = axes[0]
+        let a1 = axes[1]
+        let a2 = axes[2]
         for plane in 0..<planes {
             let data = input + plane * planeSize
             var output = 0
@@ -91,19 +93,25 @@ extension PoolGeometry {
                         var state = reducer.initial
                         for j0 in a0.lo[o0]..<a0.hi[o0] {
                             let c0 = a0.base[o0] + j0 * a0.dilation
-                            let d0 = c0 * a0.dataStride, i0 = c0 * a0.indexStride
+                            let d0 = c0 * a0.dataStride
+                            let i0 = c0 * a0.indexStride
                             for j1 in a1.lo[o1]..<a1.hi[o1] {
                                 let c1 = a1.base[o1] + j1 * a1.dilation
-                                let d1 = d0 + c1 * a1.dataStride, i1 = i0 + c1 * a1.indexStride
-                                let lo = a2.lo[o2], hi = a2.hi[o2], base = a2.base[o2], dilation = a2.dilation
+                                let d1 = d0 + c1 * a1.dataStride
+                                let i1 = i0 + c1 * a1.indexStride
+                                let lo = a2.lo[o2]
+                                let hi = a2.hi[o2]
+                                let base = a2.base[o2]
+                                let dilation = a2.dilation
                                 for j2 in lo..<hi {
                                     let c2 = base + j2 * dilation
                                     reducer.add(&state, data[d1 + c2 * a2.dataStride], index: i1 + c2 * a2.indexStride)
                                 }
                             }
                         }
-                        reducer.finish(state, plane: plane, output: output,
-                                       paddedCount: a0.padded[o0] * a1.padded[o1] * a2.padded[o2])
+                        reducer.finish(
+                            state, plane: plane, output: output,
+                            paddedCount: a0.padded[o0] * a1.padded[o1] * a2.padded[o2])
                         output += 1
                     }
                 }

@@ -20,7 +20,8 @@ struct DequantizeLinearOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let x = try inputs.required(0, "x"), scale = try inputs.required(1, "x_scale")
+        let x = try inputs.required(0, "x")
+        let scale = try inputs.required(1, "x_scale")
         let zeroPoint = inputs.optional(2)
         guard [.uint8, .int8, .uint16, .int16, .int32].contains(x.elementType) else {
             throw OperatorFailure("cannot dequantize \(x.elementType)")
@@ -35,12 +36,15 @@ struct DequantizeLinearOperator: Operator {
             }
         }
         let layout = try QuantizationLayout(data: x.shape, parameters: scale.shape, axis: axis, blockSize: blockSize)
-        let values = TensorCast.convert(x, to: .float, context: context), scales = TensorCast.convert(scale, to: .float, context: context)
+        let values = TensorCast.convert(x, to: .float, context: context)
+        let scales = TensorCast.convert(scale, to: .float, context: context)
         let zeros = zeroPoint.map { TensorCast.convert($0, to: .float, context: context) }
         let output = try context.allocate(.float, x.shape)
         withExtendedLifetime((values, scales, zeros)) {
-            let source = values.pointer(as: Float.self), factors = scales.pointer(as: Float.self)
-            let offsets = zeros?.pointer(as: Float.self), y = output.mutablePointer(as: Float.self)
+            let source = values.pointer(as: Float.self)
+            let factors = scales.pointer(as: Float.self)
+            let offsets = zeros?.pointer(as: Float.self)
+            let y = output.mutablePointer(as: Float.self)
             layout.forEachRun { parameter, step, start, count in
                 for j in 0..<count {
                     let p = parameter + j * step

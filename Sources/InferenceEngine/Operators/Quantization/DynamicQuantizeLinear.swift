@@ -8,7 +8,8 @@ enum DynamicQuantizeLinear {
     static func run(_ x: Tensor, context: ExecutionContext) throws -> [Tensor] {
         guard x.elementType == .float else { throw OperatorFailure("x must be float32, got \(x.elementType)") }
         let source = x.pointer(as: Float.self)
-        var low: Float = 0, high: Float = 0
+        var low: Float = 0
+        var high: Float = 0
         for i in 0..<x.count {
             low = Swift.min(low, source[i])
             high = Swift.max(high, source[i])

@@ -22,7 +22,8 @@ struct IntegerGemmKernel: @unchecked Sendable {
 
     /// The signedness A and B are packed in for a product of these source types.
     func packedSignedness(aSigned: Bool, bSigned: Bool) -> (a: Bool, b: Bool) {
-        var a: Int32 = 0, b: Int32 = 0
+        var a: Int32 = 0
+        var b: Int32 = 0
         ck_igemm_packed_signedness(info, aSigned ? 1 : 0, bSigned ? 1 : 0, &a, &b)
         return (a != 0, b != 0)
     }
@@ -42,8 +43,10 @@ final class PackedIntegerMatrix: @unchecked Sendable {
 
     /// Packs `count` rows of A (element (i, p) at `source[i * ld + p]`) or columns of B (element
     /// (p, j) at `source[p * ld + j]`); `zeroPoints` holds 1 or `count` values of the source type.
-    init(kernel: IntegerGemmKernel, side: Side, count: Int, k: Int, source: UnsafeRawPointer, ld: Int, sourceSigned: Bool,
-         zeroPoints: UnsafeRawPointer?, zeroPointCount: Int, packedSigned: Bool) {
+    init(
+        kernel: IntegerGemmKernel, side: Side, count: Int, k: Int, source: UnsafeRawPointer, ld: Int, sourceSigned: Bool,
+        zeroPoints: UnsafeRawPointer?, zeroPointCount: Int, packedSigned: Bool
+    ) {
         self.kernel = kernel
         self.side = side
         self.count = count
@@ -51,8 +54,9 @@ final class PackedIntegerMatrix: @unchecked Sendable {
         let sideCode = Int32(side == .a ? CK_IGEMM_A : CK_IGEMM_B)
         let byteCount = ck_igemm_packed_bytes(kernel.info, sideCode, count, k)
         bytes = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
-        ck_igemm_pack(kernel.info, sideCode, count, k, source, ld, sourceSigned ? 1 : 0, zeroPoints,
-                      zeroPoints == nil ? 0 : zeroPointCount, packedSigned ? 1 : 0, bytes)
+        ck_igemm_pack(
+            kernel.info, sideCode, count, k, source, ld, sourceSigned ? 1 : 0, zeroPoints,
+            zeroPoints == nil ? 0 : zeroPointCount, packedSigned ? 1 : 0, bytes)
     }
 
     deinit { bytes.deallocate() }
@@ -65,14 +69,18 @@ enum IntegerGemm {
 
     /// `C = A * B` (or `C += A * B`) over the whole packed operands, split over the context's
     /// threads along C's longer side in whole panels.
-    static func multiply(_ a: PackedIntegerMatrix, _ b: PackedIntegerMatrix, c: UnsafeMutablePointer<Int32>, ldc: Int,
-                         accumulate: Bool, context: ExecutionContext? = nil) {
-        let m = a.count, n = b.count
+    static func multiply(
+        _ a: PackedIntegerMatrix, _ b: PackedIntegerMatrix, c: UnsafeMutablePointer<Int32>, ldc: Int,
+        accumulate: Bool, context: ExecutionContext? = nil
+    ) {
+        let m = a.count
+        let n = b.count
         guard m > 0, n > 0 else { return }
         let kernel = a.kernel
         func compute(rows: Range<Int>, columns: Range<Int>) {
-            let status = ck_igemm_compute(kernel.info, a.bytes, b.bytes, rows.lowerBound, rows.upperBound, columns.lowerBound,
-                                          columns.upperBound, c, ldc, accumulate ? 1 : 0)
+            let status = ck_igemm_compute(
+                kernel.info, a.bytes, b.bytes, rows.lowerBound, rows.upperBound, columns.lowerBound,
+                columns.upperBound, c, ldc, accumulate ? 1 : 0)
             precondition(status == 0, "integer GEMM operands packed for another kernel or shape")
         }
         guard let context, context.threads > 1, m &* n &* max(a.k, 1) >= parallelThreshold else {
@@ -81,7 +89,8 @@ enum IntegerGemm {
         }
         let threads = context.threads
         let alongN = n >= m
-        let extent = alongN ? n : m, tile = alongN ? kernel.nr : kernel.mr
+        let extent = alongN ? n : m
+        let tile = alongN ? kernel.nr : kernel.mr
         let piece = ((extent + threads - 1) / threads + tile - 1) / tile * tile
         let pieces = (extent + piece - 1) / piece
         context.parallelFor(pieces) { index in
@@ -111,15 +120,19 @@ final class PackedOperandCache: Sendable {
     func packed(_ tensor: Tensor, detail: [Int], make: () -> PackedIntegerMatrix) -> PackedIntegerMatrix {
         guard tensor.storage.isModelWeights else { return make() }
         let found = entries.withLock { list in
-            list.first { $0.storage === tensor.storage && $0.elementType == tensor.elementType && $0.shape == tensor.shape
-                && $0.detail == detail }?.packed
+            list.first {
+                $0.storage === tensor.storage && $0.elementType == tensor.elementType && $0.shape == tensor.shape
+                    && $0.detail == detail
+            }?.packed
         }
         if let found { return found }
         let packed = make()
         entries.withLock { list in
             if list.count >= Self.capacity { list.removeFirst() }
-            list.append(Entry(storage: tensor.storage, elementType: tensor.elementType, shape: tensor.shape, detail: detail,
-                              packed: packed))
+            list.append(
+                Entry(
+                    storage: tensor.storage, elementType: tensor.elementType, shape: tensor.shape, detail: detail,
+                    packed: packed))
         }
         return packed
     }

@@ -7,9 +7,12 @@ enum IntegerOperators {
         OperatorSchema("MatMulInteger", since: 10) { _ in
             let cache = PackedOperandCache()
             return ClosureOperator { inputs, context in
-                let a = try inputs.required(0, "A"), b = try inputs.required(1, "B")
-                if let product = try IntegerKernels.matmul(a, b, aZero: inputs.optional(2), bZero: inputs.optional(3), perRowA: true,
-                                                           cache: cache, context: context) {
+                let a = try inputs.required(0, "A")
+                let b = try inputs.required(1, "B")
+                if let product = try IntegerKernels.matmul(
+                    a, b, aZero: inputs.optional(2), bZero: inputs.optional(3), perRowA: true,
+                    cache: cache, context: context)
+                {
                     return [product]
                 }
                 // a_zero_point is per row of A, b_zero_point per column of B.
@@ -22,9 +25,12 @@ enum IntegerOperators {
             let conv = try ConvOperator.build(context)
             let cache = PackedOperandCache()
             return ClosureOperator { inputs, run in
-                let x = try inputs.required(0, "x"), w = try inputs.required(1, "w")
-                if let y = try IntegerKernels.convolve(x, w, xZero: inputs.optional(2), wZero: inputs.optional(3), bias: nil, conv: conv,
-                                                       cache: cache, context: run) {
+                let x = try inputs.required(0, "x")
+                let w = try inputs.required(1, "w")
+                if let y = try IntegerKernels.convolve(
+                    x, w, xZero: inputs.optional(2), wZero: inputs.optional(3), bias: nil, conv: conv,
+                    cache: cache, context: run)
+                {
                     return [y]
                 }
                 let x32 = try IntegerProducts.widen(x, zeroPoint: inputs.optional(2), axis: 1, "x", context: run)
@@ -35,9 +41,12 @@ enum IntegerOperators {
         OperatorSchema("QLinearMatMul", since: 10) { _ in
             let cache = PackedOperandCache()
             return ClosureOperator { inputs, context in
-                let a = try inputs.required(0, "a"), b = try inputs.required(3, "b")
-                let aScale = try inputs.required(1, "a_scale"), bScale = try inputs.required(4, "b_scale")
-                let yScale = try inputs.required(6, "y_scale"), yZero = inputs.optional(7)
+                let a = try inputs.required(0, "a")
+                let b = try inputs.required(3, "b")
+                let aScale = try inputs.required(1, "a_scale")
+                let bScale = try inputs.required(4, "b_scale")
+                let yScale = try inputs.required(6, "y_scale")
+                let yZero = inputs.optional(7)
                 let columns = b.rank == 1 ? 1 : b.shape[b.rank - 1]
                 guard bScale.count == 1 || (bScale.rank == 1 && bScale.count == columns) else {
                     throw OperatorFailure("b_scale of shape \(bScale.shape) must be a scalar or one value per column")
@@ -45,8 +54,10 @@ enum IntegerOperators {
                 let multipliers = try IntegerProducts.multipliers(aScale, bScale, yScale)
                 let type = try IntegerProducts.outputType(zeroPoint: yZero, input: a)
                 let product: Tensor
-                if let fast = try IntegerKernels.matmul(a, b, aZero: inputs.optional(2), bZero: inputs.optional(5), perRowA: a.rank == 2,
-                                                        cache: cache, context: context) {
+                if let fast = try IntegerKernels.matmul(
+                    a, b, aZero: inputs.optional(2), bZero: inputs.optional(5), perRowA: a.rank == 2,
+                    cache: cache, context: context)
+                {
                     product = fast
                 } else {
                     let a32 = try IntegerProducts.widen(a, zeroPoint: inputs.optional(2), axis: 0, "a", context: context)
@@ -60,12 +71,17 @@ enum IntegerOperators {
             let conv = try ConvOperator.build(context)
             let cache = PackedOperandCache()
             return ClosureOperator { inputs, run in
-                let x = try inputs.required(0, "x"), w = try inputs.required(3, "w")
-                let xScale = try inputs.required(1, "x_scale"), wScale = try inputs.required(4, "w_scale")
-                let yScale = try inputs.required(6, "y_scale"), yZero = inputs.optional(7)
+                let x = try inputs.required(0, "x")
+                let w = try inputs.required(3, "w")
+                let xScale = try inputs.required(1, "x_scale")
+                let wScale = try inputs.required(4, "w_scale")
+                let yScale = try inputs.required(6, "y_scale")
+                let yZero = inputs.optional(7)
                 let accumulators: Tensor
-                if let fast = try IntegerKernels.convolve(x, w, xZero: inputs.optional(2), wZero: inputs.optional(5), bias: inputs.optional(8),
-                                                          conv: conv, cache: cache, context: run) {
+                if let fast = try IntegerKernels.convolve(
+                    x, w, xZero: inputs.optional(2), wZero: inputs.optional(5), bias: inputs.optional(8),
+                    conv: conv, cache: cache, context: run)
+                {
                     accumulators = fast
                 } else {
                     let x32 = try IntegerProducts.widen(x, zeroPoint: inputs.optional(2), axis: 1, "x", context: run)
@@ -80,6 +96,6 @@ enum IntegerOperators {
                 let inner = accumulators.shape[2...].reduce(1, *)
                 return [try IntegerProducts.requantize(accumulators, multipliers: multipliers, inner: inner, zeroPoint: yZero, type: type, context: run)]
             }
-        },
+        }
     ]
 }

@@ -32,8 +32,10 @@ enum IntegerProducts {
         try shape.checkBias(bias)
         if let bias, bias.elementType != .int32 { throw OperatorFailure("bias must be int32, got \(bias.elementType)") }
         let output = try context.allocate(.int32, shape.outputShape)
-        ConvKernel.forward(shape, x: x.pointer(as: Int32.self), w: w.pointer(as: Int32.self),
-                           bias: bias?.pointer(as: Int32.self), y: output.mutablePointer(as: Int32.self)) { m, n, k, a, b, c, ldc, accumulate, _ in
+        ConvKernel.forward(
+            shape, x: x.pointer(as: Int32.self), w: w.pointer(as: Int32.self),
+            bias: bias?.pointer(as: Int32.self), y: output.mutablePointer(as: Int32.self)
+        ) { m, n, k, a, b, c, ldc, accumulate, _ in
             GenericGemm.multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
         }
         return output
@@ -46,10 +48,12 @@ enum IntegerProducts {
             throw OperatorFailure("input and output scales must be scalars, got \(lhsScale.shape) and \(outputScale.shape)")
         }
         guard ElementType.floats.contains(lhsScale.elementType), rhsScale.elementType == lhsScale.elementType,
-              outputScale.elementType == lhsScale.elementType else {
+            outputScale.elementType == lhsScale.elementType
+        else {
             throw OperatorFailure("scales must share one floating-point type")
         }
-        let a = lhsScale.floatValues()[0], y = outputScale.floatValues()[0]
+        let a = lhsScale.floatValues()[0]
+        let y = outputScale.floatValues()[0]
         return rhsScale.floatValues().map { b in
             switch lhsScale.elementType {
             case .float16: Double(Float(Float16(Float16(a) * Float16(b)) / Float16(y)))
@@ -71,10 +75,14 @@ enum IntegerProducts {
 
     /// `saturate(round(accumulator * multiplier[channel]) + zeroPoint)` into uint8 or int8, with
     /// `channel = (index / inner) % multipliers.count`.
-    static func requantize(_ accumulators: Tensor, multipliers: [Double], inner: Int, zeroPoint: Tensor?,
-                           type: ElementType, context: ExecutionContext) throws -> Tensor {
-        if let fast = try IntegerKernels.requantize(accumulators, multipliers: multipliers, inner: inner, zeroPoint: zeroPoint,
-                                                    type: type, context: context) {
+    static func requantize(
+        _ accumulators: Tensor, multipliers: [Double], inner: Int, zeroPoint: Tensor?,
+        type: ElementType, context: ExecutionContext
+    ) throws -> Tensor {
+        if let fast = try IntegerKernels.requantize(
+            accumulators, multipliers: multipliers, inner: inner, zeroPoint: zeroPoint,
+            type: type, context: context)
+        {
             return fast
         }
         let output = try context.allocate(type, accumulators.shape)

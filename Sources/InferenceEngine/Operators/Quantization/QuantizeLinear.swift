@@ -26,7 +26,8 @@ struct QuantizeLinearOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let x = try inputs.required(0, "x"), scale = try inputs.required(1, "y_scale")
+        let x = try inputs.required(0, "x")
+        let scale = try inputs.required(1, "y_scale")
         let zeroPoint = inputs.optional(2)
         guard ElementType.floats.contains(x.elementType) || x.elementType == .int32 else {
             throw OperatorFailure("x must be floating point or int32, got \(x.elementType)")
@@ -41,12 +42,15 @@ struct QuantizeLinearOperator: Operator {
         if let zeroPoint, zeroPoint.shape != scale.shape, zeroPoint.count != 1 || scale.count != 1 {
             throw OperatorFailure("zero point of shape \(zeroPoint.shape) does not match scale \(scale.shape)")
         }
-        let values = TensorCast.convert(x, to: .float, context: context), scales = TensorCast.convert(scale, to: .float, context: context)
+        let values = TensorCast.convert(x, to: .float, context: context)
+        let scales = TensorCast.convert(scale, to: .float, context: context)
         let zeros = zeroPoint.map { TensorCast.convert($0, to: .int32, context: context) }
         let output = try context.allocate(type, x.shape)
         try withExtendedLifetime((values, scales, zeros)) {
-            try type.dispatchNumeric(Visitor(layout: layout, x: values.pointer(as: Float.self), scales: scales.pointer(as: Float.self),
-                                             zeros: zeros?.pointer(as: Int32.self), output: output), op: "QuantizeLinear")
+            try type.dispatchNumeric(
+                Visitor(
+                    layout: layout, x: values.pointer(as: Float.self), scales: scales.pointer(as: Float.self),
+                    zeros: zeros?.pointer(as: Int32.self), output: output), op: "QuantizeLinear")
         }
         return [output]
     }

@@ -8,8 +8,10 @@ struct RNNCell: RecurrentCell {
     func foldsRecurrentBias(gate: Int) -> Bool { true }
 
     @inline(__always)
-    func step(_ gates: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
-              scratch: UnsafeMutablePointer<Float>, weights: RecurrentWeights) {
+    func step(
+        _ gates: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, weights: RecurrentWeights
+    ) {
         let hidden = weights.hidden
         weights.addRecurrence(rows: 0, count: hidden, state: h, into: gates)
         weights.activations[0].apply(gates, hidden, clip: weights.clip)
@@ -27,11 +29,16 @@ struct GRUCell: RecurrentCell {
     func foldsRecurrentBias(gate: Int) -> Bool { gate != 2 || !linearBeforeReset }
 
     @inline(__always)
-    func step(_ gates: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
-              scratch: UnsafeMutablePointer<Float>, weights: RecurrentWeights) {
+    func step(
+        _ gates: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, weights: RecurrentWeights
+    ) {
         let hidden = weights.hidden
-        let z = gates, r = gates + hidden, candidate = gates + 2 * hidden
-        let f = weights.activations[0], g = weights.activations[1]
+        let z = gates
+        let r = gates + hidden
+        let candidate = gates + 2 * hidden
+        let f = weights.activations[0]
+        let g = weights.activations[1]
         weights.addRecurrence(rows: 0, count: 2 * hidden, state: h, into: gates)
         f.apply(z, hidden, clip: weights.clip)
         f.apply(r, hidden, clip: weights.clip)
@@ -65,11 +72,19 @@ struct LSTMCell: RecurrentCell {
     func foldsRecurrentBias(gate: Int) -> Bool { true }
 
     @inline(__always)
-    func step(_ gates: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
-              scratch: UnsafeMutablePointer<Float>, weights: RecurrentWeights) {
-        let hidden = weights.hidden, clip = weights.clip
-        let input = gates, output = gates + hidden, forget = gates + 2 * hidden, block = gates + 3 * hidden
-        let f = weights.activations[0], g = weights.activations[1], hAct = weights.activations[2]
+    func step(
+        _ gates: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, weights: RecurrentWeights
+    ) {
+        let hidden = weights.hidden
+        let clip = weights.clip
+        let input = gates
+        let output = gates + hidden
+        let forget = gates + 2 * hidden
+        let block = gates + 3 * hidden
+        let f = weights.activations[0]
+        let g = weights.activations[1]
+        let hAct = weights.activations[2]
         weights.addRecurrence(rows: 0, count: 4 * hidden, state: h, into: gates)
         let peepholes = weights.peepholes
         if let p = peepholes {

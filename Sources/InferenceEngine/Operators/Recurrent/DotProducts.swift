@@ -9,18 +9,26 @@ enum DotProducts {
     }
 
     /// `c[i·ldc + j] += Σₚ a[i·lda + p] · b[j·ldb + p]` for i < m, j < n, p < k.
-    static func addProducts(m: Int, n: Int, k: Int,
-                            _ a: UnsafePointer<Float>, lda: Int,
-                            _ b: UnsafePointer<Float>, ldb: Int,
-                            _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    static func addProducts(
+        m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         let vectorEnd = k & ~7
         for i in 0..<m {
             let row = a + i &* lda
             let out = c + i &* ldc
             var j = 0
             while j &+ 4 <= n {
-                let b0 = b + j &* ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
-                var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+                let b0 = b + j &* ldb
+                let b1 = b0 + ldb
+                let b2 = b1 + ldb
+                let b3 = b2 + ldb
+                var s0 = SIMD8<Float>()
+                var s1 = SIMD8<Float>()
+                var s2 = SIMD8<Float>()
+                var s3 = SIMD8<Float>()
                 var p = 0
                 while p < vectorEnd {
                     let x = load(row + p)
@@ -30,7 +38,10 @@ enum DotProducts {
                     s3 += x * load(b3 + p)
                     p &+= 8
                 }
-                var t0 = s0.sum(), t1 = s1.sum(), t2 = s2.sum(), t3 = s3.sum()
+                var t0 = s0.sum()
+                var t1 = s1.sum()
+                var t2 = s2.sum()
+                var t3 = s3.sum()
                 while p < k {
                     let x = row[p]
                     t0 += x * b0[p]

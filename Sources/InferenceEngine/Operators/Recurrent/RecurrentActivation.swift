@@ -29,15 +29,19 @@ struct RecurrentActivation: Sendable {
     /// Parses the `activations` attribute. Alphas and betas are consumed in order by the functions
     /// that take them (onnxruntime's reading of the spec), so `["LeakyRelu", "Tanh", "Elu"]` with
     /// alphas `[0.1, 2]` gives LeakyRelu 0.1 and Elu 2.
-    static func parse(names: [String], alphas: [Float], betas: [Float],
-                      context: OperatorBuildContext) throws -> [RecurrentActivation] {
-        var alphaIndex = 0, betaIndex = 0
+    static func parse(
+        names: [String], alphas: [Float], betas: [Float],
+        context: OperatorBuildContext
+    ) throws -> [RecurrentActivation] {
+        var alphaIndex = 0
+        var betaIndex = 0
         return try names.map { name in
             guard let kind = Kind(rawValue: name.lowercased()) else {
                 throw context.unsupported("activation '\(name)'")
             }
             let defaults = parameters(of: kind)
-            var alpha: Float = 0, beta: Float = 0
+            var alpha: Float = 0
+            var beta: Float = 0
             if let fallback = defaults.alpha {
                 alpha = alphaIndex < alphas.count ? alphas[alphaIndex] : fallback
                 alphaIndex += 1
@@ -56,7 +60,8 @@ struct RecurrentActivation: Sendable {
         if let clip {
             for i in 0..<count { values[i] = Swift.min(Swift.max(values[i], -clip), clip) }
         }
-        let a = alpha, b = beta
+        let a = alpha
+        let b = beta
         switch kind {
         case .sigmoid:
             for i in 0..<count { values[i] = 1 / (1 + expf(-values[i])) }
@@ -67,20 +72,35 @@ struct RecurrentActivation: Sendable {
         case .affine:
             for i in 0..<count { values[i] = a * values[i] + b }
         case .leakyrelu:
-            for i in 0..<count { let x = values[i]; values[i] = x >= 0 ? x : a * x }
+            for i in 0..<count {
+                let x = values[i]
+                values[i] = x >= 0 ? x : a * x
+            }
         case .thresholdedrelu:
-            for i in 0..<count { let x = values[i]; values[i] = x > a ? x : 0 }
+            for i in 0..<count {
+                let x = values[i]
+                values[i] = x > a ? x : 0
+            }
         case .scaledtanh:
             for i in 0..<count { values[i] = a * tanhf(b * values[i]) }
         case .hardsigmoid:
             for i in 0..<count { values[i] = Swift.min(Swift.max(a * values[i] + b, 0), 1) }
         case .elu:
-            for i in 0..<count { let x = values[i]; values[i] = x >= 0 ? x : a * (expf(x) - 1) }
+            for i in 0..<count {
+                let x = values[i]
+                values[i] = x >= 0 ? x : a * (expf(x) - 1)
+            }
         case .softsign:
-            for i in 0..<count { let x = values[i]; values[i] = x / (1 + Swift.abs(x)) }
+            for i in 0..<count {
+                let x = values[i]
+                values[i] = x / (1 + Swift.abs(x))
+            }
         case .softplus:
             // Above 20, log(1 + eˣ) equals x in float32; computing it would overflow expf.
-            for i in 0..<count { let x = values[i]; values[i] = x > 20 ? x : log1pf(expf(x)) }
+            for i in 0..<count {
+                let x = values[i]
+                values[i] = x > 20 ? x : log1pf(expf(x))
+            }
         }
     }
 }

@@ -15,8 +15,9 @@ protocol RecurrentCell: Sendable {
     /// Advances one batch row by one time step. `gates` holds the input projection plus folded
     /// biases for this row and time ([gateCount·hidden]) and may be overwritten; `h` and `c` are
     /// the row's states, updated in place; `scratch` holds at least 2·hidden floats.
-    func step(_ gates: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
-              scratch: UnsafeMutablePointer<Float>, weights: RecurrentWeights)
+    func step(
+        _ gates: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, weights: RecurrentWeights)
 }
 
 /// One direction's weights and settings as the step needs them.
@@ -34,7 +35,8 @@ struct RecurrentWeights {
     /// `out[0..<rows] += R[firstRow..<firstRow+rows] · state`.
     @inline(__always)
     func addRecurrence(rows firstRow: Int, count rows: Int, state: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        DotProducts.addProducts(m: 1, n: rows, k: hidden, state, lda: hidden,
-                                recurrence + firstRow * hidden, ldb: hidden, out, ldc: rows)
+        DotProducts.addProducts(
+            m: 1, n: rows, k: hidden, state, lda: hidden,
+            recurrence + firstRow * hidden, ldb: hidden, out, ldc: rows)
     }
 }

@@ -41,8 +41,9 @@ struct RecurrentLayerOperator<Cell: RecurrentCell>: Operator {
             guard names.count == perDirection * directions else {
                 throw context.invalid("\(names.count) activations given, \(Cell.opName) needs \(perDirection) per direction × \(directions)")
             }
-            let parsed = try RecurrentActivation.parse(names: names, alphas: try attributes.floats("activation_alpha") ?? [],
-                                                       betas: try attributes.floats("activation_beta") ?? [], context: context)
+            let parsed = try RecurrentActivation.parse(
+                names: names, alphas: try attributes.floats("activation_alpha") ?? [],
+                betas: try attributes.floats("activation_beta") ?? [], context: context)
             activations = (0..<directions).map { Array(parsed[$0 * perDirection..<($0 + 1) * perDirection]) }
         } else {
             activations = Array(repeating: Cell.defaultActivations, count: directions)
@@ -65,7 +66,8 @@ struct RecurrentLayerOperator<Cell: RecurrentCell>: Operator {
         guard let w = try float(1, "W"), let r = try float(2, "R") else {
             throw OperatorFailure("\(op) needs inputs W and R")
         }
-        let bias = try float(3, "B"), initialH = try float(5, "initial_h")
+        let bias = try float(3, "B")
+        let initialH = try float(5, "initial_h")
         let initialC = Cell.carriesCellState ? try float(6, "initial_c") : nil
         let peepholes = Cell.carriesCellState ? try float(7, "P") : nil
 
@@ -100,22 +102,25 @@ struct RecurrentLayerOperator<Cell: RecurrentCell>: Operator {
         let geometry = Geometry(steps: steps, batch: batch, directions: directions, hidden: hidden, batchMajor: batchMajor)
         if let projectionBuffer = projection, let scratchBuffer = scratch {
             for direction in 0..<directions {
-                runDirection(direction, geometry: geometry, x: x.pointer(as: Float.self), inputSize: inputSize,
-                             w: w.pointer(as: Float.self), r: r.pointer(as: Float.self),
-                             bias: bias?.pointer(as: Float.self), peepholes: peepholes?.pointer(as: Float.self),
-                             initialH: initialH?.pointer(as: Float.self), initialC: initialC?.pointer(as: Float.self),
-                             lengths: lengths,
-                             projection: projectionBuffer.mutablePointer(as: Float.self),
-                             scratch: scratchBuffer.mutablePointer(as: Float.self),
-                             y: producesY ? y.mutablePointer(as: Float.self) : nil,
-                             h: finalH.mutablePointer(as: Float.self), c: finalC.mutablePointer(as: Float.self))
+                runDirection(
+                    direction, geometry: geometry, x: x.pointer(as: Float.self), inputSize: inputSize,
+                    w: w.pointer(as: Float.self), r: r.pointer(as: Float.self),
+                    bias: bias?.pointer(as: Float.self), peepholes: peepholes?.pointer(as: Float.self),
+                    initialH: initialH?.pointer(as: Float.self), initialC: initialC?.pointer(as: Float.self),
+                    lengths: lengths,
+                    projection: projectionBuffer.mutablePointer(as: Float.self),
+                    scratch: scratchBuffer.mutablePointer(as: Float.self),
+                    y: producesY ? y.mutablePointer(as: Float.self) : nil,
+                    h: finalH.mutablePointer(as: Float.self), c: finalC.mutablePointer(as: Float.self))
             }
         }
         context.recycle(&projection)
         context.recycle(&scratch)
         let type = original.elementType
-        return [TensorCast.convert(y, to: type, context: context), TensorCast.convert(finalH, to: type, context: context),
-                TensorCast.convert(finalC, to: type, context: context)]
+        return [
+            TensorCast.convert(y, to: type, context: context), TensorCast.convert(finalH, to: type, context: context),
+            TensorCast.convert(finalC, to: type, context: context)
+        ]
     }
 
     private static func check(_ tensor: Tensor, _ expected: [Int], _ name: String) throws {
@@ -148,12 +153,15 @@ struct RecurrentLayerOperator<Cell: RecurrentCell>: Operator {
         }
     }
 
-    private func runDirection(_ direction: Int, geometry: Geometry, x: UnsafePointer<Float>, inputSize: Int,
-                              w: UnsafePointer<Float>, r: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                              peepholes: UnsafePointer<Float>?, initialH: UnsafePointer<Float>?, initialC: UnsafePointer<Float>?,
-                              lengths: [Int], projection: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                              y: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>) {
-        let hidden = geometry.hidden, width = Cell.gateCount * hidden
+    private func runDirection(
+        _ direction: Int, geometry: Geometry, x: UnsafePointer<Float>, inputSize: Int,
+        w: UnsafePointer<Float>, r: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        peepholes: UnsafePointer<Float>?, initialH: UnsafePointer<Float>?, initialC: UnsafePointer<Float>?,
+        lengths: [Int], projection: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        y: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    ) {
+        let hidden = geometry.hidden
+        let width = Cell.gateCount * hidden
         let rows = geometry.steps * geometry.batch
         let reverse = direction == 1 || reverseFirst
 
@@ -171,8 +179,9 @@ struct RecurrentLayerOperator<Cell: RecurrentCell>: Operator {
         } else {
             projection.update(repeating: 0, count: rows * width)
         }
-        DotProducts.addProducts(m: rows, n: width, k: inputSize, x, lda: inputSize,
-                                w + direction * width * inputSize, ldb: inputSize, projection, ldc: width)
+        DotProducts.addProducts(
+            m: rows, n: width, k: inputSize, x, lda: inputSize,
+            w + direction * width * inputSize, ldb: inputSize, projection, ldc: width)
 
         // Initial states, written straight into the final-state outputs and advanced there.
         for row in 0..<geometry.batch {
@@ -181,10 +190,11 @@ struct RecurrentLayerOperator<Cell: RecurrentCell>: Operator {
             if Cell.carriesCellState, let initialC { (c + offset).update(from: initialC + offset, count: hidden) }
         }
 
-        let weights = RecurrentWeights(hidden: hidden, recurrence: r + direction * width * hidden,
-                                       recurrentBias: directionBias.map { $0 + width },
-                                       peepholes: peepholes.map { $0 + direction * 3 * hidden },
-                                       activations: activations[direction], clip: clip)
+        let weights = RecurrentWeights(
+            hidden: hidden, recurrence: r + direction * width * hidden,
+            recurrentBias: directionBias.map { $0 + width },
+            peepholes: peepholes.map { $0 + direction * 3 * hidden },
+            activations: activations[direction], clip: clip)
         // Each (time, row) projection is read once, so the step works on it in place.
         let longest = lengths.max() ?? 0
         for step in 0..<longest {

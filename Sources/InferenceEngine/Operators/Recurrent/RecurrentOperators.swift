@@ -12,6 +12,6 @@ enum RecurrentOperators {
         OperatorSchema("LSTM", since: 7) { context in
             let inputForget = try context.attributes.int("input_forget", default: 0) != 0
             return try RecurrentLayerOperator(cell: LSTMCell(inputForget: inputForget), context: context)
-        },
+        }
     ]
 }

@@ -15,8 +15,9 @@ protocol KernelFloat: BinaryFloatingPoint {
     /// `out[i] = exp(p[i] - shift)`, returning the sum of the results.
     static func exponentials(_ p: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, _ n: Int, shift: Self) -> Self
     /// `out[j] = exp(row[j] - shifts[j])` and `sums[j] += out[j]`.
-    static func exponentials(_ row: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, _ n: Int,
-                             shifts: UnsafePointer<Self>, sums: UnsafeMutablePointer<Self>)
+    static func exponentials(
+        _ row: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, _ n: Int,
+        shifts: UnsafePointer<Self>, sums: UnsafeMutablePointer<Self>)
 }
 
 extension Float: KernelFloat {
@@ -33,8 +34,10 @@ extension Float: KernelFloat {
     static func exponentials(_ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
         VectorMath.exponentials(p, out, n, shift: shift)
     }
-    static func exponentials(_ row: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
-                             shifts: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+    static func exponentials(
+        _ row: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
+        shifts: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>
+    ) {
         VectorMath.exponentials(row, out, n, shifts: shifts, sums: sums)
     }
 }
@@ -44,7 +47,8 @@ extension Double: KernelFloat {
     @inline(__always) static func exponential(_ x: Double) -> Double { exp(x) }
     @inline(__always) static func naturalLog(_ x: Double) -> Double { log(x) }
     static func sum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
-        var s0 = 0.0, s1 = 0.0
+        var s0 = 0.0
+        var s1 = 0.0
         var i = 0
         while i &+ 2 <= n {
             s0 += p[i]
@@ -77,8 +81,10 @@ extension Double: KernelFloat {
         }
         return sum
     }
-    static func exponentials(_ row: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int,
-                             shifts: UnsafePointer<Double>, sums: UnsafeMutablePointer<Double>) {
+    static func exponentials(
+        _ row: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ n: Int,
+        shifts: UnsafePointer<Double>, sums: UnsafeMutablePointer<Double>
+    ) {
         for i in 0..<n {
             out[i] = exp(row[i] - shifts[i])
             sums[i] += out[i]
@@ -93,8 +99,10 @@ enum FloatWidening {
 
     /// `body` receives the inputs with every 16-bit float tensor widened to float32; the first
     /// `narrowing` outputs it returns (all when nil) are converted back to `type`.
-    static func run(_ inputs: [Tensor?], narrowTo type: ElementType, narrowing: Int? = nil, context: ExecutionContext,
-                    _ body: ([Tensor?]) throws -> [Tensor]) rethrows -> [Tensor] {
+    static func run(
+        _ inputs: [Tensor?], narrowTo type: ElementType, narrowing: Int? = nil, context: ExecutionContext,
+        _ body: ([Tensor?]) throws -> [Tensor]
+    ) rethrows -> [Tensor] {
         let widened = inputs.map { tensor in
             tensor.map { isNarrow($0.elementType) ? TensorCast.convert($0, to: .float, context: context) : $0 }
         }

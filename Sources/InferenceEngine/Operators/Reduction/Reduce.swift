@@ -26,7 +26,7 @@ extension ReductionOperators {
         reduce("ReduceMean", .mean), reduce("ReduceMax", .max), reduce("ReduceMin", .min),
         reduce("ReduceProd", .product), reduce("ReduceL1", .l1), reduce("ReduceL2", .l2),
         reduce("ReduceLogSum", .logSum), reduce("ReduceLogSumExp", .logSumExp),
-        reduce("ReduceSumSquare", .sumSquare),
+        reduce("ReduceSumSquare", .sumSquare)
     ]
 
     /// Opset 1 already has today's semantics (negative axes, allowed from 11, are a superset).

@@ -8,8 +8,10 @@ enum ReduceKind: Sendable {
 enum ReduceKernels {
     /// Reduces `input` (any numeric type; float16 and bfloat16 fold in float32) into a new tensor of
     /// the plan's output shape.
-    static func run(_ kind: ReduceKind, _ input: Tensor, plan: ReductionPlan, op: String,
-                    context: ExecutionContext) throws -> Tensor {
+    static func run(
+        _ kind: ReduceKind, _ input: Tensor, plan: ReductionPlan, op: String,
+        context: ExecutionContext
+    ) throws -> Tensor {
         switch kind {
         case .sum: try fold(SumRule.self, input, plan, op, context)
         case .mean: try fold(MeanRule.self, input, plan, op, context)
@@ -24,8 +26,10 @@ enum ReduceKernels {
         }
     }
 
-    private static func fold<R: ReduceRule>(_ rule: R.Type, _ input: Tensor, _ plan: ReductionPlan, _ op: String,
-                                            _ context: ExecutionContext) throws -> Tensor {
+    private static func fold<R: ReduceRule>(
+        _ rule: R.Type, _ input: Tensor, _ plan: ReductionPlan, _ op: String,
+        _ context: ExecutionContext
+    ) throws -> Tensor {
         if R.floatingOnly && !input.elementType.isFloatingPoint {
             throw OperatorFailure("\(op) needs a floating-point input, got \(input.elementType)")
         }
@@ -51,16 +55,20 @@ enum ReduceKernels {
         return output
     }
 
-    private static func fold<R: ReduceRule, T: ReducibleElement>(_ rule: R.Type, _ type: T.Type, _ input: Tensor,
-                                                                  _ plan: ReductionPlan, _ output: Tensor) {
-        let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
+    private static func fold<R: ReduceRule, T: ReducibleElement>(
+        _ rule: R.Type, _ type: T.Type, _ input: Tensor,
+        _ plan: ReductionPlan, _ output: Tensor
+    ) {
+        let x = input.pointer(as: T.self)
+        let y = output.mutablePointer(as: T.self)
         let identity = R.identity(T.self)
         for i in 0..<plan.outputCount { y[i] = identity }
         plan.forEachRow { start, out, length, reducing in
             if reducing {
                 y[out] = R.combine(y[out], foldRow(R.self, x + start, length))
             } else {
-                let row = x + start, target = y + out
+                let row = x + start
+                let target = y + out
                 for j in 0..<length { target[j] = R.combine(target[j], R.map(row[j])) }
             }
         }
@@ -73,14 +81,24 @@ enum ReduceKernels {
     @inline(__always)
     private static func foldRow<R: ReduceRule, T: ReducibleElement>(_ rule: R.Type, _ row: UnsafePointer<T>, _ n: Int) -> T {
         let identity = R.identity(T.self)
-        var a0 = identity, a1 = identity, a2 = identity, a3 = identity
-        var a4 = identity, a5 = identity, a6 = identity, a7 = identity
+        var a0 = identity
+        var a1 = identity
+        var a2 = identity
+        var a3 = identity
+        var a4 = identity
+        var a5 = identity
+        var a6 = identity
+        var a7 = identity
         var i = 0
         while i &+ 8 <= n {
-            a0 = R.combine(a0, R.map(row[i])); a1 = R.combine(a1, R.map(row[i &+ 1]))
-            a2 = R.combine(a2, R.map(row[i &+ 2])); a3 = R.combine(a3, R.map(row[i &+ 3]))
-            a4 = R.combine(a4, R.map(row[i &+ 4])); a5 = R.combine(a5, R.map(row[i &+ 5]))
-            a6 = R.combine(a6, R.map(row[i &+ 6])); a7 = R.combine(a7, R.map(row[i &+ 7]))
+            a0 = R.combine(a0, R.map(row[i]))
+            a1 = R.combine(a1, R.map(row[i &+ 1]))
+            a2 = R.combine(a2, R.map(row[i &+ 2]))
+            a3 = R.combine(a3, R.map(row[i &+ 3]))
+            a4 = R.combine(a4, R.map(row[i &+ 4]))
+            a5 = R.combine(a5, R.map(row[i &+ 5]))
+            a6 = R.combine(a6, R.map(row[i &+ 6]))
+            a7 = R.combine(a7, R.map(row[i &+ 7]))
             i &+= 8
         }
         while i < n {
@@ -92,8 +110,10 @@ enum ReduceKernels {
 
     /// log(Σ exp(x)) computed as m + log(Σ exp(x - m)) with m the largest finite element, so large
     /// inputs do not overflow; infinite elements still give ±inf, and an empty set gives -inf.
-    private static func logSumExp(_ input: Tensor, _ plan: ReductionPlan, _ op: String,
-                                  _ context: ExecutionContext) throws -> Tensor {
+    private static func logSumExp(
+        _ input: Tensor, _ plan: ReductionPlan, _ op: String,
+        _ context: ExecutionContext
+    ) throws -> Tensor {
         if FloatWidening.isNarrow(input.elementType) {
             let result = try logSumExp(TensorCast.convert(input, to: .float, context: context), plan, op, context)
             return TensorCast.convert(result, to: input.elementType, context: context)
@@ -108,9 +128,12 @@ enum ReduceKernels {
         return output
     }
 
-    private static func logSumExp<T: ReducibleElement & KernelFloat>(_ type: T.Type, _ input: Tensor, _ plan: ReductionPlan,
-                                                                         _ output: Tensor, _ shifts: Tensor) {
-        let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
+    private static func logSumExp<T: ReducibleElement & KernelFloat>(
+        _ type: T.Type, _ input: Tensor, _ plan: ReductionPlan,
+        _ output: Tensor, _ shifts: Tensor
+    ) {
+        let x = input.pointer(as: T.self)
+        let y = output.mutablePointer(as: T.self)
         let shift = shifts.mutablePointer(as: T.self)
         for i in 0..<plan.outputCount { shift[i] = -T.infinity }
         plan.forEachRow { start, out, length, reducing in

@@ -71,7 +71,8 @@ struct ReductionPlan {
         inputCount = shape.reduce(1, *)
         groupSize = zip(shape, reduced).reduce(1) { $0 * ($1.1 ? $1.0 : 1) }
 
-        var runs: [Int] = [], runIsReduced: [Bool] = []
+        var runs: [Int] = []
+        var runIsReduced: [Bool] = []
         for (axis, dim) in shape.enumerated() where dim != 1 {
             if let last = runIsReduced.last, last == reduced[axis] {
                 runs[runs.count - 1] *= dim

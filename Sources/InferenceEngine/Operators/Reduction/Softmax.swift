@@ -21,7 +21,8 @@ struct SoftmaxOperator: Operator {
         guard resolved >= 0, resolved < shape.count || (flattensTrailingAxes && resolved == shape.count) else {
             throw OperatorFailure("axis \(axis) is out of range for input shape \(shape)")
         }
-        let layout = flattensTrailingAxes
+        let layout =
+            flattensTrailingAxes
             ? AxisLayout(outer: shape[..<resolved].reduce(1, *), length: shape[resolved...].reduce(1, *), inner: 1)
             : AxisLayout(shape: shape, axis: resolved)
         return [try SoftmaxKernels.run(kind, input, layout: layout, op: name, context: context)]
@@ -32,6 +33,6 @@ extension ReductionOperators {
     static let softmaxSchemas: [OperatorSchema] = [
         OperatorSchema("Softmax") { try SoftmaxOperator(.softmax, name: "Softmax", context: $0) },
         OperatorSchema("LogSoftmax") { try SoftmaxOperator(.logSoftmax, name: "LogSoftmax", context: $0) },
-        OperatorSchema("Hardmax") { try SoftmaxOperator(.hardmax, name: "Hardmax", context: $0) },
+        OperatorSchema("Hardmax") { try SoftmaxOperator(.hardmax, name: "Hardmax", context: $0) }
     ]
 }

@@ -20,11 +20,13 @@ enum SoftmaxKernels {
 
     private static func run<T: KernelFloat>(_ kind: Kind, _ type: T.Type, _ input: Tensor, _ output: Tensor, _ layout: AxisLayout) {
         guard input.count > 0 else { return }
-        let x = input.pointer(as: T.self), y = output.mutablePointer(as: T.self)
+        let x = input.pointer(as: T.self)
+        let y = output.mutablePointer(as: T.self)
         let slice = layout.length &* layout.inner
         if layout.inner == 1 {
             for o in 0..<layout.outer {
-                let row = x + o &* slice, target = y + o &* slice
+                let row = x + o &* slice
+                let target = y + o &* slice
                 switch kind {
                 case .softmax: softmaxRow(row, target, layout.length, log: false)
                 case .logSoftmax: softmaxRow(row, target, layout.length, log: true)
@@ -35,7 +37,8 @@ enum SoftmaxKernels {
         }
         Scratch.with(T.self, count: 2 &* layout.inner) { scratch in
             for o in 0..<layout.outer {
-                let block = x + o &* slice, target = y + o &* slice
+                let block = x + o &* slice
+                let target = y + o &* slice
                 switch kind {
                 case .softmax: softmaxColumns(block, target, layout, scratch, log: false)
                 case .logSoftmax: softmaxColumns(block, target, layout, scratch, log: true)
@@ -67,10 +70,14 @@ enum SoftmaxKernels {
     /// One [length, inner] block normalized along `length`, working on whole rows of `inner`
     /// elements at a time so every pass reads memory contiguously.
     @inline(__always)
-    private static func softmaxColumns<T: KernelFloat>(_ block: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ layout: AxisLayout,
-                                                         _ scratch: UnsafeMutablePointer<T>, log: Bool) {
-        let inner = layout.inner, n = layout.length
-        let maximum = scratch, sum = scratch + inner
+    private static func softmaxColumns<T: KernelFloat>(
+        _ block: UnsafePointer<T>, _ target: UnsafeMutablePointer<T>, _ layout: AxisLayout,
+        _ scratch: UnsafeMutablePointer<T>, log: Bool
+    ) {
+        let inner = layout.inner
+        let n = layout.length
+        let maximum = scratch
+        let sum = scratch + inner
         maximum.update(repeating: -T.infinity, count: inner)
         sum.update(repeating: 0, count: inner)
         for a in 0..<n { T.accumulateMaximum(block + a &* inner, into: maximum, inner) }
@@ -78,7 +85,8 @@ enum SoftmaxKernels {
         if log {
             for j in 0..<inner { sum[j] = T.naturalLog(sum[j]) }
             for a in 0..<n {
-                let row = block + a &* inner, out = target + a &* inner
+                let row = block + a &* inner
+                let out = target + a &* inner
                 for j in 0..<inner { out[j] = (row[j] - maximum[j]) - sum[j] }
             }
         } else {

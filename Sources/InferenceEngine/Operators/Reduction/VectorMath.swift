@@ -5,7 +5,8 @@ enum VectorMath {
 
     /// Σ p[i], in eight lanes twice over so consecutive additions do not wait on each other.
     static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var a = Lanes(), b = Lanes()
+        var a = Lanes()
+        var b = Lanes()
         var i = 0
         while i &+ 16 <= n {
             a += load(p + i)
@@ -22,11 +23,13 @@ enum VectorMath {
 
     /// Σ (p[i] - m)².
     static func squaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, from m: Float) -> Float {
-        var a = Lanes(), b = Lanes()
+        var a = Lanes()
+        var b = Lanes()
         let mean = Lanes(repeating: m)
         var i = 0
         while i &+ 16 <= n {
-            let d0 = load(p + i) - mean, d1 = load(p + (i &+ 8)) - mean
+            let d0 = load(p + i) - mean
+            let d1 = load(p + (i &+ 8)) - mean
             a += d0 * d0
             b += d1 * d1
             i &+= 16
@@ -97,8 +100,10 @@ enum VectorMath {
     }
 
     /// `out[j] = exp(row[j] - shifts[j])` and `sums[j] += out[j]`: one row of a column-wise softmax.
-    static func exponentials(_ row: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
-                             shifts: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+    static func exponentials(
+        _ row: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
+        shifts: UnsafePointer<Float>, sums: UnsafeMutablePointer<Float>
+    ) {
         var i = 0
         while i &+ 8 <= n {
             let e = exp(load(row + i) - load(shifts + i))

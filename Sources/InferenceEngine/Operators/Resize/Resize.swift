@@ -46,8 +46,9 @@ struct ResizeOperator: Operator {
         var plans: [ResizeAxisPlan] = []
         var resized: [Int] = []
         for axis in 0..<rank {
-            let plan = ResizeAxisPlan(settings: settings, inputLength: x.shape[axis], outputLength: sizes[axis],
-                                      scale: scales[axis], roi: roi[axis])
+            let plan = ResizeAxisPlan(
+                settings: settings, inputLength: x.shape[axis], outputLength: sizes[axis],
+                scale: scales[axis], roi: roi[axis])
             plans.append(plan)
             let trivialBox = settings.coordinates != .tfCropAndResize || (abs(roi[axis].start) < 1e-9 && abs(roi[axis].end - 1) < 1e-9)
             let unchanged = sizes[axis] == x.shape[axis] && abs(scales[axis] - 1) < 1e-9 && trivialBox
@@ -132,9 +133,10 @@ struct ResizeOperator: Operator {
         let output = try context.allocate(x.elementType, plans.map(\.outputLength), zeroed: false)
         let fill = TensorCast.convert(Tensor(scalar: settings.extrapolation), to: x.elementType)
         func run<T>(_ type: T.Type) {
-            ResizeKernels.gather(T.self, input: x.pointer(as: T.self), inputShape: x.shape,
-                                 output: output.mutablePointer(as: T.self), plans: plans, fill: fill.pointer(as: T.self).pointee,
-                                 context: context)
+            ResizeKernels.gather(
+                T.self, input: x.pointer(as: T.self), inputShape: x.shape,
+                output: output.mutablePointer(as: T.self), plans: plans, fill: fill.pointer(as: T.self).pointee,
+                context: context)
         }
         switch x.elementType.byteWidth {
         case 1: run(UInt8.self)
@@ -157,9 +159,10 @@ struct ResizeOperator: Operator {
             var next = shape
             next[axis] = plan.outputLength
             let output = try context.allocate(.double, next)
-            ResizeKernels.interpolate(input: current.pointer(as: Double.self), output: output.mutablePointer(as: Double.self),
-                                      outer: shape[..<axis].reduce(1, *), inner: shape[(axis + 1)...].reduce(1, *),
-                                      plan: plan, fill: settings.extrapolation)
+            ResizeKernels.interpolate(
+                input: current.pointer(as: Double.self), output: output.mutablePointer(as: Double.self),
+                outer: shape[..<axis].reduce(1, *), inner: shape[(axis + 1)...].reduce(1, *),
+                plan: plan, fill: settings.extrapolation)
             var finished: Tensor? = current
             current = output
             // The previous pass's buffer goes back to the pool (never the caller's input).

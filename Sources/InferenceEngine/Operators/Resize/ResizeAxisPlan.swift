@@ -109,7 +109,10 @@ struct ResizeAxisPlan {
 /// Interpolation weights for a fractional position: linear and cubic, and their antialiased
 /// (widened, renormalised) forms for downsampling.
 struct ResizeKernelWeights {
-    enum Kind { case linear, cubic(a: Double) }
+    enum Kind {
+        case linear
+        case cubic(a: Double)
+    }
     let kind: Kind
     /// Kernel scale for antialiasing: min(scale, 1); 1 without antialias.
     let stretch: Double
@@ -137,7 +140,9 @@ struct ResizeKernelWeights {
             tap[0] = 1 - ratio
             tap[1] = ratio
         case .cubic(let a) where !antialias:
-            let r1 = ratio + 1, s = 1 - ratio, s1 = s + 1
+            let r1 = ratio + 1
+            let s = 1 - ratio
+            let s1 = s + 1
             tap[0] = ((a * r1 - 5 * a) * r1 + 8 * a) * r1 - 4 * a
             tap[1] = ((a + 2) * ratio - (a + 3)) * ratio * ratio + 1
             tap[2] = ((a + 2) * s - (a + 3)) * s * s + 1
@@ -154,7 +159,8 @@ struct ResizeKernelWeights {
             var total = 0.0
             for k in 0..<taps {
                 let x = abs(stretch * (Double(firstOffset + k) - ratio))
-                let x2 = x * x, x3 = x2 * x
+                let x2 = x * x
+                let x3 = x2 * x
                 tap[k] = x <= 1 ? (a + 2) * x3 - (a + 3) * x2 + 1 : (x < 2 ? a * x3 - 5 * a * x2 + 8 * a * x - 4 * a : 0)
                 total += tap[k]
             }

@@ -4,12 +4,17 @@ enum ResizeKernels {
     /// Nearest: output element = input element at the per-axis chosen positions; positions flagged
     /// as extrapolated take `fill`. Every axis has a plan (identity plans included). Output rows
     /// are split over the context's threads.
-    static func gather<T>(_ type: T.Type, input: UnsafePointer<T>, inputShape: [Int], output: UnsafeMutablePointer<T>,
-                          plans: [ResizeAxisPlan], fill: T, context: ExecutionContext? = nil) {
+    static func gather<T>(
+        _ type: T.Type, input: UnsafePointer<T>, inputShape: [Int], output: UnsafeMutablePointer<T>,
+        plans: [ResizeAxisPlan], fill: T, context: ExecutionContext? = nil
+    ) {
         let rank = inputShape.count
         let outputShape = plans.map(\.outputLength)
         guard !outputShape.contains(0) else { return }
-        guard rank > 0 else { output[0] = input[0]; return }
+        guard rank > 0 else {
+            output[0] = input[0]
+            return
+        }
         let rows = outputShape.dropLast().reduce(1, *)
         let rowLength = outputShape[rank - 1]
         guard let context else {
@@ -21,8 +26,10 @@ enum ResizeKernels {
         }
     }
 
-    private static func gatherRows<T>(_ rowRange: Range<Int>, input: UnsafePointer<T>, inputShape: [Int], output: UnsafeMutablePointer<T>,
-                                      plans: [ResizeAxisPlan], fill: T) {
+    private static func gatherRows<T>(
+        _ rowRange: Range<Int>, input: UnsafePointer<T>, inputShape: [Int], output: UnsafeMutablePointer<T>,
+        plans: [ResizeAxisPlan], fill: T
+    ) {
         let rank = inputShape.count
         let outputShape = plans.map(\.outputLength)
         let inputStrides = Tensor.strides(for: inputShape)
@@ -71,9 +78,13 @@ enum ResizeKernels {
 
     /// One interpolation pass: input viewed as [outer, plan.inputLength, inner], output as
     /// [outer, plan.outputLength, inner].
-    static func interpolate(input: UnsafePointer<Double>, output: UnsafeMutablePointer<Double>, outer: Int, inner: Int,
-                            plan: ResizeAxisPlan, fill: Double) {
-        let inLength = plan.inputLength, outLength = plan.outputLength, taps = plan.taps
+    static func interpolate(
+        input: UnsafePointer<Double>, output: UnsafeMutablePointer<Double>, outer: Int, inner: Int,
+        plan: ResizeAxisPlan, fill: Double
+    ) {
+        let inLength = plan.inputLength
+        let outLength = plan.outputLength
+        let taps = plan.taps
         plan.indices.withUnsafeBufferPointer { indices in
             plan.weights.withUnsafeBufferPointer { weights in
                 for o in 0..<outer {

@@ -4,16 +4,25 @@
 struct ResizeSettings: Sendable {
     enum Mode: String, Sendable { case nearest, linear, cubic }
     enum CoordinateMode: String, Sendable {
-        case halfPixel = "half_pixel", halfPixelSymmetric = "half_pixel_symmetric"
-        case pytorchHalfPixel = "pytorch_half_pixel", alignCorners = "align_corners"
-        case asymmetric, tfCropAndResize = "tf_crop_and_resize"
+        case halfPixel = "half_pixel"
+        case halfPixelSymmetric = "half_pixel_symmetric"
+        case pytorchHalfPixel = "pytorch_half_pixel"
+        case alignCorners = "align_corners"
+        case asymmetric
+        case tfCropAndResize = "tf_crop_and_resize"
     }
     enum NearestMode: String, Sendable {
-        case roundPreferFloor = "round_prefer_floor", roundPreferCeil = "round_prefer_ceil", floor, ceil
+        case roundPreferFloor = "round_prefer_floor"
+        case roundPreferCeil = "round_prefer_ceil"
+        case floor, ceil
         /// Before opset 11: truncate when upsampling, round up when downsampling (onnxruntime).
         case legacy
     }
-    enum AspectPolicy: String, Sendable { case stretch, notLarger = "not_larger", notSmaller = "not_smaller" }
+    enum AspectPolicy: String, Sendable {
+        case stretch
+        case notLarger = "not_larger"
+        case notSmaller = "not_smaller"
+    }
 
     var mode: Mode
     var coordinates: CoordinateMode
@@ -49,8 +58,9 @@ struct ResizeSettings: Sendable {
             guard let parsed = T(rawValue: value) else { throw context.invalid("\(name) '\(value)' is not defined") }
             return parsed
         }
-        var settings = ResizeSettings(mode: try parse("mode", "nearest"), coordinates: try parse("coordinate_transformation_mode", "half_pixel"),
-                                      nearest: try parse("nearest_mode", "round_prefer_floor"))
+        var settings = ResizeSettings(
+            mode: try parse("mode", "nearest"), coordinates: try parse("coordinate_transformation_mode", "half_pixel"),
+            nearest: try parse("nearest_mode", "round_prefer_floor"))
         if settings.coordinates == .halfPixelSymmetric && context.opset < 19 {
             throw context.invalid("half_pixel_symmetric needs opset 19")
         }

@@ -24,7 +24,8 @@ struct BitCastOperator: Operator {
             return [Tensor(elementType: target, shape: input.shape, storage: input.storage)]
         }
         let output = try context.allocate(.bool, input.shape)
-        let source = input.pointer(as: UInt8.self), destination = output.mutablePointer(as: UInt8.self)
+        let source = input.pointer(as: UInt8.self)
+        let destination = output.mutablePointer(as: UInt8.self)
         for i in 0..<input.count { destination[i] = source[i] == 0 ? 0 : 1 }
         return [output]
     }

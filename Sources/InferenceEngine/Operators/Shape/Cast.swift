@@ -23,6 +23,6 @@ enum Cast {
                 let target = try inputs.required(1, "target_type").elementType
                 return [TensorCast.convert(try inputs.required(0, "input"), to: target, context: run)]
             }
-        },
+        }
     ]
 }

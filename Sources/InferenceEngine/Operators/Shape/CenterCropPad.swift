@@ -24,6 +24,6 @@ enum CenterCropPad {
                 Pad.place(input, into: output, at: begins)
                 return [output]
             }
-        },
+        }
     ]
 }

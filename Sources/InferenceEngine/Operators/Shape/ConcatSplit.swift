@@ -29,8 +29,9 @@ enum ConcatSplit {
         }
         let copy = { (index: Int) in
             let input = inputs[index]
-            StridedCopy.copy(shape: input.shape, width: width, from: input.storage.bytes, strides: input.strides,
-                             to: output.storage.bytes + offsets[index] * outputStrides[axis] * width, strides: outputStrides)
+            StridedCopy.copy(
+                shape: input.shape, width: width, from: input.storage.bytes, strides: input.strides,
+                to: output.storage.bytes + offsets[index] * outputStrides[axis] * width, strides: outputStrides)
         }
         if inputs.count > 1, output.count * width >= 4 * ExecutionContext.elementsPerThread {
             context.parallelFor(inputs.count, copy)
@@ -98,6 +99,6 @@ enum ConcatSplit {
                 }
                 return try split(input, axis: resolved, sizes: pieces, context: run)
             }
-        },
+        }
     ]
 }

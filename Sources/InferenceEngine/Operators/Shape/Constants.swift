@@ -7,9 +7,10 @@ enum Constants {
             return ClosureOperator { _, _ in [value] }
         },
         OperatorSchema("ConstantOfShape", since: 9) { context in
-            let value = try context.attributes.tensorProto("value").map {
-                try context.decoder.tensor(from: $0, context: "ConstantOfShape value")
-            } ?? Tensor(scalar: Float(0))
+            let value =
+                try context.attributes.tensorProto("value").map {
+                    try context.decoder.tensor(from: $0, context: "ConstantOfShape value")
+                } ?? Tensor(scalar: Float(0))
             guard value.count == 1 else { throw context.invalid("value must hold one element, has shape \(value.shape)") }
             return ClosureOperator { inputs, run in
                 let shape = try inputs.required(0, "input").intList("shape")
@@ -30,7 +31,8 @@ enum Constants {
             return ClosureOperator { inputs, run in
                 let input = try inputs.required(0, "input")
                 guard input.rank == 2 || input.rank == 1 else { throw OperatorFailure("EyeLike needs a 2-D input, got shape \(input.shape)") }
-                let rows = input.shape[0], columns = input.shape.last ?? 0
+                let rows = input.shape[0]
+                let columns = input.shape.last ?? 0
                 let type = dtype ?? input.elementType
                 let output = try run.allocate(type, [rows, columns])
                 let one = TensorCast.convert(Tensor(scalar: Int64(1)), to: type)
@@ -45,7 +47,9 @@ enum Constants {
         },
         OperatorSchema("Range", since: 11) { _ in
             ClosureOperator { inputs, run in
-                let start = try inputs.required(0, "start"), limit = try inputs.required(1, "limit"), delta = try inputs.required(2, "delta")
+                let start = try inputs.required(0, "start")
+                let limit = try inputs.required(1, "limit")
+                let delta = try inputs.required(2, "delta")
                 guard start.elementType == limit.elementType, start.elementType == delta.elementType else {
                     throw OperatorFailure("Range: start, limit and delta have different types")
                 }
@@ -58,14 +62,15 @@ enum Constants {
             return ClosureOperator { inputs, _ in
                 let shape = try inputs.required(0, "data").shape
                 func clamp(_ value: Int) -> Int { max(0, min(shape.count, value < 0 ? value + shape.count : value)) }
-                let from = clamp(start), to = clamp(end ?? shape.count)
+                let from = clamp(start)
+                let to = clamp(end ?? shape.count)
                 let dims = from < to ? shape[from..<to].map { Int64($0) } : []
                 return [try Tensor(shape: [dims.count], values: dims)]
             }
         },
         OperatorSchema("Size") { _ in
             ClosureOperator { inputs, _ in [Tensor(scalar: Int64(try inputs.required(0, "data").count))] }
-        },
+        }
     ]
 
     /// Constant's one value attribute as a tensor.
@@ -91,8 +96,9 @@ enum Constants {
         let width = output.elementType.byteWidth
         let pattern = UnsafeRawBufferPointer(start: value.storage.bytes, count: width)
         guard output.count > 0, pattern.contains(where: { $0 != 0 }) else { return }
-        StridedCopy.row(count: output.count, width: width, source: value.storage.bytes, sourceStride: 0,
-                        destination: output.storage.bytes, destinationStride: 1)
+        StridedCopy.row(
+            count: output.count, width: width, source: value.storage.bytes, sourceStride: 0,
+            destination: output.storage.bytes, destinationStride: 1)
     }
 
     /// `start, start + delta, ...` up to but excluding `limit`, as numpy's arange.
@@ -102,7 +108,9 @@ enum Constants {
             throw OperatorFailure("Range: start, limit and delta must be scalars, got shapes \(start.shape), \(limit.shape), \(delta.shape)")
         }
         if type.isFloatingPoint {
-            let first = try start.scalarDouble(), step = try delta.scalarDouble(), end = try limit.scalarDouble()
+            let first = try start.scalarDouble()
+            let step = try delta.scalarDouble()
+            let end = try limit.scalarDouble()
             guard step != 0, first.isFinite, step.isFinite, !end.isNaN else {
                 throw OperatorFailure("Range: cannot count from \(first) to \(end) by \(step)")
             }
@@ -117,7 +125,9 @@ enum Constants {
         }
         guard ElementType.signedIntegers.contains(type) else { throw OperatorFailure("Range does not support \(type)") }
         func scalar(_ tensor: Tensor, _ name: String) throws -> Int { try TensorCast.convert(tensor, to: .int64).intScalar(name) }
-        let first = try scalar(start, "start"), end = try scalar(limit, "limit"), step = try scalar(delta, "delta")
+        let first = try scalar(start, "start")
+        let end = try scalar(limit, "limit")
+        let step = try scalar(delta, "delta")
         guard step != 0 else { throw OperatorFailure("Range: delta is 0") }
         let (span, overflow) = end.subtractingReportingOverflow(first)
         guard !overflow else { throw OperatorFailure("Range: \(first) to \(end) is too many elements") }

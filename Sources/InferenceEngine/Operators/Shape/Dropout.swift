@@ -18,6 +18,6 @@ enum Dropout {
                 Constants.fill(mask, with: TensorCast.convert(Tensor(scalar: true), to: mask.elementType))
                 return [data, mask]
             }
-        },
+        }
     ]
 }

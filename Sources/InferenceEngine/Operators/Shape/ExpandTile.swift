@@ -19,7 +19,9 @@ enum ExpandTile {
         }
         guard repeats.allSatisfy({ $0 >= 0 }) else { throw OperatorFailure("Tile: repeats \(repeats) has a negative value") }
         let strides = input.strides
-        var view: [Int] = [], viewStrides: [Int] = [], shape: [Int] = []
+        var view: [Int] = []
+        var viewStrides: [Int] = []
+        var shape: [Int] = []
         for axis in 0..<input.rank {
             view += [repeats[axis], input.shape[axis]]
             viewStrides += [0, strides[axis]]
@@ -40,6 +42,6 @@ enum ExpandTile {
             ClosureOperator { inputs, run in
                 [try tile(inputs.required(0, "input"), repeats: inputs.required(1, "repeats").intList("repeats"), context: run)]
             }
-        },
+        }
     ]
 }

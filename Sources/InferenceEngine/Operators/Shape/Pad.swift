@@ -12,7 +12,8 @@ enum Pad {
         }
         // Bounding the pads keeps every sum below in range; the output size is checked after.
         guard pads.allSatisfy({ $0 >= -Int(Int32.max) && $0 <= Int(Int32.max) }) else { throw OperatorFailure("Pad: pads \(pads) are too large") }
-        let begins = Array(pads[..<rank]), ends = Array(pads[rank...])
+        let begins = Array(pads[..<rank])
+        let ends = Array(pads[rank...])
         let shape = (0..<rank).map { input.shape[$0] + begins[$0] + ends[$0] }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw OperatorFailure("Pad: pads \(pads) crop shape \(input.shape) below zero") }
         try ShapeMath.checkedCount(shape, width: input.elementType.byteWidth, "Pad")
@@ -35,23 +36,28 @@ enum Pad {
     /// overlap of both.
     static func place(_ input: Tensor, into output: Tensor, at begins: [Int]) {
         let width = input.elementType.byteWidth
-        let inputStrides = input.strides, outputStrides = output.strides
-        var sourceOffset = 0, destinationOffset = 0
+        let inputStrides = input.strides
+        let outputStrides = output.strides
+        var sourceOffset = 0
+        var destinationOffset = 0
         var shape: [Int] = []
         for axis in 0..<input.rank {
-            let sourceStart = max(0, -begins[axis]), destinationStart = max(0, begins[axis])
+            let sourceStart = max(0, -begins[axis])
+            let destinationStart = max(0, begins[axis])
             shape.append(max(0, min(input.shape[axis] - sourceStart, output.shape[axis] - destinationStart)))
             sourceOffset += sourceStart * inputStrides[axis]
             destinationOffset += destinationStart * outputStrides[axis]
         }
         guard !shape.contains(0) else { return }
-        StridedCopy.copy(shape: shape, width: width, from: input.storage.bytes + sourceOffset * width, strides: inputStrides,
-                         to: output.storage.bytes + destinationOffset * width, strides: outputStrides)
+        StridedCopy.copy(
+            shape: shape, width: width, from: input.storage.bytes + sourceOffset * width, strides: inputStrides,
+            to: output.storage.bytes + destinationOffset * width, strides: outputStrides)
     }
 
     /// For one axis, the input index each output index reads in a border mode.
     private static func sourceIndices(dim: Int, begin: Int, end: Int, output: Int, mode: Mode) throws -> [Int] {
-        let low = max(0, -begin), length = dim - low - max(0, -end)
+        let low = max(0, -begin)
+        let length = dim - low - max(0, -end)
         guard length > 0 || output == 0 else {
             throw OperatorFailure("Pad: cannot pad an empty axis in \(mode.rawValue) mode")
         }
@@ -76,14 +82,18 @@ enum Pad {
     /// Fills every output element from the input through per-axis index maps; the unpadded middle
     /// of each innermost row is copied whole.
     private static func border(_ input: Tensor, into output: Tensor, begins: [Int], ends: [Int], mode: Mode) throws {
-        let rank = input.rank, shape = output.shape
+        let rank = input.rank
+        let shape = output.shape
         guard rank > 0, output.count > 0 else { return }
         let maps = try (0..<rank).map {
             try sourceIndices(dim: input.shape[$0], begin: begins[$0], end: ends[$0], output: shape[$0], mode: mode)
         }
-        let width = input.elementType.byteWidth, strides = input.strides
-        let source = input.storage.bytes, destination = output.storage.bytes
-        let inner = rank - 1, columns = shape[inner]
+        let width = input.elementType.byteWidth
+        let strides = input.strides
+        let source = input.storage.bytes
+        let destination = output.storage.bytes
+        let inner = rank - 1
+        let columns = shape[inner]
         let lastMap = maps[inner]
         // The run of the innermost axis that reads the input in order.
         let middleStart = max(0, begins[inner])
@@ -92,7 +102,8 @@ enum Pad {
         var rowSource = (0..<inner).reduce(0) { $0 + maps[$1][0] * strides[$1] }
         var rowDestination = 0
         while true {
-            let row = source + rowSource * width, target = destination + rowDestination * width
+            let row = source + rowSource * width
+            let target = destination + rowDestination * width
             for c in 0..<middleStart {
                 (target + c * width).copyMemory(from: row + lastMap[c] * width, byteCount: width)
             }
@@ -147,11 +158,12 @@ enum Pad {
             }
             return ClosureOperator { inputs, run in
                 let data = try inputs.required(0, "data")
-                let pads = try fullPads(inputs.required(1, "pads").intList("pads"),
-                                        axes: inputs.optional(3)?.intList("axes"), rank: data.rank)
+                let pads = try fullPads(
+                    inputs.required(1, "pads").intList("pads"),
+                    axes: inputs.optional(3)?.intList("axes"), rank: data.rank)
                 let value = inputs.optional(2).flatMap { $0.count == 0 ? nil : $0 }
                 return [try Pad.run(data, pads: pads, mode: mode, value: value, context: run)]
             }
-        },
+        }
     ]
 }

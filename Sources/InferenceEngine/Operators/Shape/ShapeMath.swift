@@ -66,8 +66,10 @@ enum IntListSource: Sendable {
     case input(Int)
 
     /// Reads the attribute when `opset < inputSince`, else refers to input `index`.
-    static func from(_ context: OperatorBuildContext, attribute name: String, inputSince: Int,
-                     inputIndex: Int) throws -> IntListSource {
+    static func from(
+        _ context: OperatorBuildContext, attribute name: String, inputSince: Int,
+        inputIndex: Int
+    ) throws -> IntListSource {
         if context.opset < inputSince {
             return try context.attributes.ints(name).map { .attribute($0) } ?? .none
         }

@@ -25,8 +25,10 @@ enum Slice {
         return Window(start: start, step: step, count: count)
     }
 
-    static func run(_ input: Tensor, starts: [Int], ends: [Int], axes requestedAxes: [Int]?, steps: [Int]?,
-                    context: ExecutionContext) throws -> Tensor {
+    static func run(
+        _ input: Tensor, starts: [Int], ends: [Int], axes requestedAxes: [Int]?, steps: [Int]?,
+        context: ExecutionContext
+    ) throws -> Tensor {
         let axes = try ShapeMath.axes(requestedAxes ?? Array(0..<starts.count), rank: input.rank, "Slice")
         guard ends.count == starts.count, axes.count == starts.count, (steps?.count ?? starts.count) == starts.count else {
             throw OperatorFailure("Slice: starts \(starts), ends \(ends), axes \(requestedAxes ?? []) and steps \(steps ?? []) differ in length")
@@ -40,8 +42,9 @@ enum Slice {
         let strides = input.strides
         var offset = 0
         for axis in windows.indices where shape[axis] > 0 { offset += windows[axis].start * strides[axis] }
-        return try StridedCopy.gather(input, offset: offset, shape: shape,
-                                  strides: zip(windows, strides).map { $0.step * $1 }, context: context)
+        return try StridedCopy.gather(
+            input, offset: offset, shape: shape,
+            strides: zip(windows, strides).map { $0.step * $1 }, context: context)
     }
 
     static let schemas: [OperatorSchema] = [
@@ -63,6 +66,6 @@ enum Slice {
                 let steps = try inputs.optional(4)?.intList("steps")
                 return [try Slice.run(data, starts: starts, ends: ends, axes: axes, steps: steps, context: run)]
             }
-        },
+        }
     ]
 }

@@ -13,9 +13,11 @@ enum StridedCopy {
         var destination: [Int]
     }
 
-    static func copy(shape: [Int], width: Int,
-                     from source: UnsafeRawPointer, strides sourceStrides: [Int],
-                     to destination: UnsafeMutableRawPointer, strides destinationStrides: [Int]) {
+    static func copy(
+        shape: [Int], width: Int,
+        from source: UnsafeRawPointer, strides sourceStrides: [Int],
+        to destination: UnsafeMutableRawPointer, strides destinationStrides: [Int]
+    ) {
         guard width > 0, !shape.contains(0) else { return }
         let layout = simplified(Layout(shape: shape, source: sourceStrides, destination: destinationStrides))
         let rank = layout.shape.count
@@ -35,9 +37,12 @@ enum StridedCopy {
             tiled(layout, tileAxis: tileAxis, width: width, source: source, destination: destination)
             return
         }
-        let count = layout.shape[inner], ss = layout.source[inner], ds = layout.destination[inner]
+        let count = layout.shape[inner]
+        let ss = layout.source[inner]
+        let ds = layout.destination[inner]
         forEachOffset(layout, axes: inner) { s, d in
-            row(count: count, width: width, source: source + s * width, sourceStride: ss,
+            row(
+                count: count, width: width, source: source + s * width, sourceStride: ss,
                 destination: destination + d * width, destinationStride: ds)
         }
     }
@@ -46,9 +51,12 @@ enum StridedCopy {
     static func simplified(_ layout: Layout) -> Layout {
         var result = Layout(shape: [], source: [], destination: [])
         for axis in layout.shape.indices where layout.shape[axis] != 1 {
-            let n = layout.shape[axis], s = layout.source[axis], d = layout.destination[axis]
+            let n = layout.shape[axis]
+            let s = layout.source[axis]
+            let d = layout.destination[axis]
             if let last = result.shape.indices.last,
-               result.source[last] == s &* n, result.destination[last] == d &* n {
+                result.source[last] == s &* n, result.destination[last] == d &* n
+            {
                 result.shape[last] &*= n
                 result.source[last] = s
                 result.destination[last] = d
@@ -65,7 +73,8 @@ enum StridedCopy {
     @inline(__always)
     static func forEachOffset(_ layout: Layout, axes: Int, _ body: (Int, Int) -> Void) {
         var index = [Int](repeating: 0, count: axes)
-        var s = 0, d = 0
+        var s = 0
+        var d = 0
         while true {
             body(s, d)
             var axis = axes - 1
@@ -85,8 +94,10 @@ enum StridedCopy {
 
     /// One strided run of `count` elements, with a typed loop for the usual widths.
     @inline(__always)
-    static func row(count: Int, width: Int, source: UnsafeRawPointer, sourceStride: Int,
-                    destination: UnsafeMutableRawPointer, destinationStride: Int) {
+    static func row(
+        count: Int, width: Int, source: UnsafeRawPointer, sourceStride: Int,
+        destination: UnsafeMutableRawPointer, destinationStride: Int
+    ) {
         switch width {
         case 1: typedRow(UInt8.self, count, source, sourceStride, destination, destinationStride)
         case 2: typedRow(UInt16.self, count, source, sourceStride, destination, destinationStride)
@@ -100,9 +111,12 @@ enum StridedCopy {
     }
 
     @inline(__always)
-    private static func typedRow<T>(_ type: T.Type, _ count: Int, _ source: UnsafeRawPointer, _ sourceStride: Int,
-                                    _ destination: UnsafeMutableRawPointer, _ destinationStride: Int) {
-        let s = source.assumingMemoryBound(to: T.self), d = destination.assumingMemoryBound(to: T.self)
+    private static func typedRow<T>(
+        _ type: T.Type, _ count: Int, _ source: UnsafeRawPointer, _ sourceStride: Int,
+        _ destination: UnsafeMutableRawPointer, _ destinationStride: Int
+    ) {
+        let s = source.assumingMemoryBound(to: T.self)
+        let d = destination.assumingMemoryBound(to: T.self)
         if sourceStride == 0 {
             let value = s[0]
             for i in 0..<count { d[i &* destinationStride] = value }
@@ -123,11 +137,14 @@ enum StridedCopy {
     /// Copies tile by tile over the plane of `tileAxis` (read contiguously) and the innermost axis
     /// (written contiguously), so both sides of each tile stay in cache; inside a tile, 4×4 blocks
     /// are transposed in vector registers.
-    private static func tiled(_ layout: Layout, tileAxis: Int, width: Int,
-                              source: UnsafeRawPointer, destination: UnsafeMutableRawPointer) {
+    private static func tiled(
+        _ layout: Layout, tileAxis: Int, width: Int,
+        source: UnsafeRawPointer, destination: UnsafeMutableRawPointer
+    ) {
         let inner = layout.shape.count - 1
-        let plane = Plane(rows: layout.shape[tileAxis], columns: layout.shape[inner],
-                          rowStride: layout.destination[tileAxis], columnStride: layout.source[inner])
+        let plane = Plane(
+            rows: layout.shape[tileAxis], columns: layout.shape[inner],
+            rowStride: layout.destination[tileAxis], columnStride: layout.source[inner])
         var outer = layout
         for axis in [inner, tileAxis] {
             outer.shape.remove(at: axis)
@@ -135,7 +152,8 @@ enum StridedCopy {
             outer.destination.remove(at: axis)
         }
         forEachOffset(outer, axes: outer.shape.count) { s, d in
-            let base = source + s * width, target = destination + d * width
+            let base = source + s * width
+            let target = destination + d * width
             switch width {
             case 1: plane.copy(UInt8.self, base, target)
             case 2: plane.copy(UInt16.self, base, target)
@@ -161,7 +179,8 @@ enum StridedCopy {
                 var c0 = 0
                 while c0 < columns {
                     let c1 = min(c0 + tile, columns)
-                    let r4 = r0 + (r1 - r0) / 4 * 4, c4 = c0 + (c1 - c0) / 4 * 4
+                    let r4 = r0 + (r1 - r0) / 4 * 4
+                    let c4 = c0 + (c1 - c0) / 4 * 4
                     var r = r0
                     while r < r4 {
                         var c = c0
@@ -182,7 +201,9 @@ enum StridedCopy {
         /// A 4×4 block: four contiguous reads, four contiguous writes.
         @inline(__always)
         private func block<T: SIMDScalar>(_ type: T.Type, _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer) {
-            let width = MemoryLayout<T>.stride, step = columnStride &* width, rowStep = rowStride &* width
+            let width = MemoryLayout<T>.stride
+            let step = columnStride &* width
+            let rowStep = rowStride &* width
             let a = source.loadUnaligned(as: SIMD4<T>.self)
             let b = source.loadUnaligned(fromByteOffset: step, as: SIMD4<T>.self)
             let c = source.loadUnaligned(fromByteOffset: 2 &* step, as: SIMD4<T>.self)
@@ -194,13 +215,16 @@ enum StridedCopy {
         }
 
         /// The ragged edges of a tile, element by element.
-        func copyElements(width: Int, _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer,
-                          rows: Range<Int>, columns: Range<Int>) {
+        func copyElements(
+            width: Int, _ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer,
+            rows: Range<Int>, columns: Range<Int>
+        ) {
             guard !columns.isEmpty else { return }
             for r in rows {
-                StridedCopy.row(count: columns.count, width: width,
-                                source: source + (r &+ columns.lowerBound &* columnStride) &* width, sourceStride: columnStride,
-                                destination: destination + (r &* rowStride &+ columns.lowerBound) &* width, destinationStride: 1)
+                StridedCopy.row(
+                    count: columns.count, width: width,
+                    source: source + (r &+ columns.lowerBound &* columnStride) &* width, sourceStride: columnStride,
+                    destination: destination + (r &* rowStride &+ columns.lowerBound) &* width, destinationStride: 1)
             }
         }
     }
@@ -212,8 +236,9 @@ extension StridedCopy {
     static func gather(_ input: Tensor, offset: Int = 0, shape: [Int], strides: [Int], context: ExecutionContext) throws -> Tensor {
         let output = try context.allocate(input.elementType, shape)
         let width = input.elementType.byteWidth
-        copy(shape: shape, width: width, from: input.storage.bytes + offset * width, strides: strides,
-             to: output.storage.bytes, strides: Tensor.strides(for: shape))
+        copy(
+            shape: shape, width: width, from: input.storage.bytes + offset * width, strides: strides,
+            to: output.storage.bytes, strides: Tensor.strides(for: shape))
         return output
     }
 }

@@ -14,8 +14,10 @@ enum Transpose {
     }
 
     /// Reshape to `view`, transpose by `permutation`, reshape to `shape`.
-    private static func rearrange(_ input: Tensor, view: [Int], _ permutation: [Int], shape: [Int],
-                                  context: ExecutionContext) throws -> Tensor {
+    private static func rearrange(
+        _ input: Tensor, view: [Int], _ permutation: [Int], shape: [Int],
+        context: ExecutionContext
+    ) throws -> Tensor {
         try run(input.reshaped(view), permutation, context: context).reshaped(shape)
     }
 
@@ -48,20 +50,24 @@ enum Transpose {
             }
         },
         OperatorSchema("DepthToSpace") { context in
-            let b = try blockSize(context), crd = try mode(context)
+            let b = try blockSize(context)
+            let crd = try mode(context)
             return ClosureOperator { inputs, run in
                 let input = try inputs.required(0, "input")
                 let (n, c, h, w) = try blockDimensions(input, "DepthToSpace")
                 guard c % (b * b) == 0 else { throw OperatorFailure("DepthToSpace: \(c) channels do not split into blocks of \(b)x\(b)") }
                 let depth = c / (b * b)
                 let shape = [n, depth, h * b, w * b]
-                return [crd
-                    ? try rearrange(input, view: [n, depth, b, b, h, w], [0, 1, 4, 2, 5, 3], shape: shape, context: run)
-                    : try rearrange(input, view: [n, b, b, depth, h, w], [0, 3, 4, 1, 5, 2], shape: shape, context: run)]
+                return [
+                    crd
+                        ? try rearrange(input, view: [n, depth, b, b, h, w], [0, 1, 4, 2, 5, 3], shape: shape, context: run)
+                        : try rearrange(input, view: [n, b, b, depth, h, w], [0, 3, 4, 1, 5, 2], shape: shape, context: run)
+                ]
             }
         },
         OperatorSchema("SpaceToDepth") { context in
-            let b = try blockSize(context), crd = try mode(context)
+            let b = try blockSize(context)
+            let crd = try mode(context)
             return ClosureOperator { inputs, run in
                 let input = try inputs.required(0, "input")
                 let (n, c, h, w) = try blockDimensions(input, "SpaceToDepth")
@@ -70,6 +76,6 @@ enum Transpose {
                 let shape = [n, c * b * b, h / b, w / b]
                 return [try rearrange(input, view: view, crd ? [0, 1, 3, 5, 2, 4] : [0, 3, 5, 1, 2, 4], shape: shape, context: run)]
             }
-        },
+        }
     ]
 }

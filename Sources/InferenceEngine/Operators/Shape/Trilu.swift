@@ -3,7 +3,8 @@
 enum Trilu {
     /// Copies the kept part of every row into `output`, which is zeroed and shaped like `input`.
     static func keepTriangle(_ input: Tensor, into output: Tensor, k: Int, upper: Bool) {
-        let rows = input.shape[input.rank - 2], columns = input.shape[input.rank - 1]
+        let rows = input.shape[input.rank - 2]
+        let columns = input.shape[input.rank - 1]
         guard rows > 0, columns > 0 else { return }
         let width = input.elementType.byteWidth
         // Clamped so i + k cannot overflow; beyond ±(rows + columns) nothing changes.
@@ -31,6 +32,6 @@ enum Trilu {
                 keepTriangle(input, into: output, k: k, upper: upper)
                 return [output]
             }
-        },
+        }
     ]
 }

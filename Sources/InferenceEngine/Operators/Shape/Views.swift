@@ -53,7 +53,7 @@ enum Views {
         },
         OperatorSchema("Identity") { _ in
             ClosureOperator { inputs, _ in [try inputs.required(0, "input")] }
-        },
+        }
     ]
 
     /// Resolves Reshape's requested shape: 0 copies the input dimension (unless `allowZero`), one

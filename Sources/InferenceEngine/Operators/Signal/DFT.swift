@@ -62,15 +62,18 @@ struct DFTOperator: Operator {
         return [TensorCast.convert(output, to: input.elementType, context: context)]
     }
 
-    private func transform<T: BinaryFloatingPoint>(_: T.Type, _ source: Tensor, _ output: Tensor, _ lines: FourierLines,
-                                                   length: Int, outputLength: Int, available: Int, realOutput: Bool) {
+    private func transform<T: BinaryFloatingPoint>(
+        _: T.Type, _ source: Tensor, _ output: Tensor, _ lines: FourierLines,
+        length: Int, outputLength: Int, available: Int, realOutput: Bool
+    ) {
         let plan = FourierTransform<T>(length: length)
         let buffer = FourierBuffer<T>(length: length)
         defer { buffer.deallocate() }
-        let x = source.pointer(as: T.self), y = output.mutablePointer(as: T.self)
+        let x = source.pointer(as: T.self)
+        let y = output.mutablePointer(as: T.self)
         let complex = lines.inputComponents == 2
         let scale: T = inverse ? 1 / T(length) : 1
-        lines.forEach { inputBase, outputBase in
+        lines.forEachLine { inputBase, outputBase in
             if realOutput {
                 buffer.loadHermitian(x + inputBase, available: available, stride: lines.inputStride, complex: complex)
             } else {

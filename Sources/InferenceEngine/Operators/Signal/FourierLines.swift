@@ -21,7 +21,7 @@ struct FourierLines {
         outputLine = outputLength * outputStride
     }
 
-    func forEach(_ body: (_ inputBase: Int, _ outputBase: Int) -> Void) {
+    func forEachLine(_ body: (_ inputBase: Int, _ outputBase: Int) -> Void) {
         for o in 0..<outer {
             for i in 0..<inner {
                 body(o * inputLine + i * inputComponents, o * outputLine + i * outputComponents)

@@ -71,7 +71,8 @@ final class FourierTransform<T: BinaryFloatingPoint> {
         }
 
         func run(_ c: UnsafeMutablePointer<C>, inverse: Bool, scale: Double) {
-            let n = length, m = fft.length
+            let n = length
+            let m = fft.length
             // The inverse is the conjugate of the forward transform of the conjugate.
             let sign: Double = inverse ? -1 : 1
             let work = UnsafeMutablePointer<D>.allocate(capacity: 2 * m)
@@ -79,17 +80,20 @@ final class FourierTransform<T: BinaryFloatingPoint> {
             let scratch = work + m
             work.initialize(repeating: D(0, 0), count: 2 * m)
             for k in 0..<n {
-                let x = D(Double(c[k].r), sign * Double(c[k].i)), w = chirp[k]
+                let x = D(Double(c[k].r), sign * Double(c[k].i))
+                let w = chirp[k]
                 work[k] = D(x.r * w.r - x.i * w.i, x.r * w.i + x.i * w.r)
             }
             fft.run(work, scratch: scratch, inverse: false, scale: 1)
             for k in 0..<m {
-                let a = work[k], b = kernel[k]
+                let a = work[k]
+                let b = kernel[k]
                 work[k] = D(a.r * b.r - a.i * b.i, a.r * b.i + a.i * b.r)
             }
             fft.run(work, scratch: scratch, inverse: true, scale: 1)
             for k in 0..<n {
-                let a = work[k], w = chirp[k]
+                let a = work[k]
+                let w = chirp[k]
                 c[k] = FFTComplex(T((a.r * w.r - a.i * w.i) * scale), T(sign * (a.r * w.i + a.i * w.r) * scale))
             }
         }

@@ -23,7 +23,8 @@ struct MelWeightMatrixOperator: Operator {
         _ = try context.checkedByteCount(.double, shape)
 
         func mel(_ hertz: Double) -> Double { 2595 * log10(1 + hertz / 700) }
-        let lowMel = mel(lowerHertz), highMel = mel(upperHertz)
+        let lowMel = mel(lowerHertz)
+        let highMel = mel(upperHertz)
         let step = (highMel - lowMel) / Double(melBins + 2)
         var edges: [Int] = []
         for i in 0..<(melBins + 2) {
@@ -37,7 +38,9 @@ struct MelWeightMatrixOperator: Operator {
 
         var values = [Double](repeating: 0, count: spectrumBins * melBins)
         for band in 0..<melBins {
-            let low = edges[band], center = edges[band + 1], high = edges[band + 2]
+            let low = edges[band]
+            let center = edges[band + 1]
+            let high = edges[band + 2]
             if center == low {
                 values[center * melBins + band] = 1
             } else if center > low {

@@ -96,7 +96,8 @@ struct MixedRadixFFT<T: BinaryFloatingPoint> {
             c[0] = c[0] * scale
             return
         }
-        var p1 = c, p2 = scratch
+        var p1 = c
+        var p2 = scratch
         var l1 = 1
         twiddles.withUnsafeBufferPointer { table in
             guard let base = table.baseAddress else { return }
@@ -127,10 +128,13 @@ struct MixedRadixFFT<T: BinaryFloatingPoint> {
     // The passes read cc[i + ido * (j + cdim * k)] and write ch[i + ido * (k + l1 * j)].
 
     @inline(__always)
-    private func pass2(_ ido: Int, _ l1: Int, _ cc: UnsafeMutablePointer<C>, _ ch: UnsafeMutablePointer<C>,
-                       _ wa: UnsafePointer<C>, _ inverse: Bool) {
+    private func pass2(
+        _ ido: Int, _ l1: Int, _ cc: UnsafeMutablePointer<C>, _ ch: UnsafeMutablePointer<C>,
+        _ wa: UnsafePointer<C>, _ inverse: Bool
+    ) {
         for k in 0..<l1 {
-            let input = cc + ido &* 2 &* k, output = ch + ido &* k
+            let input = cc + ido &* 2 &* k
+            let output = ch + ido &* k
             let stride = ido &* l1
             output[0] = input[0] + input[ido]
             output[stride] = input[0] - input[ido]
@@ -142,14 +146,21 @@ struct MixedRadixFFT<T: BinaryFloatingPoint> {
     }
 
     @inline(__always)
-    private func pass3(_ ido: Int, _ l1: Int, _ cc: UnsafeMutablePointer<C>, _ ch: UnsafeMutablePointer<C>,
-                       _ wa: UnsafePointer<C>, _ inverse: Bool) {
-        let twr = T(-0.5), twi = (inverse ? 1 : -1) * T(0.8660254037844386467637231707529362)
-        let stride = ido &* l1, w = ido &- 1
+    private func pass3(
+        _ ido: Int, _ l1: Int, _ cc: UnsafeMutablePointer<C>, _ ch: UnsafeMutablePointer<C>,
+        _ wa: UnsafePointer<C>, _ inverse: Bool
+    ) {
+        let twr = T(-0.5)
+        let twi = (inverse ? 1 : -1) * T(0.8660254037844386467637231707529362)
+        let stride = ido &* l1
+        let w = ido &- 1
         for k in 0..<l1 {
-            let input = cc + ido &* 3 &* k, output = ch + ido &* k
+            let input = cc + ido &* 3 &* k
+            let output = ch + ido &* k
             for i in 0..<ido {
-                let t0 = input[i], t1 = input[i &+ ido] + input[i &+ 2 &* ido], t2 = input[i &+ ido] - input[i &+ 2 &* ido]
+                let t0 = input[i]
+                let t1 = input[i &+ ido] + input[i &+ 2 &* ido]
+                let t2 = input[i &+ ido] - input[i &+ 2 &* ido]
                 output[i] = t0 + t1
                 let ca = t0 + t1 * twr
                 let cb = (t2 * twi).rotated(inverse: true)
@@ -165,14 +176,22 @@ struct MixedRadixFFT<T: BinaryFloatingPoint> {
     }
 
     @inline(__always)
-    private func pass4(_ ido: Int, _ l1: Int, _ cc: UnsafeMutablePointer<C>, _ ch: UnsafeMutablePointer<C>,
-                       _ wa: UnsafePointer<C>, _ inverse: Bool) {
-        let stride = ido &* l1, w = ido &- 1
+    private func pass4(
+        _ ido: Int, _ l1: Int, _ cc: UnsafeMutablePointer<C>, _ ch: UnsafeMutablePointer<C>,
+        _ wa: UnsafePointer<C>, _ inverse: Bool
+    ) {
+        let stride = ido &* l1
+        let w = ido &- 1
         for k in 0..<l1 {
-            let input = cc + ido &* 4 &* k, output = ch + ido &* k
+            let input = cc + ido &* 4 &* k
+            let output = ch + ido &* k
             for i in 0..<ido {
-                let c0 = input[i], c1 = input[i &+ ido], c2 = input[i &+ 2 &* ido], c3 = input[i &+ 3 &* ido]
-                let t2 = c0 + c2, t1 = c0 - c2
+                let c0 = input[i]
+                let c1 = input[i &+ ido]
+                let c2 = input[i &+ 2 &* ido]
+                let c3 = input[i &+ 3 &* ido]
+                let t2 = c0 + c2
+                let t1 = c0 - c2
                 let t3 = c1 + c3
                 let t4 = (c1 - c3).rotated(inverse: inverse)
                 output[i] = t2 + t3
@@ -181,7 +200,9 @@ struct MixedRadixFFT<T: BinaryFloatingPoint> {
                     output[stride] = t1 + t4
                     output[3 &* stride] = t1 - t4
                 } else {
-                    let d3 = t2 - t3, d2 = t1 + t4, d4 = t1 - t4
+                    let d3 = t2 - t3
+                    let d2 = t1 + t4
+                    let d4 = t1 - t4
                     output[i &+ stride] = d2.twiddled(wa[i &- 1], inverse: inverse)
                     output[i &+ 2 &* stride] = d3.twiddled(wa[i &- 1 &+ w], inverse: inverse)
                     output[i &+ 3 &* stride] = d4.twiddled(wa[i &- 1 &+ 2 &* w], inverse: inverse)
@@ -191,18 +212,26 @@ struct MixedRadixFFT<T: BinaryFloatingPoint> {
     }
 
     @inline(__always)
-    private func pass5(_ ido: Int, _ l1: Int, _ cc: UnsafeMutablePointer<C>, _ ch: UnsafeMutablePointer<C>,
-                       _ wa: UnsafePointer<C>, _ inverse: Bool) {
+    private func pass5(
+        _ ido: Int, _ l1: Int, _ cc: UnsafeMutablePointer<C>, _ ch: UnsafeMutablePointer<C>,
+        _ wa: UnsafePointer<C>, _ inverse: Bool
+    ) {
         let sign: T = inverse ? 1 : -1
-        let tw1r = T(0.3090169943749474241022934171828191), tw1i = sign * T(0.9510565162951535721164393333793821)
-        let tw2r = T(-0.8090169943749474241022934171828191), tw2i = sign * T(0.5877852522924731291687059546390728)
-        let stride = ido &* l1, w = ido &- 1
+        let tw1r = T(0.3090169943749474241022934171828191)
+        let tw1i = sign * T(0.9510565162951535721164393333793821)
+        let tw2r = T(-0.8090169943749474241022934171828191)
+        let tw2i = sign * T(0.5877852522924731291687059546390728)
+        let stride = ido &* l1
+        let w = ido &- 1
         for k in 0..<l1 {
-            let input = cc + ido &* 5 &* k, output = ch + ido &* k
+            let input = cc + ido &* 5 &* k
+            let output = ch + ido &* k
             for i in 0..<ido {
                 let t0 = input[i]
-                let t1 = input[i &+ ido] + input[i &+ 4 &* ido], t4 = input[i &+ ido] - input[i &+ 4 &* ido]
-                let t2 = input[i &+ 2 &* ido] + input[i &+ 3 &* ido], t3 = input[i &+ 2 &* ido] - input[i &+ 3 &* ido]
+                let t1 = input[i &+ ido] + input[i &+ 4 &* ido]
+                let t4 = input[i &+ ido] - input[i &+ 4 &* ido]
+                let t2 = input[i &+ 2 &* ido] + input[i &+ 3 &* ido]
+                let t3 = input[i &+ 2 &* ido] - input[i &+ 3 &* ido]
                 output[i] = C(t0.r + t1.r + t2.r, t0.i + t1.i + t2.i)
                 // Outputs 1 and 4, then 2 and 3 (whose sine terms take tw1i with a minus sign).
                 @inline(__always) func outputs(_ u1: Int, _ ar: T, _ br: T, _ ai: T, _ bi: T) {

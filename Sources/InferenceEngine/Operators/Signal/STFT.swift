@@ -24,12 +24,15 @@ struct STFTOperator: Operator {
                 throw OperatorFailure("\(op) window must be a float vector, got \(window.elementType) \(window.shape)")
             }
         }
-        let length = try inputs.optional(3).map { try IndexCheck.scalarInt($0, op: op, "frame_length") }
+        let length =
+            try inputs.optional(3).map { try IndexCheck.scalarInt($0, op: op, "frame_length") }
             ?? window?.shape[0] ?? shape[1]
         let windowLength = window?.shape[0] ?? length
-        let signalLength = shape[1], batch = shape[0]
+        let signalLength = shape[1]
+        let batch = shape[0]
         guard step >= 1, length >= 1, length <= FourierLines.maximumLength, length <= signalLength, windowLength <= signalLength else {
-            throw OperatorFailure("\(op) needs frame_step >= 1 and frames of 1...\(signalLength) samples, got step \(step), frame_length \(length), window \(windowLength)")
+            throw OperatorFailure(
+                "\(op) needs frame_step >= 1 and frames of 1...\(signalLength) samples, got step \(step), frame_length \(length), window \(windowLength)")
         }
         let frameCount = 1 + (signalLength - length) / step
         let bins = onesided ? length / 2 + 1 : length
@@ -39,11 +42,13 @@ struct STFTOperator: Operator {
         // Forward transforms run in float64, as numpy's (which the ONNX test data comes from) do.
         let precision = ElementType.double
         let source = TensorCast.convert(signal, to: precision, context: context)
-        let weights = try window.map { TensorCast.convert($0, to: precision, context: context) }
+        let weights =
+            try window.map { TensorCast.convert($0, to: precision, context: context) }
             ?? GeneratedOutputType.tensor([Double](repeating: 1, count: windowLength), shape: [windowLength], type: precision, context: context)
         let output = try context.allocate(precision, outputShape)
-        let frames = Frames(batch: batch, signalLength: signalLength, components: shape[2], step: step, count: frameCount,
-                            windowLength: windowLength, length: length, bins: bins)
+        let frames = Frames(
+            batch: batch, signalLength: signalLength, components: shape[2], step: step, count: frameCount,
+            windowLength: windowLength, length: length, bins: bins)
         frames.transform(Double.self, source, weights, output)
         return [TensorCast.convert(output, to: signal.elementType, context: context)]
     }
@@ -57,15 +62,17 @@ struct STFTOperator: Operator {
             let plan = FourierTransform<T>(length: length)
             let buffer = FourierBuffer<T>(length: length)
             defer { buffer.deallocate() }
-            let x = source.pointer(as: T.self), w = window.pointer(as: T.self)
+            let x = source.pointer(as: T.self)
+            let w = window.pointer(as: T.self)
             let y = output.mutablePointer(as: T.self)
             for b in 0..<batch {
                 for f in 0..<count {
                     let start = f * step
                     // The last frames may run past the signal when the window is longer than frame_length.
                     let available = min(windowLength, signalLength - start)
-                    buffer.load(x + (b * signalLength + start) * components, available: available, stride: components,
-                                complex: components == 2, window: w)
+                    buffer.load(
+                        x + (b * signalLength + start) * components, available: available, stride: components,
+                        complex: components == 2, window: w)
                     buffer.transform(plan, inverse: false, scale: 1)
                     buffer.store(y + (b * count + f) * bins * 2, count: bins, stride: 2, complex: true)
                 }

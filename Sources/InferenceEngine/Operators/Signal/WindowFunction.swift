@@ -21,7 +21,7 @@ enum WindowFunction: Sendable {
     }
 
     static let schemas: [OperatorSchema] = [
-        schema("HannWindow", .hann), schema("HammingWindow", .hamming), schema("BlackmanWindow", .blackman),
+        schema("HannWindow", .hann), schema("HammingWindow", .hamming), schema("BlackmanWindow", .blackman)
     ]
 
     private static func schema(_ name: String, _ window: WindowFunction) -> OperatorSchema {

@@ -11,13 +11,16 @@ struct AffineGridOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let theta = try inputs.required(0, "theta"), sizeTensor = try inputs.required(1, "size")
+        let theta = try inputs.required(0, "theta")
+        let sizeTensor = try inputs.required(1, "size")
         try theta.require(ElementType.floats, "AffineGrid theta")
         let size = try sizeTensor.intValues("AffineGrid size")
         guard size.count == 4 || size.count == 5 else {
             throw OperatorFailure("AffineGrid size must be [N, C, H, W] or [N, C, D, H, W], got \(size)")
         }
-        let axes = size.count - 2, batches = size[0], spatial = Array(size[2...])
+        let axes = size.count - 2
+        let batches = size[0]
+        let spatial = Array(size[2...])
         guard theta.shape == [batches, axes, axes + 1] else {
             throw OperatorFailure("AffineGrid theta \(theta.shape) must be [\(batches), \(axes), \(axes + 1)] for size \(size)")
         }
@@ -38,7 +41,8 @@ struct AffineGridOperator: Operator {
                 rest /= spatial[axis]
             }
             for n in 0..<batches {
-                let matrix = n * axes * (axes + 1), target = (n * positions + p) * axes
+                let matrix = n * axes * (axes + 1)
+                let target = (n * positions + p) * axes
                 for row in 0..<axes {
                     var sum = 0.0
                     for column in 0...axes { sum += matrices[matrix + row * (axes + 1) + column] * point[column] }

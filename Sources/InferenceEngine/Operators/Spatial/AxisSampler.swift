@@ -58,12 +58,15 @@ struct AxisSampler: Sendable {
             indices[0] = pixel(Int(x.rounded(.towardZero)), length: length, low: low, high: high)
             weights[0] = 1
         case .linear:
-            let floor = x.rounded(.down), t = Swift.abs(x - floor), first = Int(floor)
+            let floor = x.rounded(.down)
+            let t = Swift.abs(x - floor)
+            let first = Int(floor)
             weights[0] = 1 - t
             weights[1] = t
             for i in 0..<2 { indices[i] = pixel(first + i, length: length, low: low, high: high) }
         case .cubic:
-            let floor = x.rounded(.down), first = Int(floor) - 1
+            let floor = x.rounded(.down)
+            let first = Int(floor) - 1
             Self.cubicCoefficients(Swift.abs(x - floor), into: weights)
             for i in 0..<4 { indices[i] = pixel(first + i, length: length, low: low, high: high) }
         }
@@ -88,12 +91,14 @@ struct AxisSampler: Sendable {
         let range = high - low
         guard range > 0 else { return low }
         if x < low {
-            let distance = low - x, folds = (distance / range).rounded(.towardZero)
+            let distance = low - x
+            let folds = (distance / range).rounded(.towardZero)
             let rest = distance - folds * range
             return folds.truncatingRemainder(dividingBy: 2) == 0 ? low + rest : high - rest
         }
         if x > high {
-            let distance = x - high, folds = (distance / range).rounded(.towardZero)
+            let distance = x - high
+            let folds = (distance / range).rounded(.towardZero)
             let rest = distance - folds * range
             return folds.truncatingRemainder(dividingBy: 2) == 0 ? high - rest : low + rest
         }
@@ -104,7 +109,9 @@ struct AxisSampler: Sendable {
     /// at fraction `t` past the second one.
     @inline(__always) static func cubicCoefficients(_ t: Float, into weights: UnsafeMutablePointer<Float>) {
         let a: Float = -0.75
-        let u = t + 1, v = 1 - t, w = 2 - t
+        let u = t + 1
+        let v = 1 - t
+        let w = 2 - t
         weights[0] = ((a * u - 5 * a) * u + 8 * a) * u - 4 * a
         weights[1] = ((a + 2) * t - (a + 3)) * t * t + 1
         weights[2] = ((a + 2) * v - (a + 3)) * v * v + 1

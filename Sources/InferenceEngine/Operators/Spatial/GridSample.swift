@@ -27,26 +27,32 @@ struct GridSampleOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let x = try inputs.required(0, "X"), grid = try inputs.required(1, "grid")
+        let x = try inputs.required(0, "X")
+        let grid = try inputs.required(1, "grid")
         try x.require(ElementType.numeric, "GridSample X")
         try grid.require(ElementType.floats, "GridSample grid")
         let spatial = x.rank - 2
         guard spatial >= 1, grid.rank == x.rank, grid.shape[0] == x.shape[0], grid.shape[grid.rank - 1] == spatial else {
             throw OperatorFailure("GridSample needs X [N, C, D1..Dk] and grid [N, O1..Ok, k] with k >= 1, got X \(x.shape) and grid \(grid.shape)")
         }
-        let batches = x.shape[0], channels = x.shape[1]
-        let image = Array(x.shape[2...]), outputSpatial = Array(grid.shape[1..<(grid.rank - 1)])
+        let batches = x.shape[0]
+        let channels = x.shape[1]
+        let image = Array(x.shape[2...])
+        let outputSpatial = Array(grid.shape[1..<(grid.rank - 1)])
         let output = try context.allocate(.float, [batches, channels] + outputSpatial)
         let floatX = TensorCast.convert(x, to: .float, context: context)
         let floatGrid = TensorCast.convert(grid, to: .float, context: context)
-        let imageSize = image.reduce(1, *), positions = outputSpatial.reduce(1, *)
+        let imageSize = image.reduce(1, *)
+        let positions = outputSpatial.reduce(1, *)
         if output.count > 0 {
-            let xs = floatX.pointer(as: Float.self), points = floatGrid.pointer(as: Float.self)
+            let xs = floatX.pointer(as: Float.self)
+            let points = floatGrid.pointer(as: Float.self)
             let ys = output.mutablePointer(as: Float.self)
             for n in 0..<batches {
-                GridSampleKernel.sample(sampler, image: image, channels: channels, positions: positions,
-                                        grid: points + n * positions * spatial, x: xs + n * channels * imageSize,
-                                        y: ys + n * channels * positions)
+                GridSampleKernel.sample(
+                    sampler, image: image, channels: channels, positions: positions,
+                    grid: points + n * positions * spatial, x: xs + n * channels * imageSize,
+                    y: ys + n * channels * positions)
             }
         }
         return [TensorCast.convert(output, to: x.elementType, context: context)]

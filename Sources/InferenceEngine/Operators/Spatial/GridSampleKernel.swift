@@ -8,9 +8,12 @@ enum GridSampleKernel {
     ///   - grid: `positions` points of `image.count` normalized coordinates each, innermost axis
     ///     first (x, y, z), as GridSample defines them.
     ///   - x: `channels` images; `y`: `channels` rows of `positions` samples.
-    static func sample(_ sampler: AxisSampler, image: [Int], channels: Int, positions: Int,
-                       grid: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        let rank = image.count, perAxis = sampler.mode.taps
+    static func sample(
+        _ sampler: AxisSampler, image: [Int], channels: Int, positions: Int,
+        grid: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+    ) {
+        let rank = image.count
+        let perAxis = sampler.mode.taps
         var tapsPerPosition = 1
         for _ in 0..<rank { tapsPerPosition *= perAxis }
         let imageSize = image.reduce(1, *)
@@ -29,12 +32,15 @@ enum GridSampleKernel {
             let point = grid + p * rank
             for axis in 0..<rank {
                 let coordinate = sampler.denormalize(point[rank - 1 - axis], length: image[axis])
-                sampler.taps(coordinate, length: image[axis], indices: axisIndices + axis * perAxis,
-                             weights: axisWeights + axis * perAxis)
+                sampler.taps(
+                    coordinate, length: image[axis], indices: axisIndices + axis * perAxis,
+                    weights: axisWeights + axis * perAxis)
             }
             for t in 0..<tapsPerPosition {
                 // Tap t picks tap (t / perAxis^(rank-1-axis)) % perAxis on each axis.
-                var rest = t, offset = 0, weight: Float = 1
+                var rest = t
+                var offset = 0
+                var weight: Float = 1
                 for axis in stride(from: rank - 1, through: 0, by: -1) {
                     let choice = axis * perAxis + rest % perAxis
                     rest /= perAxis
@@ -51,7 +57,8 @@ enum GridSampleKernel {
             }
         }
         for c in 0..<channels {
-            let source = x + c * imageSize, target = y + c * positions
+            let source = x + c * imageSize
+            let target = y + c * positions
             for p in 0..<positions {
                 let base = p &* tapsPerPosition
                 var sum: Float = 0

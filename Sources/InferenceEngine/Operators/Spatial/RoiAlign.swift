@@ -22,8 +22,9 @@ struct RoiAlignOperator: Operator {
         let mode = try attributes.string("mode", default: "avg")
         guard mode == "avg" || mode == "max" else { throw context.invalid("mode '\(mode)' must be avg or max") }
         maxMode = mode == "max"
-        let coordinates = try attributes.string("coordinate_transformation_mode",
-                                                default: context.opset >= 16 ? "half_pixel" : "output_half_pixel")
+        let coordinates = try attributes.string(
+            "coordinate_transformation_mode",
+            default: context.opset >= 16 ? "half_pixel" : "output_half_pixel")
         guard coordinates == "half_pixel" || coordinates == "output_half_pixel" else {
             throw context.invalid("coordinate_transformation_mode '\(coordinates)' must be half_pixel or output_half_pixel")
         }
@@ -41,14 +42,18 @@ struct RoiAlignOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], context: ExecutionContext) throws -> [Tensor] {
-        let x = try inputs.required(0, "X"), rois = try inputs.required(1, "rois")
+        let x = try inputs.required(0, "X")
+        let rois = try inputs.required(1, "rois")
         let batchIndices = try inputs.required(2, "batch_indices")
         try x.require(ElementType.floats, "RoiAlign X")
         try rois.require(ElementType.floats, "RoiAlign rois")
         guard x.rank == 4, rois.rank == 2, rois.shape[1] == 4, batchIndices.shape == [rois.shape[0]] else {
             throw OperatorFailure("RoiAlign needs X [N, C, H, W], rois [R, 4] and batch_indices [R], got \(x.shape), \(rois.shape), \(batchIndices.shape)")
         }
-        let channels = x.shape[1], height = x.shape[2], width = x.shape[3], roiCount = rois.shape[0]
+        let channels = x.shape[1]
+        let height = x.shape[2]
+        let width = x.shape[3]
+        let roiCount = rois.shape[0]
         let batches = try batchIndices.intValues("RoiAlign batch_indices")
         for (roi, batch) in batches.enumerated() where batch < 0 || batch >= x.shape[0] {
             throw OperatorFailure("RoiAlign batch index \(batch) of roi \(roi) is outside the \(x.shape[0]) images")
@@ -58,19 +63,24 @@ struct RoiAlignOperator: Operator {
         let image = TensorCast.convert(x, to: .float, context: context).pointer(as: Float.self)
         let boxes = TensorCast.convert(rois, to: .float, context: context).pointer(as: Float.self)
         let y = output.mutablePointer(as: Float.self)
-        let plane = height * width, bins = outputHeight * outputWidth
+        let plane = height * width
+        let bins = outputHeight * outputWidth
         var accumulator = BinAccumulator(channels: channels, maxMode: maxMode)
         for roi in 0..<roiCount {
             let box = boxes + roi * 4
             let offset: Float = halfPixel ? 0.5 : 0
-            let startW = box[0] * spatialScale - offset, startH = box[1] * spatialScale - offset
-            var roiWidth = box[2] * spatialScale - offset - startW, roiHeight = box[3] * spatialScale - offset - startH
+            let startW = box[0] * spatialScale - offset
+            let startH = box[1] * spatialScale - offset
+            var roiWidth = box[2] * spatialScale - offset - startW
+            var roiHeight = box[3] * spatialScale - offset - startH
             if !halfPixel {
                 roiWidth = max(roiWidth, 1)
                 roiHeight = max(roiHeight, 1)
             }
-            let binH = roiHeight / Float(outputHeight), binW = roiWidth / Float(outputWidth)
-            let rows = try samples(binH, roi: roi), columns = try samples(binW, roi: roi)
+            let binH = roiHeight / Float(outputHeight)
+            let binW = roiWidth / Float(outputWidth)
+            let rows = try samples(binH, roi: roi)
+            let columns = try samples(binW, roi: roi)
             guard rows * columns <= Self.maximumSamples else {
                 throw OperatorFailure("RoiAlign roi \(roi) needs \(rows)x\(columns) samples per bin; at most \(Self.maximumSamples) are supported")
             }
@@ -79,7 +89,8 @@ struct RoiAlignOperator: Operator {
             for ph in 0..<outputHeight {
                 for pw in 0..<outputWidth {
                     accumulator.reset()
-                    let top = startH + Float(ph) * binH, left = startW + Float(pw) * binW
+                    let top = startH + Float(ph) * binH
+                    let left = startW + Float(pw) * binW
                     for iy in 0..<rows {
                         let sampleY = top + (Float(iy) + 0.5) * binH / Float(rows)
                         for ix in 0..<columns {
@@ -119,8 +130,12 @@ private struct BilinearSample {
     /// A sample more than a pixel outside the map (or at NaN) reads nothing: zero weights.
     init(y sampleY: Float, x sampleX: Float, height: Int, width: Int) {
         guard sampleY >= -1, sampleY <= Float(height), sampleX >= -1, sampleX <= Float(width) else { return }
-        var y = max(sampleY, 0), x = max(sampleX, 0)
-        var yLow = Int(y), xLow = Int(x), yHigh = yLow + 1, xHigh = xLow + 1
+        var y = max(sampleY, 0)
+        var x = max(sampleX, 0)
+        var yLow = Int(y)
+        var xLow = Int(x)
+        var yHigh = yLow + 1
+        var xHigh = xLow + 1
         if yLow >= height - 1 {
             yLow = height - 1
             yHigh = yLow
@@ -131,7 +146,10 @@ private struct BilinearSample {
             xHigh = xLow
             x = Float(xLow)
         }
-        let ly = y - Float(yLow), lx = x - Float(xLow), hy = 1 - ly, hx = 1 - lx
+        let ly = y - Float(yLow)
+        let lx = x - Float(xLow)
+        let hy = 1 - ly
+        let hx = 1 - lx
         positions = (yLow * width + xLow, yLow * width + xHigh, yHigh * width + xLow, yHigh * width + xHigh)
         weights = (hy * hx, hy * lx, ly * hx, ly * lx)
     }
@@ -155,7 +173,8 @@ private struct BinAccumulator {
 
     /// Adds a sample of every channel; max mode keeps the largest weighted corner term.
     mutating func add(_ sample: BilinearSample, image: UnsafePointer<Float>, plane: Int) {
-        let (p1, p2, p3, p4) = sample.positions, (w1, w2, w3, w4) = sample.weights
+        let (p1, p2, p3, p4) = sample.positions
+        let (w1, w2, w3, w4) = sample.weights
         for c in values.indices {
             let source = image + c * plane
             if maxMode {

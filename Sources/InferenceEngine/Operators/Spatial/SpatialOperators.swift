@@ -2,6 +2,6 @@
 /// region pooling (RoiAlign) and deformable convolution.
 enum SpatialOperators {
     static let schemas: [OperatorSchema] = [
-        GridSampleOperator.schema, AffineGridOperator.schema, RoiAlignOperator.schema, DeformConvOperator.schema,
+        GridSampleOperator.schema, AffineGridOperator.schema, RoiAlignOperator.schema, DeformConvOperator.schema
     ]
 }
