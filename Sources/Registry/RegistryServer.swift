@@ -73,6 +73,8 @@ public struct RegistryServer: Sendable {
         AdminRoutes(store: store, answers: answers).register(on: table)
         RolloutRoutes(rollouts: rollouts, store: store).register(on: table)
         FleetRoutes(queries: FleetQueries(store: store, devices: devices), store: store, answers: answers).register(on: table)
+        // Last, so it wraps only the not-found responder (see the type).
+        router.add(middleware: MethodNotAllowedMiddleware(routes: table.methods))
         return (router, table)
     }
 
