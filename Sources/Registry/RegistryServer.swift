@@ -85,6 +85,7 @@ public struct RegistryServer: Sendable {
         }
         return Application(
             router: routes().router,
+            server: .registry(limits: configuration.limits, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
             services: [
                 CheckinFlusher.service(store, interval: .seconds(1), logger: logger),

@@ -21,12 +21,16 @@ struct RegistryCommand: AsyncParsableCommand {
     @Option(help: "Configuration file (YAML).") var config: String?
     @Option(help: "Data directory for the SQLite database, the chunk store and the tokens.") var dataDir: String?
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).") var bind: String?
+    @Option(help: "Largest request head in bytes; more is a 431 (limits.max_header_bytes).") var maxHeaderBytes: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 
     func run() async throws {
         var configuration = try RegistryConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
         if let dataDir { configuration.dataDirectory = dataDir }
         if let bind { configuration.bind = bind }
+        try configuration.apply(flags: [
+            "limits.max_header_bytes": maxHeaderBytes.map { "\($0)" }
+        ])
         var logger = Logger(label: "modelfleet-registry")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 

@@ -14,6 +14,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
         public var maxChunkBytes = 256 << 10
         /// Largest stored chunk body; zstd and zlib add a little over the original in the worst case.
         public var maxChunkStoredBytes = (256 << 10) + 4096
+        /// Largest request head (request line and headers); more is a JSON 431 and the connection closes.
+        public var maxHeaderBytes = 16 << 10
     }
 
     public var bind = "127.0.0.1:8080"
@@ -34,7 +36,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "cache.chunk_memory_bytes": { $0.chunkMemoryCacheBytes = try integer($1, "cache.chunk_memory_bytes") },
         "limits.max_manifest_bytes": { $0.limits.maxManifestBytes = try integer($1, "limits.max_manifest_bytes") },
         "limits.max_chunk_bytes": { $0.limits.maxChunkBytes = try integer($1, "limits.max_chunk_bytes") },
-        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") }
+        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") },
+        "limits.max_header_bytes": { $0.limits.maxHeaderBytes = try integer($1, "limits.max_header_bytes") }
     ]
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -71,6 +74,15 @@ public struct RegistryConfiguration: Sendable, Equatable {
         for (key, apply) in Self.settings {
             let name = Self.environmentName(key)
             if let value = environment[name] { try apply(&self, value) }
+        }
+    }
+
+    /// Applies command-line flags by setting key (nil: the flag was not given), checked as the file's values are.
+    public mutating func apply(flags: [String: String?]) throws {
+        for (key, value) in flags {
+            guard let value else { continue }
+            guard let apply = Self.settings[key] else { throw Invalid(description: "unknown setting '\(key)'") }
+            try apply(&self, value)
         }
     }
 
