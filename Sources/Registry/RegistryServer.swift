@@ -85,7 +85,7 @@ public struct RegistryServer: Sendable {
         }
         return Application(
             router: routes().router,
-            server: .registry(limits: configuration.limits, logger: logger),
+            server: .registry(limits: configuration.limits, connections: configuration.connections, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
             services: [
                 CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
