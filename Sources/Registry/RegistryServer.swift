@@ -73,6 +73,8 @@ public struct RegistryServer: Sendable {
         AdminRoutes(store: store, answers: answers).register(on: table)
         RolloutRoutes(rollouts: rollouts, store: store).register(on: table)
         FleetRoutes(queries: FleetQueries(store: store, devices: devices), store: store, answers: answers).register(on: table)
+        // Last, so it wraps only the not-found responder (see the type).
+        router.add(middleware: MethodNotAllowedMiddleware(routes: table.methods))
         return (router, table)
     }
 
@@ -83,6 +85,7 @@ public struct RegistryServer: Sendable {
         }
         return Application(
             router: routes().router,
+            server: .registry(limits: configuration.limits, connections: configuration.connections, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
             services: [
                 CheckinFlusher.service(store, interval: .seconds(1), logger: logger),

@@ -14,11 +14,12 @@ final class RegistryProcess {
         process = Process()
     }
 
-    /// Starts the server and waits for its "listening on" line.
-    func start() throws {
+    /// Starts the server (with `arguments` besides the data directory, bind address and log level) and
+    /// waits for its "listening on" line.
+    func start(arguments: [String] = []) throws {
         process = Process()
         process.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-registry")
-        process.arguments = ["--data-dir", dataDirectory, "--bind", "127.0.0.1:0", "--log-level", "warning"]
+        process.arguments = ["--data-dir", dataDirectory, "--bind", "127.0.0.1:0", "--log-level", "warning"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -84,6 +85,14 @@ final class HalfSentRequest {
         guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
         let bytes = Array(head.utf8) + body
         _ = bytes.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// True if the server closes the connection within `seconds`.
+    func isClosed(within seconds: Double) -> Bool {
+        var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(seconds * 1000)) > 0 else { return false }
+        var byte: UInt8 = 0
+        return read(socket, &byte, 1) <= 0
     }
 
     deinit { close(socket) }

@@ -129,6 +129,16 @@ import Testing
             }
         }
     }
+
+    /// The connection settings reach the server from its flags: a half-sent request head is closed after
+    /// `--header-timeout`, not left open.
+    @Test func connectionDeadlineFlagsTakeEffect() throws {
+        let registry = RegistryProcess(dataDirectory: try scratch() + "/data")
+        try registry.start(arguments: ["--header-timeout", "0.5", "--body-timeout", "0.5", "--idle-timeout", "0.5", "--max-connections", "8"])
+        let port = UInt16(registry.baseURL.split(separator: ":").last ?? "") ?? 0
+        let hanging = try HalfSentRequest(port: port, head: "GET /healthz HTTP/1.1\r\nHost: registry\r\n", body: [])
+        #expect(hanging.isClosed(within: 5))
+    }
 }
 
 /// Deterministic bytes for process tests (SplitMix64).

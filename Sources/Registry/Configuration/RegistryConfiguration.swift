@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Yams
 
 /// The registry's settings: embedded defaults, then a YAML file, then `MODELFLEET_*` environment
@@ -14,6 +15,30 @@ public struct RegistryConfiguration: Sendable, Equatable {
         public var maxChunkBytes = 256 << 10
         /// Largest stored chunk body; zstd and zlib add a little over the original in the worst case.
         public var maxChunkStoredBytes = (256 << 10) + 4096
+        /// Largest request head (request line and headers); more is a JSON 431 and the connection closes.
+        public var maxHeaderBytes = 16 << 10
+    }
+
+    /// How long clients may take and how many connections they may hold (`ConnectionDeadlines`, `OpenConnections`).
+    public struct Connections: Sendable, Equatable {
+        /// A request head must arrive within this many seconds of the connection's start or its first byte.
+        public var headerTimeoutSeconds = 10.0
+        /// The longest silence while a request body is being read.
+        public var bodyTimeoutSeconds = 30.0
+        /// The longest silence on a keep-alive connection between requests.
+        public var idleTimeoutSeconds = 60.0
+        /// Connections beyond this get a JSON 503 and are closed at once. Nil (`auto`): what the process's
+        /// file-descriptor limit leaves after a reserve for the database and chunk files (`OpenConnections`).
+        public var maxConnections: Int?
+
+        var deadlines: ConnectionDeadlines {
+            ConnectionDeadlines(header: amount(headerTimeoutSeconds), bodyProgress: amount(bodyTimeoutSeconds), keepAliveIdle: amount(idleTimeoutSeconds))
+        }
+
+        /// Settings are checked to be at most a day, so the nanoseconds fit.
+        private func amount(_ seconds: Double) -> TimeAmount {
+            .nanoseconds(Int64((seconds * 1e9).rounded()))
+        }
     }
 
     public var bind = "127.0.0.1:8080"
@@ -22,6 +47,7 @@ public struct RegistryConfiguration: Sendable, Equatable {
     /// Memory for the stored bytes of recently served chunks.
     public var chunkMemoryCacheBytes = 64 << 20
     public var limits = Limits()
+    public var connections = Connections()
 
     public init() {}
 
@@ -29,12 +55,17 @@ public struct RegistryConfiguration: Sendable, Equatable {
     /// `MODELFLEET_SECTION_KEY`.
     static let settings: [String: @Sendable (inout RegistryConfiguration, String) throws -> Void] = [
         "http.bind": { $0.bind = $1 },
+        "http.header_timeout_seconds": { $0.connections.headerTimeoutSeconds = try seconds($1, "http.header_timeout_seconds") },
+        "http.body_timeout_seconds": { $0.connections.bodyTimeoutSeconds = try seconds($1, "http.body_timeout_seconds") },
+        "http.idle_timeout_seconds": { $0.connections.idleTimeoutSeconds = try seconds($1, "http.idle_timeout_seconds") },
+        "http.max_connections": { $0.connections.maxConnections = $1 == "auto" ? nil : try integer($1, "http.max_connections") },
         "storage.data_dir": { $0.dataDirectory = $1 },
         "devices.checkin_interval_seconds": { $0.checkinIntervalSeconds = try integer($1, "devices.checkin_interval_seconds") },
         "cache.chunk_memory_bytes": { $0.chunkMemoryCacheBytes = try integer($1, "cache.chunk_memory_bytes") },
         "limits.max_manifest_bytes": { $0.limits.maxManifestBytes = try integer($1, "limits.max_manifest_bytes") },
         "limits.max_chunk_bytes": { $0.limits.maxChunkBytes = try integer($1, "limits.max_chunk_bytes") },
-        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") }
+        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") },
+        "limits.max_header_bytes": { $0.limits.maxHeaderBytes = try integer($1, "limits.max_header_bytes") }
     ]
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -43,6 +74,14 @@ public struct RegistryConfiguration: Sendable, Equatable {
 
     private static func integer(_ text: String, _ key: String) throws -> Int {
         guard let value = Int(text), value > 0 else { throw Invalid(description: "\(key) must be a positive integer, got '\(text)'") }
+        return value
+    }
+
+    /// A timeout: more than zero, at most a day (fractions allowed, e.g. `0.5`).
+    private static func seconds(_ text: String, _ key: String) throws -> Double {
+        guard let value = Double(text), value > 0, value <= 86_400 else {
+            throw Invalid(description: "\(key) must be a number of seconds above 0 and at most 86400, got '\(text)'")
+        }
         return value
     }
 
@@ -71,6 +110,15 @@ public struct RegistryConfiguration: Sendable, Equatable {
         for (key, apply) in Self.settings {
             let name = Self.environmentName(key)
             if let value = environment[name] { try apply(&self, value) }
+        }
+    }
+
+    /// Applies command-line flags by setting key (nil: the flag was not given), checked as the file's values are.
+    public mutating func apply(flags: [String: String?]) throws {
+        for (key, value) in flags {
+            guard let value else { continue }
+            guard let apply = Self.settings[key] else { throw Invalid(description: "unknown setting '\(key)'") }
+            try apply(&self, value)
         }
     }
 

@@ -13,6 +13,8 @@ public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, 
     public var message: String
     /// Digests a request referred to that the registry lacks (409 on commit).
     public var missing: [Digest]?
+    /// Headers the answer needs besides the JSON body, e.g. `Allow` on a 405.
+    public var headers: HTTPFields = [:]
 
     public init(status: HTTPResponse.Status, code: String, message: String, missing: [Digest]? = nil) {
         self.status = status
@@ -33,7 +35,14 @@ public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, 
         .init(status: .contentTooLarge, code: "too_large", message: "request body is over the limit of \(limit) bytes")
     }
 
+    /// The JSON body, `{"error": {"code": …, "message": …}}`.
+    var body: [UInt8] {
+        get throws { try StableJSON.encodeBytes(ErrorResponse(error: .init(code: code, message: message, missing: missing))) }
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONBody.response(bytes: try StableJSON.encodeBytes(ErrorResponse(error: .init(code: code, message: message, missing: missing))), status: status)
+        var response = JSONBody.response(bytes: try body, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }

@@ -15,7 +15,9 @@ extension Request {
         }
     }
 
-    /// Decodes a JSON body; malformed JSON is 400 naming the byte, a wrong field is 400 naming the field.
+    /// Decodes a JSON body as strictly as a manifest: malformed JSON (a duplicate key, a byte order mark,
+    /// trailing bytes) is 400 naming the byte, a field outside `WireLimits` or of the wrong type is 400
+    /// naming the field.
     mutating func decodeJSON<T: Decodable>(_ type: T.Type, upTo limit: Int = 1 << 20) async throws -> T {
         let bytes = try await bytes(upTo: limit)
         return try Self.decodeJSON(T.self, from: bytes, limit: limit)
@@ -24,15 +26,20 @@ extension Request {
     /// Kept synchronous: do/catch error mapping inside async functions tripped a Swift 6.3 task
     /// allocator abort (see docs/decisions.md, "Swift 6.3 hazard").
     private static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], limit: Int) throws -> T {
+        // Foundation's decoder takes duplicate keys (last wins) and a leading BOM; the strict parser
+        // refuses both, and its document is what the limits are checked on.
+        let document: JSONValue
         do {
+            document = try JSONParser.parse(bytes, limits: .init(maximumBytes: limit))
+        } catch {
+            throw RegistryError.badRequest("malformed JSON: \(error.description)")
+        }
+        do {
+            try WireLimits.check(document)
             return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as WireLimits.Violation {
+            throw RegistryError.badRequest("invalid request body: \(error.description)")
         } catch let error as DecodingError {
-            // Only a failed decode pays for the strict parse that locates syntax errors by byte.
-            do {
-                _ = try JSONParser.parse(bytes, limits: .init(maximumBytes: limit))
-            } catch {
-                throw RegistryError.badRequest("malformed JSON: \(error.description)")
-            }
             throw RegistryError.badRequest("invalid request body: \(ManifestCoding.describe(error))")
         }
     }

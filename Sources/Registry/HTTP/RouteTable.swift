@@ -16,6 +16,9 @@ public final class RouteTable {
         recorded.map { "\($0.method) \($0.path)" }
     }
 
+    /// What is registered so far, as the methods each path pattern serves (for 405 answers).
+    var methods: RouteMethods { RouteMethods(recorded) }
+
     typealias Handler = @Sendable (Request, RegistryContext) async throws -> Response
 
     func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {

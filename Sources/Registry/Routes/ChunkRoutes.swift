@@ -67,7 +67,7 @@ struct ChunkRoutes {
     }
 
     static func digest(_ context: RegistryContext) throws -> Digest {
-        let text = try context.parameters.require("digest")
+        let text = try context.pathParameter("digest")
         return try Digest(parsing: text)
     }
 }

@@ -19,7 +19,7 @@ struct DeviceRoutes {
             return try JSONBody.response(enrolled, status: .created)
         }
         router.post("/v1/devices/:id/checkin") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             try context.requireDevice(id)
             var request = request
             let report = try await request.decodeJSON(CheckinRequest.self)
@@ -27,7 +27,7 @@ struct DeviceRoutes {
             return JSONBody.response(bytes: try await devices.checkin(deviceID: id, report: report, now: .now()))
         }
         router.post("/v1/devices/:id/events") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             try context.requireDevice(id)
             var request = request
             let batch = try await request.decodeJSON(EventBatch.self)
@@ -36,7 +36,7 @@ struct DeviceRoutes {
         }
         router.get("/v1/devices/:id/events") { _, context in
             try context.require(.fleet)
-            return try JSONBody.response(EventList(events: try await store.events(deviceID: try context.parameters.require("id"))))
+            return try JSONBody.response(EventList(events: try await store.events(deviceID: try context.pathParameter("id"))))
         }
     }
 }

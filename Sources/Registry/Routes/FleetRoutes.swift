@@ -21,11 +21,11 @@ struct FleetRoutes {
         }
         router.get("/v1/devices/:id") { _, context in
             try context.require(.fleet)
-            return try JSONBody.response(try await queries.detail(id: try context.parameters.require("id")))
+            return try JSONBody.response(try await queries.detail(id: try context.pathParameter("id")))
         }
         router.put("/v1/devices/:id/labels") { request, context in
             try context.require(.fleet)
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             var request = request
             let labels = try await request.decodeJSON(DeviceLabels.self).labels
             // Labels feed selectors: the selector's own syntax must be able to name them.

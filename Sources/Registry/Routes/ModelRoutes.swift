@@ -10,7 +10,7 @@ struct ModelRoutes {
     func register(on router: RouteTable) {
         router.post("/v1/models/:name/versions") { request, context in
             try context.require(.publish)
-            let name = try context.parameters.require("name")
+            let name = try context.pathParameter("name")
             var request = request
             let bytes = try await request.bytes(upTo: limits.maxManifestBytes)
             let hold =
@@ -43,11 +43,11 @@ struct ModelRoutes {
         router.get("/v1/models/:name/versions/:version") { request, context in
             try context.requireArtifactReader()
             let versions = try await knownVersions(context)
-            let text = try context.parameters.require("version")
+            let text = try context.pathParameter("version")
             let version = try SemanticVersion(parsing: text)
             let wanted = request.uri.queryParameters["variant"].map(String.init)
             let match = try Self.pick(
-                versions.filter { $0.version == version }, variant: wanted, model: try context.parameters.require("name"), version: version)
+                versions.filter { $0.version == version }, variant: wanted, model: try context.pathParameter("name"), version: version)
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/json", .eTag: "\"\(match.manifestDigest)\""],
@@ -69,7 +69,7 @@ struct ModelRoutes {
     }
 
     private func knownVersions(_ context: RegistryContext) async throws -> [VersionRecord] {
-        let name = try context.parameters.require("name")
+        let name = try context.pathParameter("name")
         try PublishingService.checkName(name, what: "model name")
         let versions = try await store.versions(of: name)
         guard !versions.isEmpty else { throw RegistryError.notFound("no model named '\(name)'") }

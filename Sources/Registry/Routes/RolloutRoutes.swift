@@ -19,7 +19,7 @@ struct RolloutRoutes {
         }
         router.get("/v1/rollouts/:id") { _, context in
             try context.require(.fleet)
-            return try JSONBody.response(try await rollouts.status(id: try context.parameters.require("id")))
+            return try JSONBody.response(try await rollouts.status(id: try context.pathParameter("id")))
         }
         for action in RolloutAction.allCases {
             router.post("/v1/rollouts/:id/\(action.rawValue)") { request, context in
@@ -27,7 +27,7 @@ struct RolloutRoutes {
                 var request = request
                 let directive = action == .rollback ? try await request.decodeJSON(RollbackRequest.self).directive : nil
                 let status = try await rollouts.apply(
-                    action, id: try context.parameters.require("id"), directive: directive,
+                    action, id: try context.pathParameter("id"), directive: directive,
                     by: context.actorName, now: .now())
                 return try JSONBody.response(status)
             }

@@ -6,14 +6,18 @@ public struct LabelSelector: Hashable, Sendable, CustomStringConvertible {
         self.requirements = requirements
     }
 
+    /// Every term is checked on its own, so `a=b=c`, `a==b` and a stray `,` are refused naming the term
+    /// instead of being read as something the operator did not write.
     public init(parsing text: String) throws(StorageError) {
         var requirements: [String: String] = [:]
-        for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        for term in text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = term.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw .invalid("selector '\(text)': expected comma-separated key=value pairs")
+                throw .invalid("selector '\(text)': term '\(term)' is not key=value (one '=' between a non-empty key and value)")
             }
-            requirements[String(parts[0])] = String(parts[1])
+            guard requirements.updateValue(String(parts[1]), forKey: String(parts[0])) == nil else {
+                throw .invalid("selector '\(text)': term '\(term)' repeats the key '\(parts[0])'")
+            }
         }
         self.requirements = requirements
     }
