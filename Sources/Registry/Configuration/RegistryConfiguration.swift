@@ -14,6 +14,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
         public var maxChunkBytes = 256 << 10
         /// Largest stored chunk body; zstd and zlib add a little over the original in the worst case.
         public var maxChunkStoredBytes = (256 << 10) + 4096
+        /// Most digests one `POST /v1/chunks/missing` may name (413 above it); `fleetctl push` sends 10,000 at a time.
+        public var maxMissingDigests = 100_000
     }
 
     public var bind = "127.0.0.1:8080"
@@ -21,6 +23,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var checkinIntervalSeconds = 300
     /// Memory for the stored bytes of recently served chunks.
     public var chunkMemoryCacheBytes = 64 << 20
+    /// How often the server re-reads and verifies every stored chunk (`modelfleet-registry scrub` on demand).
+    public var scrubIntervalSeconds = 86_400
     public var limits = Limits()
 
     public init() {}
@@ -30,11 +34,13 @@ public struct RegistryConfiguration: Sendable, Equatable {
     static let settings: [String: @Sendable (inout RegistryConfiguration, String) throws -> Void] = [
         "http.bind": { $0.bind = $1 },
         "storage.data_dir": { $0.dataDirectory = $1 },
+        "storage.scrub_interval_seconds": { $0.scrubIntervalSeconds = try integer($1, "storage.scrub_interval_seconds") },
         "devices.checkin_interval_seconds": { $0.checkinIntervalSeconds = try integer($1, "devices.checkin_interval_seconds") },
         "cache.chunk_memory_bytes": { $0.chunkMemoryCacheBytes = try integer($1, "cache.chunk_memory_bytes") },
         "limits.max_manifest_bytes": { $0.limits.maxManifestBytes = try integer($1, "limits.max_manifest_bytes") },
         "limits.max_chunk_bytes": { $0.limits.maxChunkBytes = try integer($1, "limits.max_chunk_bytes") },
-        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") }
+        "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") },
+        "limits.max_missing_digests": { $0.limits.maxMissingDigests = try integer($1, "limits.max_missing_digests") }
     ]
 
     public struct Invalid: Error, CustomStringConvertible {

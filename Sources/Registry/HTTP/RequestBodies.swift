@@ -22,8 +22,9 @@ extension Request {
     }
 
     /// Kept synchronous: do/catch error mapping inside async functions tripped a Swift 6.3 task
-    /// allocator abort (see docs/decisions.md, "Swift 6.3 hazard").
-    private static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], limit: Int) throws -> T {
+    /// allocator abort (see docs/decisions.md, "Swift 6.3 hazard"). Internal so large bodies can be
+    /// decoded off the request handlers' threads (`OffloadedWork`).
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], limit: Int) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {

@@ -12,14 +12,13 @@ public struct PublishingService: Sendable {
     let limits: RegistryConfiguration.Limits
     let answers: DesiredStateCache
 
+    /// Which of the named chunks the registry lacks. Linear in the digests; the CPU-bound steps run on
+    /// `OffloadedWork`'s pool and the lookup on the store's own queues, so a huge query delays no other request.
     public func missing(_ request: MissingChunksRequest) async throws -> MissingChunksResponse {
-        let known = try await store.chunks(request.digests)
-        var present: [String: StoredChunkForm] = [:]
-        var missing: [Digest] = []
-        for digest in request.digests {
-            if let record = known[digest] { present[digest.description] = record.form } else if !missing.contains(digest) { missing.append(digest) }
-        }
-        return MissingChunksResponse(missing: missing, present: present)
+        let limit = limits.maxMissingDigests
+        let digests = try await OffloadedWork.run { try MissingChunksQuery.distinct(request.digests, limit: limit) }
+        let known = try await store.chunks(digests)
+        return try await OffloadedWork.run { MissingChunksQuery.answer(digests, known: known) }
     }
 
     /// Verifies and stores one chunk. Idempotent: a chunk already present keeps its stored form.
