@@ -44,8 +44,7 @@ struct ChunkRoutes {
         let body = try await request.bytes(upTo: limits.maxManifestBytes)
         let limit = limits.maxManifestBytes
         let query = try await OffloadedWork.run { try Request.decodeJSON(MissingChunksRequest.self, from: body, limit: limit) }
-        let answer = try await publishing.missing(query)
-        return JSONBody.response(bytes: try await OffloadedWork.run { try StableJSON.encodeBytes(answer) })
+        return JSONBody.response(bytes: try await publishing.missingJSON(query))
     }
 
     /// Serves a chunk's verified stored bytes: strong ETag, immutable caching, single ranges.

@@ -17,18 +17,21 @@ struct ChunkIntegrity: Sendable {
         case intact(ByteBuffer)
         /// No stored bytes (never written, lost, or quarantined earlier).
         case missing
-        /// The bytes did not match; they are now quarantined.
-        case quarantined(reason: String)
+        /// The bytes did not match: quarantined (or, if moving them failed, logged and still refused).
+        case corrupt(reason: String)
     }
 
     /// Reads and verifies one chunk, quarantining it if it fails.
     func check(_ record: ChunkRecord) async throws -> Verdict {
         guard let bytes = try await blobs.read(record.digest, codec: record.codec, storedLength: record.storedLength) else { return .missing }
         guard let problem = try await OffloadedWork.run({ ChunkVerification.problem(in: bytes, record: record) }) else { return .intact(bytes) }
-        try await blobs.quarantine(record.digest, codec: record.codec, reason: problem)
+        let digest = record.digest
+        if case .failure(let error) = await AsyncResult.attempt({ try await blobs.quarantine(digest, codec: record.codec, reason: problem) }) {
+            logger.critical("could not quarantine a corrupt chunk; it is still refused", metadata: ["digest": "\(digest)", "error": "\(error)"])
+        }
         metrics.chunkQuarantined()
-        logger.error("quarantined a chunk whose stored bytes do not match it", metadata: ["digest": "\(record.digest)", "problem": "\(problem)"])
-        return .quarantined(reason: problem)
+        logger.error("quarantined a chunk whose stored bytes do not match it", metadata: ["digest": "\(digest)", "problem": "\(problem)"])
+        return .corrupt(reason: problem)
     }
 
     /// The verified stored bytes; nil if none are stored; `StorageError.corrupt` for known-bad ones.
@@ -36,7 +39,7 @@ struct ChunkIntegrity: Sendable {
         switch try await check(record) {
         case .intact(let bytes):
             return bytes
-        case .quarantined(let reason):
+        case .corrupt(let reason):
             throw StorageError.corrupt("chunk \(record.digest) is corrupt on the registry (\(reason)); it is quarantined and not served")
         case .missing:
             guard await blobs.isQuarantined(record.digest, codec: record.codec) else { return nil }

@@ -38,7 +38,7 @@ public struct ChunkScrubber: Sendable {
         switch try await integrity.check(record) {
         case .intact: break
         case .missing: report.missing.append(record.digest)
-        case .quarantined: report.quarantined.append(record.digest)
+        case .corrupt: report.quarantined.append(record.digest)
         }
         await Task.yield()
     }

@@ -34,11 +34,19 @@ public struct FileChunkStore: ChunkBlobStore {
 
     public func quarantine(_ digest: Digest, codec: ChunkCodec, reason: String) async throws {
         let (from, to, directory) = (path(for: digest, codec: codec), quarantinePath(for: digest, codec: codec), quarantineDirectory)
-        try await OffloadedWork.run {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try DurableWrite.write(Array("\(Timestamp.now()) \(digest): \(reason)\n".utf8), to: to + ".reason")
+        try await OffloadedWork.run { try Self.moveAside(from, to: to, directory: directory, digest: digest, reason: reason) }
+    }
+
+    /// The move needs no space, so it comes first; the `.reason` note is best effort (a full disk must
+    /// not keep bad bytes in service). Synchronous for its do/catch (docs/decisions.md, "Swift 6.3 hazard").
+    private static func moveAside(_ from: String, to: String, directory: String, digest: Digest, reason: String) throws {
+        do {
+            try makeDirectory(directory)
             try DurableWrite.rename(from, to: to, directory: directory)
+        } catch FleetError.io(_, let operation, let code) {
+            throw StorageFailure.chunkWrite(digest, operation: "quarantine (\(operation))", errno: code)
         }
+        try? DurableWrite.write(Array("\(Timestamp.now()) \(digest): \(reason)\n".utf8), to: to + ".reason")
     }
 
     public func isQuarantined(_ digest: Digest, codec: ChunkCodec) async -> Bool {
