@@ -50,6 +50,15 @@ public struct RegistryServer: Sendable {
         return written
     }
 
+    /// Verifies stored chunks before they are served or cached, quarantining bad ones.
+    var integrity: ChunkIntegrity { ChunkIntegrity(blobs: blobs, metrics: metrics, logger: Logger(label: "modelfleet-registry")) }
+
+    /// Verifies every recorded chunk now, quarantining those whose bytes do not match
+    /// (`modelfleet-registry scrub`; the server also does it every `storage.scrub_interval_seconds`).
+    public func scrub() async throws -> ChunkScrubber.Report {
+        try await ChunkScrubber(store: store, integrity: integrity).scrub()
+    }
+
     /// The router with every route and middleware, and the table of what was registered.
     public func routes() -> (router: Router<RegistryContext>, table: RouteTable) {
         let router = Router(context: RegistryContext.self)
@@ -63,7 +72,7 @@ public struct RegistryServer: Sendable {
         let publishing = PublishingService(store: store, blobs: blobs, limits: limits, answers: answers)
         OpsRoutes(store: store, metrics: metrics).register(on: table)
         ChunkRoutes(
-            publishing: publishing, store: store, blobs: blobs, limits: limits, metrics: metrics,
+            publishing: publishing, store: store, integrity: integrity, limits: limits, metrics: metrics,
             memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)
         ).register(on: table)
         ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: table)
@@ -89,7 +98,9 @@ public struct RegistryServer: Sendable {
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
             services: [
                 CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
-                RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger)
+                RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger),
+                ScrubSchedule.service(
+                    ChunkScrubber(store: store, integrity: integrity), interval: .seconds(configuration.scrubIntervalSeconds), logger: logger)
             ],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger

@@ -13,7 +13,10 @@ import Testing
         (.missingChunks(digests: [Digest.of([1])], "1 chunk(s) named by the manifest are not uploaded"), 409, "missing_chunks"),
         (.invalid("stages must be increasing"), 400, "bad_request"),
         (.mismatchedDirective("the directive allows m 2.0.0 -> 1.0.0"), 422, "bad_directive"),
-        (.unavailable("chunk vanished after insert"), 500, "storage")
+        (.unavailable("chunk vanished after insert"), 500, "storage"),
+        (.overLimit("a missing-chunks query may name at most 10 digests"), 413, "over_limit"),
+        (.full("no space left for the registry's database"), 507, "storage_full"),
+        (.corrupt("chunk sha256:… is quarantined"), 503, "corrupt_chunk")
     ])
     func eachCaseHasItsStatus(error: StorageError, status: Int, code: String) {
         let mapped = RegistryError(error)

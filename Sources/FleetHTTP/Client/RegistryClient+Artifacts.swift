@@ -2,8 +2,22 @@ public import FleetCore
 
 /// `/v1/chunks` and `/v1/models`: publishing versions and reading them back.
 extension RegistryClient {
-    public func missingChunks(_ digests: [Digest]) async throws -> MissingChunksResponse {
-        try await call("POST", "/v1/chunks/missing", body: json(MissingChunksRequest(digests: digests)), answer: MissingChunksResponse.self).value
+    /// Digests per `POST /v1/chunks/missing`: registries refuse more than their `limits.max_missing_digests`
+    /// (100,000 by default), and a model of a few GB has that many chunks.
+    public static let missingChunksBatchSize = 10_000
+
+    /// What the registry lacks of `digests` (in order) and how it stores the rest, asked `batchSize` digests
+    /// at a time and merged.
+    public func missingChunks(_ digests: [Digest], batchSize: Int = missingChunksBatchSize) async throws -> MissingChunksResponse {
+        let size = max(1, batchSize)
+        var merged = MissingChunksResponse(missing: [], present: [:])
+        for start in stride(from: 0, to: digests.count, by: size) {
+            let batch = MissingChunksRequest(digests: Array(digests[start..<min(start + size, digests.count)]))
+            let answer = try await call("POST", "/v1/chunks/missing", body: json(batch), answer: MissingChunksResponse.self).value
+            merged.missing += answer.missing
+            merged.present.merge(answer.present) { _, new in new }
+        }
+        return merged
     }
 
     @discardableResult

@@ -17,6 +17,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
         public var maxChunkStoredBytes = (256 << 10) + 4096
         /// Largest request head (request line and headers); more is a JSON 431 and the connection closes.
         public var maxHeaderBytes = 16 << 10
+        /// Most digests one `POST /v1/chunks/missing` may name (413 above it); `fleetctl push` sends 10,000 at a time.
+        public var maxMissingDigests = 100_000
     }
 
     /// How long clients may take and how many connections they may hold (`ConnectionDeadlines`, `OpenConnections`).
@@ -46,6 +48,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var checkinIntervalSeconds = 300
     /// Memory for the stored bytes of recently served chunks.
     public var chunkMemoryCacheBytes = 64 << 20
+    /// How often the server re-reads and verifies every stored chunk (`modelfleet-registry scrub` on demand).
+    public var scrubIntervalSeconds = 86_400
     public var limits = Limits()
     public var connections = Connections()
 
@@ -60,12 +64,14 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "http.idle_timeout_seconds": { $0.connections.idleTimeoutSeconds = try seconds($1, "http.idle_timeout_seconds") },
         "http.max_connections": { $0.connections.maxConnections = $1 == "auto" ? nil : try integer($1, "http.max_connections") },
         "storage.data_dir": { $0.dataDirectory = $1 },
+        "storage.scrub_interval_seconds": { $0.scrubIntervalSeconds = try integer($1, "storage.scrub_interval_seconds") },
         "devices.checkin_interval_seconds": { $0.checkinIntervalSeconds = try integer($1, "devices.checkin_interval_seconds") },
         "cache.chunk_memory_bytes": { $0.chunkMemoryCacheBytes = try integer($1, "cache.chunk_memory_bytes") },
         "limits.max_manifest_bytes": { $0.limits.maxManifestBytes = try integer($1, "limits.max_manifest_bytes") },
         "limits.max_chunk_bytes": { $0.limits.maxChunkBytes = try integer($1, "limits.max_chunk_bytes") },
         "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") },
-        "limits.max_header_bytes": { $0.limits.maxHeaderBytes = try integer($1, "limits.max_header_bytes") }
+        "limits.max_header_bytes": { $0.limits.maxHeaderBytes = try integer($1, "limits.max_header_bytes") },
+        "limits.max_missing_digests": { $0.limits.maxMissingDigests = try integer($1, "limits.max_missing_digests") }
     ]
 
     public struct Invalid: Error, CustomStringConvertible {

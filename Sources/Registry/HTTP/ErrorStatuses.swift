@@ -19,6 +19,12 @@ extension RegistryError {
             self = .unprocessable("bad_directive", message)
         case .unavailable(let message):
             self.init(status: .internalServerError, code: "storage", message: message)
+        case .overLimit(let message):
+            self.init(status: .contentTooLarge, code: "over_limit", message: message)
+        case .full(let message):
+            self.init(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: message)
+        case .corrupt(let message):
+            self.init(status: .serviceUnavailable, code: "corrupt_chunk", message: message)
         }
     }
 

@@ -24,8 +24,9 @@ extension Request {
     }
 
     /// Kept synchronous: do/catch error mapping inside async functions tripped a Swift 6.3 task
-    /// allocator abort (see docs/decisions.md, "Swift 6.3 hazard").
-    private static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], limit: Int) throws -> T {
+    /// allocator abort (see docs/decisions.md, "Swift 6.3 hazard"). Internal so large bodies can be
+    /// decoded off the request handlers' threads (`OffloadedWork`).
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], limit: Int) throws -> T {
         // Foundation's decoder takes duplicate keys (last wins) and a leading BOM; the strict parser
         // refuses both, and its document is what the limits are checked on.
         let document: JSONValue

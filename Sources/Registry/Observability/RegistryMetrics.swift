@@ -42,6 +42,11 @@ public final class RegistryMetrics: Sendable {
         Counter(label: "modelfleet_chunk_bytes_received_total", factory: factory).increment(by: bytes)
     }
 
+    /// Chunks whose stored bytes failed verification (on a read or a scrub) and were quarantined.
+    func chunkQuarantined() {
+        Counter(label: "modelfleet_chunks_quarantined_total", factory: factory).increment()
+    }
+
     func chunksStoredGauge(_ count: Int) {
         Gauge(label: "modelfleet_chunks_stored", factory: factory).record(count)
     }

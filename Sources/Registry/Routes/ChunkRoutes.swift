@@ -6,7 +6,7 @@ import Hummingbird
 struct ChunkRoutes {
     let publishing: PublishingService
     let store: any MetadataStore
-    let blobs: any ChunkBlobStore
+    let integrity: ChunkIntegrity
     let limits: RegistryConfiguration.Limits
     let metrics: RegistryMetrics
     let memory: ChunkMemoryCache
@@ -17,9 +17,7 @@ struct ChunkRoutes {
     func register(on router: RouteTable) {
         router.post("/v1/chunks/missing") { request, context in
             try context.require(.publish)
-            var request = request
-            let query = try await request.decodeJSON(MissingChunksRequest.self, upTo: limits.maxManifestBytes)
-            return try JSONBody.response(try await publishing.missing(query))
+            return try await missing(request)
         }
         router.put("/v1/chunks/:digest") { request, context in
             try context.require(.publish)
@@ -40,7 +38,16 @@ struct ChunkRoutes {
         router.head("/v1/chunks/:digest") { request, context in try await download(request, context) }
     }
 
-    /// Serves a chunk's stored bytes from disk: strong ETag, immutable caching, single ranges.
+    /// A query may name 100k digests (7 MB of JSON): decoding and encoding it run off the handlers' threads.
+    private func missing(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.bytes(upTo: limits.maxManifestBytes)
+        let limit = limits.maxManifestBytes
+        let query = try await OffloadedWork.run { try Request.decodeJSON(MissingChunksRequest.self, from: body, limit: limit) }
+        return JSONBody.response(bytes: try await publishing.missingJSON(query))
+    }
+
+    /// Serves a chunk's verified stored bytes: strong ETag, immutable caching, single ranges.
     private func download(_ request: Request, _ context: RegistryContext) async throws -> Response {
         try context.requireArtifactReader()
         let digest = try Self.digest(context)
@@ -51,10 +58,11 @@ struct ChunkRoutes {
         guard let range = plan.range, request.method != .head else {
             return Response(status: plan.status, headers: plan.headers)
         }
-        // Stored chunks are at most a few hundred KiB: read whole, keep hot ones in memory.
+        // Stored chunks are at most a few hundred KiB: read whole, keep hot ones in memory. Only
+        // verified bytes enter the cache, so bytes that rot on disk are never served, from disk or memory.
         var bytes = memory.bytes(for: digest)
         if bytes == nil {
-            bytes = try await blobs.read(digest, codec: record.codec, storedLength: record.storedLength)
+            bytes = try await integrity.verifiedBytes(record)
             if let bytes { memory.insert(bytes, for: digest) }
         }
         guard let bytes, bytes.readableBytes == record.storedLength,

@@ -12,14 +12,14 @@ public struct PublishingService: Sendable {
     let limits: RegistryConfiguration.Limits
     let answers: DesiredStateCache
 
-    public func missing(_ request: MissingChunksRequest) async throws -> MissingChunksResponse {
-        let known = try await store.chunks(request.digests)
-        var present: [String: StoredChunkForm] = [:]
-        var missing: [Digest] = []
-        for digest in request.digests {
-            if let record = known[digest] { present[digest.description] = record.form } else if !missing.contains(digest) { missing.append(digest) }
-        }
-        return MissingChunksResponse(missing: missing, present: present)
+    /// Which of the named chunks the registry lacks, as the JSON of a `MissingChunksResponse` (a 100k-digest
+    /// answer is 10 MB of it). Linear in the digests; the CPU-bound steps run on `OffloadedWork`'s pool and the
+    /// lookup on the store's own queues, so a huge query delays no other request.
+    func missingJSON(_ request: MissingChunksRequest) async throws -> [UInt8] {
+        let limit = limits.maxMissingDigests
+        let digests = try await OffloadedWork.run { try MissingChunksQuery.distinct(request.digests, limit: limit) }
+        let known = try await store.chunks(digests)
+        return try await OffloadedWork.run { MissingChunksQuery.json(digests, known: known) }
     }
 
     /// Verifies and stores one chunk. Idempotent: a chunk already present keeps its stored form.
@@ -28,7 +28,9 @@ public struct PublishingService: Sendable {
             throw StorageError.invalid("\(ChunkHeaders.length) must be between 1 and \(limits.maxChunkBytes), got \(length)")
         }
         if let existing = try await store.chunks([digest])[digest] { return existing }
-        _ = try stored.withUnsafeBytes { try ChunkCompressor().decode($0, codec: codec, length: length, digest: digest) }
+        try await OffloadedWork.run {
+            _ = try stored.withUnsafeBytes { try ChunkCompressor().decode($0, codec: codec, length: length, digest: digest) }
+        }
         try await blobs.write(stored, digest: digest, codec: codec)
         return try await store.recordChunk(ChunkRecord(digest: digest, length: length, storedLength: stored.count, codec: codec))
     }

@@ -75,6 +75,7 @@ public final class CachingMetadataStore: MetadataStore {
     }
 
     public func chunkCount() async throws -> Int { try await inner.chunkCount() }
+    public func chunks(after: Digest?, limit: Int) async throws -> [ChunkRecord] { try await inner.chunks(after: after, limit: limit) }
 
     // MARK: publishers and versions
 

@@ -10,4 +10,9 @@ public protocol ChunkBlobStore: Sendable {
     func write(_ bytes: [UInt8], digest: Digest, codec: ChunkCodec) async throws
     /// The stored bytes, or nil if this store does not hold that form of the chunk.
     func read(_ digest: Digest, codec: ChunkCodec, storedLength: Int) async throws -> ByteBuffer?
+    /// Takes stored bytes that failed verification out of service, keeping them (and `reason`) for an
+    /// operator to inspect: after this, `read` returns nil for that form until the chunk is restored.
+    func quarantine(_ digest: Digest, codec: ChunkCodec, reason: String) async throws
+    /// True if that form of the chunk was quarantined and not restored since.
+    func isQuarantined(_ digest: Digest, codec: ChunkCodec) async -> Bool
 }

@@ -4,13 +4,15 @@ public import NIOCore
 import _NIOFileSystem
 
 /// Chunks as files under `root/ab/cd/<hex>.<codec>`: write to `root/incoming`, fsync, rename, fsync
-/// the directory. A crash mid-write leaves only a file in `incoming`, which `init` clears.
+/// the directory. A crash mid-write leaves only a file in `incoming`, which `init` clears. Bytes that
+/// fail verification move to `root/quarantine/<hex>.<codec>`, beside a `.reason` file saying why.
 ///
 /// The codec is part of the file name so two publishers uploading one chunk in different stored forms
 /// at once cannot mix: the metadata store decides which form is served, and each form is whole.
 public struct FileChunkStore: ChunkBlobStore {
     public let root: String
     private var incoming: String { root + "/incoming" }
+    private var quarantineDirectory: String { root + "/quarantine" }
 
     public init(root: String) throws {
         self.root = root
@@ -26,6 +28,32 @@ public struct FileChunkStore: ChunkBlobStore {
         return "\(root)/\(hex.prefix(2))/\(hex.dropFirst(2).prefix(2))/\(hex).\(codec)"
     }
 
+    func quarantinePath(for digest: Digest, codec: ChunkCodec) -> String {
+        "\(quarantineDirectory)/\(digest.hex).\(codec)"
+    }
+
+    public func quarantine(_ digest: Digest, codec: ChunkCodec, reason: String) async throws {
+        let (from, to, directory) = (path(for: digest, codec: codec), quarantinePath(for: digest, codec: codec), quarantineDirectory)
+        try await OffloadedWork.run { try Self.moveAside(from, to: to, directory: directory, digest: digest, reason: reason) }
+    }
+
+    /// The move needs no space, so it comes first; the `.reason` note is best effort (a full disk must
+    /// not keep bad bytes in service). Synchronous for its do/catch (docs/decisions.md, "Swift 6.3 hazard").
+    private static func moveAside(_ from: String, to: String, directory: String, digest: Digest, reason: String) throws {
+        do {
+            try makeDirectory(directory)
+            try DurableWrite.rename(from, to: to, directory: directory)
+        } catch FleetError.io(_, let operation, let code) {
+            throw StorageFailure.chunkWrite(digest, operation: "quarantine (\(operation))", errno: code)
+        }
+        try? DurableWrite.write(Array("\(Timestamp.now()) \(digest): \(reason)\n".utf8), to: to + ".reason")
+    }
+
+    public func isQuarantined(_ digest: Digest, codec: ChunkCodec) async -> Bool {
+        FileManager.default.fileExists(atPath: quarantinePath(for: digest, codec: codec))
+            && !FileManager.default.fileExists(atPath: path(for: digest, codec: codec))
+    }
+
     public func read(_ digest: Digest, codec: ChunkCodec, storedLength: Int) async throws -> ByteBuffer? {
         do {
             return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path(for: digest, codec: codec))) { handle in
@@ -36,12 +64,32 @@ public struct FileChunkStore: ChunkBlobStore {
         }
     }
 
+    /// On any failure the temporary file is removed at once (a full disk must not stay full of
+    /// partial uploads), and the error names the chunk, never this server's paths.
     public func write(_ bytes: [UInt8], digest: Digest, codec: ChunkCodec) async throws {
         let final = path(for: digest, codec: codec)
-        let directory = String(final[..<(final.lastIndex(of: "/") ?? final.endIndex)])
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = "\(incoming)/\(digest.hex).\(UUID().uuidString)"
-        try DurableWrite.write(bytes, to: temporary)
-        try DurableWrite.rename(temporary, to: final, directory: directory)
+        try await OffloadedWork.run { try Self.writeDurably(bytes, to: final, through: temporary, digest: digest) }
+    }
+
+    /// Synchronous: blocking file I/O and its do/catch mapping (docs/decisions.md, "Swift 6.3 hazard").
+    private static func writeDurably(_ bytes: [UInt8], to final: String, through temporary: String, digest: Digest) throws {
+        let directory = String(final[..<(final.lastIndex(of: "/") ?? final.endIndex)])
+        do {
+            try makeDirectory(String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)]))
+            try makeDirectory(directory)
+            try DurableWrite.write(bytes, to: temporary)
+            try DurableWrite.rename(temporary, to: final, directory: directory)
+        } catch FleetError.io(_, let operation, let code) {
+            unlink(temporary)
+            throw StorageFailure.chunkWrite(digest, operation: operation, errno: code)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    private static func makeDirectory(_ path: String) throws {
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw FleetError.io(path: path, operation: "create a directory for", errno: errno) }
     }
 }

@@ -15,6 +15,8 @@ public protocol MetadataStore: Sendable {
     /// Records a chunk unless one with that digest exists; returns the record that is now stored.
     func recordChunk(_ chunk: ChunkRecord) async throws -> ChunkRecord
     func chunkCount() async throws -> Int
+    /// Up to `limit` recorded chunks in digest order, after `after` (from the first when nil): the scrub's walk.
+    func chunks(after: Digest?, limit: Int) async throws -> [ChunkRecord]
 
     // An operator's change and its audit line are one transaction: neither is stored without the other.
 

@@ -16,6 +16,22 @@ public final class SQLiteMetadataStore: MetadataStore {
         try Self.migrator.migrate(pool)
     }
 
+    /// `pool.write`, with the commit inside the mapped block: a disk that fills up during the
+    /// transaction or at its commit is `StorageError.full`, not a generic 500.
+    private func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            try StorageFailure.mappingFullDatabase {
+                var result: T?
+                try db.inTransaction {
+                    result = try updates(db)
+                    return .commit
+                }
+                guard let result else { throw StorageError.unavailable("a database transaction returned no result") }
+                return result
+            }
+        }
+    }
+
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -84,7 +100,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func recordChunk(_ chunk: ChunkRecord) async throws -> ChunkRecord {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO chunks (digest, length, storedLength, codec) VALUES (?, ?, ?, ?)",
                 arguments: [chunk.digest.description, chunk.length, chunk.storedLength, chunk.codec.description]
@@ -100,6 +116,13 @@ public final class SQLiteMetadataStore: MetadataStore {
         try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM chunks") ?? 0 }
     }
 
+    public func chunks(after: Digest?, limit: Int) async throws -> [ChunkRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM chunks WHERE digest > ? ORDER BY digest LIMIT ?", arguments: [after?.description ?? "", limit])
+                .map(Self.chunk)
+        }
+    }
+
     private static func chunk(_ row: Row) throws -> ChunkRecord {
         ChunkRecord(
             digest: try Digest(parsing: row["digest"]), length: row["length"], storedLength: row["storedLength"], codec: try ChunkCodec(parsing: row["codec"]))
@@ -108,7 +131,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     // MARK: publishers
 
     public func addPublisher(_ publisher: RegisteredPublisher, audit: AuditEntry) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO publishers (keyID, publicKeyPEM, registeredAt) VALUES (?, ?, ?)",
                 arguments: [publisher.keyID, publisher.publicKeyPEM, publisher.registeredAt.secondsSinceEpoch]
@@ -129,7 +152,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
         let requirements = try version.requirements.map(StableJSON.encode)
-        try await pool.write { db in
+        try await write { db in
             let exists =
                 try Bool.fetchOne(
                     db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
@@ -174,7 +197,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     // MARK: tokens
 
     public func insertToken(_ token: TokenRecord, audit: AuditEntry?) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO tokens (hash, kind, scopes, deviceID, label, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
@@ -207,7 +230,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func insertDevice(_ device: DeviceRecord) async throws {
         let profile = try StableJSON.encode(device.profile)
         let labels = try StableJSON.encode(device.labels)
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO devices (id, profile, labels, enrolledAt) VALUES (?, ?, ?, ?)",
                 arguments: [device.id, profile, labels, device.enrolledAt.secondsSinceEpoch]
@@ -236,7 +259,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     /// reports only its latest install per model, so the table is what remembers earlier versions.
     public func recordCheckins(_ checkins: [CheckinRecord]) async throws {
         let rows = try checkins.map { ($0.deviceID, $0.at.secondsSinceEpoch, try StableJSON.encode($0.report), $0.report) }
-        try await pool.write { db in
+        try await write { db in
             for (id, at, text, report) in rows {
                 try db.execute(sql: "UPDATE devices SET lastSeenAt = ?, lastCheckin = ? WHERE id = ?", arguments: [at, text, id])
                 for install in report.installs {
@@ -266,7 +289,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func insertEvents(_ events: [RecordedEvent]) async throws {
         let rows = try events.map { ($0.deviceID, $0.receivedAt.secondsSinceEpoch, try StableJSON.encode($0.event)) }
-        try await pool.write { db in
+        try await write { db in
             for row in rows {
                 try db.execute(sql: "INSERT INTO events (deviceID, receivedAt, event) VALUES (?, ?, ?)", arguments: [row.0, row.1, row.2])
             }
@@ -285,7 +308,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     // MARK: assignments
 
     public func setAssignment(_ assignment: AssignmentRecord, audit: AuditEntry) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO assignments (model, selector, version, variant, updatedAt) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
@@ -315,7 +338,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 extension SQLiteMetadataStore {
     public func setLabels(deviceID: String, labels: [String: String], audit: AuditEntry) async throws {
         let text = try StableJSON.encode(labels)
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE devices SET labels = ? WHERE id = ?", arguments: [text, deviceID])
             guard db.changesCount > 0 else { throw StorageError.notFound("device \(deviceID) is not enrolled") }
             try Self.insert(audit, db)
@@ -352,7 +375,7 @@ extension SQLiteMetadataStore {
 
     public func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout] {
         let body = try StableJSON.encode(rollout)
-        return try await pool.write { db in
+        return try await write { db in
             let inFlight = try Row.fetchAll(
                 db, sql: "SELECT body FROM rollouts WHERE model = ? AND state IN (?, ?)",
                 arguments: [rollout.model, RolloutState.active.rawValue, RolloutState.paused.rawValue]
@@ -381,7 +404,7 @@ extension SQLiteMetadataStore {
     }
 
     public func saveRollout(_ rollout: Rollout, audit: AuditEntry) async throws {
-        try await pool.write { db in
+        try await write { db in
             try Self.update(rollout, db)
             guard db.changesCount > 0 else {
                 let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM rollouts WHERE id = ?", arguments: [rollout.id]) ?? false

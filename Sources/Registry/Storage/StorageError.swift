@@ -20,12 +20,18 @@ public enum StorageError: Error, Equatable, CustomStringConvertible, Sendable {
     case mismatchedDirective(String)
     /// The store cannot serve what it recorded: a row or stored bytes vanished.
     case unavailable(String)
+    /// The request asks for more than a configured limit allows (the message names the limit and its setting).
+    case overLimit(String)
+    /// The disk under the store is full: nothing was stored, and a retry after space is freed can succeed.
+    case full(String)
+    /// Stored bytes that do not match their digest: quarantined, never served.
+    case corrupt(String)
 
     /// What the client reads: the case's message.
     public var message: String {
         switch self {
         case .notFound(let message), .conflict(let message), .missingChunks(_, let message), .invalid(let message),
-            .mismatchedDirective(let message), .unavailable(let message):
+            .mismatchedDirective(let message), .unavailable(let message), .overLimit(let message), .full(let message), .corrupt(let message):
             message
         }
     }
