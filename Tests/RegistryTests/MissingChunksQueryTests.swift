@@ -36,8 +36,11 @@ import Testing
     }
 
     /// The stall: two 60k-digest queries held every route, `/healthz` too, for ~50 s. Health
-    /// probes sent while two 40k-digest queries run must each answer within a second. (Before the fix
-    /// this test did not finish in 5 minutes; the time limit makes that a failure rather than a hang.)
+    /// probes sent while two 40k-digest queries run must each answer within 5 s: far below the stall
+    /// (~30 s for 40k digests before the fix; this test did not finish in 5 minutes then, and the time
+    /// limit makes that a failure rather than a hang), and above what a 2-core machine running the
+    /// whole suite in parallel can take to schedule one probe. The < 100 ms figure is measured by
+    /// `integration/hostile/replay.py` and `integration/bench/missing_chunks.py` on a quiet machine.
     @Test(.timeLimit(.minutes(1))) func healthAnswersQuicklyWhileTwoLargeQueriesRun() async throws {
         let registry = try await RegistryHarness.start()
         let bodies = try [Self.body(Self.digests(40_000, salt: 1)), Self.body(Self.digests(40_000, salt: 2))]
@@ -63,7 +66,7 @@ import Testing
             #expect(try JSONDecoder().decode(MissingChunksResponse.self, from: Data(response.body)).missing.count == 40_000)
         }
         #expect(!probes.isEmpty, "no health probe ran while the queries did")
-        #expect(probes.allSatisfy { $0 < .seconds(1) }, "slowest health probe: \(probes.max() ?? .zero)")
+        #expect(probes.allSatisfy { $0 < .seconds(5) }, "slowest health probe: \(probes.max() ?? .zero)")
     }
 
     /// `fleetctl push` asks through this client call, in batches, so a registry whose limit is below a
