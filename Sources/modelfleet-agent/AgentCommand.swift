@@ -122,6 +122,7 @@ struct AgentOptions: ParsableArguments {
         if let address = value(listen, "listen") { settings.listenAddress = address }
         if let workers: Int = try number(nil, "local_api_workers") { settings.localAPILimits.workers = max(1, workers) }
         if let queued: Int = try number(nil, "local_api_queued_connections") { settings.localAPILimits.queuedConnections = max(1, queued) }
+        if let budget: Int = try number(nil, "local_api_large_body_budget_bytes") { settings.localAPILimits.largeBodyBudgetBytes = max(1, budget) }
         return settings
     }
 }

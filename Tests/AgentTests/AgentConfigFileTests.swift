@@ -18,7 +18,7 @@ import Testing
         #expect(file.scalar("connect_timeout_seconds") == "10" && file.scalar("first_byte_timeout_seconds") == "15")
         #expect(file.scalar("stall_timeout_seconds") == "30" && file.scalar("retry_budget_seconds") == "60")
         #expect(file.scalar("request_timeout_seconds") == "30" && file.scalar("local_api_workers") == "16")
-        #expect(file.scalar("local_api_queued_connections") == "1024")
+        #expect(file.scalar("local_api_queued_connections") == "1024" && file.scalar("local_api_large_body_budget_bytes") == "134217728")
     }
 
     @Test func outsideTheSubsetIsAnErrorNamingTheLine() {

@@ -258,6 +258,38 @@ final class StopFlag: @unchecked Sendable {
         #expect(running.peak <= 2, "\(running.peak) requests ran at once with 2 workers")
     }
 
+    /// Issue #15 item 4: large bodies share a byte budget. Two 2 MiB bodies at once against a
+    /// 3 MiB budget: one is served, the other is read, dropped and answered 503 with Retry-After
+    /// (without the budget both were held and decoded together).
+    @Test func largeBodiesOverTheBudgetAreTurnedAwayWithRetryAfter() throws {
+        var limits = LocalAPIServer.Limits()
+        limits.largeBodyBudgetBytes = 3 << 20
+        let server = try LocalAPIServer(host: "127.0.0.1", port: 0, limits: limits) { request in
+            usleep(500_000)
+            return .init(status: 200, body: Array("\(request.body.count)".utf8))
+        }
+        defer { server.stop() }
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20)
+        let request = Array("POST /v1/models/m/infer HTTP/1.1\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        let answers = Answers()
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                answers.add(self.exchange(server.port, request))
+                group.leave()
+            }
+        }
+        group.wait()
+        let all = answers.all
+        #expect(all.filter { $0.hasPrefix("HTTP/1.1 200") && $0.hasSuffix("\r\n\r\n\(2 << 20)") }.count == 1, "\(all)")
+        let busy = all.filter { $0.hasPrefix("HTTP/1.1 503") }
+        #expect(busy.count == 1 && busy[0].contains("Retry-After: 1\r\n"), "\(all)")
+        #expect(busy.first?.contains("would exceed the budget of 3145728 bytes") == true, "\(busy)")
+        // Once the first is done, the budget is free again.
+        #expect(exchange(server.port, request).hasPrefix("HTTP/1.1 200"))
+    }
+
     /// How many callers are inside at once, and the most there ever were.
     final class Gauge: @unchecked Sendable {
         private let lock = PThreadMutex()

@@ -1,5 +1,6 @@
 import FleetCore
 import FleetHTTP
+import InferenceEngine
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -51,13 +52,13 @@ public final class LocalAPIServer: @unchecked Sendable {
             return Response(status: status, body: body, retryAfterSeconds: retryAfterSeconds)
         }
 
-        /// The status line, headers and body as sent.
-        var encoded: [UInt8] {
+        /// The status line and headers as sent (the body follows them).
+        var head: [UInt8] {
             let retry = retryAfterSeconds.map { "Retry-After: \($0)\r\n" } ?? ""
-            let head =
+            let text =
                 "HTTP/1.1 \(status) \(LocalAPIServer.reason(status))\r\nContent-Type: \(contentType)\r\n"
                 + "Content-Length: \(body.count)\r\n\(retry)Connection: close\r\n\r\n"
-            return Array(head.utf8) + body
+            return Array(text.utf8)
         }
     }
 
@@ -69,6 +70,8 @@ public final class LocalAPIServer: @unchecked Sendable {
         public var queuedConnections = 1024
         /// The kernel's accept backlog (capped by net.core.somaxconn).
         public var backlog = 1024
+        /// Bytes of large (over 1 MiB) request bodies in progress at once; past it, 503 with Retry-After.
+        public var largeBodyBudgetBytes = 128 << 20
 
         public init() {}
     }
@@ -79,12 +82,14 @@ public final class LocalAPIServer: @unchecked Sendable {
     private let listener: Int32
     private let handler: Handler
     private let queue: ConnectionQueue
+    private let budget: BodyBudget
     static let maximumBodyBytes = 64 << 20
 
     /// Binds `host:port` (port 0 picks a free one), starts the workers and accepts on a thread of its own.
     public init(host: String, port: Int, limits: Limits = Limits(), handler: @escaping Handler) throws {
         self.handler = handler
         queue = ConnectionQueue(capacity: limits.queuedConnections)
+        budget = BodyBudget(totalBytes: limits.largeBodyBudgetBytes)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw FleetError.io(path: "\(host):\(port)", operation: "create a socket", errno: errno) }
         var yes: Int32 = 1
@@ -145,7 +150,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         var scratch = [UInt8](repeating: 0, count: 16 << 10)
         while recv(connection, &scratch, scratch.count, Int32(MSG_DONTWAIT)) > 0 {}
         let answer = Response.error(503, "the local API is busy (all workers and the connection queue are full); retry shortly", retryAfterSeconds: 1)
-        _ = answer.encoded.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        _ = (answer.head + answer.body).withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         shutdown(connection, Int32(SHUT_WR))
         close(connection)
     }
@@ -154,11 +159,28 @@ public final class LocalAPIServer: @unchecked Sendable {
         defer { close(connection) }
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        Self.writeAll(connection, respond(to: connection).encoded)
+        var reserved = 0
+        do {
+            let response = respond(to: connection, reserved: &reserved)
+            // One send for small answers (two small segments can wait on Nagle and delayed ACKs); a
+            // large body is not copied behind its head.
+            if response.body.count < 64 << 10 {
+                Self.writeAll(connection, response.head + response.body)
+            } else {
+                Self.writeAll(connection, response.head)
+                Self.writeAll(connection, response.body)
+            }
+        }
+        // The request and its answer are gone now. A large one freed a lot in blocks glibc keeps:
+        // hand them back, so the agent returns to its idle size.
+        budget.release(reserved)
+        if reserved > BodyBudget.largeBodyBytes { HeapMemory.releaseFreePages() }
     }
 
-    /// Reads one request and handles it.
-    private func respond(to connection: Int32) -> Response {
+    /// Reads one request and handles it, within the body budget: a large body that does not fit is
+    /// read and dropped (so the client sees the answer, not a reset) and answered 503. `reserved`
+    /// is what the caller gives back to the budget once the answer is sent.
+    private func respond(to connection: Int32, reserved: inout Int) -> Response {
         let head: RequestHead
         switch RequestHead.receive(connection) {
         case .success(let read): head = read
@@ -167,6 +189,15 @@ public final class LocalAPIServer: @unchecked Sendable {
         guard head.contentLength <= Self.maximumBodyBytes else {
             return .error(413, "request body of \(head.contentLength) bytes is over the limit of \(Self.maximumBodyBytes) bytes")
         }
+        guard budget.reserve(head.contentLength) else {
+            head.discardBody(connection)
+            return .error(
+                503,
+                "the local API is busy: \(budget.reservedBytes) bytes of large request bodies are in progress, "
+                    + "and this \(head.contentLength)-byte body would exceed the budget of \(budget.totalBytes) bytes; retry shortly",
+                retryAfterSeconds: 1)
+        }
+        reserved = head.contentLength
         switch head.readBody(connection) {
         case .success(let body): return handler(Request(method: head.method, path: head.path, body: body))
         case .failure(let problem): return .error(problem.status, problem.message)

@@ -79,6 +79,19 @@ struct RequestHead {
         return .success(body)
     }
 
+    /// Reads the body and throws it away (at most `contentLength` bytes, and only while the client
+    /// keeps sending), so an answer sent without reading it is not lost to a connection reset.
+    func discardBody(_ connection: Int32) {
+        var left = contentLength - early.count
+        var scratch = [UInt8](repeating: 0, count: 64 << 10)
+        while left > 0 {
+            let count = read(connection, &scratch, min(scratch.count, left))
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return }
+            left -= count
+        }
+    }
+
     private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
         guard haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
         for index in start...(haystack.count - needle.count) where haystack[index..<(index + needle.count)].elementsEqual(needle) {
