@@ -29,6 +29,15 @@ static inline CURLcode modelfleet_curl_getinfo_off(CURL *handle, CURLINFO info, 
     return curl_easy_getinfo(handle, info, value);
 }
 
+typedef int (*modelfleet_curl_progress_callback)(void *context, curl_off_t download_total, curl_off_t download_now,
+                                                 curl_off_t upload_total, curl_off_t upload_now);
+
+/// The progress callback (CURLOPT_XFERINFOFUNCTION) is called about once a second while a transfer
+/// runs; returning non-zero aborts it. It carries the first-byte timeout.
+static inline CURLcode modelfleet_curl_setopt_progress(CURL *handle, modelfleet_curl_progress_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}
+
 /// CURLVERSION_NOW is a macro naming the newest struct layout this header knows.
 static inline curl_version_info_data *modelfleet_curl_version_info(void) {
     return curl_version_info(CURLVERSION_NOW);

@@ -33,7 +33,8 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Configuration file (agent.yaml).") var config: String?
     @Option(help: "Data directory: identity, journal, chunk store, model versions.") var dataDir: String?
     @Option(help: "Registry base URL.") var registry: String?
-    @Option(help: "Enrollment token (only needed until the device is enrolled).") var enrollToken: String?
+    @Option(help: "Enrollment token (only needed until the device is enrolled; visible in ps: prefer --enroll-token-file).") var enrollToken: String?
+    @Option(help: "File holding the enrollment token (or MODELFLEET_ENROLL_TOKEN, or enroll_token_file: in the config).") var enrollTokenFile: String?
     @Option(help: "Trusted publisher public key (PEM), repeatable.") var trust: [String] = []
     @Option(help: "Device labels, e.g. site=eu,type=camera.") var labels: String?
     @Option(help: "Seconds between check-ins (jittered by up to 20%).") var checkinInterval: Int?
@@ -46,6 +47,10 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Engine threads per request (default: the physical cores).") var inferenceThreads: Int?
     @Option(help: "Below this battery charge (percent) inference runs in efficiency mode: one thread, small buffers.")
     var efficiencyBelowBattery: Int?
+    @Option(help: "Seconds to set up a connection to the registry (default 10).") var connectTimeout: Int?
+    @Option(help: "Seconds from sending a request to the first byte of the answer (default 15).") var firstByteTimeout: Int?
+    @Option(help: "Seconds a transfer may stall (under 1 byte/s) before it is abandoned (default 30).") var stallTimeout: Int?
+    @Option(help: "Seconds one request may keep retrying without progress (default 60).") var retryBudget: Int?
     @Option(help: "Local API address, HOST:PORT (GET /v1/models, POST /v1/models/NAME/infer; default 127.0.0.1:8181).") var listen: String?
 
     /// Flag, else `MODELFLEET_<KEY>`, else the config file's `key`.
@@ -83,10 +88,21 @@ struct AgentOptions: ParsableArguments {
                 labelMap[String(parts[0])] = String(parts[1])
             }
         }
+        do { try RegistryAddress.check(registry) } catch { throw ValidationError(error.description) }
         var transfer = TransferOptions()
         if let rate: Int = try number(maxDownloadRate, "max_download_bytes_per_second") { transfer.maxReceiveBytesPerSecond = rate }
+        func seconds(_ flag: Int?, _ key: String, into field: WritableKeyPath<TransferOptions, Int>) throws {
+            guard let value: Int = try number(flag, key) else { return }
+            guard value >= 1 else { throw ValidationError("\(key) must be at least 1 second, got \(value)") }
+            transfer[keyPath: field] = value
+        }
+        try seconds(connectTimeout, "connect_timeout_seconds", into: \.connectTimeoutSeconds)
+        try seconds(firstByteTimeout, "first_byte_timeout_seconds", into: \.firstByteTimeoutSeconds)
+        try seconds(stallTimeout, "stall_timeout_seconds", into: \.lowSpeedSeconds)
+        try seconds(retryBudget, "retry_budget_seconds", into: \.retryBudgetSeconds)
+        try seconds(nil, "request_timeout_seconds", into: \.timeoutSeconds)
         var settings = AgentSettings(
-            registry: registry, enrollToken: value(enrollToken, "enroll_token"),
+            registry: registry, enrollToken: try enrollmentToken(value: value),
             dataDirectory: value(dataDir, "data_dir") ?? "/var/lib/modelfleet", trustedKeys: keys, labels: labelMap,
             checkinIntervalSeconds: try number(checkinInterval, "checkin_interval_seconds") ?? 300,
             diskBudgetBytes: try number(diskBudget, "disk_budget_bytes"), transfer: transfer
@@ -104,7 +120,29 @@ struct AgentOptions: ParsableArguments {
             efficiencyBelowBatteryPercent: try number(efficiencyBelowBattery, "efficiency_below_battery_percent"),
             battery: BatteryGauge(path: settings.policy.batteryCapacityPath))
         if let address = value(listen, "listen") { settings.listenAddress = address }
+        if let workers: Int = try number(nil, "local_api_workers") { settings.localAPILimits.workers = max(1, workers) }
+        if let queued: Int = try number(nil, "local_api_queued_connections") { settings.localAPILimits.queuedConnections = max(1, queued) }
+        if let budget: Int = try number(nil, "local_api_large_body_budget_bytes") { settings.localAPILimits.largeBodyBudgetBytes = max(1, budget) }
         return settings
+    }
+}
+
+extension AgentOptions {
+    /// The enrollment token: `--enroll-token`, else the file of `--enroll-token-file`, else
+    /// `MODELFLEET_ENROLL_TOKEN`, else the config's `enroll_token_file` or `enroll_token`. A file
+    /// keeps the token out of `ps`; its surrounding whitespace (a trailing newline) is dropped.
+    func enrollmentToken(value: (String?, String) -> String?) throws -> String? {
+        if let enrollToken { return enrollToken }
+        let environment = ProcessInfo.processInfo.environment
+        let path = enrollTokenFile ?? (environment["MODELFLEET_ENROLL_TOKEN"] == nil ? value(nil, "enroll_token_file") : nil)
+        guard let path else { return value(nil, "enroll_token") }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ValidationError("cannot read the enrollment token file \(path): \(error)")
+        }
+        let token = text.trimmingWhitespace
+        guard !token.isEmpty else { throw ValidationError("the enrollment token file \(path) is empty") }
+        return token
     }
 }
 
@@ -125,7 +163,7 @@ struct Daemon: AsyncParsableCommand {
                 throw ValidationError("--listen must be HOST:PORT, got '\(listen)'")
             }
             let api = engine.localAPI
-            server = try LocalAPIServer(host: String(listen[..<colon]), port: port) { api.handle($0) }
+            server = try LocalAPIServer(host: String(listen[..<colon]), port: port, limits: settings.localAPILimits) { api.handle($0) }
             say("local API on http://\(listen[..<colon]):\(server?.port ?? port)")
         }
         defer { server?.stop() }

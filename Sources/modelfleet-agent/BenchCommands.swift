@@ -30,7 +30,11 @@ struct BenchInputs: ParsableArguments {
         for input in model.inputs where feeds[input.name] == nil {
             guard let type = input.elementType else { throw EngineFailure(description: "input '\(input.name)' has no declared type: give --input") }
             let shape = requested[input.name] ?? (input.shape ?? []).map { $0 ?? 1 }
-            let count = shape.reduce(1, *)
+            let count: Int
+            switch CheckedShape.size(shape, elementWidth: type.byteWidth) {
+            case .success(let size): count = size.count
+            case .failure(let refusal): throw EngineFailure(description: "input '\(input.name)': \(refusal)")
+            }
             let values = (0..<count).map { _ in
                 type.isFloatingPoint
                     ? Double(generator.next() >> 11) / Double(1 << 53)

@@ -14,6 +14,11 @@ import Testing
         #expect(file.list("trusted_publisher_keys") == ["/etc/modelfleet/publisher.pub"])
         #expect(file.map("labels") == ["site": "eu", "type": "camera"])
         #expect(file.scalar("disk_budget_bytes") == nil)
+        // Issue #15: the transfer bounds and local API limits are documented with their defaults.
+        #expect(file.scalar("connect_timeout_seconds") == "10" && file.scalar("first_byte_timeout_seconds") == "15")
+        #expect(file.scalar("stall_timeout_seconds") == "30" && file.scalar("retry_budget_seconds") == "60")
+        #expect(file.scalar("request_timeout_seconds") == "30" && file.scalar("local_api_workers") == "16")
+        #expect(file.scalar("local_api_queued_connections") == "1024" && file.scalar("local_api_large_body_budget_bytes") == "134217728")
     }
 
     @Test func outsideTheSubsetIsAnErrorNamingTheLine() {

@@ -222,6 +222,96 @@ final class StopFlag: @unchecked Sendable {
         return String(decoding: answer, as: UTF8.self)
     }
 
+    /// Issue #15 item 8: a fixed pool of workers and a bounded queue. With 2 workers, 2 queue
+    /// places and 24 clients at once, no more than 2 requests run at a time and the clients past
+    /// the queue get 503 with Retry-After at once (a thread per connection ran all 24 together:
+    /// no 503, a peak of 24).
+    @Test func aBurstOfClientsIsServedByAFixedPoolAndTheOverflowIsTurnedAway() throws {
+        let running = Gauge()
+        var limits = LocalAPIServer.Limits()
+        limits.workers = 2
+        limits.queuedConnections = 2
+        let server = try LocalAPIServer(host: "127.0.0.1", port: 0, limits: limits) { _ in
+            running.enter()
+            usleep(300_000)
+            running.leave()
+            return .init(status: 200, body: Array("done".utf8))
+        }
+        defer { server.stop() }
+        let answers = Answers()
+        let group = DispatchGroup()
+        for _ in 0..<24 {
+            group.enter()
+            Thread.detachNewThread {
+                answers.add(self.exchange(server.port, Array("GET / HTTP/1.1\r\n\r\n".utf8)))
+                group.leave()
+            }
+        }
+        group.wait()
+        let all = answers.all
+        let served = all.filter { $0.hasPrefix("HTTP/1.1 200") }.count
+        let busy = all.filter { $0.hasPrefix("HTTP/1.1 503") && $0.contains("Retry-After: 1\r\n") && $0.contains("the local API is busy") }.count
+        #expect(all.count == 24 && served + busy == 24, "\(all)")
+        // At least the two workers' requests are served (more when workers take queued ones in
+        // time); at most 2 + 2 queued can be in the server when all 24 arrive together.
+        #expect(served >= 2 && busy >= 1, "served \(served), turned away \(busy)")
+        #expect(running.peak <= 2, "\(running.peak) requests ran at once with 2 workers")
+    }
+
+    /// Issue #15 item 4: large bodies share a byte budget. Two 2 MiB bodies at once against a
+    /// 3 MiB budget: one is served, the other is read, dropped and answered 503 with Retry-After
+    /// (without the budget both were held and decoded together).
+    @Test func largeBodiesOverTheBudgetAreTurnedAwayWithRetryAfter() throws {
+        var limits = LocalAPIServer.Limits()
+        limits.largeBodyBudgetBytes = 3 << 20
+        let server = try LocalAPIServer(host: "127.0.0.1", port: 0, limits: limits) { request in
+            usleep(500_000)
+            return .init(status: 200, body: Array("\(request.body.count)".utf8))
+        }
+        defer { server.stop() }
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20)
+        let request = Array("POST /v1/models/m/infer HTTP/1.1\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        let answers = Answers()
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                answers.add(self.exchange(server.port, request))
+                group.leave()
+            }
+        }
+        group.wait()
+        let all = answers.all
+        #expect(all.filter { $0.hasPrefix("HTTP/1.1 200") && $0.hasSuffix("\r\n\r\n\(2 << 20)") }.count == 1, "\(all)")
+        let busy = all.filter { $0.hasPrefix("HTTP/1.1 503") }
+        #expect(busy.count == 1 && busy[0].contains("Retry-After: 1\r\n"), "\(all)")
+        #expect(busy.first?.contains("would exceed the budget of 3145728 bytes") == true, "\(busy)")
+        // Once the first is done, the budget is free again.
+        #expect(exchange(server.port, request).hasPrefix("HTTP/1.1 200"))
+    }
+
+    /// How many callers are inside at once, and the most there ever were.
+    final class Gauge: @unchecked Sendable {
+        private let lock = PThreadMutex()
+        private var now = 0
+        private(set) var peakValue = 0
+        var peak: Int { lock.withLock { peakValue } }
+        func enter() {
+            lock.withLock {
+                now += 1
+                peakValue = max(peakValue, now)
+            }
+        }
+        func leave() { lock.withLock { now -= 1 } }
+    }
+
+    final class Answers: @unchecked Sendable {
+        private let lock = PThreadMutex()
+        private var values: [String] = []
+        var all: [String] { lock.withLock { values } }
+        func add(_ answer: String) { lock.withLock { values.append(answer) } }
+    }
+
     @Test func malformedRequestsGetAClearStatus() throws {
         let server = try LocalAPIServer(host: "127.0.0.1", port: 0) { _ in .init(status: 200, body: []) }
         defer { server.stop() }

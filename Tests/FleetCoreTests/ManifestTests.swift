@@ -162,6 +162,14 @@ import Testing
         expectInvalid({ $0.selfTest?.inputs = ["missing.pb"] }, "self-test refers to 'missing.pb', which is not among the files")
         expectInvalid({ $0.selfTest?.absoluteTolerance = -1 }, "self-test tolerance -1.0 must be a finite number >= 0")
         expectInvalid({ $0.files = [] }, "a manifest must list at least one file")
+        // Issue #15: lengths that tile a file but overflow a 64-bit sum (the validator used to trap adding them).
+        expectInvalid(
+            { manifest in
+                let chunk = manifest.files[0].chunks[0]
+                manifest.files[0].chunks = (0..<3).map { index in
+                    Manifest.Chunk(offset: UInt64(index) * UInt64(Int.max), length: .max, storedLength: .max, codec: chunk.codec, digest: chunk.digest)
+                }
+            }, "file 'model.onnx': chunk 0 is \(Int.max) bytes (\(Int.max) stored), over the limit of 1073741824 bytes")
     }
 
     @Test func sizesAddUp() throws {

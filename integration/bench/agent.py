@@ -11,12 +11,11 @@ import datetime
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 
-from common import ROOT, machine, start_registry, write_result
+from common import ROOT, machine, start_registry, stop_agent_and_registry, write_result
 
 
 def run(cmd, **kw):
@@ -65,11 +64,7 @@ def main():
         anon = int(re.search(r"RssAnon:\s+(\d+) kB", status).group(1))
         filed = int(re.search(r"RssFile:\s+(\d+) kB", status).group(1))
     finally:
-        if agent:
-            agent.send_signal(signal.SIGKILL)
-        registry.send_signal(signal.SIGTERM)
-        registry.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+        stop_agent_and_registry(agent, registry, work)
 
     dynamic = ", ".join(sorted(set(re.findall(r"(lib[\w+-]+)\.so", libs))))
     lines = [

@@ -1,5 +1,7 @@
 """Shared helpers for the benchmark scripts: paths, the release build, timing, and result files."""
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -76,6 +78,15 @@ def start_registry(binary, data_dir):
     url = line.split("listening on ", 1)[1].split()[0]
     read = lambda name: open(os.path.join(data_dir, name)).read().strip()
     return process, url, read("admin.token"), read("enroll.token")
+
+
+def stop_agent_and_registry(agent, registry, work):
+    """Kills the agent (if it started), stops the registry gracefully and removes the scratch folder."""
+    if agent:
+        agent.send_signal(signal.SIGKILL)
+    registry.send_signal(signal.SIGTERM)
+    registry.wait(timeout=30)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def write_result(name, text):

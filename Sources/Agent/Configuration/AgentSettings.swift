@@ -14,6 +14,8 @@ public struct AgentSettings: Sendable {
     public var transfer: TransferOptions
     /// Where the local API listens (loopback by default: it is for processes on the device).
     public var listenAddress = "127.0.0.1:8181"
+    /// Worker threads, queued connections and accept backlog of the local API.
+    public var localAPILimits = LocalAPIServer.Limits()
     /// Download windows and the battery rule.
     public var policy = SyncPolicy()
     /// Chunk downloads in flight at once (hides link latency; the bandwidth cap still holds for the sum).

@@ -17,7 +17,21 @@ public struct InferencePowerPolicy: Sendable, Equatable {
     }
 
     /// The options for requests while power is plentiful.
-    public var fullOptions: SessionOptions { SessionOptions(threads: threads ?? CPUTopology.physicalCores) }
+    public var fullOptions: SessionOptions {
+        SessionOptions(threads: threads ?? CPUTopology.physicalCores, maximumRetainedBytes: Self.maximumRetainedBytes)
+    }
+
+    /// The options for requests in efficiency mode.
+    public var efficientOptions: SessionOptions {
+        var options = SessionOptions.efficient
+        options.maximumRetainedBytes = Self.maximumRetainedBytes
+        return options
+    }
+
+    /// Engine buffers kept between requests (64 MiB): steady small requests keep theirs and run
+    /// without fresh pages; one huge batch gives its buffers back, so the agent returns to its
+    /// idle size after it.
+    public static let maximumRetainedBytes = 64 << 20
 
     /// Whether requests should run in efficiency mode now.
     public func prefersEfficiency() -> Bool {

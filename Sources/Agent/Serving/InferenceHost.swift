@@ -24,12 +24,12 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         /// The same model in the engine's efficiency mode, for requests on low battery.
         let efficientSession: InferenceSession
 
-        init(model: String, version: SemanticVersion, directory: String, compiled: Model, options: SessionOptions) {
+        init(model: String, version: SemanticVersion, directory: String, compiled: Model, power: InferencePowerPolicy) {
             self.model = model
             self.version = version
             self.directory = directory
-            session = InferenceSession(compiled, options)
-            efficientSession = InferenceSession(compiled, .efficient)
+            session = InferenceSession(compiled, power.fullOptions)
+            efficientSession = InferenceSession(compiled, power.efficientOptions)
         }
     }
 
@@ -59,7 +59,7 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
             return .skipped(reason: "the version holds no .onnx file to load")
         }
         let loadedModel: Loaded
-        switch Self.load(manifest: manifest, file: file, directory: Self.resolved(modelDirectory), options: power.fullOptions) {
+        switch Self.load(manifest: manifest, file: file, directory: Self.resolved(modelDirectory), power: power) {
         case .success(let model): loadedModel = model
         case .failure(let error): return .failed(reason: "the engine cannot load \(file): \(error)")
         }
@@ -155,7 +155,7 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
                 failure = .notLive(model)
                 continue
             }
-            switch Self.load(manifest: manifest, file: file, directory: target, options: power.fullOptions) {
+            switch Self.load(manifest: manifest, file: file, directory: target, power: power) {
             case .success(let fresh):
                 remember(fresh)
                 return .success(fresh)
@@ -225,10 +225,10 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         return candidates.count == 1 ? candidates[0] : nil
     }
 
-    private static func load(manifest: Manifest, file: String, directory: String, options: SessionOptions) -> Swift.Result<Loaded, EngineError> {
+    private static func load(manifest: Manifest, file: String, directory: String, power: InferencePowerPolicy) -> Swift.Result<Loaded, EngineError> {
         Swift.Result { () throws(EngineError) -> Loaded in
             let model = try Model(contentsOf: directory + "/" + file)
-            return Loaded(model: manifest.model, version: manifest.version, directory: directory, compiled: model, options: options)
+            return Loaded(model: manifest.model, version: manifest.version, directory: directory, compiled: model, power: power)
         }
     }
 

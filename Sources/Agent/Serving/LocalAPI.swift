@@ -11,7 +11,7 @@ import Foundation
 ///
 /// - `GET /healthz`: the agent runs.
 /// - `GET /v1/models`: every live model with its version and variant.
-/// - `POST /v1/models/{name}/infer`: runs the live version on named tensors (`TensorJSON`) and
+/// - `POST /v1/models/{name}/infer`: runs the live version on named tensors (`InferRequestReader`) and
 ///   returns the outputs with the version that produced them; 404 for a model that is not live,
 ///   400 for inputs the model rejects (with the engine's reason), 503 when the version cannot load.
 public struct LocalAPI: Sendable {
@@ -50,30 +50,24 @@ public struct LocalAPI: Sendable {
     }
 
     private func infer(model: String, body: [UInt8]) -> LocalAPIServer.Response {
-        let request: InferRequest
-        let inputs: [String: Tensor]
+        let request: InferRequestReader.Request
         do {
-            request = try JSONDecoder().decode(InferRequest.self, from: Data(body))
-            inputs = try request.inputs.reduce(into: [:]) { feeds, entry in feeds[entry.key] = try entry.value.tensor(named: entry.key) }
+            request = try body.withUnsafeBufferPointer { try InferRequestReader.read($0) }
         } catch LocalAPIError.badRequest(let message) {
             return .error(400, message)
         } catch {
             return .error(400, "the body must be JSON like {\"inputs\": {\"x\": {\"shape\": [1, 3], \"dtype\": \"float32\", \"data\": [1, 2, 3]}}}: \(error)")
         }
+        let inputs = request.inputs
         switch host.infer(model: model, currentDirectory: installer.modelDirectory(model) + "/current", inputs: inputs) {
         case .failure(.notLive(let name)): return .error(404, "no live model named '\(name)'")
         case .failure(.cannotLoad(let reason)): return .error(503, "the live version of '\(model)' cannot be loaded: \(reason)")
         case .failure(.rejected(let reason)): return .error(400, reason)
         case .success(let result):
-            let base64 = request.outputEncoding == "base64"
-            let response = InferResponse(
-                model: result.model, version: result.version.description,
-                outputs: result.outputs.map { .init(name: $0.name, tensor: TensorJSON($0.tensor, base64: base64)) },
-                latencyMilliseconds: result.milliseconds, mode: result.efficiencyMode ? "efficiency" : "full")
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            guard let body = try? encoder.encode(response) else { return .error(500, "cannot encode the outputs") }
-            return .init(status: 200, body: [UInt8](body))
+            guard let body = InferResponseWriter.json(result, base64: request.outputEncoding == "base64") else {
+                return .error(500, "an output holds NaN or infinity, which JSON numbers cannot carry; ask for \"output_encoding\": \"base64\"")
+            }
+            return .init(status: 200, body: body)
         }
     }
 }

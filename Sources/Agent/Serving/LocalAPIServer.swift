@@ -1,5 +1,6 @@
 import FleetCore
 import FleetHTTP
+import InferenceEngine
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -13,8 +14,12 @@ import Darwin
 #endif
 
 /// The agent's local HTTP API (loopback by default): what is live, and
-/// inference. A small HTTP/1.1 server over POSIX sockets, one thread per connection, one request per
-/// connection: the agent binary carries no SwiftNIO.
+/// inference. A small HTTP/1.1 server over POSIX sockets, one request per connection: the agent
+/// binary carries no SwiftNIO.
+///
+/// A fixed pool of worker threads serves connections from a bounded queue (`Limits`): a thousand
+/// clients at once cost the same threads as ten, and connections past the queue get 503 with
+/// `Retry-After` at once rather than a thread each.
 public final class LocalAPIServer: @unchecked Sendable {
     public struct Request: Sendable {
         public var method: String
@@ -26,14 +31,17 @@ public final class LocalAPIServer: @unchecked Sendable {
         public var status: Int
         public var body: [UInt8]
         public var contentType = "application/json"
+        /// Sent as `Retry-After` (with 503: the agent is busy, not broken).
+        public var retryAfterSeconds: Int?
 
-        public init(status: Int, body: [UInt8], contentType: String = "application/json") {
+        public init(status: Int, body: [UInt8], contentType: String = "application/json", retryAfterSeconds: Int? = nil) {
             self.status = status
             self.body = body
             self.contentType = contentType
+            self.retryAfterSeconds = retryAfterSeconds
         }
 
-        static func error(_ status: Int, _ message: String) -> Response {
+        static func error(_ status: Int, _ message: String, retryAfterSeconds: Int? = nil) -> Response {
             struct Body: Encodable {
                 struct Detail: Encodable { var message: String }
                 var error: Detail
@@ -41,8 +49,31 @@ public final class LocalAPIServer: @unchecked Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.withoutEscapingSlashes]
             let body = (try? encoder.encode(Body(error: .init(message: message)))).map { [UInt8]($0) } ?? Array(#"{"error":{}}"#.utf8)
-            return Response(status: status, body: body)
+            return Response(status: status, body: body, retryAfterSeconds: retryAfterSeconds)
         }
+
+        /// The status line and headers as sent (the body follows them).
+        var head: [UInt8] {
+            let retry = retryAfterSeconds.map { "Retry-After: \($0)\r\n" } ?? ""
+            let text =
+                "HTTP/1.1 \(status) \(LocalAPIServer.reason(status))\r\nContent-Type: \(contentType)\r\n"
+                + "Content-Length: \(body.count)\r\n\(retry)Connection: close\r\n\r\n"
+            return Array(text.utf8)
+        }
+    }
+
+    /// How much the server takes on at once.
+    public struct Limits: Sendable {
+        /// Threads serving connections (reading, handling, answering).
+        public var workers = 16
+        /// Accepted connections waiting for a worker; beyond it, 503 with Retry-After.
+        public var queuedConnections = 1024
+        /// The kernel's accept backlog (capped by net.core.somaxconn).
+        public var backlog = 1024
+        /// Bytes of large (over 1 MiB) request bodies in progress at once; past it, 503 with Retry-After.
+        public var largeBodyBudgetBytes = 128 << 20
+
+        public init() {}
     }
 
     public typealias Handler = @Sendable (Request) -> Response
@@ -50,12 +81,15 @@ public final class LocalAPIServer: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
     private let handler: Handler
-    static let maximumHeadBytes = 16 << 10
+    private let queue: ConnectionQueue
+    private let budget: BodyBudget
     static let maximumBodyBytes = 64 << 20
 
-    /// Binds `host:port` (port 0 picks a free one) and starts accepting on a thread of its own.
-    public init(host: String, port: Int, handler: @escaping Handler) throws {
+    /// Binds `host:port` (port 0 picks a free one), starts the workers and accepts on a thread of its own.
+    public init(host: String, port: Int, limits: Limits = Limits(), handler: @escaping Handler) throws {
         self.handler = handler
+        queue = ConnectionQueue(capacity: limits.queuedConnections)
+        budget = BodyBudget(totalBytes: limits.largeBodyBudgetBytes)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw FleetError.io(path: "\(host):\(port)", operation: "create a socket", errno: errno) }
         var yes: Int32 = 1
@@ -70,7 +104,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 64) == 0 else {
+        guard bound == 0, listen(fd, Int32(clamping: max(limits.backlog, 1))) == 0 else {
             let code = errno
             close(fd)
             throw FleetError.io(path: "\(host):\(port)", operation: "listen", errno: code)
@@ -80,87 +114,94 @@ public final class LocalAPIServer: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         self.port = Int(UInt16(bigEndian: actual.sin_port))
         listener = fd
+        for _ in 0..<max(limits.workers, 1) {
+            BlockingThread.detach { [queue, self] in
+                while let connection = queue.take() { serve(connection) }
+            }
+        }
         BlockingThread.detach { [self] in acceptLoop() }
     }
 
-    /// Stops accepting; requests already being served finish.
+    /// Stops accepting; requests already being served or queued finish, then the workers end.
     public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
+        queue.close()
     }
 
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE {
+                    if errno == EMFILE || errno == ENFILE { usleep(10_000) }  // out of descriptors: let workers close some
+                    continue
+                }
                 return  // the listener was closed
             }
-            BlockingThread.detach { [self] in serve(connection) }
+            if !queue.offer(connection) { Self.turnAway(connection) }
         }
+    }
+
+    /// Answers a connection the queue has no room for without waiting on it (the accept loop must
+    /// not block on a slow client). What the client already sent is read first, so that closing does
+    /// not reset the connection before the client reads the 503.
+    private static func turnAway(_ connection: Int32) {
+        var scratch = [UInt8](repeating: 0, count: 16 << 10)
+        while recv(connection, &scratch, scratch.count, Int32(MSG_DONTWAIT)) > 0 {}
+        let answer = Response.error(503, "the local API is busy (all workers and the connection queue are full); retry shortly", retryAfterSeconds: 1)
+        _ = (answer.head + answer.body).withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        shutdown(connection, Int32(SHUT_WR))
+        close(connection)
     }
 
     private func serve(_ connection: Int32) {
         defer { close(connection) }
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let response: Response
-        switch Self.readRequest(connection) {
-        case .success(let request): response = handler(request)
-        case .failure(let problem): response = .error(problem.status, problem.message)
-        }
-        let head =
-            "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\nContent-Type: \(response.contentType)\r\n"
-            + "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
-        Self.writeAll(connection, Array(head.utf8) + response.body)
-    }
-
-    struct Problem: Error {
-        var status: Int
-        var message: String
-    }
-
-    static func readRequest(_ connection: Int32) -> Result<Request, Problem> {
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        var headEnd: Int?
-        while headEnd == nil {
-            let count = read(connection, &chunk, chunk.count)
-            guard count > 0 else { return .failure(Problem(status: 400, message: "the request ended before its headers")) }
-            buffer += chunk[..<count]
-            headEnd = find([13, 10, 13, 10], in: buffer)
-            if headEnd == nil, buffer.count > maximumHeadBytes {
-                return .failure(Problem(status: 431, message: "request headers over \(maximumHeadBytes) bytes"))
+        var reserved = 0
+        do {
+            let response = respond(to: connection, reserved: &reserved)
+            // One send for small answers (two small segments can wait on Nagle and delayed ACKs); a
+            // large body is not copied behind its head.
+            if response.body.count < 64 << 10 {
+                Self.writeAll(connection, response.head + response.body)
+            } else {
+                Self.writeAll(connection, response.head)
+                Self.writeAll(connection, response.body)
             }
         }
-        guard let end = headEnd else { return .failure(Problem(status: 400, message: "malformed request")) }
-        let lines = String(decoding: buffer[..<end], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
-        let parts = lines.first?.split(separator: " ") ?? []
-        guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else { return .failure(Problem(status: 400, message: "malformed request line")) }
-        var length = 0
-        for line in lines.dropFirst() {
-            let field = line.split(separator: ":", maxSplits: 1)
-            if field.count == 2, field[0].lowercased() == "content-length" {
-                guard let value = Int(field[1].trimmingWhitespace), value >= 0 else { return .failure(Problem(status: 400, message: "bad Content-Length")) }
-                length = value
-            }
-        }
-        guard length <= maximumBodyBytes else { return .failure(Problem(status: 413, message: "request body over \(maximumBodyBytes) bytes")) }
-        var body = Array(buffer[(end + 4)...])
-        while body.count < length {
-            let count = read(connection, &chunk, min(chunk.count, length - body.count))
-            guard count > 0 else { return .failure(Problem(status: 400, message: "the request body ended after \(body.count) of \(length) bytes")) }
-            body += chunk[..<count]
-        }
-        return .success(Request(method: String(parts[0]), path: String(parts[1]), body: Array(body.prefix(length))))
+        // The request and its answer are gone now. A large one freed a lot in blocks glibc keeps:
+        // hand them back, so the agent returns to its idle size.
+        budget.release(reserved)
+        if reserved > BodyBudget.largeBodyBytes { HeapMemory.releaseFreePages() }
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for index in 0...(haystack.count - needle.count) where haystack[index..<(index + needle.count)].elementsEqual(needle) {
-            return index
+    /// Reads one request and handles it, within the body budget: a large body that does not fit is
+    /// read and dropped (so the client sees the answer, not a reset) and answered 503. `reserved`
+    /// is what the caller gives back to the budget once the answer is sent.
+    private func respond(to connection: Int32, reserved: inout Int) -> Response {
+        let head: RequestHead
+        switch RequestHead.receive(connection) {
+        case .success(let read): head = read
+        case .failure(let problem): return .error(problem.status, problem.message)
         }
-        return nil
+        guard head.contentLength <= Self.maximumBodyBytes else {
+            return .error(413, "request body of \(head.contentLength) bytes is over the limit of \(Self.maximumBodyBytes) bytes")
+        }
+        guard budget.reserve(head.contentLength) else {
+            head.discardBody(connection)
+            return .error(
+                503,
+                "the local API is busy: \(budget.reservedBytes) bytes of large request bodies are in progress, "
+                    + "and this \(head.contentLength)-byte body would exceed the budget of \(budget.totalBytes) bytes; retry shortly",
+                retryAfterSeconds: 1)
+        }
+        reserved = head.contentLength
+        switch head.readBody(connection) {
+        case .success(let body): return handler(Request(method: head.method, path: head.path, body: body))
+        case .failure(let problem): return .error(problem.status, problem.message)
+        }
     }
 
     private static func writeAll(_ connection: Int32, _ bytes: [UInt8]) {
@@ -175,7 +216,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         }
     }
 
-    private static func reason(_ status: Int) -> String {
+    static func reason(_ status: Int) -> String {
         switch status {
         case 200: return "OK"
         case 400: return "Bad Request"
@@ -184,6 +225,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         case 413: return "Content Too Large"
         case 431: return "Request Header Fields Too Large"
         case 501: return "Not Implemented"
+        case 503: return "Service Unavailable"
         default: return "Status"
         }
     }

@@ -12,10 +12,16 @@ public enum ManifestValidator {
         guard !manifest.publisher.isEmpty else { throw fail("publisher key id is empty") }
         guard !manifest.files.isEmpty else { throw fail("a manifest must list at least one file") }
         var paths = Set<String>()
+        var totalSize: UInt64 = 0
         for file in manifest.files {
             try checkPath(file.path)
             guard paths.insert(file.path).inserted else { throw fail("file '\(file.path)' is listed twice") }
             try checkChunks(of: file)
+            let (sum, overflow) = totalSize.addingReportingOverflow(file.size)
+            guard !overflow, sum <= maximumTotalBytes else {
+                throw fail("the files add up to more than \(maximumTotalBytes) bytes (1 PiB), the largest version accepted")
+            }
+            totalSize = sum
         }
         if let test = manifest.selfTest {
             for path in [test.model] + test.inputs + test.outputs where !paths.contains(path) {
@@ -57,6 +63,14 @@ public enum ManifestValidator {
         }
     }
 
+    /// Largest chunk, stored or uncompressed (1 GiB; the chunker's default maximum is 256 KiB). A
+    /// device buffers a chunk whole, so a bogus length must be refused here, not allocated.
+    public static let maximumChunkBytes = 1 << 30
+
+    /// Largest version (1 PiB): keeps every sum of file sizes and chunk lengths (plans, disk-space
+    /// checks) far from overflow.
+    public static let maximumTotalBytes: UInt64 = 1 << 50
+
     static func checkChunks(of file: Manifest.File) throws {
         func fail(_ reason: String) -> FleetError { .invalidManifest(reason: "file '\(file.path)': \(reason)") }
         var expectedOffset: UInt64 = 0
@@ -65,10 +79,15 @@ public enum ManifestValidator {
                 throw fail("chunk \(index) starts at \(chunk.offset), expected \(expectedOffset) (chunks must tile the file in order)")
             }
             guard chunk.length > 0, chunk.storedLength > 0 else { throw fail("chunk \(index) has a zero length") }
+            guard chunk.length <= maximumChunkBytes, chunk.storedLength <= maximumChunkBytes else {
+                throw fail("chunk \(index) is \(chunk.length) bytes (\(chunk.storedLength) stored), over the limit of \(maximumChunkBytes) bytes")
+            }
             guard chunk.codec != .identity || chunk.storedLength == chunk.length else {
                 throw fail("chunk \(index) is stored uncompressed but its stored length \(chunk.storedLength) differs from its length \(chunk.length)")
             }
-            expectedOffset += UInt64(chunk.length)
+            let (next, overflow) = expectedOffset.addingReportingOverflow(UInt64(chunk.length))
+            guard !overflow, next <= maximumTotalBytes else { throw fail("chunks reach past \(maximumTotalBytes) bytes (1 PiB), the largest file accepted") }
+            expectedOffset = next
         }
         guard expectedOffset == file.size else {
             throw fail("chunks cover \(expectedOffset) bytes but the file has \(file.size)")

@@ -27,29 +27,37 @@ public struct HTTPClient: Sendable {
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await BlockingThread.run { [pool, options, limiter] in
             try pool.withHandle { handle in
-                let sink = ResponseSink(file: nil, limiter: limiter)
-                return try Self.perform(request, on: handle, sink: sink, options: options, wholeTransferLimit: true)
+                let sink = ResponseSink(file: nil, limiter: limiter, firstByteTimeoutSeconds: options.firstByteTimeoutSeconds)
+                return try Self.perform(request, on: handle, sink: sink, options: options, wholeTransferMilliseconds: options.timeoutSeconds * 1000)
             }
         }
     }
 
-    /// Retries on connection errors, timeouts, 5xx and 429, with backoff and full jitter. The whole
-    /// loop, waits included, runs on the transfer's own thread.
+    /// Retries on connection errors, timeouts, 5xx and 429, with backoff and full jitter, within
+    /// the retry budget. The whole loop, waits included, runs on the transfer's own thread.
     public func sendWithRetries(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await BlockingThread.run { [pool, options, limiter] in
             var attempt = 0
+            let budget = RetryBudget(seconds: options.retryBudgetSeconds)
             while true {
                 var retryAfter: Int?
+                let delay: Duration
                 do {
                     let response = try pool.withHandle {
-                        try Self.perform(request, on: $0, sink: ResponseSink(file: nil, limiter: limiter), options: options, wholeTransferLimit: true)
+                        let sink = ResponseSink(file: nil, limiter: limiter, firstByteTimeoutSeconds: options.firstByteTimeoutSeconds)
+                        return try Self.perform(
+                            request, on: $0, sink: sink, options: options,
+                            wholeTransferMilliseconds: budget.attemptMilliseconds(limitSeconds: options.timeoutSeconds))
                     }
                     guard RetryPolicy.isRetryable(status: response.status), attempt + 1 < options.retry.maxAttempts else { return response }
                     retryAfter = response[header: "retry-after"].flatMap { Int($0) }
-                } catch is TransportError where attempt + 1 < options.retry.maxAttempts {
-                    // retried below
+                    delay = options.retry.delay(afterAttempt: attempt, retryAfterSeconds: retryAfter)
+                    guard budget.allowsAttempt(after: delay) else { return response }
+                } catch let error as TransportError where attempt + 1 < options.retry.maxAttempts {
+                    delay = options.retry.delay(afterAttempt: attempt, retryAfterSeconds: nil)
+                    guard budget.allowsAttempt(after: delay) else { throw error.afterRetryBudget(options.retryBudgetSeconds, attempts: attempt + 1) }
                 }
-                BlockingThread.sleep(options.retry.delay(afterAttempt: attempt, retryAfterSeconds: retryAfter))
+                BlockingThread.sleep(delay)
                 attempt += 1
             }
         }
@@ -63,18 +71,24 @@ public struct HTTPClient: Sendable {
         try await BlockingThread.run { [pool, options, limiter] in
             var received = 0
             var attempt = 0
+            var budget = RetryBudget(seconds: options.retryBudgetSeconds)
             while true {
                 let outcome = try pool.withHandle {
                     try Self.downloadOnce(request, to: path, expectedLength: expectedLength, on: $0, options: options, limiter: limiter)
                 }
                 received += outcome.received
+                if outcome.received > 0 { budget.progressed() }
                 switch outcome.result {
                 case .complete:
                     return received
                 case .failed(let error, let retryAfter):
                     attempt += 1
                     guard attempt < options.retry.maxAttempts else { throw error }
-                    BlockingThread.sleep(options.retry.delay(afterAttempt: attempt - 1, retryAfterSeconds: retryAfter))
+                    let delay = options.retry.delay(afterAttempt: attempt - 1, retryAfterSeconds: retryAfter)
+                    guard budget.allowsAttempt(after: delay) else {
+                        throw (error as? TransportError)?.afterRetryBudget(options.retryBudgetSeconds, attempts: attempt) ?? error
+                    }
+                    BlockingThread.sleep(delay)
                 }
             }
         }
@@ -98,9 +112,9 @@ public struct HTTPClient: Sendable {
         if have > expectedLength { try file.truncate() }
         var ranged = request
         if file.size > 0 { ranged.headers.append((name: "Range", value: "bytes=\(file.size)-")) }
-        let sink = ResponseSink(file: file, limiter: limiter)
+        let sink = ResponseSink(file: file, limiter: limiter, firstByteTimeoutSeconds: options.firstByteTimeoutSeconds)
         do {
-            let response = try perform(ranged, on: handle, sink: sink, options: options, wholeTransferLimit: false)
+            let response = try perform(ranged, on: handle, sink: sink, options: options, wholeTransferMilliseconds: nil)
             switch response.status {
             case 200, 206:
                 guard file.size == expectedLength else {
@@ -127,7 +141,7 @@ public struct HTTPClient: Sendable {
     }
 
     private static func perform(
-        _ request: HTTPRequest, on handle: UnsafeMutableRawPointer, sink: ResponseSink, options: TransferOptions, wholeTransferLimit: Bool
+        _ request: HTTPRequest, on handle: UnsafeMutableRawPointer, sink: ResponseSink, options: TransferOptions, wholeTransferMilliseconds: Int?
     ) throws -> HTTPResponse {
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -137,7 +151,7 @@ public struct HTTPClient: Sendable {
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         // Send paths exactly as given: the server, not the client, decides what `..` means.
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)
-        if wholeTransferLimit { _ = modelfleet_curl_setopt_long(handle, CURLOPT_TIMEOUT, options.timeoutSeconds) }
+        if let wholeTransferMilliseconds { _ = modelfleet_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, wholeTransferMilliseconds) }
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds)
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedBytesPerSecond)
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.lowSpeedSeconds)
@@ -151,6 +165,9 @@ public struct HTTPClient: Sendable {
         _ = modelfleet_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
         _ = modelfleet_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, ResponseSink.onHeader)
         _ = modelfleet_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+        _ = modelfleet_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+        _ = modelfleet_curl_setopt_progress(handle, ResponseSink.onProgress)
+        _ = modelfleet_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
         switch request.method {
         case "GET": break
         case "HEAD": _ = modelfleet_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
@@ -175,8 +192,20 @@ public struct HTTPClient: Sendable {
 
         let code = curl_easy_perform(handle)
         if let failure = sink.writeError { throw failure }
+        if sink.firstByteTimedOut {
+            throw TransportError(
+                url: request.url, code: Int32(CURLE_OPERATION_TIMEDOUT.rawValue),
+                message: "no answer within \(options.firstByteTimeoutSeconds) s of sending the request (first-byte timeout)")
+        }
         guard code == CURLE_OK else {
-            throw TransportError(url: request.url, code: Int32(code.rawValue), message: String(cString: curl_easy_strerror(code)))
+            var message = String(cString: curl_easy_strerror(code))
+            if code == CURLE_OPERATION_TIMEDOUT {
+                let whole = wholeTransferMilliseconds.map { "whole request \($0) ms, " } ?? ""
+                message +=
+                    " (limits: connect \(options.connectTimeoutSeconds) s, \(whole)stall under \(options.lowSpeedBytesPerSecond) byte/s "
+                    + "for \(options.lowSpeedSeconds) s)"
+            }
+            throw TransportError(url: request.url, code: Int32(code.rawValue), message: message)
         }
         var status = 0
         _ = modelfleet_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -220,10 +249,33 @@ private final class ResponseSink {
     var writeError: (any Error)?
     let file: AppendFile?
     let limiter: BandwidthLimiter?
+    /// First-byte timeout: the answer's first byte must come this soon after the request's last.
+    let firstByteTimeout: Duration
+    var answered = false
+    var firstByteTimedOut = false
+    private var uploaded: Int64 = -1
+    private var waitingSince = ContinuousClock.now
 
-    init(file: AppendFile?, limiter: BandwidthLimiter?) {
+    init(file: AppendFile?, limiter: BandwidthLimiter?, firstByteTimeoutSeconds: Int) {
         self.file = file
         self.limiter = limiter
+        firstByteTimeout = .seconds(max(firstByteTimeoutSeconds, 1))
+    }
+
+    /// Aborts the transfer when no byte of the answer arrived within the first-byte timeout of the
+    /// last byte of the request going out (the clock starts with the transfer, connection set-up included).
+    static let onProgress: modelfleet_curl_progress_callback = { context, _, _, _, uploadNow in
+        guard let context else { return 0 }
+        let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+        guard !sink.answered else { return 0 }
+        if Int64(uploadNow) != sink.uploaded {
+            sink.uploaded = Int64(uploadNow)
+            sink.waitingSince = .now
+            return 0
+        }
+        guard ContinuousClock.now - sink.waitingSince > sink.firstByteTimeout else { return 0 }
+        sink.firstByteTimedOut = true
+        return 1
     }
 
     static let onBody: modelfleet_curl_data_callback = { data, size, count, context in
@@ -251,6 +303,7 @@ private final class ResponseSink {
         guard let data, let context else { return 0 }
         let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
         let length = size * count
+        sink.answered = true
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             sink.headers = [:]  // a new response (after a redirect or 100 Continue) starts over

@@ -31,3 +31,10 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { "\(url): \(message) (curl error \(code))" }
 }
+
+extension TransportError {
+    /// The last attempt's error, saying that the retry budget ended the request.
+    func afterRetryBudget(_ seconds: Int, attempts: Int) -> TransportError {
+        TransportError(url: url, code: code, message: "\(message); gave up after \(attempts) attempt(s) and the retry budget of \(seconds) s")
+    }
+}

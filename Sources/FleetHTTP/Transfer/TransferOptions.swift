@@ -1,12 +1,22 @@
 /// How transfers behave on a device's link: timeouts, bandwidth cap, TLS, retries.
+///
+/// Every transfer is bounded, so a registry that accepts connections and never answers cannot hold
+/// an agent (or `daemon --once`) forever: the connect timeout, the first-byte timeout and the stall
+/// limit end one attempt; the retry budget ends the attempts.
 public struct TransferOptions: Sendable {
     /// Whole-transfer limit for small requests (check-ins, manifests, uploads).
     public var timeoutSeconds = 30
+    /// TCP (and TLS) connection set-up.
     public var connectTimeoutSeconds = 10
+    /// Time from the end of sending the request to the first byte of the answer.
+    public var firstByteTimeoutSeconds = 15
     /// A transfer slower than `lowSpeedBytesPerSecond` for `lowSpeedSeconds` is abandoned (and retried):
     /// a stalled link must not hang a download forever.
     public var lowSpeedBytesPerSecond = 1
     public var lowSpeedSeconds = 30
+    /// Time after which no new attempt of one request starts (and small requests' last attempt is
+    /// cut short): retries cannot multiply the per-attempt limits into minutes.
+    public var retryBudgetSeconds = 60
     /// Receive cap in bytes per second (0: none), e.g. to leave a shared uplink usable.
     public var maxReceiveBytesPerSecond = 0
     /// PEM bundle of CAs to trust instead of the system's.

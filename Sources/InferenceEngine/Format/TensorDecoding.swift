@@ -13,26 +13,21 @@ struct TensorDecoder {
     /// Directory of the model file, for external data; nil for in-memory models.
     let directory: String?
 
-    /// Largest tensor accepted (16 GiB): a corrupt dimension must fail, not try to allocate.
-    static let maximumBytes = 1 << 34
-
     func tensor(from proto: TensorProto, context: @autoclosure () -> String) throws(EngineError) -> Tensor {
         let what = context()
         let type = try ElementType.from(onnx: proto.dataType, context: what)
         guard type != .string else { throw EngineError.unsupportedType(code: proto.dataType, context: what) }
         guard !proto.hasSegment else { throw EngineError.unsupportedFeature("segmented tensor", node: what) }
-        var count = 1
         var shape: [Int] = []
         for dim in proto.dims {
             guard dim >= 0, dim <= Int64(Int32.max) else { throw EngineError.invalidModel("\(what) has dimension \(dim)") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: Int(dim))
-            guard !overflow, product * type.byteWidth <= Self.maximumBytes else {
-                throw EngineError.invalidModel("\(what) with shape \(proto.dims) is larger than 16 GiB")
-            }
-            count = product
             shape.append(Int(dim))
         }
-        let byteCount = count * type.byteWidth
+        let (count, byteCount): (Int, Int)
+        switch CheckedShape.size(shape, elementWidth: type.byteWidth) {
+        case .success(let size): (count, byteCount) = size
+        case .failure(let refusal): throw EngineError.invalidModel("\(what): \(refusal)")
+        }
 
         if proto.dataLocation == 1 {
             return try external(proto, type: type, shape: shape, byteCount: byteCount, context: what)
@@ -103,7 +98,7 @@ struct TensorDecoder {
         }
         let offset = Int(proto.externalData["offset"] ?? "0") ?? -1
         let length = proto.externalData["length"].map { Int($0) ?? -1 } ?? byteCount
-        guard offset >= 0, length == byteCount else {
+        guard offset >= 0, length == byteCount, !offset.addingReportingOverflow(byteCount).overflow else {
             throw EngineError.invalidModel("\(what) has external data of \(length) bytes at offset \(offset); \(type) \(shape) needs \(byteCount)")
         }
         let path = directory + "/" + location

@@ -200,6 +200,11 @@ final class ExecutionContext: @unchecked Sendable {
     /// Where the current step's allocations start; nested graph runs (If, Loop) mark their own.
     var stepMark: Int { stepAllocations.count }
 
+    /// Bytes this context holds for its next run: the arena and the pooled buffers.
+    var retainedBytes: Int {
+        free.reduce(arena?.byteCount ?? 0) { total, entry in total &+ entry.key &* entry.value.count }
+    }
+
     /// Prepares a kept context for its next run.
     func reset() {
         stepAllocations.removeAll(keepingCapacity: true)

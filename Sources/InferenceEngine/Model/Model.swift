@@ -148,7 +148,7 @@ public final class Model: Sendable {
         file.finishLoading()
         // Only now is every load-time table gone (the parse tree, the compiler's per-value tables,
         // the name table), so the pages they freed can go back.
-        ck_heap_release_free_pages()
+        HeapMemory.releaseFreePages()
     }
 
     private static func compile(_ file: ModelBytes, directory: String?) throws(EngineError) -> (ModelSummary, CompiledGraph) {

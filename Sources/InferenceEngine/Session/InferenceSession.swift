@@ -12,11 +12,18 @@ public struct SessionOptions: Sendable {
     /// at the cost of holding about one run's activations while idle. Off for devices that would
     /// rather give that memory back between sparse requests.
     public var retainsBuffersBetweenRuns: Bool
+    /// The most buffer bytes kept between runs: a run whose buffers grew past it (one huge batch)
+    /// gives them back instead of holding them until the next run of that size.
+    public var maximumRetainedBytes: Int
 
-    public init(threads: Int = CPUTopology.physicalCores, efficiency: Bool = false, retainsBuffersBetweenRuns: Bool = true) {
+    public init(
+        threads: Int = CPUTopology.physicalCores, efficiency: Bool = false, retainsBuffersBetweenRuns: Bool = true,
+        maximumRetainedBytes: Int = .max
+    ) {
         self.threads = efficiency ? 1 : max(1, threads)
         self.efficiency = efficiency
         self.retainsBuffersBetweenRuns = retainsBuffersBetweenRuns
+        self.maximumRetainedBytes = maximumRetainedBytes
     }
 
     /// The efficiency preset: one thread, small scratch buffers.
@@ -115,7 +122,9 @@ public final class InferenceSession: Sendable {
                 let outcome = context.finishRun()
                 if finished { learn(outcome, for: signature) }
                 context.reset()
-                if options.retainsBuffersBetweenRuns { idleContexts.withLock { idle in if idle.isEmpty { idle.append(context) } } }
+                if options.retainsBuffersBetweenRuns, context.retainedBytes <= options.maximumRetainedBytes {
+                    idleContexts.withLock { idle in if idle.isEmpty { idle.append(context) } }
+                }
             }
             let outputs = try graph.execute(inputs: given, captures: [], context: context).map(context.detached)
             finished = true

@@ -26,9 +26,9 @@ public struct Tensor: Sendable {
 
     /// A tensor holding `values` in row-major order; `values.count` must match the shape.
     public init<T: TensorElement>(shape: [Int], values: [T]) throws(EngineError) {
-        let expected = shape.reduce(1, *)
-        guard shape.allSatisfy({ $0 >= 0 }), expected == values.count else {
-            throw EngineError.invalidTensor("\(values.count) values do not fill shape \(shape)")
+        let expected = try Self.checkedSize(shape, elementType: T.elementType).count
+        guard expected == values.count else {
+            throw EngineError.invalidTensor("\(values.count) values do not fill shape \(shape), which holds \(expected)")
         }
         self.init(zeros: T.elementType, shape: shape)
         let destination = storage.bytes.bindMemory(to: T.self, capacity: values.count)
@@ -99,18 +99,25 @@ extension Tensor: CustomStringConvertible {
 extension Tensor {
     /// A tensor from little-endian element bytes (what base64 tensors in JSON and raw files carry).
     public init(shape: [Int], elementType: ElementType, littleEndianBytes bytes: some Collection<UInt8>) throws(EngineError) {
-        guard elementType != .string, shape.allSatisfy({ $0 >= 0 }) else {
-            throw EngineError.invalidTensor("cannot build a \(elementType) tensor of shape \(shape)")
-        }
-        let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-        guard count != Int.max, count * elementType.byteWidth == bytes.count else {
-            throw EngineError.invalidTensor("\(bytes.count) bytes do not hold a \(elementType) tensor of shape \(shape)")
+        guard elementType != .string else { throw EngineError.invalidTensor("cannot build a string tensor from bytes") }
+        let (count, byteCount) = try Self.checkedSize(shape, elementType: elementType)
+        guard byteCount == bytes.count else {
+            throw EngineError.invalidTensor("\(bytes.count) bytes do not hold a \(elementType) tensor of shape \(shape), which needs \(byteCount)")
         }
         self.init(zeros: elementType, shape: shape)
-        var offset = 0
-        for byte in bytes {
-            storage.bytes.storeBytes(of: elementType == .bool && byte > 1 ? 1 : byte, toByteOffset: offset, as: UInt8.self)
-            offset += 1
+        let destination = UnsafeMutableRawBufferPointer(start: storage.bytes, count: byteCount)
+        if bytes.withContiguousStorageIfAvailable({ destination.copyMemory(from: UnsafeRawBufferPointer($0)) }) == nil {
+            _ = destination.copyBytes(from: bytes)
+        }
+        if elementType == .bool { TensorDecoder.normalizeBooleans(storage.bytes, count: count) }
+    }
+
+    /// The element count and byte size of a tensor of `shape`, refused (not trapped) when the shape
+    /// came from outside and cannot exist: see `CheckedShape`.
+    static func checkedSize(_ shape: [Int], elementType: ElementType) throws(EngineError) -> (count: Int, bytes: Int) {
+        switch CheckedShape.size(shape, elementWidth: elementType.byteWidth) {
+        case .success(let size): return size
+        case .failure(let refusal): throw EngineError.invalidTensor("a \(elementType) tensor of \(refusal)")
         }
     }
 

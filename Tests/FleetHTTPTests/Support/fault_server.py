@@ -6,6 +6,7 @@ Serves one deterministic 300,000-byte blob at every path; the path picks the fau
   /no-range       ignores Range and always sends the whole blob with 200 (like `python3 -m http.server`)
   /drop/N         first request per run closes the connection after sending half the body; later ones behave
   /busy/N         answers 503 (Retry-After: 0) to the first N requests, then behaves
+  /silent         reads the request and never answers (a registry that accepts and hangs)
   /missing        404
 Prints "port <n>" on its first line once listening. Counts requests per path at /stats.
 """
@@ -14,6 +15,7 @@ import json
 import random
 import sys
 import threading
+import time
 
 BLOB = random.Random(42).randbytes(300_000)
 COUNTS = {}
@@ -61,6 +63,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
         elif self.path == "/ok":
             self.send_blob()
+        elif self.path == "/silent":
+            time.sleep(3600)
         elif self.path == "/no-range":
             self.send_blob(honour_range=False)
         elif self.path.startswith("/drop/"):

@@ -1,25 +1,14 @@
 /// Shape arithmetic shared by the shape operators: checked element counts for shapes that come
 /// from input data, and axis lists that must be valid and distinct.
 enum ShapeMath {
-    /// Largest tensor an operator may create from data-derived dimensions (16 GiB, as for weights):
-    /// a bogus dimension must fail cleanly, not exhaust memory.
-    static let maximumBytes = TensorDecoder.maximumBytes
-
-    /// The element count of `shape`, failing on negative dimensions, overflow or an absurd size.
+    /// The element count of `shape`, failing on negative dimensions, overflow or a size over
+    /// `CheckedShape.maximumBytes`.
     @discardableResult
     static func checkedCount(_ shape: [Int], width: Int, _ op: String) throws -> Int {
-        var count = 1
-        for dim in shape {
-            guard dim >= 0 else { throw OperatorFailure("\(op): negative dimension in output shape \(shape)") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            guard !overflow else { throw OperatorFailure("\(op): output shape \(shape) is too large") }
-            count = product
+        switch CheckedShape.size(shape, elementWidth: width) {
+        case .success(let size): return size.count
+        case .failure(let refusal): throw OperatorFailure("\(op): output \(refusal)")
         }
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: max(width, 1))
-        guard !overflow, bytes <= maximumBytes else {
-            throw OperatorFailure("\(op): output shape \(shape) would need more than 16 GiB")
-        }
-        return count
     }
 
     /// Resolves possibly negative `axes` against `rank`, rejecting out-of-range and repeated axes.
