@@ -73,10 +73,11 @@ def raw(base, data, timeout=10):
 
 
 def json_error(data):
+    """(code, message) of a JSON error body; the agent's local API sends a message without a code."""
     try:
         error = json.loads(data)["error"]
-        return error["code"], error["message"]
-    except (ValueError, KeyError, TypeError):
+        return error.get("code"), error["message"]
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
