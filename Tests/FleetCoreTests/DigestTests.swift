@@ -17,6 +17,16 @@ import Testing
         #expect(hasher.finalize() == Digest.of(bytes))
     }
 
+    /// Digests in a request are chosen by the client: ones that share a long prefix must still hash apart,
+    /// or a set of them degrades to a list (hash flooding; a 40k-digest query took 27 s).
+    @Test func digestsSharingAPrefixHashApart() throws {
+        let digests = try (0..<1000).map { index in
+            let hex = String(index, radix: 16)
+            return try Digest(parsing: "sha256:" + String(repeating: "0", count: 64 - hex.count) + hex)
+        }
+        #expect(Set(digests.map(\.hashValue)).count >= 990)
+    }
+
     @Test func parsesItsOwnPrintedForm() throws {
         let digest = Digest.of(Array("modelfleet".utf8))
         #expect(try Digest(parsing: digest.description) == digest)
