@@ -30,7 +30,7 @@ RESULTS = []
 
 def check(name, ok, seen):
     RESULTS.append((name, ok))
-    print(f"{'ok    ' if ok else 'FAILED'} {name}: {seen}", flush=True)
+    print(f"{'ok    ' if ok else 'FAILED'} {name}: {' '.join(str(seen).split())}", flush=True)
 
 
 def request(base, method, path, body=None, headers=None, timeout=30):
