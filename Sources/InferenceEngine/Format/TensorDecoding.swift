@@ -58,30 +58,46 @@ struct TensorDecoder {
         _ proto: TensorProto, type: ElementType, shape: [Int], count: Int,
         context what: String
     ) throws(EngineError) -> Tensor {
+        // Checked before the tensor is allocated: the shape is the file's word, and a few bytes of
+        // header can claim billions of elements (the fuzzer's 16.8 GB allocation) while the field
+        // holding the values is empty.
+        let (field, provided) = try Self.valueField(of: proto, type: type, context: what)
+        guard provided == count else {
+            throw EngineError.invalidModel("\(what) has \(provided) values in \(field); \(type) \(shape) needs \(count)")
+        }
         let tensor = Tensor(zeros: type, shape: shape)
-        func fill<S, T>(_ source: [S], as: T.Type, field: String, _ convert: (S) -> T) throws(EngineError) {
-            guard source.count == count else {
-                throw EngineError.invalidModel("\(what) has \(source.count) values in \(field); \(type) \(shape) needs \(count)")
-            }
+        func fill<S, T>(_ source: [S], as: T.Type, _ convert: (S) -> T) {
             let destination = tensor.mutablePointer(as: T.self)
             for (index, value) in source.enumerated() { destination[index] = convert(value) }
         }
         switch type {
-        case .float: try fill(proto.floatData, as: Float.self, field: "float_data") { $0 }
-        case .double: try fill(proto.doubleData, as: Double.self, field: "double_data") { Double(bitPattern: $0) }
-        case .int64: try fill(proto.int64Data, as: Int64.self, field: "int64_data") { $0 }
-        case .int32: try fill(proto.int32Data, as: Int32.self, field: "int32_data") { Int32(truncatingIfNeeded: $0) }
-        case .int16: try fill(proto.int32Data, as: Int16.self, field: "int32_data") { Int16(truncatingIfNeeded: $0) }
-        case .int8: try fill(proto.int32Data, as: Int8.self, field: "int32_data") { Int8(truncatingIfNeeded: $0) }
+        case .float: fill(proto.floatData, as: Float.self) { $0 }
+        case .double: fill(proto.doubleData, as: Double.self) { Double(bitPattern: $0) }
+        case .int64: fill(proto.int64Data, as: Int64.self) { $0 }
+        case .int32: fill(proto.int32Data, as: Int32.self) { Int32(truncatingIfNeeded: $0) }
+        case .int16: fill(proto.int32Data, as: Int16.self) { Int16(truncatingIfNeeded: $0) }
+        case .int8: fill(proto.int32Data, as: Int8.self) { Int8(truncatingIfNeeded: $0) }
         case .uint16, .float16, .bfloat16:
-            try fill(proto.int32Data, as: UInt16.self, field: "int32_data") { UInt16(truncatingIfNeeded: $0) }
-        case .uint8: try fill(proto.int32Data, as: UInt8.self, field: "int32_data") { UInt8(truncatingIfNeeded: $0) }
-        case .bool: try fill(proto.int32Data, as: Bool.self, field: "int32_data") { $0 != 0 }
-        case .uint32: try fill(proto.uint64Data, as: UInt32.self, field: "uint64_data") { UInt32(truncatingIfNeeded: $0) }
-        case .uint64: try fill(proto.uint64Data, as: UInt64.self, field: "uint64_data") { UInt64(bitPattern: $0) }
+            fill(proto.int32Data, as: UInt16.self) { UInt16(truncatingIfNeeded: $0) }
+        case .uint8: fill(proto.int32Data, as: UInt8.self) { UInt8(truncatingIfNeeded: $0) }
+        case .bool: fill(proto.int32Data, as: Bool.self) { $0 != 0 }
+        case .uint32: fill(proto.uint64Data, as: UInt32.self) { UInt32(truncatingIfNeeded: $0) }
+        case .uint64: fill(proto.uint64Data, as: UInt64.self) { UInt64(bitPattern: $0) }
         case .string: throw EngineError.unsupportedType(code: proto.dataType, context: what)
         }
         return tensor
+    }
+
+    /// The repeated field that holds `type`'s values and how many it holds.
+    private static func valueField(of proto: TensorProto, type: ElementType, context what: String) throws(EngineError) -> (String, Int) {
+        switch type {
+        case .float: return ("float_data", proto.floatData.count)
+        case .double: return ("double_data", proto.doubleData.count)
+        case .int64: return ("int64_data", proto.int64Data.count)
+        case .uint32, .uint64: return ("uint64_data", proto.uint64Data.count)
+        case .int32, .int16, .int8, .uint16, .float16, .bfloat16, .uint8, .bool: return ("int32_data", proto.int32Data.count)
+        case .string: throw EngineError.unsupportedType(code: proto.dataType, context: what)
+        }
     }
 
     /// Weights kept beside the model (`data_location: EXTERNAL`), read from a file in the model's
