@@ -5,7 +5,9 @@
 #   model-loader    ONNX model files (Model(bytes:)), then one run on zero inputs
 #   tensor-proto    serialized TensorProto files (Tensor.decode(protobuf:))
 #   infer-request   the agent's infer request body (InferRequestReader)
-#   json-wire       FleetCore's strict JSONParser + WireLimits.check + JSONDecoder into wire types
+#   json-wire       FleetCore's strict JSONParser + WireLimits.check + canonical JSON round trip
+#   manifest-wire   manifests (TrustedPublishers.verify, ManifestCoding round trip) and JSONDecoder
+#                   into every wire type; needs a SwiftPM debug build for swift-crypto (see below)
 #   agent-config    agent.yaml (AgentConfigFile)
 # swiftc, not SwiftPM: a libFuzzer binary has no main of its own. The engine is compiled once
 # (-enable-testing, so entry points may reach internal API) into integration/fuzz/out/engine and
@@ -16,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-600}"
 shift || true
-all=(model-loader tensor-proto infer-request json-wire agent-config)
+all=(model-loader tensor-proto infer-request json-wire manifest-wire agent-config)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 out=integration/fuzz/out
@@ -86,6 +88,28 @@ build() {
             # enum alone (from its line to the closing brace at column 0).
             sed -n '/^public enum Hex {/,/^}/p' Sources/FleetCore/Digest/Digest.swift > "$out/Hex.swift"
             quiet swiftc "${flags[@]}" -module-name FuzzJSONWire "${sources[@]}" "$out/Hex.swift" -o "$binary"
+        fi
+        ;;
+    manifest-wire)
+        # FleetCore is compiled whole (instrumented); it imports swift-crypto, which is linked
+        # uninstrumented from a SwiftPM debug build (FUZZ_SWIFTPM_DIR/debug, default .build/debug, as
+        # left by scripts/test), with the module maps of its C targets from FUZZ_SWIFTPM_DIR/checkouts.
+        local build="${FUZZ_SWIFTPM_DIR:-.build}/debug"
+        local checkouts="${FUZZ_SWIFTPM_DIR:-.build}/checkouts/swift-crypto/Sources"
+        if [ ! -e "$build/Modules/Crypto.swiftmodule" ] || [ ! -d "$checkouts" ]; then
+            echo "manifest-wire needs a SwiftPM debug build for swift-crypto: run 'swift build' or set FUZZ_SWIFTPM_DIR" >&2
+            exit 2
+        fi
+        mapfile -t fleetcore < <(find Sources/FleetCore -name '*.swift' | sort)
+        local sources=("$fuzz/FuzzManifestWire.swift" "${fleetcore[@]}")
+        if stale "$binary" "${sources[@]}"; then
+            echo "building $binary"
+            local maps=() objects=()
+            for map in $(find "$checkouts" -name module.modulemap); do maps+=(-Xcc "-fmodule-map-file=$map"); done
+            mapfile -t objects < <(find "$build"/{Crypto,CryptoBoringWrapper,CCryptoBoringSSL,CCryptoBoringSSLShims,CXKCP,CXKCPShims}.build \
+                -name '*.o' 2>/dev/null | sort)
+            quiet swiftc "${flags[@]}" -module-name FuzzManifestWire -I "$build/Modules" -I Sources/CZlib -I Sources/CZstd \
+                "${maps[@]}" "${sources[@]}" "${objects[@]}" -lz -lzstd -o "$binary"
         fi
         ;;
     agent-config)
