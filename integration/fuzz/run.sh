@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes every parser that takes outside bytes with libFuzzer + AddressSanitizer.
-#   integration/fuzz/run.sh [SECONDS] [TARGET...]   (default: 600 s each, every target)
+#   integration/fuzz/run.sh [SECONDS] [TARGET...]   (default: 600 s each, every target; 0: build only)
 # Targets (entry points Fuzz<Name>.swift, seeds in seeds/<target>/):
 #   model-loader    ONNX model files (Model(bytes:)), then one run on zero inputs
 #   tensor-proto    serialized TensorProto files (Tensor.decode(protobuf:))
@@ -35,11 +35,12 @@ quiet() {
     fi
 }
 
-# stale OUTPUT INPUT...: true when OUTPUT is missing or older than an input (or this script).
+# stale OUTPUT INPUT...: true when OUTPUT is missing or older than an input. After changing the
+# flags in this script, remove integration/fuzz/out to rebuild.
 stale() {
     local output="$1"; shift
     [ -e "$output" ] || return 0
-    [ -n "$(find "$@" "$fuzz/run.sh" -newer "$output" -print -quit)" ]
+    [ -n "$(find "$@" -newer "$output" -print -quit)" ]
 }
 
 # The engine imports the C kernel target: compile it with the toolchain's clang (same sanitizers)
@@ -125,6 +126,7 @@ build() {
 }
 
 for target in "${targets[@]}"; do build "$target"; done
+[ "$seconds" != 0 ] || { echo "built: ${targets[*]} (SECONDS=0: not run)"; exit 0; }
 
 status=0
 summary=()
