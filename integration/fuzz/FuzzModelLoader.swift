@@ -1,7 +1,8 @@
 // libFuzzer entry point for the ONNX loader: every input is treated as a model file. It must load
 // or throw; when it loads it runs once on zero-filled inputs (symbolic dimensions = 1), so constant
 // folding, shape checks and operators see hostile graphs too. Built by run.sh with
-// -sanitize=fuzzer,address together with the engine's sources.
+// -sanitize=fuzzer,address against the engine module (compiled once for every engine target).
+@testable import InferenceEngine
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzModelLoader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
