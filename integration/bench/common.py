@@ -8,9 +8,19 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-# The test corpus, found (and assembled when missing) by the same script the tests use.
-CORPUS = subprocess.run([os.path.join(ROOT, "scripts", "fetch-test-corpus"), "--quiet"], check=True,
-                        capture_output=True, text=True).stdout.strip().splitlines()[-1]
+
+
+def __getattr__(name):
+    """`CORPUS`, the test corpus folder, found (and assembled when missing) by the script the tests use.
+    Resolved on first use, so scripts that never read it (replay.py, registry.py) start no fetch."""
+    if name == "CORPUS":
+        corpus = subprocess.run([os.path.join(ROOT, "scripts", "fetch-test-corpus"), "--quiet"], check=True,
+                                capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        globals()["CORPUS"] = corpus
+        return corpus
+    raise AttributeError(name)
+
+
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
 
 
