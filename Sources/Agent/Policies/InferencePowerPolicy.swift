@@ -18,13 +18,15 @@ public struct InferencePowerPolicy: Sendable, Equatable {
 
     /// The options for requests while power is plentiful.
     public var fullOptions: SessionOptions {
-        SessionOptions(threads: threads ?? CPUTopology.physicalCores, maximumRetainedBytes: Self.maximumRetainedBytes)
+        SessionOptions(
+            threads: threads ?? CPUTopology.physicalCores, maximumRetainedBytes: Self.maximumRetainedBytes, rowSliceBytes: Self.rowSliceBytes)
     }
 
     /// The options for requests in efficiency mode.
     public var efficientOptions: SessionOptions {
         var options = SessionOptions.efficient
         options.maximumRetainedBytes = Self.maximumRetainedBytes
+        options.rowSliceBytes = Self.rowSliceBytes
         return options
     }
 
@@ -32,6 +34,12 @@ public struct InferencePowerPolicy: Sendable, Equatable {
     /// without fresh pages; one huge batch gives its buffers back, so the agent returns to its
     /// idle size after it.
     public static let maximumRetainedBytes = 64 << 20
+
+    /// Batches with more input than this (4 MiB) run in slices of rows when the model allows it:
+    /// a device's memory for one request is then its body, its tensors and a slice's activations,
+    /// not the whole batch's activations (issue #15: a 57 MB body to a 256-wide MLP took 7x the
+    /// body). Slices of 4 MiB are large enough that the per-run overhead does not show.
+    public static let rowSliceBytes = 4 << 20
 
     /// Whether requests should run in efficiency mode now.
     public func prefersEfficiency() -> Bool {

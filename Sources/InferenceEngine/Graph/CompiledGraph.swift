@@ -61,10 +61,13 @@ final class CompiledGraph: Sendable {
     /// Values of enclosing graphs read by this (sub)graph, passed in by the operator that runs it.
     let captures: [(name: String, slot: Int)]
     let steps: [Step]
+    /// The inputs whose axis 0 is a batch of independent rows, when every output keeps those rows
+    /// apart (see `RowIndependence`); nil when the graph must run whole.
+    let rowInputs: [String]?
 
     init(
         slotCount: Int, inputs: [Input], outputs: [(name: String, slot: Int)], constants: [(slot: Int, tensor: Tensor)],
-        captures: [(name: String, slot: Int)], steps: [Step]
+        captures: [(name: String, slot: Int)], steps: [Step], rowInputs: [String]? = nil
     ) {
         self.slotCount = slotCount
         self.inputs = inputs
@@ -72,6 +75,7 @@ final class CompiledGraph: Sendable {
         self.constants = constants
         self.captures = captures
         self.steps = steps
+        self.rowInputs = rowInputs
     }
 
     /// Runs the graph. `inputs` follow `self.inputs` (nil uses the default value);

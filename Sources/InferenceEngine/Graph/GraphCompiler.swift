@@ -37,6 +37,7 @@ struct GraphCompiler {
 
         // Static shapes: declared input dimensions, then whatever ShapeInference derives node by node.
         var shapes = ValueTable<ShapeInference.Shape?>(count: valueCount, default: nil)
+        var rows = RowIndependence(valueCount: valueCount)
         var inputs: [CompiledGraph.Input] = []
         for input in graph.inputs {
             guard !input.name.isEmpty else { throw EngineError.invalidModel("graph '\(graph.name)' has an input without a name") }
@@ -55,6 +56,7 @@ struct GraphCompiler {
             let defaultValue = constants[input.id]
             constants[input.id] = nil
             if defaultValue == nil, let declared = input.type?.dims { shapes[input.id] = declared }
+            if defaultValue == nil { rows.declareInput(input.id, shape: input.type?.dims) }
             inputs.append(
                 .init(
                     name: input.name, slot: slot(input.id), declaredType: declaredType,
@@ -69,6 +71,14 @@ struct GraphCompiler {
         func shape(of value: ValueID) -> ShapeInference.Shape? {
             if let constant = constants[value] { return constant.shape.map { Optional($0) } }
             return shapes[value]
+        }
+        /// Follows the batch's rows through `node` (before any fusion rewrites it); attributes are
+        /// decoded here only when the compiler has not decoded them already.
+        func followRows(through node: NodeProto, at index: Int, attributes: NodeAttributes?) {
+            let facts = RowIndependence.Facts(
+                opset: opsets[node.domain == "ai.onnx" ? "" : node.domain] ?? 1, shape: shape(of:), constant: { constants[$0] },
+                attributes: { attributes ?? (try? node.attributes(in: decoder.file)).map { NodeAttributes($0, nodeName: "") } })
+            rows.visit(node, subgraphReads: wiring.subgraphReads(index), facts: facts)
         }
 
         // How many nodes read each value (graph outputs count as readers): a value read once may be
@@ -117,6 +127,7 @@ struct GraphCompiler {
                 }
             }
             if absorbed[index] {
+                followRows(through: graph.nodes[index], at: index, attributes: nil)
                 graph.nodes[index] = NodeProto()
                 continue
             }
@@ -128,11 +139,13 @@ struct GraphCompiler {
                 case let previous = steps[target], previous.outputs == [inputSlot],
                 let op = OperatorFusion.fuse(chain.activation, after: previous.op)
             {
+                followRows(through: graph.nodes[index], at: index, attributes: nil)
                 steps[target] = CompiledGraph.Step(
                     op: op, opType: previous.opType + "+" + chain.activation.name, nodeName: previous.nodeName, inputs: previous.inputs,
                     outputs: [slot(chain.output)], releases: [])
                 producerStep[slot(chain.output)] = target
-                shapes[chain.output] = shapes[chain.input]
+                // Every value of the chain has its input's shape (they are elementwise).
+                for node in chain.nodes { for output in graph.nodes[node].outputs { shapes[output] = shapes[chain.input] } }
                 for node in chain.nodes { absorbed[node] = true }
                 graph.nodes[index] = NodeProto()
                 continue
@@ -148,6 +161,7 @@ struct GraphCompiler {
                 throw EngineError.unsupportedOperator(op: node.opType, domain: domain, opset: opset, node: nodeName)
             }
             let attributes = NodeAttributes(try node.attributes(in: decoder.file), nodeName: nodeName)
+            followRows(through: node, at: index, attributes: attributes)
             if let reference = attributes.referenceAttributes.first {
                 throw EngineError.unsupportedFeature("attribute '\(reference)' refers to a function attribute", node: nodeName)
             }
@@ -169,13 +183,14 @@ struct GraphCompiler {
 
             if let answer = try Self.staticShapeAnswer(node, attributes: attributes, shape: node.inputs.first.flatMap { shape(of: $0) }) {
                 constants[node.outputs[0]] = answer
+                rows.markShared(node.outputs[0])
                 continue
             }
             let inferred = ShapeInference.outputs(
                 of: node, attributes: attributes, opset: opset,
                 inputs: node.inputs.map { $0.isEmpty ? nil : shape(of: $0) },
                 constants: node.inputs.map { constants[$0] })
-            for (output, value) in zip(node.outputs, inferred) { shapes[output] = value }
+            for (output, value) in zip(node.outputs, inferred) { shapes[output] = value ?? rows.shapesFromSizes[output] }
 
             let inputSlots = node.inputs.map { $0.isEmpty ? -1 : slot($0) } + wiring.subgraphReads(index).map { slot($0) }
             let hasSubgraph = node.subgraphAttributes != nil
@@ -266,9 +281,12 @@ struct GraphCompiler {
             guard let slot = existingSlot(value), needed[slot], let tensor = constants[value] else { return nil }
             return (slot, tensor)
         }
+        let givenInputs = graph.inputs.filter { input in inputs.contains { $0.name == input.name && $0.defaultValue == nil } }
+        let rowIndependent = rows.graphIsRowIndependent(inputs: givenInputs.map(\.id), outputs: graph.outputs.map(\.id))
         return CompiledGraph(
             slotCount: slotCount, inputs: inputs, outputs: outputs, constants: keptConstants,
-            captures: captures, steps: finalSteps)
+            captures: captures, steps: finalSteps,
+            rowInputs: rowIndependent ? givenInputs.filter { rows[$0.id] == .rows }.map(\.name) : nil)
     }
 
     /// `previous` with `node` fused into it, when `node` only transforms `previous`'s single output

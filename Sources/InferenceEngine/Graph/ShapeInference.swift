@@ -37,6 +37,10 @@ struct ShapeInference {
             }
             return [[x[0], channels] + window(x, weights: node.opType == "Conv" ? input(1) : nil, attributes)]
                 + [Shape?](repeating: nil, count: max(0, node.outputs.count - 1))
+        case "ConvTranspose":
+            guard let x = input(0), let w = input(1), x.count >= 3, w.count == x.count, let group = try? attributes.int("group", default: 1)
+            else { return unknown }
+            return [[x[0], w[1].map { $0 * group }] + transposedWindow(x, weights: w, attributes)]
         case "GlobalAveragePool", "GlobalMaxPool":
             guard let x = input(0), x.count >= 3 else { return unknown }
             return [[x[0], x[1]] + Shape(repeating: 1, count: x.count - 2)]
@@ -44,6 +48,33 @@ struct ShapeInference {
             guard let a = input(0), let b = input(1), a.count >= 2, b.count >= 2 else { return unknown }
             let batch = broadcast([Array(a.dropLast(2)), Array(b.dropLast(2))])
             return [batch.map { $0 } + [a[a.count - 2], b[b.count - 1]]]
+        case "Gemm":
+            guard let a = input(0), let b = input(1), a.count == 2, b.count == 2 else { return unknown }
+            let transA = ((try? attributes.int("transA", default: 0)) ?? 0) != 0
+            let transB = ((try? attributes.int("transB", default: 0)) ?? 0) != 0
+            return [[transA ? a[1] : a[0], transB ? b[0] : b[1]]]
+        case "ArgMax", "ArgMin":
+            guard let x = input(0), let axis = try? attributes.int("axis", default: 0), let keep = try? attributes.int("keepdims", default: 1)
+            else { return unknown }
+            let resolved = axis < 0 ? axis + x.count : axis
+            guard resolved >= 0, resolved < x.count else { return unknown }
+            var shape = x
+            if keep != 0 { shape[resolved] = 1 } else { shape.remove(at: resolved) }
+            return [shape]
+        case "Pad":
+            guard let x = input(0), let pads = opset >= 11 ? constantInts(1) : ((try? attributes.ints("pads")) ?? nil),
+                node.inputs.count < 4 || node.inputs[3].isEmpty, pads.count == 2 * x.count
+            else { return unknown }
+            return [x.indices.map { axis in x[axis].map { $0 + pads[axis] + pads[axis + x.count] } }]
+        case "Resize", "Upsample":
+            // The rank never changes; sizes are known when the scales are constant and the input's are.
+            guard let x = input(0) else { return unknown }
+            let scalesAt = node.opType == "Upsample" || opset < 11 ? 1 : 2
+            let hasAxes = (try? attributes.ints("axes")).map { $0 != nil } ?? true
+            guard !hasAxes, node.inputs.count <= 3 || node.inputs[3].isEmpty,
+                scalesAt < constants.count, let scales = constants[scalesAt]?.floatValues(), scales.count == x.count
+            else { return [Shape(repeating: nil, count: x.count)] }
+            return [zip(x, scales).map { size, scale in size.map { Int((Float($0) * scale).rounded(.down)) } }]
         case "Transpose":
             guard let x = input(0) else { return unknown }
             let perm = (try? attributes.ints("perm")) ?? nil ?? Array((0..<x.count).reversed())
@@ -145,6 +176,26 @@ struct ShapeInference {
             let extent = dilations[axis] * (kernel[axis] - 1) + 1
             let padded = size + pads[axis] + pads[axis + spatial]
             return padded >= extent ? (padded - extent) / strides[axis] + 1 : nil
+        }
+    }
+
+    /// Spatial output sizes of a ConvTranspose (nil where an output_shape or auto_pad decides them).
+    private static func transposedWindow(_ x: Shape, weights: Shape, _ attributes: NodeAttributes) -> Shape {
+        let spatial = x.count - 2
+        let unknown = Shape(repeating: nil, count: spatial)
+        let kernel = ((try? attributes.ints("kernel_shape")) ?? nil) ?? Array(weights.dropFirst(2)).compactMap { $0 }
+        let strides = ((try? attributes.ints("strides")) ?? nil) ?? Array(repeating: 1, count: spatial)
+        let dilations = ((try? attributes.ints("dilations")) ?? nil) ?? Array(repeating: 1, count: spatial)
+        let pads = ((try? attributes.ints("pads")) ?? nil) ?? Array(repeating: 0, count: 2 * spatial)
+        let outputPadding = ((try? attributes.ints("output_padding")) ?? nil) ?? Array(repeating: 0, count: spatial)
+        let autoPad = (try? attributes.string("auto_pad", default: "NOTSET")) ?? "NOTSET"
+        guard !attributes.has("output_shape"), autoPad == "NOTSET", kernel.count == spatial, strides.count == spatial,
+            dilations.count == spatial, pads.count == 2 * spatial, outputPadding.count == spatial
+        else { return unknown }
+        return (0..<spatial).map { axis in
+            x[axis + 2].map {
+                strides[axis] * ($0 - 1) + outputPadding[axis] + (kernel[axis] - 1) * dilations[axis] + 1 - pads[axis] - pads[axis + spatial]
+            }
         }
     }
 

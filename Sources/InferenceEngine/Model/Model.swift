@@ -128,6 +128,11 @@ public final class Model: Sendable {
     /// answers and dead-node removal (subgraph bodies count as their one If/Loop/Scan node).
     public var executedNodeCount: Int { graph.steps.count }
 
+    /// Whether row i of every output depends only on row i (axis 0) of the inputs, as far as a
+    /// static look at the graph can prove (see `RowIndependence`). Such a model can run a large
+    /// batch in slices (`SessionOptions.rowSliceBytes`).
+    public var rowsAreIndependent: Bool { graph.rowInputs != nil }
+
     public var inputs: [ModelSummary.ValueDescription] { summary.inputs }
     public var outputs: [ModelSummary.ValueDescription] { summary.outputs }
 

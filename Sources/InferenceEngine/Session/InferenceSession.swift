@@ -15,15 +15,22 @@ public struct SessionOptions: Sendable {
     /// The most buffer bytes kept between runs: a run whose buffers grew past it (one huge batch)
     /// gives them back instead of holding them until the next run of that size.
     public var maximumRetainedBytes: Int
+    /// Runs a batch whose row inputs are larger than this many bytes as slices of about this many
+    /// bytes of rows, when the model keeps its rows apart (`Model.rowsAreIndependent`): the answers
+    /// are the same, and the activations a run holds scale with the slice instead of the batch (a
+    /// 100k-row batch to an MLP with 256-wide layers would otherwise hold two 100 MB activations).
+    /// nil runs every batch whole.
+    public var rowSliceBytes: Int?
 
     public init(
         threads: Int = CPUTopology.physicalCores, efficiency: Bool = false, retainsBuffersBetweenRuns: Bool = true,
-        maximumRetainedBytes: Int = .max
+        maximumRetainedBytes: Int = .max, rowSliceBytes: Int? = nil
     ) {
         self.threads = efficiency ? 1 : max(1, threads)
         self.efficiency = efficiency
         self.retainsBuffersBetweenRuns = retainsBuffersBetweenRuns
         self.maximumRetainedBytes = maximumRetainedBytes
+        self.rowSliceBytes = rowSliceBytes.map { max(1, $0) }
     }
 
     /// The efficiency preset: one thread, small scratch buffers.
@@ -92,25 +99,20 @@ public final class InferenceSession: Sendable {
 
     /// Runs the model and returns outputs in the model's output order.
     public func runOrdered(_ inputs: [String: Tensor]) throws(EngineError) -> [Tensor] {
-        try runOrdered(inputs, profiler: nil)
+        if let sliceBytes = options.rowSliceBytes, let rowInputs = model.graph.rowInputs,
+            let slicing = RowSlicing(inputs: inputs, rowInputs: rowInputs, sliceBytes: sliceBytes)
+        {
+            _ = try checked(inputs)  // refusals name the batch's shapes, not a slice's
+            if let joined = try slicing.run(inputs, { (slice) throws(EngineError) in try runOrdered(slice, profiler: nil) }) {
+                return joined
+            }
+        }
+        return try runOrdered(inputs, profiler: nil)
     }
 
     private func runOrdered(_ inputs: [String: Tensor], profiler: ProfileRecorder?) throws(EngineError) -> [Tensor] {
         let graph = model.graph
-        let known = Set(graph.inputs.map(\.name))
-        if let unknown = inputs.keys.sorted().first(where: { !known.contains($0) }) {
-            throw EngineError.invalidInput("unknown input '\(unknown)'; the model's inputs are \(inputNames.joined(separator: ", "))")
-        }
-        var given: [Tensor?] = []
-        for input in graph.inputs {
-            guard let tensor = inputs[input.name] else {
-                guard input.defaultValue != nil else { throw EngineError.invalidInput("missing input '\(input.name)'") }
-                given.append(nil)
-                continue
-            }
-            try Self.check(tensor, against: input)
-            given.append(tensor)
-        }
+        let given = try checked(inputs)
         do {
             let context = idleContexts.withLock { $0.popLast() } ?? ExecutionContext(pool: pool, efficiency: options.efficiency)
             context.profiler = profiler
@@ -135,6 +137,26 @@ public final class InferenceSession: Sendable {
         } catch {
             throw EngineError.invalidInput("\(error)")
         }
+    }
+
+    /// Inputs in the graph's order (nil: the input's default), checked against the declarations.
+    private func checked(_ inputs: [String: Tensor]) throws(EngineError) -> [Tensor?] {
+        let graph = model.graph
+        let known = Set(graph.inputs.map(\.name))
+        if let unknown = inputs.keys.sorted().first(where: { !known.contains($0) }) {
+            throw EngineError.invalidInput("unknown input '\(unknown)'; the model's inputs are \(inputNames.joined(separator: ", "))")
+        }
+        var given: [Tensor?] = []
+        for input in graph.inputs {
+            guard let tensor = inputs[input.name] else {
+                guard input.defaultValue != nil else { throw EngineError.invalidInput("missing input '\(input.name)'") }
+                given.append(nil)
+                continue
+            }
+            try Self.check(tensor, against: input)
+            given.append(tensor)
+        }
+        return given
     }
 
     private static func check(_ tensor: Tensor, against input: CompiledGraph.Input) throws(EngineError) {

@@ -27,6 +27,7 @@ struct ONNXBuilder {
     struct Value {
         var name: String
         var elementType: Int = 1
+        /// A negative dimension is written as the symbolic dimension `N` (a batch of any size).
         var dims: [Int]?
     }
 
@@ -95,7 +96,7 @@ struct ONNXBuilder {
         var tensorType = varintField(1, UInt64(value.elementType))
         if let dims = value.dims {
             var shape: [UInt8] = []
-            for dim in dims { shape += field(1, bytes: varintField(1, UInt64(dim))) }
+            for dim in dims { shape += field(1, bytes: dim < 0 ? field(2, string: "N") : varintField(1, UInt64(dim))) }
             tensorType += field(2, bytes: shape)
         }
         return field(1, string: value.name) + field(2, bytes: field(1, bytes: tensorType))
