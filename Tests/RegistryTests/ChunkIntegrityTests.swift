@@ -59,6 +59,39 @@ import Testing
         #expect(served.body == good)
     }
 
+    /// The publisher's next upload repairs a quarantined chunk: the registry reports it missing (to
+    /// the missing-chunks query and to a commit naming it), and uploading its stored form restores it.
+    @Test func aQuarantinedChunkIsReportedMissingAndRestoredByUploadingItAgain() async throws {
+        let published = try await Self.publish()
+        let (registry, chunk, publisher) = (published.registry, published.chunk, published.publisher)
+        let good = try #require(publisher.stored[chunk.digest])
+        try Self.corrupt(published.file)
+        #expect(try await registry.raw("GET", "/v1/chunks/\(chunk.digest)", token: registry.adminToken).status == 503)
+
+        let answer = try await registry.admin.missingChunks([chunk.digest])
+        #expect(answer.missing == [chunk.digest])
+        #expect(answer.present.isEmpty)
+        let again = try publisher.manifest(model: "digits-mlp", version: "1.0.1", file: TestPublisher.corpus("models/digits-mlp/v1.onnx"))
+        let refused = try await registry.raw(
+            "POST", "/v1/models/digits-mlp/versions", token: registry.adminToken, body: try ManifestCoding.encode(again))
+        #expect(refused.status == 409)
+        #expect(RegistryClient.failure(refused).message.contains("not uploaded"))
+
+        // Another stored form than the recorded one cannot restore it: manifests name that form.
+        try #require(chunk.codec != .identity)
+        let other = ChunkCodec.identity
+        let raw = try good.withUnsafeBytes { try ChunkCompressor().decode($0, codec: chunk.codec, length: chunk.length, digest: chunk.digest) }
+        await #expect(throws: (any Error).self) {
+            try await registry.admin.putChunk(chunk.digest, codec: other, length: chunk.length, stored: raw)
+        }
+        #expect(try await publisher.upload(again, to: registry.admin) == good.count)
+        let served = try await registry.raw("GET", "/v1/chunks/\(chunk.digest)", token: registry.adminToken)
+        #expect(served.status == 200)
+        #expect(served.body == good)
+        #expect(try await registry.admin.missingChunks([chunk.digest]).missing.isEmpty)
+        #expect(try await registry.server.scrub().quarantined.isEmpty)
+    }
+
     @Test func scrubQuarantinesWhatDoesNotMatchAndCountsIt() async throws {
         let published = try await Self.publish()
         let (registry, chunk) = (published.registry, published.chunk)

@@ -35,11 +35,12 @@ public struct InferencePowerPolicy: Sendable, Equatable {
     /// idle size after it.
     public static let maximumRetainedBytes = 64 << 20
 
-    /// Batches with more input than this (4 MiB) run in slices of rows when the model allows it:
-    /// a device's memory for one request is then its body, its tensors and a slice's activations,
-    /// not the whole batch's activations (issue #15: a 57 MB body to a 256-wide MLP took 7x the
-    /// body). Slices of 4 MiB are large enough that the per-run overhead does not show.
-    public static let rowSliceBytes = 4 << 20
+    /// Batches with more input than this (1 MiB) run in slices of rows when the model allows it:
+    /// a device's memory for one request is then its tensors and a slice's activations, not the
+    /// whole batch's activations (issue #15: a 57 MB body to a 256-wide MLP took 7x the body).
+    /// A slice of 1 MiB of input is still thousands of rows for a vector model, or a few images,
+    /// so the per-run overhead does not show.
+    public static let rowSliceBytes = 1 << 20
 
     /// Whether requests should run in efficiency mode now.
     public func prefersEfficiency() -> Bool {

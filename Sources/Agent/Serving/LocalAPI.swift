@@ -41,7 +41,7 @@ public struct LocalAPI: Sendable {
             guard let body = try? encoder.encode(["models": live]) else { return .error(500, "cannot encode the model list") }
             return .init(status: 200, body: [UInt8](body))
         case ("POST", let parts) where parts.count == 4 && parts[0] == "v1" && parts[1] == "models" && parts[3] == "infer":
-            return infer(model: parts[2], body: request.body)
+            return infer(model: parts[2], body: request.takeBody())
         case (_, ["v1", "models"]), (_, ["healthz"]):
             return .error(405, "method \(request.method) is not allowed on \(path)")
         default:
@@ -49,10 +49,12 @@ public struct LocalAPI: Sendable {
         }
     }
 
-    private func infer(model: String, body: [UInt8]) -> LocalAPIServer.Response {
+    /// Owns `body` so that its bytes are freed once decoded, before the model runs.
+    private func infer(model: String, body: consuming [UInt8]) -> LocalAPIServer.Response {
         let request: InferRequestReader.Request
         do {
             request = try body.withUnsafeBufferPointer { try InferRequestReader.read($0) }
+            body = []
         } catch LocalAPIError.badRequest(let message) {
             return .error(400, message)
         } catch {

@@ -24,7 +24,33 @@ public final class LocalAPIServer: @unchecked Sendable {
     public struct Request: Sendable {
         public var method: String
         public var path: String
-        public var body: [UInt8]
+        private let bodyBox: BodyBox
+
+        init(method: String, path: String, body: consuming [UInt8]) {
+            self.method = method
+            self.path = path
+            bodyBox = BodyBox(body)
+        }
+
+        /// The body, still held by the request.
+        public var body: [UInt8] { bodyBox.bytes() }
+
+        /// The body, no longer held by the request: a handler that decodes a large body takes it,
+        /// so its bytes are freed once decoded instead of living until the answer is sent (a 57 MB
+        /// JSON body beside the tensors and the run made it a third of the request's peak memory).
+        public func takeBody() -> [UInt8] { bodyBox.take() }
+    }
+
+    /// Holds a request's body until a handler takes it (one worker thread uses a request).
+    private final class BodyBox: @unchecked Sendable {
+        private var contents: [UInt8]
+        init(_ contents: consuming [UInt8]) { self.contents = contents }
+        func bytes() -> [UInt8] { contents }
+        func take() -> [UInt8] {
+            var taken: [UInt8] = []
+            swap(&taken, &contents)
+            return taken
+        }
     }
 
     public struct Response: Sendable {
@@ -199,7 +225,7 @@ public final class LocalAPIServer: @unchecked Sendable {
         }
         reserved = head.contentLength
         switch head.readBody(connection) {
-        case .success(let body): return handler(Request(method: head.method, path: head.path, body: body))
+        case .success(let body): return handler(Request(method: head.method, path: head.path, body: consume body))
         case .failure(let problem): return .error(problem.status, problem.message)
         }
     }

@@ -18,20 +18,37 @@ public struct PublishingService: Sendable {
     func missingJSON(_ request: MissingChunksRequest) async throws -> [UInt8] {
         let limit = limits.maxMissingDigests
         let digests = try await OffloadedWork.run { try MissingChunksQuery.distinct(request.digests, limit: limit) }
-        let known = try await store.chunks(digests)
+        let known = try await withoutQuarantined(store.chunks(digests))
         return try await OffloadedWork.run { MissingChunksQuery.json(digests, known: known) }
     }
 
+    /// Chunk records whose stored bytes are quarantined count as missing: a publisher then uploads
+    /// them again, which restores them (`putChunk`).
+    private func withoutQuarantined(_ records: [Digest: ChunkRecord]) async throws -> [Digest: ChunkRecord] {
+        let quarantined = try await blobs.quarantinedDigests()
+        return quarantined.isEmpty ? records : records.filter { !quarantined.contains($0.key) }
+    }
+
     /// Verifies and stores one chunk. Idempotent: a chunk already present keeps its stored form.
+    /// A chunk whose stored bytes were quarantined is restored by uploading that stored form again.
     public func putChunk(digest: Digest, codec: ChunkCodec, length: Int, stored: [UInt8]) async throws -> ChunkRecord {
         guard length > 0, length <= limits.maxChunkBytes else {
             throw StorageError.invalid("\(ChunkHeaders.length) must be between 1 and \(limits.maxChunkBytes), got \(length)")
         }
-        if let existing = try await store.chunks([digest])[digest] { return existing }
+        let existing = try await store.chunks([digest])[digest]
+        if let existing {
+            guard await blobs.isQuarantined(digest, codec: existing.codec) else { return existing }
+            guard existing.form == StoredChunkForm(length: length, storedLength: stored.count, codec: codec) else {
+                throw StorageError.conflict(
+                    "chunk \(digest) is quarantined and must be restored in its recorded stored form (\(existing.codec), "
+                        + "\(existing.storedLength) bytes), got \(codec), \(stored.count) bytes")
+            }
+        }
         try await OffloadedWork.run {
             _ = try stored.withUnsafeBytes { try ChunkCompressor().decode($0, codec: codec, length: length, digest: digest) }
         }
         try await blobs.write(stored, digest: digest, codec: codec)
+        if let existing { return existing }
         return try await store.recordChunk(ChunkRecord(digest: digest, length: length, storedLength: stored.count, codec: codec))
     }
 
@@ -46,11 +63,12 @@ public struct PublishingService: Sendable {
             throw StorageError.invalid("the manifest is for model '\(manifest.model)', not '\(model)'")
         }
         let named = manifest.files.flatMap(\.chunks)
-        let stored = try await store.chunks(named.map(\.digest))
+        let stored = try await withoutQuarantined(store.chunks(named.map(\.digest)))
         var missing: [Digest] = []
+        var seenMissing = Set<Digest>()
         for chunk in named {
             guard let record = stored[chunk.digest] else {
-                if !missing.contains(chunk.digest) { missing.append(chunk.digest) }
+                if seenMissing.insert(chunk.digest).inserted { missing.append(chunk.digest) }
                 continue
             }
             guard record.form == StoredChunkForm(length: chunk.length, storedLength: chunk.storedLength, codec: chunk.codec) else {

@@ -15,4 +15,7 @@ public protocol ChunkBlobStore: Sendable {
     func quarantine(_ digest: Digest, codec: ChunkCodec, reason: String) async throws
     /// True if that form of the chunk was quarantined and not restored since.
     func isQuarantined(_ digest: Digest, codec: ChunkCodec) async -> Bool
+    /// Every chunk quarantined and not restored since (writing its stored form again restores it).
+    /// Publishers are told these are missing, so the next push of a model that holds them repairs them.
+    func quarantinedDigests() async throws -> Set<Digest>
 }

@@ -54,6 +54,24 @@ public struct FileChunkStore: ChunkBlobStore {
             && !FileManager.default.fileExists(atPath: path(for: digest, codec: codec))
     }
 
+    /// Lists the quarantine folder (normally empty or nearly so) rather than looking up every
+    /// chunk a query names.
+    public func quarantinedDigests() async throws -> Set<Digest> {
+        let (directory, store) = (quarantineDirectory, self)
+        return try await OffloadedWork.run {
+            var found = Set<Digest>()
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !name.hasSuffix(".reason") {
+                let parts = name.split(separator: ".", maxSplits: 1)
+                guard parts.count == 2, let digest = try? Digest(parsing: Digest.prefix + parts[0]),
+                    let codec = try? ChunkCodec(parsing: String(parts[1])),
+                    !FileManager.default.fileExists(atPath: store.path(for: digest, codec: codec))
+                else { continue }
+                found.insert(digest)
+            }
+            return found
+        }
+    }
+
     public func read(_ digest: Digest, codec: ChunkCodec, storedLength: Int) async throws -> ByteBuffer? {
         do {
             return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path(for: digest, codec: codec))) { handle in
