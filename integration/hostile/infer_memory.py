@@ -63,6 +63,8 @@ def main():
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--agent", default=os.path.join(ROOT, ".build/release/modelfleet-agent"))
     parser.add_argument("--bin-dir", default=os.path.join(ROOT, ".build/debug"), help="where fleetctl and modelfleet-registry are")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 unless one request peaks at <= 3x the body and RSS 2 s after is within 16 MiB of idle")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="infer-memory-")
@@ -144,6 +146,19 @@ def main():
               f"peak RSS {parallel_peak:.1f} MiB (+{parallel_peak - idle:.1f} MiB); RSS 2 s after: {after_parallel:.1f} MiB")
         if single[0][0] != 200:
             print(f"single request answer: {single[0][2]!r}")
+        if args.check:
+            problems = []
+            if single[0][0] != 200:
+                problems.append(f"the request was answered {single[0][0]}")
+            if (single_peak - idle) > 3 * size_mib:
+                problems.append(f"peak growth {(single_peak - idle) / size_mib:.2f}x the body is over 3x")
+            if after_single - idle > 16:
+                problems.append(f"RSS 2 s after is {after_single - idle:.1f} MiB over idle (more than 16)")
+            if 200 not in codes or any(code not in (200, 503) for code in codes):
+                problems.append(f"parallel statuses {codes}: expected 200s and 503s only")
+            print("check: " + ("; ".join(problems) if problems else "ok"))
+            if problems:
+                sys.exit(1)
     finally:
         stop_agent_and_registry(agent, registry, work)
 
