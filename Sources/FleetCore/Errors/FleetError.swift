@@ -28,6 +28,9 @@ public enum FleetError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidManifest(reason: String)
     /// A manifest with no signature, or one signed by a key the verifier does not trust.
     case untrustedManifest(reason: String)
+    /// A trust document (the root's list of publisher keys) that is malformed, badly signed, signed by
+    /// another root, older than the one accepted, or expired.
+    case untrustedTrustDocument(reason: String)
     /// A manifest whose signature does not match its content.
     case badSignature(keyID: String, reason: String)
     /// A key file that cannot be parsed.
@@ -59,6 +62,8 @@ public enum FleetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid manifest: \(reason)"
         case .untrustedManifest(let reason):
             return "untrusted manifest: \(reason)"
+        case .untrustedTrustDocument(let reason):
+            return "trust document refused: \(reason)"
         case .badSignature(let keyID, let reason):
             return "bad manifest signature (key \(keyID)): \(reason)"
         case .malformedKey(let path, let reason):

@@ -33,6 +33,8 @@ extension RegistryError {
         switch error {
         case .badSignature, .untrustedManifest:
             self.init(status: .unprocessableContent, code: "bad_signature", message: error.description)
+        case .untrustedTrustDocument:
+            self.init(status: .unprocessableContent, code: "untrusted_trust_document", message: error.description)
         case .digestMismatch, .corruptChunk:
             self.init(status: .unprocessableContent, code: "digest_mismatch", message: error.description)
         case .io:
