@@ -69,7 +69,8 @@ public struct RegistryServer: Sendable {
         router.add(middleware: AuthenticationMiddleware(store: store))
         let table = RouteTable(router: router)
         let limits = configuration.limits
-        let publishing = PublishingService(store: store, blobs: blobs, limits: limits, answers: answers)
+        let trust = PublisherTrust(store: store)
+        let publishing = PublishingService(store: store, blobs: blobs, limits: limits, answers: answers, trust: trust)
         OpsRoutes(store: store, metrics: metrics).register(on: table)
         ChunkRoutes(
             publishing: publishing, store: store, integrity: integrity, limits: limits, metrics: metrics,
@@ -79,7 +80,8 @@ public struct RegistryServer: Sendable {
         let devices = DeviceService(
             store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers, identifiers: rollouts.identifiers)
         DeviceRoutes(devices: devices, store: store, metrics: metrics).register(on: table)
-        AdminRoutes(store: store, answers: answers).register(on: table)
+        AdminRoutes(store: store, answers: answers, trust: trust).register(on: table)
+        TrustRoutes(trust: trust, answers: answers).register(on: table)
         RolloutRoutes(rollouts: rollouts, store: store).register(on: table)
         FleetRoutes(queries: FleetQueries(store: store, devices: devices), store: store, answers: answers).register(on: table)
         // Last, so it wraps only the not-found responder (see the type).

@@ -35,6 +35,8 @@ public enum FleetError: Error, Equatable, Sendable, CustomStringConvertible {
     case badSignature(keyID: String, reason: String)
     /// A key file that cannot be parsed.
     case malformedKey(path: String, reason: String)
+    /// A duration that is not a whole number followed by s, m, h or d.
+    case invalidDuration(String)
 
     public var description: String {
         switch self {
@@ -68,6 +70,8 @@ public enum FleetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "bad manifest signature (key \(keyID)): \(reason)"
         case .malformedKey(let path, let reason):
             return "malformed key file \(path): \(reason)"
+        case .invalidDuration(let text):
+            return "invalid duration '\(text.prefix(40))': expected a whole number and a unit, like 90s, 30m, 12h or 180d"
         }
     }
 }

@@ -158,10 +158,14 @@ public struct DesiredModel: Codable, Equatable, Sendable {
 public struct CheckinResponse: Codable, Equatable, Sendable {
     public var desired: [DesiredModel]
     public var checkinIntervalSeconds: Int
+    /// The version of the registry's newest trust document, if it has one: a device holding an
+    /// older one fetches the newer ones (`GET /v1/trust?after=N`) before it trusts any manifest.
+    public var trustVersion: Int?
 
-    public init(desired: [DesiredModel], checkinIntervalSeconds: Int) {
+    public init(desired: [DesiredModel], checkinIntervalSeconds: Int, trustVersion: Int? = nil) {
         self.desired = desired
         self.checkinIntervalSeconds = checkinIntervalSeconds
+        self.trustVersion = trustVersion
     }
 }
 

@@ -176,8 +176,7 @@ actor RolloutService {
                 "the directive allows \(directive.model) \(directive.fromVersion) -> \(directive.toVersion); this rollout needs \(rollout.model) \(rollout.version) -> \(previous)"
             )
         }
-        let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
-        try TrustedPublishers(keys).verify(directive)
+        try await PublisherTrust(store: store).trustedPublishers().verify(directive)
         return directive
     }
 

@@ -5,10 +5,15 @@ import Hummingbird
 struct AdminRoutes {
     let store: any MetadataStore
     let answers: DesiredStateCache
+    let trust: PublisherTrust
 
     func register(on router: RouteTable) {
         router.post("/v1/publishers") { request, context in
             try context.require(.admin)
+            if let latest = try await trust.latest() {
+                throw RegistryError.conflict(
+                    "trust document v\(latest.version) lists the allowed publishers; add a key by publishing a new one (fleetctl trust publish)")
+            }
             var request = request
             let body = try await request.decodeJSON(PublisherRegistration.self)
             let key = try PublisherPublicKey(pem: body.publicKeyPEM, path: "publicKeyPEM")

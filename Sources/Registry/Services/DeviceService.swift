@@ -35,7 +35,9 @@ public struct DeviceService: Sendable {
         let key = DesiredStateCache.key(for: device.labels, placements: placements) + "|" + profileKeys.key(for: device)
         if let cached = answers.body(for: key) { return cached }
         let desired = try await desired(device: device, placements: placements, overlay: overlay)
-        let body = try StableJSON.encodeBytes(CheckinResponse(desired: desired.models, checkinIntervalSeconds: checkinIntervalSeconds))
+        let trustVersion = try await store.trustDocuments(after: 0).last?.version
+        let body = try StableJSON.encodeBytes(
+            CheckinResponse(desired: desired.models, checkinIntervalSeconds: checkinIntervalSeconds, trustVersion: trustVersion))
         answers.store(body, for: key)
         return body
     }

@@ -11,6 +11,7 @@ public struct PublishingService: Sendable {
     let blobs: any ChunkBlobStore
     let limits: RegistryConfiguration.Limits
     let answers: DesiredStateCache
+    let trust: PublisherTrust
 
     /// Which of the named chunks the registry lacks, as the JSON of a `MissingChunksResponse` (a 100k-digest
     /// answer is 10 MB of it). Linear in the digests; the CPU-bound steps run on `OffloadedWork`'s pool and the
@@ -56,8 +57,17 @@ public struct PublishingService: Sendable {
     /// `hold` keeps the version out of "the latest" until a rollout of it completes (`VersionRecord.held`).
     public func commit(model: String, manifestBytes: [UInt8], hold: Bool = false, by actor: String, now: Timestamp) async throws -> VersionRecord {
         try Self.checkName(model, what: "model name")
-        let keys = try await store.publishers().map { try PublisherPublicKey(pem: $0.publicKeyPEM, path: "publisher \($0.keyID)") }
-        let verified = try TrustedPublishers(keys).verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
+        let publishers = try await trust.trustedPublishers()
+        let verified: VerifiedManifest
+        do {
+            verified = try publishers.verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
+        } catch FleetError.untrustedManifest(let reason) {
+            // A revoked signer is told so, not just that its key is unknown.
+            if let signer = try? ManifestCoding.decode(manifestBytes, maximumBytes: limits.maxManifestBytes).manifest.publisher {
+                try await trust.checkNotRevoked(signer)
+            }
+            throw FleetError.untrustedManifest(reason: reason)
+        }
         let manifest = verified.manifest
         guard manifest.model == model else {
             throw StorageError.invalid("the manifest is for model '\(manifest.model)', not '\(model)'")

@@ -26,6 +26,7 @@ public final class CachingMetadataStore: MetadataStore {
         var assignments: Expiring<[AssignmentRecord]>?
         var versions: [String: Expiring<[VersionRecord]>] = [:]
         var rollouts: Expiring<[Rollout]>?
+        var trustDocuments: Expiring<[StoredTrustDocument]>?
         var pendingCheckins: [String: CheckinRecord] = [:]
         /// The last flush started: each flush runs after it, so a flush returns only once every check-in
         /// buffered before it was called is written, even by a flush that was already in flight.
@@ -81,6 +82,19 @@ public final class CachingMetadataStore: MetadataStore {
 
     public func addPublisher(_ publisher: RegisteredPublisher, audit: AuditEntry) async throws { try await inner.addPublisher(publisher, audit: audit) }
     public func publishers() async throws -> [RegisteredPublisher] { try await inner.publishers() }
+
+    /// Read at every commit and check-in: kept for `ttl`, dropped at once when this process stores one.
+    public func trustDocuments(after version: Int) async throws -> [StoredTrustDocument] {
+        if let all = state.withLock({ fresh($0.trustDocuments) }) { return all.filter { $0.version > version } }
+        let all = try await inner.trustDocuments(after: 0)
+        state.withLock { $0.trustDocuments = Expiring(value: all, expires: clock.now + ttl) }
+        return all.filter { $0.version > version }
+    }
+
+    public func insertTrustDocument(_ document: StoredTrustDocument, audit: AuditEntry) async throws {
+        defer { state.withLock { $0.trustDocuments = nil } }
+        try await inner.insertTrustDocument(document, audit: audit)
+    }
 
     public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
         try await inner.insertVersion(version, audit: audit)

@@ -23,6 +23,11 @@ public protocol MetadataStore: Sendable {
     func addPublisher(_ publisher: RegisteredPublisher, audit: AuditEntry) async throws
     func publishers() async throws -> [RegisteredPublisher]
 
+    /// Trust documents with a version above `version`, oldest first.
+    func trustDocuments(after version: Int) async throws -> [StoredTrustDocument]
+    /// Stores a trust document; throws `StorageError.conflict` unless its version is above every stored one.
+    func insertTrustDocument(_ document: StoredTrustDocument, audit: AuditEntry) async throws
+
     /// Inserts a version; throws `StorageError.conflict` if that model, version and variant exist.
     func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws
     func modelNames() async throws -> [String]

@@ -73,3 +73,16 @@ public struct CheckinRecord: Sendable, Equatable {
     public var at: Timestamp
     public var report: CheckinRequest
 }
+
+/// A trust document the registry accepted, as its canonical bytes (what devices fetch and verify).
+public struct StoredTrustDocument: Equatable, Sendable {
+    public var version: Int
+    public var bytes: [UInt8]
+    public var acceptedAt: Timestamp
+
+    public init(version: Int, bytes: [UInt8], acceptedAt: Timestamp) {
+        self.version = version
+        self.bytes = bytes
+        self.acceptedAt = acceptedAt
+    }
+}

@@ -77,6 +77,9 @@ public final class SQLiteMetadataStore: MetadataStore {
         migrator.registerMigration("v4 held versions") { db in
             try db.execute(sql: "ALTER TABLE versions ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v5 trust documents") { db in
+            try db.execute(sql: "CREATE TABLE trust_documents (version INTEGER PRIMARY KEY, document BLOB NOT NULL, acceptedAt INTEGER NOT NULL)")
+        }
         return migrator
     }
 
@@ -136,6 +139,27 @@ public final class SQLiteMetadataStore: MetadataStore {
                 sql: "INSERT OR REPLACE INTO publishers (keyID, publicKeyPEM, registeredAt) VALUES (?, ?, ?)",
                 arguments: [publisher.keyID, publisher.publicKeyPEM, publisher.registeredAt.secondsSinceEpoch]
             )
+            try Self.insert(audit, db)
+        }
+    }
+
+    public func trustDocuments(after version: Int) async throws -> [StoredTrustDocument] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM trust_documents WHERE version > ? ORDER BY version", arguments: [version]).map {
+                StoredTrustDocument(version: $0["version"], bytes: [UInt8]($0["document"] as Data), acceptedAt: Timestamp(secondsSinceEpoch: $0["acceptedAt"]))
+            }
+        }
+    }
+
+    public func insertTrustDocument(_ document: StoredTrustDocument, audit: AuditEntry) async throws {
+        try await write { db in
+            let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM trust_documents")
+            if let newest, document.version <= newest {
+                throw StorageError.conflict("trust document v\(document.version) is not newer than the registry's v\(newest)")
+            }
+            try db.execute(
+                sql: "INSERT INTO trust_documents (version, document, acceptedAt) VALUES (?, ?, ?)",
+                arguments: [document.version, Data(document.bytes), document.acceptedAt.secondsSinceEpoch])
             try Self.insert(audit, db)
         }
     }
