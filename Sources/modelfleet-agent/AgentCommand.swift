@@ -36,6 +36,8 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Enrollment token (only needed until the device is enrolled; visible in ps: prefer --enroll-token-file).") var enrollToken: String?
     @Option(help: "File holding the enrollment token (or MODELFLEET_ENROLL_TOKEN, or enroll_token_file: in the config).") var enrollTokenFile: String?
     @Option(help: "Trusted publisher public key (PEM), repeatable.") var trust: [String] = []
+    @Option(help: "Root public key (PEM) whose trust documents list the publishers to accept (rotation and revocation).")
+    var trustRoot: String?
     @Option(help: "Device labels, e.g. site=eu,type=camera.") var labels: String?
     @Option(help: "Seconds between check-ins (jittered by up to 20%).") var checkinInterval: Int?
     @Option(help: "Download bandwidth cap in bytes per second.") var maxDownloadRate: Int?
@@ -75,10 +77,14 @@ struct AgentOptions: ParsableArguments {
             !trust.isEmpty
             ? trust
             : environment["MODELFLEET_TRUSTED_PUBLISHER_KEYS"]?.split(separator: ",").map(String.init) ?? file?.list("trusted_publisher_keys") ?? []
-        guard !keyFiles.isEmpty else { throw ValidationError("give at least one --trust KEY.pub: the agent installs only what a trusted publisher signed") }
+        let rootFile = value(trustRoot, "trust_root")
+        guard !keyFiles.isEmpty || rootFile != nil else {
+            throw ValidationError("give --trust-root ROOT.pub or at least one --trust KEY.pub: the agent installs only what a trusted publisher signed")
+        }
         let keys = try keyFiles.map { path in
             try PublisherPublicKey(pem: String(contentsOfFile: path, encoding: .utf8), path: path)
         }
+        let root = try rootFile.map { path in try PublisherPublicKey(pem: String(contentsOfFile: path, encoding: .utf8), path: path) }
         var labelMap = file?.map("labels") ?? [:]
         if let text = labels ?? environment["MODELFLEET_LABELS"] {
             labelMap = [:]
@@ -107,6 +113,7 @@ struct AgentOptions: ParsableArguments {
             checkinIntervalSeconds: try number(checkinInterval, "checkin_interval_seconds") ?? 300,
             diskBudgetBytes: try number(diskBudget, "disk_budget_bytes"), transfer: transfer
         )
+        settings.trustRoot = root
         if let parallel: Int = try number(parallelDownloads, "parallel_downloads") { settings.parallelDownloads = max(1, parallel) }
         let windows =
             !downloadWindow.isEmpty

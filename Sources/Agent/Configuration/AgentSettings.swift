@@ -7,6 +7,8 @@ public struct AgentSettings: Sendable {
     public var enrollToken: String?
     public var dataDirectory: String
     public var trustedKeys: [PublisherPublicKey]
+    /// The root whose trust documents say which publishers to accept (`DeviceTrust`); nil: only `trustedKeys`.
+    public var trustRoot: PublisherPublicKey?
     public var labels: [String: String]
     public var checkinIntervalSeconds: Int
     /// Total bytes the agent may keep on disk (chunk store + versions); nil: only the free space limits it.

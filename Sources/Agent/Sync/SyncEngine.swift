@@ -22,7 +22,7 @@ public actor SyncEngine {
     let chunks: LocalChunkStore
     let installer: Installer
     let http: HTTPClient
-    private let manifestGate: ManifestGate
+    private let trust: DeviceTrust
     private let diskSpace: DiskSpaceCheck
     private let activation: Activation
     private let events: EventReporter
@@ -40,7 +40,7 @@ public actor SyncEngine {
         chunks = try LocalChunkStore(root: data + "/chunks")
         installer = Installer(root: data + "/models", chunks: chunks)
         http = HTTPClient(options: settings.transfer)
-        manifestGate = ManifestGate(trust: TrustedPublishers(settings.trustedKeys))
+        trust = try DeviceTrust(pinned: settings.trustedKeys, root: settings.trustRoot, dataDirectory: data)
         diskSpace = DiskSpaceCheck(dataDirectory: data, budgetBytes: settings.diskBudgetBytes, installer: installer)
         activation = Activation(installer: installer, host: host ?? inference)
         events = EventReporter(journal: journal)
@@ -73,6 +73,9 @@ public actor SyncEngine {
         let registry = try await client()
         try await events.flush(to: registry, deviceID: identity.deviceID)
         let answer = try await registry.checkin(deviceID: identity.deviceID, try checkinRequest())
+        if let refusal = await trust.update(registryVersion: answer.trustVersion, from: registry) {
+            try journal.enqueue(DeviceEvent(kind: SyncEvent.trust.rawValue, result: "failed", message: refusal, at: .now()))
+        }
         var outcomes: [Outcome] = []
         for desired in answer.desired {
             outcomes.append(try await sync(desired, registry: registry))
@@ -114,7 +117,12 @@ public actor SyncEngine {
             return outcome
         }
         let progress = SyncProgress(journal: journal, desired: desired)
-        switch await manifestGate.fetch(desired, from: registry, current: current) {
+        let verdict: Result<VerifiedManifest, SyncRejection>
+        switch trust.publishers(at: .now()) {
+        case .failure(let refusal): verdict = .failure(refusal)
+        case .success(let publishers): verdict = await ManifestGate(trust: publishers).fetch(desired, from: registry, current: current)
+        }
+        switch verdict {
         case .failure(let rejection):
             try progress.rejected(rejection)
             outcome.result = .rejected(reason: rejection.description)

@@ -8,4 +8,6 @@ enum SyncEvent: String, Sendable {
     case deferred
     /// An operator rolled the live version back on the device.
     case rollback
+    /// A trust document from the registry was refused (bad signature, another root, a rollback).
+    case trust
 }

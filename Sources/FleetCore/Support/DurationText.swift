@@ -5,7 +5,7 @@ public enum DurationText {
     public static func seconds(_ text: String) throws -> Int64 {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
         guard let unit = text.last, let scale = units[unit], let count = Int64(text.dropLast()), count >= 0,
-            case let (seconds, overflow) = count.multipliedReportingOverflow(by: scale), !overflow
+            case (let seconds, let overflow) = count.multipliedReportingOverflow(by: scale), !overflow
         else {
             throw FleetError.invalidDuration(text)
         }

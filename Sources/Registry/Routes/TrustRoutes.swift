@@ -19,10 +19,11 @@ struct TrustRoutes {
         router.get("/v1/trust") { request, context in
             // Devices fetch it at check-in; admins read it (`fleetctl trust show`).
             if case .device = context.principal {} else { try context.require(.read) }
-            let after = try request.uri.queryParameters.get("after").map { text in
-                guard let value = Int(text), value >= 0 else { throw RegistryError.badRequest("after must be a whole number, got '\(text)'") }
-                return value
-            } ?? 0
+            let after =
+                try request.uri.queryParameters.get("after").map { text in
+                    guard let value = Int(text), value >= 0 else { throw RegistryError.badRequest("after must be a whole number, got '\(text)'") }
+                    return value
+                } ?? 0
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: .init(bytes: try await trust.documentsJSON(after: after))))

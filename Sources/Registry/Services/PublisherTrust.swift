@@ -49,7 +49,8 @@ public struct PublisherTrust: Sendable {
             StoredTrustDocument(version: document.version, bytes: try TrustDocumentCoding.encode(document), acceptedAt: now),
             audit: AuditEntry(
                 at: now, actor: actor, action: "trust.publish", subject: "v\(document.version)",
-                detail: "root \(summary.root), \(summary.publishers.count) publisher(s), \(summary.revoked.count) revoked, expires \(document.expires)\(rotation)"))
+                detail:
+                    "root \(summary.root), \(summary.publishers.count) publisher(s), \(summary.revoked.count) revoked, expires \(document.expires)\(rotation)"))
         return document
     }
 
