@@ -74,19 +74,22 @@ import Testing
     }
 
     @Test func anExpiredDocumentInstallsNothingNewUntilAFreshOneArrives() async throws {
-        try await publishTrust(1, publishers: [alice], expiresIn: 3)
+        try await publishTrust(1, publishers: [alice])
         try await publish("1.0.0", by: alice)
         let engine = try agent()
         #expect(Self.isActivated(try await engine.checkInAndSync().first))
-        try await Task.sleep(for: .seconds(3.5))
+        // v2 is valid when the registry takes it and expired by the time the device reads it (the
+        // device still follows it: a chain moves through expired documents).
+        try await publishTrust(2, publishers: [alice], expiresIn: 4)
+        try await Task.sleep(for: .seconds(4.5))
 
         try await publish("1.1.0", by: alice)
         let frozen = try await engine.checkInAndSync().first
-        #expect(Self.refusal(frozen).contains("trust document v1 expired at"))
+        #expect(Self.refusal(frozen).contains("trust document v2 expired at"))
         #expect(Self.refusal(frozen).contains("live models keep serving"))
         #expect(await engine.activeModels().first?.version == SemanticVersion(major: 1, minor: 0, patch: 0))
 
-        try await publishTrust(2, publishers: [alice])
+        try await publishTrust(3, publishers: [alice])
         #expect(Self.isActivated(try await engine.checkInAndSync().first))
         #expect(await engine.activeModels().first?.version == SemanticVersion(major: 1, minor: 1, patch: 0))
     }

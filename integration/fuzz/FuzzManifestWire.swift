@@ -3,7 +3,10 @@
 //      strict parse, typed decode, `ManifestValidator`, publisher lookup, Ed25519 signature check)
 //      against the key that signed seeds/manifest-wire/manifest.json; a manifest that decodes is
 //      encoded again (`ManifestCoding.encode`), which must decode to the same manifest;
-//   2. as a request or response body: the registry's order (`JSONParser` under the 1 MiB body limit,
+//   2. as a trust document (`TrustChain.accept` from a fixed root: parse, typed decode, key parsing,
+//      signature over the domain-separated canonical bytes); one that is accepted is encoded again and
+//      must decode to the same document;
+//   3. as a request or response body: the registry's order (`JSONParser` under the 1 MiB body limit,
 //      `WireLimits.check`, then `JSONDecoder`) into every Codable type of Sources/FleetCore/Wire.
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -31,8 +34,14 @@ private let wireTypes: [any Decodable.Type] = [
     EventsAccepted.self, RecordedEvent.self, EventList.self, RolloutGates.self, RolloutRequest.self, Rollout.self,
     RolloutStageHealth.self, RolloutStatus.self, RollbackRequest.self, RolloutList.self, MissingChunksRequest.self,
     StoredChunkForm.self, MissingChunksResponse.self, ModelSummary.self, VersionSummary.self, ModelList.self,
-    VersionList.self, Manifest.self, RollbackDirective.self,
+    VersionList.self, Manifest.self, RollbackDirective.self, TrustDocument.self, TrustSummary.self,
 ]
+
+/// A seed document (seeds/manifest-wire/trust.json) is signed by the key whose seed is all 7s.
+private let trustRoot: PublisherPublicKey = {
+    guard let key = try? PublisherPrivateKey(seed: [UInt8](repeating: 7, count: 32)) else { fatalError("the fuzz target's root does not derive") }
+    return key.publicKey
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzManifestWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -44,6 +53,12 @@ public func fuzzManifestWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
             fatalError("a decoded manifest's encoding does not decode: \(String(decoding: encoded, as: UTF8.self))")
         }
         guard again == manifest else { fatalError("a manifest's encoding decodes to another manifest") }
+    }
+    var chain = TrustChain(root: trustRoot)
+    if let accepted = try? chain.accept(bytes) {
+        guard let encoded = try? TrustDocumentCoding.encode(accepted), let again = try? TrustDocumentCoding.decode(encoded), again == accepted else {
+            fatalError("an accepted trust document does not survive encoding")
+        }
     }
     guard let document = try? JSONParser.parse(bytes, limits: .init(maximumBytes: 1 << 20)),
         (try? WireLimits.check(document)) != nil
