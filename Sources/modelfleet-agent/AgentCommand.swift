@@ -174,6 +174,30 @@ struct Daemon: AsyncParsableCommand {
             say("local API on http://\(listen[..<colon]):\(server?.port ?? port)")
         }
         defer { server?.stop() }
+        let work = Task { try await loop(engine, settings) }
+        let signals = StopSignals.install { name in
+            say("\(name): stopping at a clean point (downloads in flight finish; the next start resumes)")
+            work.cancel()
+            // A transfer that does not finish in time is left: the journal makes any stop resumable.
+            Task {
+                try? await Task.sleep(for: .seconds(Self.stopDeadlineSeconds))
+                say("stopped (a transfer was still in flight after \(Self.stopDeadlineSeconds) s; the next start resumes it)")
+                Glibc.exit(0)
+            }
+        }
+        defer { withExtendedLifetime(signals) {} }
+        do {
+            try await work.value
+        } catch is CancellationError {
+            say("stopped")
+        }
+    }
+
+    /// How long a stop waits for transfers in flight (systemd's TimeoutStopSec is 30 s).
+    static let stopDeadlineSeconds = 20
+
+    /// Check in, sync, idle; until cancelled (a stop signal) or, with --once, after one round.
+    private func loop(_ engine: SyncEngine, _ settings: AgentSettings) async throws {
         while true {
             var failed = false
             do {
@@ -182,6 +206,8 @@ struct Daemon: AsyncParsableCommand {
                     if case .failed = outcome.result { failed = true }
                     if case .rejected = outcome.result { failed = true }
                 }
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
                 failed = true
                 say("check-in failed (will retry; the current models keep serving): \(error)")

@@ -29,7 +29,8 @@ struct ChunkFetcher: Sendable {
                 case .success(let received):
                     transfer.bytes += received
                     transfer.chunks += 1
-                    if transfer.failure == nil { startNext() }
+                    // A stop (SIGTERM cancels the sync) starts nothing new; chunks in flight finish and are kept.
+                    if transfer.failure == nil, !Task.isCancelled { startNext() }
                 case .failure(let error):
                     transfer.failure = transfer.failure ?? "chunk \(chunk.digest): \(error)"
                 }

@@ -78,6 +78,7 @@ public actor SyncEngine {
         }
         var outcomes: [Outcome] = []
         for desired in answer.desired {
+            try Task.checkCancellation()
             outcomes.append(try await sync(desired, registry: registry))
         }
         try await events.flush(to: registry, deviceID: identity.deviceID)
@@ -148,6 +149,9 @@ public actor SyncEngine {
         let transfer = await ChunkFetcher(registry: registry, store: chunks, parallel: settings.parallelDownloads).fetch(plan.missing)
         outcome.bytesDownloaded += transfer.bytes
         outcome.chunksDownloaded += transfer.chunks
+        // Stopped between chunks: not a failure. The journal says "planned", and the next start
+        // fetches only the chunks still missing.
+        try Task.checkCancellation()
         if let failure = transfer.failure {
             return try fail(SyncFailure(description: failure, event: .install), progress)
         }
