@@ -23,7 +23,10 @@ struct AgentCommand: AsyncParsableCommand {
             variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. `run` and \
             `inspect` use the bundled ONNX engine on a model file directly, without a registry.
             """,
-        subcommands: [Daemon.self, RunModel.self, Inspect.self, Bench.self, Profile.self, EngineDescription.self, Status.self, Rollback.self],
+        subcommands: [
+            Daemon.self, RunModel.self, Inspect.self, Bench.self, Profile.self, EngineDescription.self, Status.self, Rollback.self,
+            ConfigCommand.self
+        ],
         defaultSubcommand: Daemon.self
     )
 }
@@ -81,10 +84,16 @@ struct AgentOptions: ParsableArguments {
         guard !keyFiles.isEmpty || rootFile != nil else {
             throw ValidationError("give --trust-root ROOT.pub or at least one --trust KEY.pub: the agent installs only what a trusted publisher signed")
         }
-        let keys = try keyFiles.map { path in
-            try PublisherPublicKey(pem: String(contentsOfFile: path, encoding: .utf8), path: path)
+        func key(_ path: String, _ what: String, _ key: String) throws -> PublisherPublicKey {
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                let origin = file.map { " (\(key) at \($0.location(of: key)))" } ?? ""
+                throw ValidationError("cannot read the \(what) \(path)\(origin): \(Self.reason(error))")
+            }
+            return try PublisherPublicKey(pem: text, path: path)
         }
-        let root = try rootFile.map { path in try PublisherPublicKey(pem: String(contentsOfFile: path, encoding: .utf8), path: path) }
+        let keys = try keyFiles.map { try key($0, "trusted publisher key", "trusted_publisher_keys") }
+        let root = try rootFile.map { try key($0, "trust root key", "trust_root") }
         var labelMap = file?.map("labels") ?? [:]
         if let text = labels ?? environment["MODELFLEET_LABELS"] {
             labelMap = [:]
@@ -135,6 +144,12 @@ struct AgentOptions: ParsableArguments {
 }
 
 extension AgentOptions {
+    /// "No such file or directory" rather than a CocoaError dump.
+    static func reason(_ error: any Error) -> String {
+        if let posix = (error as? CocoaError)?.underlying as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        return "\(error)"
+    }
+
     /// The enrollment token: `--enroll-token`, else the file of `--enroll-token-file`, else
     /// `MODELFLEET_ENROLL_TOKEN`, else the config's `enroll_token_file` or `enroll_token`. A file
     /// keeps the token out of `ps`; its surrounding whitespace (a trailing newline) is dropped.

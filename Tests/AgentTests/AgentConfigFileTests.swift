@@ -38,4 +38,31 @@ import Testing
             "\(error)" == "agent.yaml:2: empty or repeated key 'registry'"
         }
     }
+
+    /// Issue #17: what the agent cannot use is an error naming file, line and key, never ignored.
+    @Test(arguments: [
+        ("registry: x\nchekin_interval_seconds: 30\n", "agent.yaml:2: unknown key 'chekin_interval_seconds' (did you mean 'checkin_interval_seconds'?)"),
+        (
+            "download_windows: [\"01:00-05:00\"]\n",
+            "agent.yaml:1: 'download_windows' is a list: write each item on its own indented '- item' line (flow-style [..] is not read)"
+        ),
+        ("labels: site=eu\n", "agent.yaml:1: 'labels' is a map: write indented 'name: value' lines under it (flow-style {..} is not read)"),
+        ("registry:\n  - a\n", "agent.yaml:1: 'registry' takes a single value"),
+        ("checkin_interval_seconds: 5m\n", "agent.yaml:1: 'checkin_interval_seconds' must be a whole number (0 or more), got '5m'"),
+        ("min_battery_percent: -1\n", "agent.yaml:1: 'min_battery_percent' must be a whole number (0 or more), got '-1'"),
+        ("registry: [a, b]\n", "agent.yaml:1: 'registry' takes a single value; flow-style [..] and {..} are not read")
+    ])
+    func strictReadingRefuses(_ text: String, _ message: String) {
+        #expect {
+            try AgentConfigFile(text: text, source: "agent.yaml")
+        } throws: { error in
+            "\(error)" == message
+        }
+    }
+
+    @Test func emptyListsAndMapsAreAllowed() throws {
+        let file = try AgentConfigFile(text: "download_windows: []\nlabels:\ntrusted_publisher_keys:\n  - a.pub\n", source: "agent.yaml")
+        #expect(file.list("download_windows") == [])
+        #expect(file.location(of: "trusted_publisher_keys") == "agent.yaml:3")
+    }
 }

@@ -11,13 +11,19 @@ public struct AgentConfigFile: Sendable, Equatable {
     }
 
     public var values: [String: Value]
+    /// The line each key is on (1-based), for messages about its value.
+    public var lines: [String: Int]
+    public let source: String
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
     }
 
-    public init(text: String, source: String) throws {
+    /// Reads `text` and checks every key against `AgentConfigSchema` (unless `strict` is false, for
+    /// tools that read other files in this format).
+    public init(text: String, source: String, strict: Bool = true) throws {
         var values: [String: Value] = [:]
+        var lines: [String: Int] = [:]
         var openKey: String?
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = Self.stripComment(raw)
@@ -29,7 +35,8 @@ public struct AgentConfigFile: Sendable, Equatable {
                 guard let colon = content.firstIndex(of: ":") else { throw fail("expected 'key: value'") }
                 let key = String(content[..<colon]).trimmingWhitespace
                 let rest = String(content[content.index(after: colon)...]).trimmingWhitespace
-                guard !key.isEmpty, values[key] == nil else { throw fail("empty or repeated key '\(key)'") }
+                guard !key.isEmpty, values[key] == nil, lines[key] == nil else { throw fail("empty or repeated key '\(key)'") }
+                lines[key] = number + 1
                 if rest.isEmpty {
                     openKey = key
                 } else {
@@ -61,7 +68,20 @@ public struct AgentConfigFile: Sendable, Equatable {
             }
         }
         self.values = values
+        self.lines = lines
+        self.source = source
+        guard strict else { return }
+        for key in lines.keys.sorted(by: { lines[$0]! < lines[$1]! }) {
+            // A key with nothing under it is an empty list or map.
+            let value = values[key] ?? .scalar("")
+            if let problem = AgentConfigSchema.problem(key: key, value: value) {
+                throw Invalid(description: "\(source):\(lines[key]!): \(problem)")
+            }
+        }
     }
+
+    /// `file:line` of `key`, for messages about its value.
+    public func location(of key: String) -> String { lines[key].map { "\(source):\($0)" } ?? source }
 
     private static func stripComment(_ line: Substring) -> Substring {
         if line.drop(while: \.isWhitespace).hasPrefix("#") { return "" }
