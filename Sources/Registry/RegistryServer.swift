@@ -66,6 +66,10 @@ public struct RegistryServer: Sendable {
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
+        router.add(
+            middleware: RateLimitMiddleware(
+                failedAuthentications: AddressRateLimiter(perMinute: configuration.limits.authFailuresPerMinute),
+                enrollments: AddressRateLimiter(perMinute: configuration.limits.enrollmentsPerMinute)))
         router.add(middleware: AuthenticationMiddleware(store: store))
         let table = RouteTable(router: router)
         let limits = configuration.limits

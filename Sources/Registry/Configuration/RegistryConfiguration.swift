@@ -19,6 +19,10 @@ public struct RegistryConfiguration: Sendable, Equatable {
         public var maxHeaderBytes = 16 << 10
         /// Most digests one `POST /v1/chunks/missing` may name (413 above it); `fleetctl push` sends 10,000 at a time.
         public var maxMissingDigests = 100_000
+        /// Failed authentications (401) one address may have a minute; past it every request from it is 429.
+        public var authFailuresPerMinute = 30
+        /// Device enrollments one address may make a minute (a factory behind one NAT enrolls many); past it, 429.
+        public var enrollmentsPerMinute = 120
     }
 
     /// How long clients may take and how many connections they may hold (`ConnectionDeadlines`, `OpenConnections`).
@@ -71,7 +75,9 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "limits.max_chunk_bytes": { $0.limits.maxChunkBytes = try integer($1, "limits.max_chunk_bytes") },
         "limits.max_chunk_stored_bytes": { $0.limits.maxChunkStoredBytes = try integer($1, "limits.max_chunk_stored_bytes") },
         "limits.max_header_bytes": { $0.limits.maxHeaderBytes = try integer($1, "limits.max_header_bytes") },
-        "limits.max_missing_digests": { $0.limits.maxMissingDigests = try integer($1, "limits.max_missing_digests") }
+        "limits.max_missing_digests": { $0.limits.maxMissingDigests = try integer($1, "limits.max_missing_digests") },
+        "limits.auth_failures_per_minute": { $0.limits.authFailuresPerMinute = try integer($1, "limits.auth_failures_per_minute") },
+        "limits.enrollments_per_minute": { $0.limits.enrollmentsPerMinute = try integer($1, "limits.enrollments_per_minute") }
     ]
 
     public struct Invalid: Error, CustomStringConvertible {

@@ -5,9 +5,12 @@ public import Hummingbird
 public struct RegistryContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// The client's IP address (what rate limits count by); "unknown" if the channel has none.
+    public let remoteAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Who is asking, for the audit log: an admin token's label, or the device.

@@ -1,0 +1,49 @@
+import FleetCore
+import FleetHTTP
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Registry
+
+/// Guessing tokens and bulk enrollment are limited per client address: 429 with Retry-After.
+@Suite struct RateLimitTests {
+    @Test func anAddressThatKeepsFailingAuthenticationIsHeldOff() async throws {
+        let registry = try await RegistryHarness.start { $0.limits.authFailuresPerMinute = 5 }
+        for attempt in 1...5 {
+            let guess = try await registry.raw("GET", "/v1/models", token: "mf_admin_guess\(attempt)")
+            #expect(guess.status == 401)
+        }
+        // The sixth request is refused before its token is looked up, even a good one.
+        let held = try await registry.raw("GET", "/v1/models", token: registry.adminToken)
+        #expect(held.status == 429)
+        let retryAfter = try #require(held[header: "retry-after"].flatMap { Int($0) })
+        #expect(retryAfter >= 1 && retryAfter <= 12)
+        #expect(RegistryClient.failure(held).code == "rate_limited")
+        #expect(RegistryClient.failure(held).message.contains("too many failed authentications from 127.0.0.1"))
+        // Health probes stay answered: monitoring must not read a guesser's hold as an outage.
+        #expect(try await registry.raw("GET", "/healthz", token: nil).status == 200)
+    }
+
+    @Test func successfulRequestsCostNothing() async throws {
+        let registry = try await RegistryHarness.start { $0.limits.authFailuresPerMinute = 2 }
+        for _ in 0..<20 {
+            #expect(try await registry.raw("GET", "/v1/models", token: registry.adminToken).status == 200)
+        }
+    }
+
+    @Test func enrollmentsPerAddressAreLimited() async throws {
+        let registry = try await RegistryHarness.start { $0.limits.enrollmentsPerMinute = 3 }
+        let profile = DeviceProfile(arch: "x86_64", ramBytes: 1 << 30, diskBytes: 1 << 30, engineVersion: "1")
+        let body = Array(try JSONEncoder().encode(profile))
+        for _ in 0..<3 {
+            #expect(try await registry.raw("POST", "/v1/devices/enroll", token: registry.enrollToken, body: body).status == 201)
+        }
+        let refused = try await registry.raw("POST", "/v1/devices/enroll", token: registry.enrollToken, body: body)
+        #expect(refused.status == 429)
+        #expect(refused[header: "retry-after"] == "20")
+        #expect(RegistryClient.failure(refused).message == "too many enrollments from 127.0.0.1 (over 3 a minute); retry in 20 s")
+        // Other requests from the address are not affected.
+        #expect(try await registry.raw("GET", "/v1/models", token: registry.adminToken).status == 200)
+    }
+}
