@@ -46,7 +46,12 @@ import Yams
         #expect {
             try configuration.apply(yaml: "http:\n  bnid: 1\n", source: "registry.yaml")
         } throws: { error in
-            "\(error)".hasPrefix("registry.yaml: unknown setting 'http.bnid' (known: cache.chunk_memory_bytes, devices.checkin_interval_seconds, http.bind,")
+            "\(error)".hasPrefix("registry.yaml:2: unknown setting 'http.bnid' (known: cache.chunk_memory_bytes, devices.checkin_interval_seconds, http.bind,")
+        }
+        #expect {
+            try configuration.apply(yaml: "http:\n  bind: 127.0.0.1:1\nlimits:\n  max_chunk_bytes: lots\n", source: "registry.yaml")
+        } throws: { error in
+            "\(error)" == "registry.yaml:4: limits.max_chunk_bytes must be a positive integer, got 'lots'"
         }
         #expect {
             try configuration.apply(environment: ["MODELFLEET_LIMITS_MAX_CHUNK_BYTES": "lots"])

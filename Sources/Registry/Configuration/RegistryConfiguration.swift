@@ -108,11 +108,13 @@ public struct RegistryConfiguration: Sendable, Equatable {
             }
             for (keyNode, valueNode) in entries {
                 let key = "\(section).\(keyNode.string ?? "?")"
+                // Errors name the file and the line of the key, as the agent's do.
+                let location = keyNode.mark.map { "\(source):\($0.line)" } ?? source
                 guard let apply = Self.settings[key] else {
-                    throw Invalid(description: "\(source): unknown setting '\(key)' (known: \(Self.settings.keys.sorted().joined(separator: ", ")))")
+                    throw Invalid(description: "\(location): unknown setting '\(key)' (known: \(Self.settings.keys.sorted().joined(separator: ", ")))")
                 }
-                guard let value = valueNode.string else { throw Invalid(description: "\(source): '\(key)' must be a scalar") }
-                try apply(&self, value)
+                guard let value = valueNode.string else { throw Invalid(description: "\(location): '\(key)' must be a scalar") }
+                do { try apply(&self, value) } catch let invalid as Invalid { throw Invalid(description: "\(location): \(invalid.description)") }
             }
         }
     }
