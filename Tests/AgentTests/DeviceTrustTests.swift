@@ -28,13 +28,14 @@ import Testing
     }
 
     func publishTrust(
-        _ version: Int, publishers: [TestPublisher], revoked: [TestPublisher] = [], expiresIn: Int64 = 86_400, by signer: PublisherPrivateKey? = nil
+        _ version: Int, publishers: [TestPublisher], revoked: [TestPublisher] = [], expiresIn: Int64 = 86_400, by signer: PublisherPrivateKey? = nil,
+        nextRoot: PublisherPrivateKey? = nil
     ) async throws {
         let now = Timestamp.now()
         let document = try TrustDocument(
             version: version, issuedAt: Timestamp(secondsSinceEpoch: now.secondsSinceEpoch - 60),
             expires: Timestamp(secondsSinceEpoch: now.secondsSinceEpoch + expiresIn), publishers: publishers.map(\.key.publicKey),
-            revoked: revoked.map(\.key.publicKey.keyID), signedBy: signer ?? root)
+            revoked: revoked.map(\.key.publicKey.keyID), nextRoot: nextRoot?.publicKey, signedBy: signer ?? root)
         try await registry.admin.publishTrust(try TrustDocumentCoding.encode(document))
     }
 
@@ -92,6 +93,29 @@ import Testing
         try await publishTrust(3, publishers: [alice])
         #expect(Self.isActivated(try await engine.checkInAndSync().first))
         #expect(await engine.activeModels().first?.version == SemanticVersion(major: 1, minor: 1, patch: 0))
+    }
+
+    /// The root is rotated twice while the device is offline; at its next check-in it follows the
+    /// chain (root → second → third) and trusts the publisher the newest document names.
+    @Test func anOfflineDeviceFollowsRootRotations() async throws {
+        let second = PublisherPrivateKey.generate()
+        let third = PublisherPrivateKey.generate()
+        try await publishTrust(1, publishers: [alice], nextRoot: second)
+        try await publishTrust(2, publishers: [alice], by: second, nextRoot: third)
+        try await publishTrust(3, publishers: [bob], by: third)
+        try await publish("1.0.0", by: bob)
+        let engine = try agent()
+        #expect(Self.isActivated(try await engine.checkInAndSync().first))
+        let trust = try DeviceTrust(pinned: [], root: root.publicKey, dataDirectory: data)
+        #expect(trust.version == 3)
+        // The old root can no longer speak: a v4 it signs is refused by the registry, as by devices.
+        let refused = try await registry.raw(
+            "PUT", "/v1/trust", token: registry.adminToken,
+            body: try TrustDocumentCoding.encode(
+                TrustDocument(
+                    version: 4, expires: Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch + 3600), publishers: [alice.key.publicKey],
+                    signedBy: root)))
+        #expect(refused.status == 422)
     }
 
     /// The registry's documents come from another root than the one the device pins: nothing is
