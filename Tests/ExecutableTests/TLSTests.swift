@@ -191,6 +191,36 @@ import Testing
         #expect(try await client(trusting: renewal).send(health).status == 200)
     }
 
+    /// The registry's own handlers sit behind TLS: a stalled handshake meets the header deadline, and a
+    /// request NIO cannot parse still gets the API's JSON error, over TLS (`openssl s_client` as the client).
+    @Test func deadlinesAndParseErrorAnswersWorkUnderTLS() throws {
+        let setup = try Setup()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let registry = try setup.registry(arguments: ["--header-timeout", "1"])
+        defer { registry.killHard() }
+        let port = UInt16(registry.baseURL.split(separator: ":").last ?? "") ?? 0
+
+        // TCP connected, no ClientHello: closed by the header deadline.
+        let silent = try HalfSentRequest(port: port, head: "", body: [])
+        #expect(silent.isClosed(within: 5))
+
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        client.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", setup.authority.certificate, "-quiet", "-verify_return_error"]
+        let input = Pipe()
+        let output = Pipe()
+        client.standardInput = input
+        client.standardOutput = output
+        client.standardError = FileHandle.nullDevice
+        try client.run()
+        // A control character in the path: refused by NIO's parser, answered by ParseErrorResponder.
+        input.fileHandleForWriting.write(Data("GET /v1/models\u{1}x HTTP/1.1\r\nHost: registry\r\n\r\n".utf8))
+        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        client.waitUntilExit()
+        #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
+        #expect(answer.contains(#""code":"bad_request""#) && answer.contains("malformed HTTP request"), "\(answer)")
+    }
+
     @Test func aNonLoopbackBindNeedsTLSOrInsecureHTTP() async throws {
         let setup = try Setup()
         defer { try? FileManager.default.removeItem(at: setup.directory) }

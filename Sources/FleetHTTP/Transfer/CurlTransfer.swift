@@ -209,6 +209,9 @@ public struct HTTPClient: Sendable {
                 throw failure
             }
             var message = String(cString: curl_easy_strerror(code))
+            if code == CURLE_GOT_NOTHING, request.url.lowercased().hasPrefix("http://") {
+                message += " (a registry serving HTTPS answers plain HTTP this way: try https://)"
+            }
             if code == CURLE_OPERATION_TIMEDOUT {
                 let whole = wholeTransferMilliseconds.map { "whole request \($0) ms, " } ?? ""
                 message +=

@@ -46,7 +46,10 @@ public struct TLSFailure: Error, CustomStringConvertible, Sendable {
         case .clientCertificateRejected: return "the registry refused this client certificate (not signed by a CA it trusts, or expired): \(said)"
         case .unreadableCAFile: return "cannot use the CA file given with --ca: \(said)"
         case .unusableClientCertificate: return "cannot use the client certificate or key (--client-cert, --client-key): \(said)"
-        case .handshake: return "TLS handshake with the registry failed: \(said)"
+        case .handshake:
+            // What OpenSSL says when the other side answers in plain HTTP.
+            let hint = detail.contains("wrong version number") ? "; is the registry serving plain http:// there?" : ""
+            return "TLS handshake with the registry failed: \(said)\(hint)"
         }
     }
 
