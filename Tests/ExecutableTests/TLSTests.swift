@@ -26,11 +26,13 @@ import Testing
             return registry
         }
 
-        func fleetctl(_ registry: RegistryProcess, _ arguments: [String], tls: [String]? = nil) throws -> ProgramRunner.Result {
+        func fleetctl(_ registry: RegistryProcess, _ arguments: [String], tls: [String]? = nil, environment: [String: String] = [:]) throws
+            -> ProgramRunner.Result
+        {
             try ProgramRunner.run(
                 "fleetctl",
                 arguments + ["--registry", registry.baseURL, "--token-file", registry.dataDirectory + "/admin.token"]
-                    + (tls ?? ["--ca", authority.certificate]), in: directory)
+                    + (tls ?? ["--ca", authority.certificate]), in: directory, environment: environment)
         }
 
         /// `daemon --once` against `registry`, with `arguments` for TLS and labels.
@@ -84,8 +86,9 @@ import Testing
         #expect(agent.stdout.contains("check-in failed") && agent.stdout.contains("is not trusted (unknown CA)"), "\(agent.stdout)")
         // Not retried: a certificate does not become trusted by asking again.
         #expect(!agent.stdout.contains("gave up after"), "\(agent.stdout)")
-        // With the CA, the same registry is fine.
-        #expect(try setup.fleetctl(registry, ["models", "ls"]).status == 0)
+        // With the CA (here from MODELFLEET_CA), the same registry is fine.
+        let trusted = try setup.fleetctl(registry, ["models", "ls"], tls: [], environment: ["MODELFLEET_CA": setup.authority.certificate])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
 
         // A certificate for another host name.
         let elsewhere = try setup.registry(try setup.authority.issue("elsewhere", hosts: ["DNS:registry.example"]))
