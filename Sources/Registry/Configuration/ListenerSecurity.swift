@@ -28,7 +28,10 @@ public enum ListenerSecurity: Sendable {
             throw RegistryConfiguration.Invalid(
                 description: "--tls-client-ca (tls.client_ca_file) needs TLS: give --tls-cert and --tls-key too")
         }
-        guard let host = configuration.hostAndPort?.host, !LoopbackHost.contains(host) else {
+        guard let host = configuration.hostAndPort?.host else {
+            throw RegistryConfiguration.Invalid(description: "bind address '\(configuration.bind)' must be HOST:PORT")
+        }
+        guard !LoopbackHost.contains(host) else {
             self = .loopback
             return
         }

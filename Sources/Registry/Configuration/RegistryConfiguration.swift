@@ -50,8 +50,6 @@ public struct RegistryConfiguration: Sendable, Equatable {
         public var keyFile: String?
         /// PEM CA certificate(s): when set, a connection must present a client certificate signed by one of them.
         public var clientCAFile: String?
-
-        public var isEnabled: Bool { certificateFile != nil || keyFile != nil }
     }
 
     public var bind = "127.0.0.1:8080"
