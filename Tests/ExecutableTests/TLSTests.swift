@@ -224,6 +224,37 @@ import Testing
         #expect(answer.contains(#""code":"bad_request""#) && answer.contains("malformed HTTP request"), "\(answer)")
     }
 
+    /// Over the connection limit, a TLS connection is closed before its handshake ends (the JSON 503
+    /// cannot reach it): the client sees a network failure, retried like any other, never a TLS verdict.
+    @Test func theConnectionLimitHoldsUnderTLS() async throws {
+        let setup = try Setup()
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        let registry = try setup.registry(arguments: ["--max-connections", "1"])
+        defer { registry.killHard() }
+        let port = UInt16(registry.baseURL.split(separator: ":").last ?? "") ?? 0
+        var options = TransferOptions()
+        options.caFile = setup.authority.certificate
+        let health = HTTPRequest(method: "GET", url: registry.baseURL + "/healthz")
+        do {
+            let holder = try HalfSentRequest(port: port, head: "", body: [])
+            try await Task.sleep(for: .milliseconds(200))
+            await #expect {
+                _ = try await HTTPClient(options: options).send(health)
+            } throws: { error in
+                error is TransportError
+            }
+            withExtendedLifetime(holder) {}
+        }
+        // The held connection is closed: the slot is free again.
+        let deadline = ContinuousClock.now + .seconds(5)
+        var served = false
+        while !served, ContinuousClock.now < deadline {
+            served = (try? await HTTPClient(options: options).send(health).status) == 200
+            if !served { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(served)
+    }
+
     @Test func aNonLoopbackBindNeedsTLSOrInsecureHTTP() async throws {
         let setup = try Setup()
         defer { try? FileManager.default.removeItem(at: setup.directory) }

@@ -212,6 +212,7 @@ public struct HTTPClient: Sendable {
             if code == CURLE_GOT_NOTHING, request.url.lowercased().hasPrefix("http://") {
                 message += " (a registry serving HTTPS answers plain HTTP this way: try https://)"
             }
+            if code == CURLE_SSL_CONNECT_ERROR, !detail.isEmpty { message += " (\(detail))" }
             if code == CURLE_OPERATION_TIMEDOUT {
                 let whole = wholeTransferMilliseconds.map { "whole request \($0) ms, " } ?? ""
                 message +=

@@ -23,7 +23,7 @@ public struct TLSFailure: Error, CustomStringConvertible, Sendable {
         case unreadableCAFile
         /// The client certificate or key given cannot be loaded, or do not belong together.
         case unusableClientCertificate
-        /// Any other failed handshake (no common protocol version or cipher, a plain-HTTP server…).
+        /// A handshake the two sides could not agree on (no common protocol version or cipher, a plain-HTTP server…).
         case handshake
     }
 
@@ -83,9 +83,11 @@ public struct TLSFailure: Error, CustomStringConvertible, Sendable {
                 || text.contains("alert certificate expired")
             {
                 reason = .clientCertificateRejected
-            } else if code == CURLE_SSL_CONNECT_ERROR {
+            } else if code == CURLE_SSL_CONNECT_ERROR, Self.protocolFailures.contains(where: text.contains) {
                 reason = .handshake
             } else {
+                // A reset or an end of stream mid-handshake (a registry at its connection limit, a
+                // restart) is the network's doing: a `TransportError`, retried.
                 return nil
             }
         default:
@@ -93,6 +95,9 @@ public struct TLSFailure: Error, CustomStringConvertible, Sendable {
         }
         self.init(url: url, reason: reason, detail: detail, curlCode: Int32(code.rawValue))
     }
+
+    /// What the TLS library says when the two sides cannot agree (as opposed to a dropped connection).
+    private static let protocolFailures = ["alert", "wrong version number", "unsupported protocol", "no protocols available", "no shared cipher"]
 
     public init(url: String, reason: Reason, detail: String, curlCode: Int32) {
         self.url = url
