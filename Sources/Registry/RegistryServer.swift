@@ -2,6 +2,7 @@ public import FleetCore
 import Foundation
 public import Hummingbird
 public import Logging
+import ServiceLifecycle
 
 /// Assembles the registry: data directory, stores, first-start tokens, router, Hummingbird application.
 public struct RegistryServer: Sendable {
@@ -94,20 +95,36 @@ public struct RegistryServer: Sendable {
     }
 
     /// The Hummingbird application; `onListening` receives the bound port (useful with port 0).
-    public func application(logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    /// `security` is the listener's protection (`ListenerSecurity(configuration)`, which loads the certificate).
+    public func application(
+        logger: Logger, security: ListenerSecurity, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         guard let (host, port) = configuration.hostAndPort else {
             throw RegistryConfiguration.Invalid(description: "bind address '\(configuration.bind)' must be HOST:PORT")
         }
+        var services: [any Service] = [
+            CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
+            RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger),
+            ScrubSchedule.service(
+                ChunkScrubber(store: store, integrity: integrity), interval: .seconds(configuration.scrubIntervalSeconds), logger: logger)
+        ]
+        var tls: ServerTLS?
+        switch security {
+        case .tls(let identity):
+            tls = identity
+            services.append(CertificateReloadOnHangup(tls: identity, logger: logger))
+        case .loopback:
+            break
+        case .insecure:
+            logger.warning(
+                "serving plain HTTP on \(configuration.bind), which is not a loopback address (--insecure-http): bearer tokens and models cross the network unencrypted unless a TLS proxy protects the link"
+            )
+        }
         return Application(
             router: routes().router,
-            server: .registry(limits: configuration.limits, connections: configuration.connections, logger: logger),
+            server: .registry(limits: configuration.limits, connections: configuration.connections, tls: tls, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "modelfleet-registry"),
-            services: [
-                CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
-                RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger),
-                ScrubSchedule.service(
-                    ChunkScrubber(store: store, integrity: integrity), interval: .seconds(configuration.scrubIntervalSeconds), logger: logger)
-            ],
+            services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger
         )

@@ -57,6 +57,7 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Seconds a transfer may stall (under 1 byte/s) before it is abandoned (default 30).") var stallTimeout: Int?
     @Option(help: "Seconds one request may keep retrying without progress (default 60).") var retryBudget: Int?
     @Option(help: "Local API address, HOST:PORT (GET /v1/models, POST /v1/models/NAME/infer; default 127.0.0.1:8181).") var listen: String?
+    @OptionGroup var tls: RegistryTLSOptions
 
     /// Flag, else `MODELFLEET_<KEY>`, else the config file's `key`.
     func settings() throws -> AgentSettings {
@@ -103,8 +104,8 @@ struct AgentOptions: ParsableArguments {
                 labelMap[String(parts[0])] = String(parts[1])
             }
         }
-        do { try RegistryAddress.check(registry) } catch { throw ValidationError(error.description) }
         var transfer = TransferOptions()
+        let allowInsecureHTTP = try tls.apply(registry: registry, to: &transfer, value: value)
         if let rate: Int = try number(maxDownloadRate, "max_download_bytes_per_second") { transfer.maxReceiveBytesPerSecond = rate }
         func seconds(_ flag: Int?, _ key: String, into field: WritableKeyPath<TransferOptions, Int>) throws {
             guard let value: Int = try number(flag, key) else { return }
@@ -123,6 +124,7 @@ struct AgentOptions: ParsableArguments {
             diskBudgetBytes: try number(diskBudget, "disk_budget_bytes"), transfer: transfer
         )
         settings.trustRoot = root
+        settings.allowInsecureHTTP = allowInsecureHTTP
         if let parallel: Int = try number(parallelDownloads, "parallel_downloads") { settings.parallelDownloads = max(1, parallel) }
         let windows =
             !downloadWindow.isEmpty

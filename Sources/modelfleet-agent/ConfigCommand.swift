@@ -46,7 +46,11 @@ struct ConfigCommand: AsyncParsableCommand {
                 ("request_timeout_seconds", "\(transfer.timeoutSeconds)"),
                 ("local_api_workers", "\(limits.workers)"),
                 ("local_api_queued_connections", "\(limits.queuedConnections)"),
-                ("local_api_large_body_budget_bytes", "\(limits.largeBodyBudgetBytes)")
+                ("local_api_large_body_budget_bytes", "\(limits.largeBodyBudgetBytes)"),
+                ("ca_file", transfer.caFile ?? "(system store)"),
+                ("client_cert_file", transfer.clientCertificate ?? "(none)"),
+                ("client_key_file", transfer.clientKey ?? "(none)"),
+                ("insecure_http", "\(settings.allowInsecureHTTP)")
             ]
         }
     }

@@ -20,10 +20,12 @@ struct ProgramRunner {
         return folder
     }
 
-    static func run(_ program: String, _ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// `environment` is added to the test process's own.
+    static func run(_ program: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binaries.appendingPathComponent(program)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
         let err = Pipe()

@@ -14,15 +14,19 @@ final class RegistryProcess {
         process = Process()
     }
 
+    /// What the server logged (standard error) since its last start.
+    var errors: String { (try? String(contentsOfFile: dataDirectory + ".stderr", encoding: .utf8)) ?? "" }
+
     /// Starts the server (with `arguments` besides the data directory, bind address and log level) and
-    /// waits for its "listening on" line.
+    /// waits for its "listening on" line (http:// or https://). A later `--bind` in `arguments` wins.
     func start(arguments: [String] = []) throws {
         process = Process()
         process.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-registry")
         process.arguments = ["--data-dir", dataDirectory, "--bind", "127.0.0.1:0", "--log-level", "warning"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: dataDirectory + ".stderr", contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: dataDirectory + ".stderr")
         try process.run()
         let deadline = Date().addingTimeInterval(30)
         var collected = Data()
@@ -31,8 +35,8 @@ final class RegistryProcess {
             if chunk.isEmpty { break }
             collected.append(chunk)
             let text = String(decoding: collected, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.contains("listening on http://") }),
-                let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") })
+            if let line = text.split(separator: "\n").first(where: { $0.contains("listening on http") }),
+                let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") })
             {
                 baseURL = String(url)
                 output = text

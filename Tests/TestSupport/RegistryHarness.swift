@@ -38,7 +38,7 @@ public final class RegistryHarness: Sendable {
         var logger = Logger(label: "test-registry")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try server.application(logger: logger) { port in continuation.yield(port) }
+        let app = try server.application(logger: logger, security: try ListenerSecurity(server.configuration)) { port in continuation.yield(port) }
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }

@@ -9,6 +9,8 @@ public enum AgentConfigSchema {
         case text
         /// A whole number, zero or more.
         case count
+        /// `true` or `false`.
+        case flag
         case list
         case map
     }
@@ -21,7 +23,8 @@ public enum AgentConfigSchema {
         "inference_threads": .count, "efficiency_below_battery_percent": .count, "listen": .text,
         "connect_timeout_seconds": .count, "first_byte_timeout_seconds": .count, "stall_timeout_seconds": .count,
         "retry_budget_seconds": .count, "request_timeout_seconds": .count,
-        "local_api_workers": .count, "local_api_queued_connections": .count, "local_api_large_body_budget_bytes": .count
+        "local_api_workers": .count, "local_api_queued_connections": .count, "local_api_large_body_budget_bytes": .count,
+        "ca_file": .text, "client_cert_file": .text, "client_key_file": .text, "insecure_http": .flag
     ]
 
     /// Why `value` does not fit `key`, or nil.
@@ -31,6 +34,8 @@ public enum AgentConfigSchema {
             return "unknown key '\(key)'\(suggestion)"
         }
         switch (kind, value) {
+        case (.flag, .scalar(let text)):
+            return text == "true" || text == "false" ? nil : "'\(key)' must be true or false, got '\(text)'"
         case (.text, .scalar(let text)), (.count, .scalar(let text)):
             if text.hasPrefix("[") || text.hasPrefix("{") {
                 return "'\(key)' takes a single value; flow-style [..] and {..} are not read"

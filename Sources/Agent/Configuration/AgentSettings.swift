@@ -14,6 +14,8 @@ public struct AgentSettings: Sendable {
     /// Total bytes the agent may keep on disk (chunk store + versions); nil: only the free space limits it.
     public var diskBudgetBytes: UInt64?
     public var transfer: TransferOptions
+    /// Accept a plain `http://` registry that is not on loopback (`--insecure-http`); refused otherwise.
+    public var allowInsecureHTTP = false
     /// Where the local API listens (loopback by default: it is for processes on the device).
     public var listenAddress = "127.0.0.1:8181"
     /// Worker threads, queued connections and accept backlog of the local API.

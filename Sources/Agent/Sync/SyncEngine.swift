@@ -30,7 +30,7 @@ public actor SyncEngine {
 
     /// `host` runs self-tests before a swap; the engine-backed `inference` host unless a test substitutes one.
     public init(settings: AgentSettings, host: (any ModelHost)? = nil) throws {
-        try RegistryAddress.check(settings.registry)
+        try RegistryAddress.check(settings.registry, allowInsecureHTTP: settings.allowInsecureHTTP)
         self.settings = settings
         let inference = InferenceHost(power: settings.inferencePower)
         self.inference = inference

@@ -190,7 +190,13 @@ public struct HTTPClient: Sendable {
         }
         _ = modelfleet_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, headerList)
 
-        let code = curl_easy_perform(handle)
+        // libcurl's own words for a failure (for TLS: the verification result), read by `TLSFailure`.
+        var errorText = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code = errorText.withUnsafeMutableBufferPointer { buffer in
+            _ = modelfleet_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
+            defer { _ = modelfleet_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil) }
+            return curl_easy_perform(handle)
+        }
         if let failure = sink.writeError { throw failure }
         if sink.firstByteTimedOut {
             throw TransportError(
@@ -198,7 +204,15 @@ public struct HTTPClient: Sendable {
                 message: "no answer within \(options.firstByteTimeoutSeconds) s of sending the request (first-byte timeout)")
         }
         guard code == CURLE_OK else {
+            let detail = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if let failure = TLSFailure(code: code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, url: request.url) {
+                throw failure
+            }
             var message = String(cString: curl_easy_strerror(code))
+            if code == CURLE_GOT_NOTHING, request.url.lowercased().hasPrefix("http://") {
+                message += " (a registry serving HTTPS answers plain HTTP this way: try https://)"
+            }
+            if code == CURLE_SSL_CONNECT_ERROR, !detail.isEmpty { message += " (\(detail))" }
             if code == CURLE_OPERATION_TIMEDOUT {
                 let whole = wholeTransferMilliseconds.map { "whole request \($0) ms, " } ?? ""
                 message +=

@@ -47,7 +47,19 @@ public struct RegistryConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Files of the registry's TLS identity; all nil (the embedded default) serves plain HTTP.
+    public struct TLS: Sendable, Equatable {
+        /// PEM certificate chain (leaf first) and its private key; both or neither.
+        public var certificateFile: String?
+        public var keyFile: String?
+        /// PEM CA certificate(s): when set, a connection must present a client certificate signed by one of them.
+        public var clientCAFile: String?
+    }
+
     public var bind = "127.0.0.1:8080"
+    public var tls = TLS()
+    /// Serve plain HTTP on an address other than loopback (refused otherwise: tokens would cross the network in clear).
+    public var insecureHTTP = false
     public var dataDirectory = "./registry-data"
     public var checkinIntervalSeconds = 300
     /// Memory for the stored bytes of recently served chunks.
@@ -67,6 +79,10 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "http.body_timeout_seconds": { $0.connections.bodyTimeoutSeconds = try seconds($1, "http.body_timeout_seconds") },
         "http.idle_timeout_seconds": { $0.connections.idleTimeoutSeconds = try seconds($1, "http.idle_timeout_seconds") },
         "http.max_connections": { $0.connections.maxConnections = $1 == "auto" ? nil : try integer($1, "http.max_connections") },
+        "http.insecure_http": { $0.insecureHTTP = try boolean($1, "http.insecure_http") },
+        "tls.cert_file": { $0.tls.certificateFile = $1 },
+        "tls.key_file": { $0.tls.keyFile = $1 },
+        "tls.client_ca_file": { $0.tls.clientCAFile = $1 },
         "storage.data_dir": { $0.dataDirectory = $1 },
         "storage.scrub_interval_seconds": { $0.scrubIntervalSeconds = try integer($1, "storage.scrub_interval_seconds") },
         "devices.checkin_interval_seconds": { $0.checkinIntervalSeconds = try integer($1, "devices.checkin_interval_seconds") },
@@ -87,6 +103,14 @@ public struct RegistryConfiguration: Sendable, Equatable {
     private static func integer(_ text: String, _ key: String) throws -> Int {
         guard let value = Int(text), value > 0 else { throw Invalid(description: "\(key) must be a positive integer, got '\(text)'") }
         return value
+    }
+
+    private static func boolean(_ text: String, _ key: String) throws -> Bool {
+        switch text.lowercased() {
+        case "true", "yes", "1": return true
+        case "false", "no", "0": return false
+        default: throw Invalid(description: "\(key) must be true or false, got '\(text)'")
+        }
     }
 
     /// A timeout: more than zero, at most a day (fractions allowed, e.g. `0.5`).
