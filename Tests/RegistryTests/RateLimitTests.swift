@@ -41,8 +41,10 @@ import Testing
         }
         let refused = try await registry.raw("POST", "/v1/devices/enroll", token: registry.enrollToken, body: body)
         #expect(refused.status == 429)
-        #expect(refused[header: "retry-after"] == "20")
-        #expect(RegistryClient.failure(refused).message == "too many enrollments from 127.0.0.1 (over 3 a minute); retry in 20 s")
+        // A token refills every 20 s; on a loaded machine part of it may have refilled already.
+        let retryAfter = try #require(refused[header: "retry-after"].flatMap { Int($0) })
+        #expect((1...20).contains(retryAfter))
+        #expect(RegistryClient.failure(refused).message == "too many enrollments from 127.0.0.1 (over 3 a minute); retry in \(retryAfter) s")
         // Other requests from the address are not affected.
         #expect(try await registry.raw("GET", "/v1/models", token: registry.adminToken).status == 200)
     }
