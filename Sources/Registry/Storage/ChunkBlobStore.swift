@@ -18,4 +18,6 @@ public protocol ChunkBlobStore: Sendable {
     /// Every chunk quarantined and not restored since (writing its stored form again restores it).
     /// Publishers are told these are missing, so the next push of a model that holds them repairs them.
     func quarantinedDigests() async throws -> Set<Digest>
+    /// Deletes that stored form of the chunk (garbage collection, after its record is gone); absent is fine.
+    func delete(_ digest: Digest, codec: ChunkCodec) async throws
 }

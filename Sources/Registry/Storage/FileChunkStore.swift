@@ -82,6 +82,13 @@ public struct FileChunkStore: ChunkBlobStore {
         }
     }
 
+    public func delete(_ digest: Digest, codec: ChunkCodec) async throws {
+        let path = path(for: digest, codec: codec)
+        try await OffloadedWork.run {
+            guard unlink(path) == 0 || errno == ENOENT else { throw StorageFailure.chunkWrite(digest, operation: "delete", errno: errno) }
+        }
+    }
+
     /// On any failure the temporary file is removed at once (a full disk must not stay full of
     /// partial uploads), and the error names the chunk, never this server's paths.
     public func write(_ bytes: [UInt8], digest: Digest, codec: ChunkCodec) async throws {
