@@ -169,15 +169,24 @@ struct Daemon: AsyncParsableCommand {
         defer { server?.stop() }
         while true {
             var failed = false
+            var decommissioned: DeviceDecommissioned?
             do {
                 for outcome in try await engine.checkInAndSync() {
                     say("\(outcome.model) \(outcome.version): \(describe(outcome))")
                     if case .failed = outcome.result { failed = true }
                     if case .rejected = outcome.result { failed = true }
                 }
+            } catch let notice as DeviceDecommissioned {
+                decommissioned = notice
             } catch {
                 failed = true
                 say("check-in failed (will retry; the current models keep serving): \(error)")
+            }
+            if let decommissioned {
+                // Retrying cannot help: say so once, then stop checking in (serving goes on until stopped).
+                say(decommissioned.description)
+                if once { throw ExitCode(Self.decommissionedExitCode) }
+                try await Self.waitForever()
             }
             if once { if failed { throw ExitCode.failure } else { return } }
             // Idle until the next check-in: hand clean code pages back to the device.
@@ -185,6 +194,14 @@ struct Daemon: AsyncParsableCommand {
             let jitter = Double.random(in: 0.8...1.2)
             try await Task.sleep(for: .milliseconds(Int(Double(settings.checkinIntervalSeconds) * 1000 * jitter)))
         }
+    }
+
+    /// `--once` on a decommissioned device: distinct from a failed sync (1), so scripts can tell.
+    static let decommissionedExitCode: Int32 = 3
+
+    /// Until the process is stopped: a decommissioned device never checks in again.
+    static func waitForever() async throws {
+        while true { try await Task.sleep(for: .seconds(86_400)) }
     }
 
     func describe(_ outcome: SyncEngine.Outcome) -> String {
