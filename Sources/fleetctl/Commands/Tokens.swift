@@ -54,7 +54,7 @@ struct CreateToken: AsyncParsableCommand {
 
 struct ListTokens: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "List tokens: id, kind and scopes, label, dates and state (never the secret).")
+        commandName: "ls", abstract: "List tokens: id, kind and scopes, label, created and expiry dates, state (never the secret).")
 
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var output: OutputOptions
@@ -64,14 +64,16 @@ struct ListTokens: AsyncParsableCommand {
         let now = Timestamp.now()
         try output.show(try await connection.client().tokens()) { answer in
             let shown = answer.tokens.filter { devices || $0.kind != .device }
+            // Days are enough to read in a table (--json has the full times); ids and labels are what operators copy.
             return Table(
-                headers: ["ID", "KIND", "SCOPES", "LABEL", "CREATED", "EXPIRES", "STATE"],
+                headers: ["ID", "KIND", "LABEL", "CREATED", "EXPIRES", "STATE"],
                 rows: shown.map { token in
                     [
-                        token.id, token.kind.rawValue, token.scopes.isEmpty ? "-" : token.scopes.map(\.rawValue).joined(separator: ","),
-                        token.label, token.createdAt.description, token.expiresAt?.description ?? "never", token.state(at: now)
+                        token.id, token.kind.rawValue + (token.scopes.isEmpty ? "" : ":" + token.scopes.map(\.rawValue).joined(separator: ",")),
+                        token.label, String(token.createdAt.description.prefix(10)), token.expiresAt.map { String($0.description.prefix(10)) } ?? "never",
+                        token.state(at: now)
                     ]
-                }, shrinkable: [2, 3, 4, 5]
+                }, shrinkable: [1, 2]
             ).render() + "\n\(shown.count) token(s)"
         }
     }
