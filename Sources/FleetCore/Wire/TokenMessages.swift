@@ -79,10 +79,12 @@ public struct TokenSummary: Codable, Equatable, Sendable {
     public var createdAt: Timestamp
     public var expiresAt: Timestamp?
     public var revokedAt: Timestamp?
+    /// The last request it authenticated (to the second); absent: never used.
+    public var lastUsedAt: Timestamp?
 
     public init(
         id: String, kind: TokenKind, scopes: [Scope], label: String, deviceID: String? = nil, createdAt: Timestamp, expiresAt: Timestamp? = nil,
-        revokedAt: Timestamp? = nil
+        revokedAt: Timestamp? = nil, lastUsedAt: Timestamp? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -92,6 +94,7 @@ public struct TokenSummary: Codable, Equatable, Sendable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.lastUsedAt = lastUsedAt
     }
 
     /// `active`, `expired` or `revoked` at `now`.

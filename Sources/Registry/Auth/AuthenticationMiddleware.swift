@@ -20,7 +20,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let record = try await store.token(hash: BearerToken.hash(String(token))) else {
             throw RegistryError.unauthorized("unknown token")
         }
-        if let refusal = try await TokenRefusal.check(record, now: .now(), store: store) { throw refusal }
+        let now = Timestamp.now()
+        if let refusal = try await TokenRefusal.check(record, now: now, store: store) { throw refusal }
+        try await store.recordTokenUses([record.hash: now])
         var context = context
         switch record.kind {
         case .admin: context.principal = .admin(scopes: Set(record.scopes), label: record.label)

@@ -68,6 +68,6 @@ extension TokenSummary {
     init(_ record: TokenRecord) {
         self.init(
             id: record.id, kind: record.kind, scopes: record.scopes, label: record.label, deviceID: record.deviceID, createdAt: record.createdAt,
-            expiresAt: record.expiresAt, revokedAt: record.revokedAt)
+            expiresAt: record.expiresAt, revokedAt: record.revokedAt, lastUsedAt: record.lastUsedAt)
     }
 }

@@ -28,6 +28,8 @@ public final class CachingMetadataStore: MetadataStore {
         var versions: [String: Expiring<[VersionRecord]>] = [:]
         var rollouts: Expiring<[Rollout]>?
         var pendingCheckins: [String: CheckinRecord] = [:]
+        /// Token hash → the last request it authenticated, not yet written.
+        var pendingTokenUses: [String: Timestamp] = [:]
         /// The last flush started: each flush runs after it, so a flush returns only once every check-in
         /// buffered before it was called is written, even by a flush that was already in flight.
         var lastFlush: Task<Void, any Error>?
@@ -168,6 +170,7 @@ public final class CachingMetadataStore: MetadataStore {
     }
 
     private func writePending() async throws {
+        try await writeTokenUses()
         let pending = state.withLock { state in
             defer { state.pendingCheckins.removeAll(keepingCapacity: true) }
             return Array(state.pendingCheckins.values)
@@ -245,7 +248,29 @@ public final class CachingMetadataStore: MetadataStore {
 
     // MARK: lifecycle: each removal drops what this process cached of it at once
 
-    public func tokens() async throws -> [TokenRecord] { try await inner.tokens() }
+    /// Buffered: a request must not wait for a database write to say when its token was used.
+    public func recordTokenUses(_ uses: [String: Timestamp]) async throws {
+        state.withLock { state in state.pendingTokenUses.merge(uses) { max($0, $1) } }
+    }
+
+    /// Lost uses are put back unless newer ones arrived meanwhile; last-use times are informational.
+    private func writeTokenUses() async throws {
+        let uses = state.withLock { state in
+            defer { state.pendingTokenUses.removeAll(keepingCapacity: true) }
+            return state.pendingTokenUses
+        }
+        guard !uses.isEmpty else { return }
+        if case .failure(let error) = await AsyncResult.attempt({ try await self.inner.recordTokenUses(uses) }) {
+            state.withLock { state in state.pendingTokenUses.merge(uses) { max($0, $1) } }
+            throw error
+        }
+    }
+
+    /// Buffered uses are written first, so the list shows every request made before it.
+    public func tokens() async throws -> [TokenRecord] {
+        try await flush()
+        return try await inner.tokens()
+    }
 
     public func revokeToken(hashPrefix: String, audit: AuditEntry) async throws -> TokenRecord {
         let revoked = try await inner.revokeToken(hashPrefix: hashPrefix, audit: audit)

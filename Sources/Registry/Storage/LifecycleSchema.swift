@@ -2,8 +2,8 @@ import FleetCore
 import Foundation
 import GRDB
 
-/// The tables and columns that let things be removed (migration "v5 lifecycle"): token expiry and
-/// revocation, device decommissioning, and what chunk garbage collection needs — when each chunk was
+/// The tables and columns that let things be removed (migration "v5 lifecycle"): token expiry,
+/// revocation and last use, device decommissioning, and what chunk garbage collection needs — when each chunk was
 /// recorded, and which committed versions reference it.
 enum LifecycleSchema {
     static func migrate(_ db: Database) throws {
@@ -11,6 +11,7 @@ enum LifecycleSchema {
             sql: """
                 ALTER TABLE tokens ADD COLUMN expiresAt INTEGER;
                 ALTER TABLE tokens ADD COLUMN revokedAt INTEGER;
+                ALTER TABLE tokens ADD COLUMN lastUsedAt INTEGER;
                 ALTER TABLE devices ADD COLUMN decommissionedAt INTEGER;
                 ALTER TABLE chunks ADD COLUMN recordedAt INTEGER NOT NULL DEFAULT 0;
                 CREATE TABLE version_chunks (model TEXT NOT NULL, version TEXT NOT NULL, variant TEXT NOT NULL, digest TEXT NOT NULL,

@@ -66,6 +66,9 @@ public protocol MetadataStore: Sendable {
 
     /// Every token, revoked and expired ones included, oldest first.
     func tokens() async throws -> [TokenRecord]
+    /// Stores when each token (by hash) last authenticated a request; a later time never goes back.
+    /// Called for every request: a caching store buffers the uses and writes them with check-ins.
+    func recordTokenUses(_ uses: [String: Timestamp]) async throws
     /// Marks the token whose hash starts with `hashPrefix` revoked at `audit.at`. Throws `notFound` for no
     /// such token (or one already revoked), and `conflict` when it is the last working admin-scope token.
     func revokeToken(hashPrefix: String, audit: AuditEntry) async throws -> TokenRecord

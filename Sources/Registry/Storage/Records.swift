@@ -46,6 +46,8 @@ public struct TokenRecord: Codable, Equatable, Sendable {
     /// Set by `fleetctl tokens revoke` or a device's decommissioning; the row stays, so a revoked token
     /// is refused as revoked (not as unknown) and `tokens ls` still shows it.
     public var revokedAt: Timestamp? = nil
+    /// The last request it authenticated, to the second (written behind, with check-ins: at most a second late).
+    public var lastUsedAt: Timestamp? = nil
 
     /// What operators name a token by: a prefix of its hash, so listing tokens never shows a secret.
     public var id: String { TokenID.of(hash: hash) }

@@ -9,6 +9,17 @@ extension SQLiteMetadataStore {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY createdAt, rowid").map(Self.token) }
     }
 
+    public func recordTokenUses(_ uses: [String: Timestamp]) async throws {
+        guard !uses.isEmpty else { return }
+        try await write { db in
+            for (hash, at) in uses {
+                try db.execute(
+                    sql: "UPDATE tokens SET lastUsedAt = ? WHERE hash = ? AND (lastUsedAt IS NULL OR lastUsedAt < ?)",
+                    arguments: [at.secondsSinceEpoch, hash, at.secondsSinceEpoch])
+            }
+        }
+    }
+
     public func revokeToken(hashPrefix: String, audit: AuditEntry) async throws -> TokenRecord {
         try await write { db in
             let rows = try Row.fetchAll(

@@ -228,7 +228,8 @@ public final class SQLiteMetadataStore: MetadataStore {
             scopes: (row["scopes"] as String).split(separator: ",").compactMap { Scope(rawValue: String($0)) },
             deviceID: row["deviceID"], label: row["label"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
             expiresAt: (row["expiresAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
-            revokedAt: (row["revokedAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:))
+            revokedAt: (row["revokedAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
+            lastUsedAt: (row["lastUsedAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:))
         )
     }
 

@@ -54,7 +54,7 @@ struct CreateToken: AsyncParsableCommand {
 
 struct ListTokens: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "List tokens: id, kind and scopes, label, created and expiry dates, state (never the secret).")
+        commandName: "ls", abstract: "List tokens: id, kind and scopes, label, created, last used, expiry or state (never the secret).")
 
     @OptionGroup var connection: RegistryOptions
     @OptionGroup var output: OutputOptions
@@ -66,15 +66,24 @@ struct ListTokens: AsyncParsableCommand {
             let shown = answer.tokens.filter { devices || $0.kind != .device }
             // Days are enough to read in a table (--json has the full times); ids and labels are what operators copy.
             return Table(
-                headers: ["ID", "KIND", "LABEL", "CREATED", "EXPIRES", "STATE"],
+                headers: ["ID", "KIND", "LABEL", "CREATED", "USED", "EXPIRES"],
                 rows: shown.map { token in
                     [
                         token.id, token.kind.rawValue + (token.scopes.isEmpty ? "" : ":" + token.scopes.map(\.rawValue).joined(separator: ",")),
-                        token.label, String(token.createdAt.description.prefix(10)), token.expiresAt.map { String($0.description.prefix(10)) } ?? "never",
-                        token.state(at: now)
+                        token.label, String(token.createdAt.description.prefix(10)), Spelling.ago(token.lastUsedAt, now: now), Self.expiry(token, now: now)
                     ]
                 }, shrinkable: [1, 2]
             ).render() + "\n\(shown.count) token(s)"
+        }
+    }
+}
+
+extension ListTokens {
+    /// `never`, the expiry day, or why the token no longer works (`EXPIRED`, `REVOKED`).
+    static func expiry(_ token: TokenSummary, now: Timestamp) -> String {
+        switch token.state(at: now) {
+        case "active": token.expiresAt.map { String($0.description.prefix(10)) } ?? "never"
+        default: token.state(at: now).uppercased()
         }
     }
 }

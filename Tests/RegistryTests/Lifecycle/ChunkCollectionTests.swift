@@ -114,3 +114,22 @@ import Testing
         #expect(bad.status == 400)
     }
 }
+
+@Suite struct PeriodicCollectionTests {
+    /// The server collects on its own every `storage.gc_interval_seconds`, with `storage.gc_grace_seconds`.
+    @Test func theServerCollectsUnreferencedChunksOnItsOwn() async throws {
+        let registry = try await RegistryHarness.start { configuration in
+            configuration.gcIntervalSeconds = 1
+            configuration.gcGraceSeconds = 1
+        }
+        let publisher = TestPublisher()
+        try await registry.admin.registerPublisher(publisher.key.publicKey)
+        let abandoned = try publisher.manifest(model: "digits-mlp", version: "1.0.0", file: ChunkCollectionTests.digits)
+        try await publisher.upload(abandoned, to: registry.admin)
+        #expect(!registry.storedChunkFiles().isEmpty)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !registry.storedChunkFiles().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(registry.storedChunkFiles().isEmpty)
+        #expect(try await registry.server.store.chunkCount() == 0)
+    }
+}

@@ -14,6 +14,9 @@ import Testing
         let listing = try await registry.admin.tokens()
         let listed = try #require(listing.value.tokens.first { $0.id == created.id })
         #expect(listed.kind == .admin && listed.scopes == [.read] && listed.label == "dashboard" && listed.revokedAt == nil)
+        // Its use is recorded (to the second), and the enrollment token, never used, has none.
+        #expect(try #require(listed.lastUsedAt) >= listed.createdAt)
+        #expect(listing.value.tokens.first { $0.label == "enroll.token" }?.lastUsedAt == nil)
         #expect(Set(listing.value.tokens.map(\.label)).isSuperset(of: ["admin.token", "enroll.token", "dashboard"]))
         let json = String(decoding: listing.json, as: UTF8.self)
         for secret in [created.token, registry.adminToken, registry.enrollToken] {
