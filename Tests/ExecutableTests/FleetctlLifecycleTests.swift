@@ -69,4 +69,37 @@ import Testing
         let audit = try fleetctl(["audit"])
         #expect(audit.stdout.contains("device.decommission") && audit.stdout.contains("version.remove") && audit.stdout.contains("token.revoke"))
     }
+
+    /// The daemon of a decommissioned device says why once and stops checking in (no retry loop), while
+    /// its local API keeps answering.
+    @Test func aDecommissionedDaemonStopsCheckingInWithoutARetryLoop() async throws {
+        let dir = try TestPaths.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let registry = RegistryProcess(dataDirectory: dir.path + "/data")
+        try registry.start()
+        let agent = try AgentDaemonProcess(
+            registry: registry.baseURL, arguments: ["--enroll-token", try registry.token("enroll.token"), "--checkin-interval", "1"])
+        let api = try agent.localAPI()
+        let idFile = agent.directory.path + "/agent/device.id"
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !FileManager.default.fileExists(atPath: idFile), ContinuousClock.now < deadline { usleep(50_000) }
+        let device = try String(contentsOfFile: idFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        try await registry.admin.decommission(deviceID: device)
+        let said = ServingProcessTests.wait(for: "this device was decommissioned", in: agent.log, seconds: 30)
+        #expect(said.contains("this device was decommissioned by the registry"), "\(said)")
+        // Refused requests are counted whatever route they named (authentication runs before routing).
+        func checkins() async throws -> Int {
+            try await registry.admin.send("GET", "/metrics").text.split(separator: "\n")
+                .filter { $0.hasPrefix("modelfleet_http_requests_total{") && $0.contains(#"status="403""#) }
+                .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        }
+        let before = try await checkins()
+        try await Task.sleep(for: .seconds(3))
+        #expect(before > 0)
+        #expect(try await checkins() == before, "a decommissioned agent with a 1 s interval kept checking in")
+        #expect(agent.output.components(separatedBy: "this device was decommissioned").count == 2, "\(agent.output)")
+        #expect(agent.process.isRunning)
+        #expect(try await HTTPClient().send(HTTPRequest(method: "GET", url: api + "/v1/models")).status == 200)
+    }
 }

@@ -32,6 +32,7 @@ import Testing
         #expect(try await registry.admin.fleetStatus().value.devices == 1)
         let detail = try await registry.raw("GET", "/v1/devices/\(gone.id)", token: registry.adminToken)
         #expect(detail.status == 404)
+        #expect(RegistryClient.failure(detail).message.contains("device \(gone.id) was decommissioned at"))
         // History stays: its events and the audit line.
         #expect(try await registry.admin.events(deviceID: gone.id).value.events.map(\.event.message) == ["before"])
         let audit = try await registry.admin.audit().value.entries
