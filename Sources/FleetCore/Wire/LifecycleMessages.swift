@@ -51,13 +51,20 @@ public struct GarbageCollectionReport: Codable, Equatable, Sendable {
     public var chunks: Int
     /// Their stored bytes.
     public var storedBytes: Int
+    /// Stored bytes no chunk record names (a crash between writing and recording, or the stored form that
+    /// lost when two publishers uploaded one chunk in different forms at once), deleted (or that would be).
+    public var strayBlobs: Int
 
-    public init(dryRun: Bool, graceSeconds: Int, removedVersions: [String] = [], keptVersions: [String] = [], chunks: Int = 0, storedBytes: Int = 0) {
+    public init(
+        dryRun: Bool, graceSeconds: Int, removedVersions: [String] = [], keptVersions: [String] = [], chunks: Int = 0, storedBytes: Int = 0,
+        strayBlobs: Int = 0
+    ) {
         self.dryRun = dryRun
         self.graceSeconds = graceSeconds
         self.removedVersions = removedVersions
         self.keptVersions = keptVersions
         self.chunks = chunks
         self.storedBytes = storedBytes
+        self.strayBlobs = strayBlobs
     }
 }

@@ -29,12 +29,37 @@ public struct ChunkCollector: Sendable {
         var after: Digest?
         while true {
             let page = try await store.unreferencedChunks(recordedNotAfter: cutoff, after: after, limit: Self.pageSize)
-            guard let last = page.last else { return report }
+            guard let last = page.last else { break }
             after = last.digest
             let deleted = request.dryRun ? page : try await delete(page, cutoff: cutoff)
             report.chunks += deleted.count
             report.storedBytes += deleted.reduce(0) { $0 + $1.storedLength }
         }
+        for shard in UInt8.min...UInt8.max {
+            report.strayBlobs += try await sweepStrays(shard: shard, cutoff: cutoff, dryRun: request.dryRun)
+            await Task.yield()
+        }
+        return report
+    }
+
+    /// Deletes stored forms no record names (written at or before `cutoff`), re-checked under the gate so an
+    /// upload between writing its bytes and recording them keeps them. Returns how many went.
+    private func sweepStrays(shard: UInt8, cutoff: Timestamp, dryRun: Bool) async throws -> Int {
+        let old = try await blobs.storedForms(shard: shard).filter { $0.writtenAt <= cutoff }
+        guard !old.isEmpty else { return 0 }
+        let strays = try await Self.strays(old, records: store.chunks(old.map(\.digest)))
+        guard !strays.isEmpty, !dryRun else { return strays.count }
+        let (store, blobs) = (store, blobs)
+        return try await gate.holding(strays.map(\.digest)) {
+            let still = try await Self.strays(strays, records: store.chunks(strays.map(\.digest)))
+            for blob in still { try await blobs.delete(blob.digest, codec: blob.codec) }
+            return still.count
+        }
+    }
+
+    /// Blobs whose digest has no record, or a record of another stored form.
+    private static func strays(_ blobs: [StoredBlob], records: [Digest: ChunkRecord]) -> [StoredBlob] {
+        blobs.filter { records[$0.digest]?.codec != $0.codec }
     }
 
     /// Records first (in one transaction that re-checks each is still garbage), then their bytes.

@@ -26,7 +26,7 @@ struct GarbageCollect: AsyncParsableCommand {
             lines += report.keptVersions.map { "kept \($0)" }
             lines.append(
                 "\(report.dryRun ? "would delete" : "deleted") \(report.chunks) chunk(s), \(Bytes.text(UInt64(report.storedBytes))) "
-                    + "(grace \(report.graceSeconds)s)")
+                    + "and \(report.strayBlobs) stray stored form(s) (grace \(report.graceSeconds)s)")
             return lines.joined(separator: "\n")
         }
     }

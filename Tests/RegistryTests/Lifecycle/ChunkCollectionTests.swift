@@ -92,6 +92,34 @@ import Testing
         print("commit/collection race outcomes: \(outcomes.sorted { $0.key < $1.key })")
     }
 
+    /// Stored bytes no record names go too: a file left by a crash between writing and recording, and the
+    /// stored form that lost when two publishers uploaded one chunk in different forms at once.
+    @Test func strayStoredFormsAreSweptAndRecordedOnesStay() async throws {
+        let registry = try await RegistryHarness.start()
+        let publisher = try await registry.publisher(assigning: "digits-mlp")
+        try await publisher.publishDigits(major: 1, to: registry.admin)
+        let root = registry.dataDirectory + "/chunks/"
+        let recorded = try #require(registry.storedChunkFiles().first)
+        let recordedCodec = String(recorded.split(separator: ".", maxSplits: 1)[1])
+        let loser = String(recorded.split(separator: ".")[0]) + (recordedCodec == "identity" ? ".zlib" : ".identity")
+        try FileManager.default.copyItem(atPath: root + recorded, toPath: root + loser)
+        let crashed = Digest.of(Array("bytes written, never recorded".utf8)).hex
+        let orphan = "\(crashed.prefix(2))/\(crashed.dropFirst(2).prefix(2))/\(crashed).identity"
+        try FileManager.default.createDirectory(
+            atPath: root + orphan.split(separator: "/").dropLast().joined(separator: "/"), withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: root + orphan, contents: Data("bytes written, never recorded".utf8)))
+        let before = Set(registry.storedChunkFiles())
+
+        #expect(try await registry.admin.collectGarbage(GarbageCollectionRequest()).value.strayBlobs == 0, "younger than the grace period")
+        #expect(try await registry.admin.collectGarbage(GarbageCollectionRequest(dryRun: true, graceSeconds: 0)).value.strayBlobs == 2)
+        #expect(Set(registry.storedChunkFiles()) == before)
+        let report = try await registry.admin.collectGarbage(GarbageCollectionRequest(graceSeconds: 0)).value
+        #expect(report.strayBlobs == 2 && report.chunks == 0)
+        #expect(Set(registry.storedChunkFiles()) == before.subtracting([loser, orphan]))
+        let digest = try Digest(parsing: Digest.prefix + String(recorded.split(separator: "/").last?.split(separator: ".").first ?? ""))
+        #expect(try await registry.admin.chunk(digest).body == publisher.stored[digest])
+    }
+
     /// Retention: per model the newest N versions stay, and older ones go unless something needs them.
     @Test func keepVersionsRemovesOlderVersionsNothingNeeds() async throws {
         let registry = try await RegistryHarness.start()
