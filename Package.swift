@@ -128,7 +128,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams"),
+                // To stage a database as an older registry left it (migration tests).
+                .product(name: "GRDB", package: "GRDB.swift")
+            ]
         ),
         // Runs the built programs as a user would; depending on them makes `swift test` build them first.
         .testTarget(

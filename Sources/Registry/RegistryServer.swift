@@ -13,6 +13,8 @@ public struct RegistryServer: Sendable {
     /// Shared by the check-in route and the rollout service, which drops answers a rollout change outdates.
     let answers = DesiredStateCache()
     let rollouts: RolloutService
+    /// Shared by chunk uploads and garbage collection (see the type).
+    let chunkGate = ChunkGate()
 
     /// Opens (creating on first start) the data directory with the embedded stores:
     /// `registry.sqlite` (WAL) and `chunks/`.
@@ -60,6 +62,11 @@ public struct RegistryServer: Sendable {
         try await ChunkScrubber(store: store, integrity: integrity).scrub()
     }
 
+    var removal: VersionRemoval { VersionRemoval(store: store, answers: answers) }
+
+    /// Deletes unreferenced chunks (`POST /v1/gc`, and every `storage.gc_interval_seconds`).
+    public var collector: ChunkCollector { ChunkCollector(store: store, blobs: blobs, gate: chunkGate, removal: removal) }
+
     /// The router with every route and middleware, and the table of what was registered.
     public func routes() -> (router: Router<RegistryContext>, table: RouteTable) {
         let router = Router(context: RegistryContext.self)
@@ -75,18 +82,20 @@ public struct RegistryServer: Sendable {
         let table = RouteTable(router: router)
         let limits = configuration.limits
         let trust = PublisherTrust(store: store)
-        let publishing = PublishingService(store: store, blobs: blobs, limits: limits, answers: answers, trust: trust)
+        let publishing = PublishingService(store: store, blobs: blobs, limits: limits, answers: answers, gate: chunkGate, trust: trust)
         OpsRoutes(store: store, metrics: metrics).register(on: table)
         ChunkRoutes(
             publishing: publishing, store: store, integrity: integrity, limits: limits, metrics: metrics,
             memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)
         ).register(on: table)
-        ModelRoutes(publishing: publishing, store: store, limits: limits).register(on: table)
+        ModelRoutes(publishing: publishing, store: store, limits: limits, removal: removal).register(on: table)
+        CollectorRoutes(collector: collector, defaultGraceSeconds: configuration.gcGraceSeconds).register(on: table)
         let devices = DeviceService(
             store: store, checkinIntervalSeconds: configuration.checkinIntervalSeconds, answers: answers, identifiers: rollouts.identifiers)
         DeviceRoutes(devices: devices, store: store, metrics: metrics).register(on: table)
         AdminRoutes(store: store, answers: answers, trust: trust).register(on: table)
         TrustRoutes(trust: trust, answers: answers).register(on: table)
+        TokenRoutes(store: store).register(on: table)
         RolloutRoutes(rollouts: rollouts, store: store).register(on: table)
         FleetRoutes(queries: FleetQueries(store: store, devices: devices), store: store, answers: answers).register(on: table)
         // Last, so it wraps only the not-found responder (see the type).
@@ -106,7 +115,10 @@ public struct RegistryServer: Sendable {
             CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
             RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger),
             ScrubSchedule.service(
-                ChunkScrubber(store: store, integrity: integrity), interval: .seconds(configuration.scrubIntervalSeconds), logger: logger)
+                ChunkScrubber(store: store, integrity: integrity), interval: .seconds(configuration.scrubIntervalSeconds), logger: logger),
+            CollectorSchedule.service(
+                collector, interval: .seconds(configuration.gcIntervalSeconds), graceSeconds: configuration.gcGraceSeconds,
+                keepVersions: configuration.keepVersions, logger: logger)
         ]
         var tls: ServerTLS?
         switch security {

@@ -12,7 +12,7 @@ struct Fleetctl: AsyncParsableCommand {
             """,
         subcommands: [
             Keys.self, Push.self, Assign.self, ModelsCommand.self, VersionsCommand.self, RolloutCommand.self, DevicesCommand.self,
-            FleetCommand.self, AuditCommand.self, TokensCommand.self, TrustCommand.self, Chunk.self, ManifestCommand.self, Verify.self
+            FleetCommand.self, AuditCommand.self, TokensCommand.self, TrustCommand.self, GarbageCollect.self, Chunk.self, ManifestCommand.self, Verify.self
         ]
     )
 

@@ -217,6 +217,7 @@ struct Daemon: AsyncParsableCommand {
     private func loop(_ engine: SyncEngine, _ settings: AgentSettings) async throws {
         while true {
             var failed = false
+            var decommissioned: DeviceDecommissioned?
             do {
                 for outcome in try await engine.checkInAndSync() {
                     say("\(outcome.model) \(outcome.version): \(describe(outcome))")
@@ -225,9 +226,17 @@ struct Daemon: AsyncParsableCommand {
                 }
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let notice as DeviceDecommissioned {
+                decommissioned = notice
             } catch {
                 failed = true
                 say("check-in failed (will retry; the current models keep serving): \(error)")
+            }
+            if let decommissioned {
+                // Retrying cannot help: say so once, then stop checking in (serving goes on until stopped).
+                say(decommissioned.description)
+                if once { throw ExitCode(Self.decommissionedExitCode) }
+                try await Self.waitForever()
             }
             if once { if failed { throw ExitCode.failure } else { return } }
             // Idle until the next check-in: hand clean code pages back to the device.
@@ -235,6 +244,14 @@ struct Daemon: AsyncParsableCommand {
             let jitter = Double.random(in: 0.8...1.2)
             try await Task.sleep(for: .milliseconds(Int(Double(settings.checkinIntervalSeconds) * 1000 * jitter)))
         }
+    }
+
+    /// `--once` on a decommissioned device: distinct from a failed sync (1), so scripts can tell.
+    static let decommissionedExitCode: Int32 = 3
+
+    /// Until the process is stopped: a decommissioned device never checks in again.
+    static func waitForever() async throws {
+        while true { try await Task.sleep(for: .seconds(86_400)) }
     }
 
     func describe(_ outcome: SyncEngine.Outcome) -> String {

@@ -26,6 +26,7 @@ public actor SyncEngine {
     private let diskSpace: DiskSpaceCheck
     private let activation: Activation
     private let events: EventReporter
+    private let profiles: ProfileReport
     private var identity: DeviceIdentity?
 
     /// `host` runs self-tests before a swap; the engine-backed `inference` host unless a test substitutes one.
@@ -44,18 +45,16 @@ public actor SyncEngine {
         diskSpace = DiskSpaceCheck(dataDirectory: data, budgetBytes: settings.diskBudgetBytes, installer: installer)
         activation = Activation(installer: installer, host: host ?? inference)
         events = EventReporter(journal: journal)
+        profiles = ProfileReport(dataDirectory: data)
         inference.restore((try? journal.loadStats()) ?? [])
     }
 
     /// The device's identity, enrolling on first use.
     public func enroll() async throws -> DeviceIdentity {
         if let identity { return identity }
-        let profile = DeviceIdentity.profile(
-            labels: settings.labels, dataDirectory: settings.dataDirectory,
-            engineVersion: EngineInfo.version, supportedOps: EngineInfo.supportedOperators)
         let enrolled = try await DeviceIdentity.enrollIfNeeded(
             directory: settings.dataDirectory, registry: settings.registry,
-            enrollToken: settings.enrollToken, profile: profile, http: http)
+            enrollToken: settings.enrollToken, profile: currentProfile(), http: http)
         identity = enrolled
         return enrolled
     }
@@ -64,15 +63,32 @@ public actor SyncEngine {
         RegistryClient(baseURL: settings.registry, token: try await enroll().token, http: http, retrying: true)
     }
 
+    /// What this machine is now (labels from the settings), for enrollment and check-ins.
+    private func currentProfile() -> DeviceProfile {
+        DeviceIdentity.profile(
+            labels: settings.labels, dataDirectory: settings.dataDirectory,
+            engineVersion: EngineInfo.version, supportedOps: EngineInfo.supportedOperators)
+    }
+
     /// One cycle: report queued events, check in, sync every desired model, report again.
-    /// Throws when the registry cannot be reached or the journal cannot be written.
+    /// Throws when the registry cannot be reached or the journal cannot be written, and
+    /// `DeviceDecommissioned` (now and at every later call) once the registry says the device was removed.
     public func checkInAndSync() async throws -> [Outcome] {
+        if let notice = DeviceDecommissioned.load(from: settings.dataDirectory) { throw notice }
         // Saved first, so what was served while offline survives a restart until a check-in reports it.
         try journal.saveStats(inference.snapshot())
         let identity = try await enroll()
         let registry = try await client()
-        try await events.flush(to: registry, deviceID: identity.deviceID)
-        let answer = try await registry.checkin(deviceID: identity.deviceID, try checkinRequest())
+        let profile = profiles.pending(currentProfile())
+        let request = try checkinRequest(profile: profile)
+        let events = events
+        let reply = await Result<CheckinResponse, any Error>.catching {
+            try await events.flush(to: registry, deviceID: identity.deviceID)
+            return try await registry.checkin(deviceID: identity.deviceID, request)
+        }
+        let directory = settings.dataDirectory
+        let answer = try reply.mapError { DeviceDecommissioned.classify($0, directory: directory) }.get()
+        if let profile { try profiles.accepted(profile) }
         if let refusal = await trust.update(registryVersion: answer.trustVersion, from: registry) {
             try journal.enqueue(DeviceEvent(kind: SyncEvent.trust.rawValue, result: "failed", message: refusal, at: .now()))
         }
@@ -85,9 +101,11 @@ public actor SyncEngine {
         return outcomes
     }
 
-    private func checkinRequest() throws -> CheckinRequest {
+    /// `profile`: the device's profile when it changed since the registry last accepted one (`ProfileReport`).
+    private func checkinRequest(profile: DeviceProfile?) throws -> CheckinRequest {
         let installed = installer.activeModels().map { InstalledModel(model: $0.manifest.model, version: $0.manifest.version, variant: $0.manifest.variant) }
-        return CheckinRequest(installed: installed, state: "idle", stats: inference.statistics(), installs: try journal.syncs().compactMap(\.installReport))
+        return CheckinRequest(
+            installed: installed, state: "idle", stats: inference.statistics(), installs: try journal.syncs().compactMap(\.installReport), profile: profile)
     }
 
     /// Installed models, for `status`.

@@ -112,22 +112,27 @@ public struct CheckinRequest: Codable, Equatable, Sendable {
     public var stats: [InferenceStats]
     /// The latest install attempt per model (added with rollouts; older agents leave it out).
     public var installs: [InstallReport]
+    /// The device's profile and labels, sent only when they changed since the registry last accepted them;
+    /// the registry then replaces the enrolled ones (absent: unchanged).
+    public var profile: DeviceProfile?
 
-    public init(installed: [InstalledModel], state: String, stats: [InferenceStats] = [], installs: [InstallReport] = []) {
+    public init(installed: [InstalledModel], state: String, stats: [InferenceStats] = [], installs: [InstallReport] = [], profile: DeviceProfile? = nil) {
         self.installed = installed
         self.state = state
         self.stats = stats
         self.installs = installs
+        self.profile = profile
     }
 
-    /// `stats` and `installs` may be left out (a device that has served or installed nothing yet, or an older agent).
+    /// `stats`, `installs` and `profile` may be left out (a device that has served or installed nothing yet, or an older agent).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             installed: try container.decode([InstalledModel].self, forKey: .installed),
             state: try container.decode(String.self, forKey: .state),
             stats: try container.decodeIfPresent([InferenceStats].self, forKey: .stats) ?? [],
-            installs: try container.decodeIfPresent([InstallReport].self, forKey: .installs) ?? []
+            installs: try container.decodeIfPresent([InstallReport].self, forKey: .installs) ?? [],
+            profile: try container.decodeIfPresent(DeviceProfile.self, forKey: .profile)
         )
     }
 }

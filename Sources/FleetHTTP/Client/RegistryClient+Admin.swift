@@ -1,6 +1,6 @@
 public import FleetCore
 
-/// `/v1/publishers`, `/v1/assignments` and `/v1/tokens`: what operators set up (each change is audited).
+/// `/v1/publishers` and `/v1/assignments`: what operators set up (each change is audited; tokens: `RegistryClient+Tokens`).
 extension RegistryClient {
     /// Returns the key id manifests signed by this key name.
     @discardableResult
@@ -23,10 +23,5 @@ extension RegistryClient {
 
     public func assignments() async throws -> RegistryReply<AssignmentList> {
         try await call("GET", "/v1/assignments", answer: AssignmentList.self)
-    }
-
-    /// The new token's text is in the answer only: the registry keeps its hash.
-    public func createToken(_ request: TokenRequest) async throws -> RegistryReply<CreatedToken> {
-        try await call("POST", "/v1/tokens", body: json(request), expected: 201, answer: CreatedToken.self)
     }
 }

@@ -2,7 +2,7 @@ import FleetCore
 import Hummingbird
 
 /// Resolves `Authorization: Bearer <token>` to a `Principal` on every request but `/healthz`.
-/// A missing or unknown token is 401 here; whether the principal may do what it asks (403) is
+/// A missing, unknown, revoked or expired token is 401 here (a decommissioned device's, 403); whether the principal may do what it asks (403) is
 /// decided by each route, which knows what it needs.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = RegistryContext
@@ -18,8 +18,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw RegistryError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         guard let record = try await store.token(hash: BearerToken.hash(String(token))) else {
-            throw RegistryError.unauthorized("unknown or revoked token")
+            throw RegistryError.unauthorized("unknown token")
         }
+        let now = Timestamp.now()
+        if let refusal = try await TokenRefusal.check(record, now: now, store: store) { throw refusal }
+        try await store.recordTokenUses([record.hash: now])
         var context = context
         switch record.kind {
         case .admin: context.principal = .admin(scopes: Set(record.scopes), label: record.label)

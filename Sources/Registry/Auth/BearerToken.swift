@@ -1,5 +1,5 @@
 import Crypto
-import FleetCore
+public import FleetCore
 
 /// Bearer tokens: 32 random bytes in hex behind a prefix naming the kind (`mfa_` admin,
 /// `mfe_` enrollment, `mfd_` device), so a leaked token is recognisable in logs and scanners.

@@ -66,6 +66,13 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var chunkMemoryCacheBytes = 64 << 20
     /// How often the server re-reads and verifies every stored chunk (`modelfleet-registry scrub` on demand).
     public var scrubIntervalSeconds = 86_400
+    /// How often the server collects unreferenced chunks (`fleetctl gc` on demand).
+    public var gcIntervalSeconds = 3600
+    /// How old an unreferenced chunk must be before the periodic collection deletes it: longer than any
+    /// push takes between uploading a chunk and committing its version.
+    public var gcGraceSeconds = 3600
+    /// Per model, the periodic collection removes versions older than the newest N that nothing needs; nil keeps all.
+    public var keepVersions: Int?
     public var limits = Limits()
     public var connections = Connections()
 
@@ -85,6 +92,9 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "tls.client_ca_file": { $0.tls.clientCAFile = $1 },
         "storage.data_dir": { $0.dataDirectory = $1 },
         "storage.scrub_interval_seconds": { $0.scrubIntervalSeconds = try integer($1, "storage.scrub_interval_seconds") },
+        "storage.gc_interval_seconds": { $0.gcIntervalSeconds = try integer($1, "storage.gc_interval_seconds") },
+        "storage.gc_grace_seconds": { $0.gcGraceSeconds = try integer($1, "storage.gc_grace_seconds") },
+        "storage.keep_versions": { $0.keepVersions = $1 == "all" ? nil : try integer($1, "storage.keep_versions") },
         "devices.checkin_interval_seconds": { $0.checkinIntervalSeconds = try integer($1, "devices.checkin_interval_seconds") },
         "cache.chunk_memory_bytes": { $0.chunkMemoryCacheBytes = try integer($1, "cache.chunk_memory_bytes") },
         "limits.max_manifest_bytes": { $0.limits.maxManifestBytes = try integer($1, "limits.max_manifest_bytes") },

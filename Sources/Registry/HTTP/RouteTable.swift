@@ -32,4 +32,5 @@ public final class RouteTable {
     func head(_ path: String, _ handler: @escaping Handler) { on(.head, path, handler) }
     func post(_ path: String, _ handler: @escaping Handler) { on(.post, path, handler) }
     func put(_ path: String, _ handler: @escaping Handler) { on(.put, path, handler) }
+    func delete(_ path: String, _ handler: @escaping Handler) { on(.delete, path, handler) }
 }

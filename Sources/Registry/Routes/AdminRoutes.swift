@@ -1,7 +1,7 @@
 import FleetCore
 import Hummingbird
 
-/// Publisher keys, assignments and tokens: what operators set up. Each change goes to the audit log.
+/// Publisher keys and assignments: what operators set up. Each change goes to the audit log (tokens: `TokenRoutes`).
 struct AdminRoutes {
     let store: any MetadataStore
     let answers: DesiredStateCache
@@ -45,20 +45,6 @@ struct AdminRoutes {
         router.get("/v1/assignments") { _, context in
             try context.require(.fleet)
             return try JSONBody.response(AssignmentList(assignments: try await store.assignments().map(Assignment.init)))
-        }
-        router.post("/v1/tokens") { request, context in
-            try context.require(.admin)
-            var request = request
-            let body = try await request.decodeJSON(TokenRequest.self)
-            guard !body.scopes.isEmpty else { throw RegistryError.badRequest("a token needs at least one scope") }
-            let token = BearerToken.generate(kind: .admin)
-            let now = Timestamp.now()
-            try await store.insertToken(
-                TokenRecord(hash: BearerToken.hash(token), kind: .admin, scopes: body.scopes, deviceID: nil, label: body.label, createdAt: now),
-                audit: AuditEntry(
-                    at: now, actor: context.actorName, action: "token.create", subject: body.label,
-                    detail: "scopes \(body.scopes.map(\.rawValue).joined(separator: ","))"))
-            return try JSONBody.response(CreatedToken(token: token), status: .created)
         }
     }
 

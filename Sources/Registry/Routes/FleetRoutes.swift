@@ -1,7 +1,7 @@
 import FleetCore
 import Hummingbird
 
-/// `/v1/devices` (the operator's view) and `/v1/fleet/status` (fleet scope).
+/// `/v1/devices` (the operator's view, decommissioning included) and `/v1/fleet/status` (fleet scope).
 struct FleetRoutes {
     let queries: FleetQueries
     let store: any MetadataStore
@@ -22,6 +22,15 @@ struct FleetRoutes {
         router.get("/v1/devices/:id") { _, context in
             try context.require(.fleet)
             return try JSONBody.response(try await queries.detail(id: try context.pathParameter("id")))
+        }
+        router.delete("/v1/devices/:id") { _, context in
+            try context.require(.fleet)
+            let id = try context.pathParameter("id")
+            let now = Timestamp.now()
+            try await store.decommissionDevice(
+                id: id, audit: AuditEntry(at: now, actor: context.actorName, action: "device.decommission", subject: id, detail: "token revoked"))
+            answers.invalidate()
+            return try JSONBody.response(DecommissionedDevice(deviceID: id, decommissionedAt: now))
         }
         router.put("/v1/devices/:id/labels") { request, context in
             try context.require(.fleet)

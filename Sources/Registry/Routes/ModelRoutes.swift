@@ -1,23 +1,21 @@
 import FleetCore
 import Hummingbird
 
-/// `/v1/models`: committing signed versions and reading them back.
+/// `/v1/models`: committing signed versions, reading them back, and removing them.
 struct ModelRoutes {
     let publishing: PublishingService
     let store: any MetadataStore
     let limits: RegistryConfiguration.Limits
+    let removal: VersionRemoval
 
     func register(on router: RouteTable) {
+        registerRemoval(on: router)
         router.post("/v1/models/:name/versions") { request, context in
             try context.require(.publish)
             let name = try context.pathParameter("name")
             var request = request
             let bytes = try await request.bytes(upTo: limits.maxManifestBytes)
-            let hold =
-                try request.uri.queryParameters["hold"].map { text -> Bool in
-                    guard let value = Bool(String(text)) else { throw RegistryError.badRequest("hold must be true or false, got '\(text)'") }
-                    return value
-                } ?? false
+            let hold = try Self.flag(request, "hold")
             let record = try await publishing.commit(model: name, manifestBytes: bytes, hold: hold, by: context.actorName, now: .now())
             return try JSONBody.response(VersionSummary(record), status: .created)
         }
@@ -54,6 +52,34 @@ struct ModelRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: match.manifest))
             )
         }
+    }
+
+    /// `DELETE /v1/models/{name}[/versions/{version}]?variant=&force=`: removal (admin scope), refused with 409 while needed.
+    private func registerRemoval(on router: RouteTable) {
+        router.delete("/v1/models/:name") { request, context in
+            try context.require(.admin)
+            return try await remove(request, context, version: nil)
+        }
+        router.delete("/v1/models/:name/versions/:version") { request, context in
+            try context.require(.admin)
+            return try await remove(request, context, version: try SemanticVersion(parsing: try context.pathParameter("version")))
+        }
+    }
+
+    private func remove(_ request: Request, _ context: RegistryContext, version: SemanticVersion?) async throws -> Response {
+        let name = try context.pathParameter("name")
+        let force = try Self.flag(request, "force")
+        let variant = request.uri.queryParameters["variant"].map(String.init)
+        let removed = try await removal.remove(model: name, version: version, variant: variant, force: force, by: context.actorName, now: .now())
+        return try JSONBody.response(RemovedVersions(model: name, removed: removed.map(VersionSummary.init)))
+    }
+
+    /// A `true`/`false` query parameter, false when absent.
+    static func flag(_ request: Request, _ name: String) throws -> Bool {
+        try request.uri.queryParameters[Substring(name)].map { text -> Bool in
+            guard let value = Bool(String(text)) else { throw RegistryError.badRequest("\(name) must be true or false, got '\(text)'") }
+            return value
+        } ?? false
     }
 
     /// The requested variant, or the only one; several variants and no choice is a 400.

@@ -27,8 +27,11 @@ public struct DeviceService: Sendable {
 
     /// Records the report and answers (as JSON) with what the device should run.
     public func checkin(deviceID: String, report: CheckinRequest, now: Timestamp) async throws -> [UInt8] {
-        guard let device = try await store.device(id: deviceID) else { throw StorageError.notFound("device \(deviceID) is not enrolled") }
+        guard var device = try await store.device(id: deviceID) else { throw StorageError.notFound("device \(deviceID) is not enrolled") }
         try report.checkPlausible()
+        if let profile = report.profile, profile != device.effectiveProfile {
+            device = try await update(device, to: profile, now: now)
+        }
         try await store.recordCheckins([CheckinRecord(deviceID: deviceID, at: now, report: report)])
         let overlay = overlays.overlay(for: try await store.rollouts())
         let placements = overlay.placements(deviceID: device.id, labels: device.labels)
@@ -40,6 +43,25 @@ public struct DeviceService: Sendable {
             CheckinResponse(desired: desired.models, checkinIntervalSeconds: checkinIntervalSeconds, trustVersion: trustVersion))
         answers.store(body, for: key)
         return body
+    }
+
+    /// A profile the agent reports as changed replaces the enrolled one, labels included (audited as the device).
+    private func update(_ device: DeviceRecord, to profile: DeviceProfile, now: Timestamp) async throws -> DeviceRecord {
+        var changed: [String] = []
+        if profile.labels != device.labels { changed.append("labels \(LabelSelector(profile.labels))") }
+        if profile.arch != device.profile.arch { changed.append("arch \(profile.arch)") }
+        if profile.ramBytes != device.profile.ramBytes { changed.append("ram \(profile.ramBytes)") }
+        if profile.diskBytes != device.profile.diskBytes { changed.append("disk \(profile.diskBytes)") }
+        if profile.engineVersion != device.profile.engineVersion { changed.append("engine \(profile.engineVersion)") }
+        if profile.supportedOps != device.profile.supportedOps { changed.append("\(profile.supportedOps.count) supported ops") }
+        try await store.updateProfile(
+            deviceID: device.id, profile: profile,
+            audit: AuditEntry(at: now, actor: "device \(device.id)", action: "device.profile", subject: device.id, detail: changed.joined(separator: ", ")))
+        answers.invalidate()
+        var updated = device
+        updated.profile = profile
+        updated.labels = profile.labels
+        return updated
     }
 
     /// What `device` should run now (as its next check-in would be answered).
@@ -82,5 +104,15 @@ public struct DeviceService: Sendable {
 
     public func record(_ batch: EventBatch, deviceID: String, now: Timestamp) async throws {
         try await store.insertEvents(batch.events.map { RecordedEvent(deviceID: deviceID, receivedAt: now, event: $0) })
+    }
+}
+
+extension DeviceRecord {
+    /// The profile as the registry uses it: the reported one with the labels the device has now (an
+    /// operator may have changed them since). A reported profile equal to it changes nothing.
+    var effectiveProfile: DeviceProfile {
+        var profile = self.profile
+        profile.labels = labels
+        return profile
     }
 }

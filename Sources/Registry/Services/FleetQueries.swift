@@ -40,7 +40,10 @@ struct FleetQueries: Sendable {
 
     func detail(id: String) async throws -> DeviceDetail {
         // Not `store.device(id:)`: that is the check-in path's cached copy, without the latest (buffered) report.
-        guard let device = try await store.devices().first(where: { $0.id == id }) else { throw StorageError.notFound("device \(id) is not enrolled") }
+        guard let device = try await store.devices().first(where: { $0.id == id }) else {
+            if let at = try await store.decommissionedAt(deviceID: id) { throw StorageError.notFound("device \(id) was decommissioned at \(at)") }
+            throw StorageError.notFound("device \(id) is not enrolled")
+        }
         let health = try await store.health(deviceID: id)
         let desired = try await devices.desired(for: device)
         return DeviceDetail(

@@ -11,6 +11,7 @@ public struct PublishingService: Sendable {
     let blobs: any ChunkBlobStore
     let limits: RegistryConfiguration.Limits
     let answers: DesiredStateCache
+    let gate: ChunkGate
     let trust: PublisherTrust
 
     /// Which of the named chunks the registry lacks, as the JSON of a `MissingChunksResponse` (a 100k-digest
@@ -36,6 +37,13 @@ public struct PublishingService: Sendable {
         guard length > 0, length <= limits.maxChunkBytes else {
             throw StorageError.invalid("\(ChunkHeaders.length) must be between 1 and \(limits.maxChunkBytes), got \(length)")
         }
+        // Held against garbage collection of this digest from the lookup to the record (`ChunkGate`).
+        return try await gate.holding([digest]) { [self] in
+            try await storeChunk(digest: digest, codec: codec, length: length, stored: stored)
+        }
+    }
+
+    private func storeChunk(digest: Digest, codec: ChunkCodec, length: Int, stored: [UInt8]) async throws -> ChunkRecord {
         let existing = try await store.chunks([digest])[digest]
         if let existing {
             guard await blobs.isQuarantined(digest, codec: existing.codec) else { return existing }

@@ -3,8 +3,9 @@ import Synchronization
 
 /// Keeps the hot path of check-ins and chunk downloads in memory, in front of any `MetadataStore`.
 ///
-/// - Immutable rows (tokens, chunk forms) are cached once read: they never change.
-/// - Devices, assignments, rollouts and version lists are cached for `ttl` and dropped at once when this process
+/// - Chunk forms are cached once read: they never change while recorded (garbage collection through this
+///   store drops the ones it deletes).
+/// - Tokens, devices, assignments, rollouts and version lists are cached for `ttl` and dropped at once when this process
 ///   changes them, so one replica sees its own writes immediately and others within `ttl`.
 /// - Check-ins are write-behind: the latest report of each device is kept and `flush()` writes them all
 ///   in one transaction (the registry flushes every second and at shutdown). A crash loses at most that
@@ -20,7 +21,7 @@ public final class CachingMetadataStore: MetadataStore {
     }
 
     private struct State {
-        var tokens: [String: TokenRecord] = [:]
+        var tokens: [String: Expiring<TokenRecord>] = [:]
         var chunks: [Digest: ChunkRecord] = [:]
         var devices: [String: Expiring<DeviceRecord>] = [:]
         var assignments: Expiring<[AssignmentRecord]>?
@@ -28,6 +29,8 @@ public final class CachingMetadataStore: MetadataStore {
         var rollouts: Expiring<[Rollout]>?
         var trustDocuments: Expiring<[StoredTrustDocument]>?
         var pendingCheckins: [String: CheckinRecord] = [:]
+        /// Token hash → the last request it authenticated, not yet written.
+        var pendingTokenUses: [String: Timestamp] = [:]
         /// The last flush started: each flush runs after it, so a flush returns only once every check-in
         /// buffered before it was called is written, even by a flush that was already in flight.
         var lastFlush: Task<Void, any Error>?
@@ -36,6 +39,8 @@ public final class CachingMetadataStore: MetadataStore {
     private let state = Mutex(State())
     /// Bounds memory on registries with millions of chunks: past this, the chunk cache starts over.
     private static let maximumCachedChunks = 1_000_000
+    /// Past this many cached tokens, the expired entries are dropped (each device has a token).
+    private static let maximumCachedTokens = 100_000
 
     public init(wrapping inner: any MetadataStore, ttl: Duration = .seconds(2)) {
         self.inner = inner
@@ -111,18 +116,23 @@ public final class CachingMetadataStore: MetadataStore {
         return loaded
     }
 
-    // MARK: tokens (immutable)
+    // MARK: tokens (revocable: cached for `ttl`, so another replica's revocation takes effect within it)
 
     public func insertToken(_ token: TokenRecord, audit: AuditEntry?) async throws {
         try await inner.insertToken(token, audit: audit)
-        state.withLock { $0.tokens[token.hash] = token }
+        let expires = clock.now + ttl
+        state.withLock { $0.tokens[token.hash] = Expiring(value: token, expires: expires) }
     }
 
     public func token(hash: String) async throws -> TokenRecord? {
-        if let cached = state.withLock({ $0.tokens[hash] }) { return cached }
+        if let cached = state.withLock({ fresh($0.tokens[hash]) }) { return cached }
         // Unknown tokens are not cached: a flood of wrong tokens must not grow memory.
         guard let loaded = try await inner.token(hash: hash) else { return nil }
-        state.withLock { $0.tokens[hash] = loaded }
+        let expires = clock.now + ttl
+        state.withLock { state in
+            if state.tokens.count >= Self.maximumCachedTokens { state.tokens = state.tokens.filter { $0.value.expires > clock.now } }
+            state.tokens[hash] = Expiring(value: loaded, expires: expires)
+        }
         return loaded
     }
 
@@ -174,6 +184,7 @@ public final class CachingMetadataStore: MetadataStore {
     }
 
     private func writePending() async throws {
+        try await writeTokenUses()
         let pending = state.withLock { state in
             defer { state.pendingCheckins.removeAll(keepingCapacity: true) }
             return Array(state.pendingCheckins.values)
@@ -248,4 +259,77 @@ public final class CachingMetadataStore: MetadataStore {
     }
 
     public func audit(since: Timestamp?) async throws -> [AuditEntry] { try await inner.audit(since: since) }
+
+    // MARK: lifecycle: each removal drops what this process cached of it at once
+
+    /// Buffered: a request must not wait for a database write to say when its token was used.
+    public func recordTokenUses(_ uses: [String: Timestamp]) async throws {
+        state.withLock { state in state.pendingTokenUses.merge(uses) { max($0, $1) } }
+    }
+
+    /// Lost uses are put back unless newer ones arrived meanwhile; last-use times are informational.
+    private func writeTokenUses() async throws {
+        let uses = state.withLock { state in
+            defer { state.pendingTokenUses.removeAll(keepingCapacity: true) }
+            return state.pendingTokenUses
+        }
+        guard !uses.isEmpty else { return }
+        if case .failure(let error) = await AsyncResult.attempt({ try await self.inner.recordTokenUses(uses) }) {
+            state.withLock { state in state.pendingTokenUses.merge(uses) { max($0, $1) } }
+            throw error
+        }
+    }
+
+    /// Buffered uses are written first, so the list shows every request made before it.
+    public func tokens() async throws -> [TokenRecord] {
+        try await flush()
+        return try await inner.tokens()
+    }
+
+    public func revokeToken(hashPrefix: String, audit: AuditEntry) async throws -> TokenRecord {
+        let revoked = try await inner.revokeToken(hashPrefix: hashPrefix, audit: audit)
+        state.withLock { _ = $0.tokens.removeValue(forKey: revoked.hash) }
+        return revoked
+    }
+
+    /// Its last buffered check-in is written first, so the report cannot land after the decommissioning.
+    public func decommissionDevice(id: String, audit: AuditEntry) async throws {
+        try await flush()
+        try await inner.decommissionDevice(id: id, audit: audit)
+        state.withLock { state in
+            state.devices.removeValue(forKey: id)
+            state.pendingCheckins.removeValue(forKey: id)
+            state.tokens = state.tokens.filter { $0.value.value.deviceID != id }
+        }
+    }
+
+    public func decommissionedAt(deviceID: String) async throws -> Timestamp? { try await inner.decommissionedAt(deviceID: deviceID) }
+
+    public func updateProfile(deviceID: String, profile: DeviceProfile, audit: AuditEntry) async throws {
+        try await inner.updateProfile(deviceID: deviceID, profile: profile, audit: audit)
+        state.withLock { _ = $0.devices.removeValue(forKey: deviceID) }
+    }
+
+    public func deleteVersions(model: String, version: SemanticVersion?, variant: String?, audit: AuditEntry) async throws -> [VersionRecord] {
+        defer {
+            state.withLock { state in
+                state.versions.removeValue(forKey: model)
+                state.assignments = nil
+                state.rollouts = nil
+            }
+        }
+        return try await inner.deleteVersions(model: model, version: version, variant: variant, audit: audit)
+    }
+
+    public func unreferencedChunks(recordedNotAfter: Timestamp, after: Digest?, limit: Int) async throws -> [ChunkRecord] {
+        try await inner.unreferencedChunks(recordedNotAfter: recordedNotAfter, after: after, limit: limit)
+    }
+
+    public func deleteChunks(_ digests: [Digest], recordedNotAfter: Timestamp) async throws -> [ChunkRecord] {
+        let deleted = try await inner.deleteChunks(digests, recordedNotAfter: recordedNotAfter)
+        state.withLock { state in
+            for record in deleted { state.chunks.removeValue(forKey: record.digest) }
+        }
+        return deleted
+    }
 }

@@ -18,4 +18,22 @@ public protocol ChunkBlobStore: Sendable {
     /// Every chunk quarantined and not restored since (writing its stored form again restores it).
     /// Publishers are told these are missing, so the next push of a model that holds them repairs them.
     func quarantinedDigests() async throws -> Set<Digest>
+    /// Deletes that stored form of the chunk (garbage collection, after its record is gone); absent is fine.
+    func delete(_ digest: Digest, codec: ChunkCodec) async throws
+    /// Every stored form whose digest starts with the byte `shard` (quarantined ones excluded): garbage
+    /// collection walks the store a shard at a time to find bytes no record names.
+    func storedForms(shard: UInt8) async throws -> [StoredBlob]
+}
+
+/// One stored form of a chunk as the blob store holds it, and when it was written.
+public struct StoredBlob: Sendable, Equatable {
+    public var digest: Digest
+    public var codec: ChunkCodec
+    public var writtenAt: Timestamp
+
+    public init(digest: Digest, codec: ChunkCodec, writtenAt: Timestamp) {
+        self.digest = digest
+        self.codec = codec
+        self.writtenAt = writtenAt
+    }
 }

@@ -82,6 +82,32 @@ public struct FileChunkStore: ChunkBlobStore {
         }
     }
 
+    public func delete(_ digest: Digest, codec: ChunkCodec) async throws {
+        let path = path(for: digest, codec: codec)
+        try await OffloadedWork.run {
+            guard unlink(path) == 0 || errno == ENOENT else { throw StorageFailure.chunkWrite(digest, operation: "delete", errno: errno) }
+        }
+    }
+
+    public func storedForms(shard: UInt8) async throws -> [StoredBlob] {
+        let directory = root + "/" + Hex.encode([shard])
+        return try await OffloadedWork.run {
+            var found: [StoredBlob] = []
+            for middle in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                let folder = directory + "/" + middle
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                    let parts = name.split(separator: ".", maxSplits: 1)
+                    var info = stat()
+                    guard parts.count == 2, let digest = try? Digest(parsing: Digest.prefix + parts[0]),
+                        let codec = try? ChunkCodec(parsing: String(parts[1])), stat(folder + "/" + name, &info) == 0
+                    else { continue }
+                    found.append(StoredBlob(digest: digest, codec: codec, writtenAt: Timestamp(secondsSinceEpoch: Int64(info.st_mtim.tv_sec))))
+                }
+            }
+            return found
+        }
+    }
+
     /// On any failure the temporary file is removed at once (a full disk must not stay full of
     /// partial uploads), and the error names the chunk, never this server's paths.
     public func write(_ bytes: [UInt8], digest: Digest, codec: ChunkCodec) async throws {

@@ -66,4 +66,33 @@ public protocol MetadataStore: Sendable {
 
     /// Audit lines at or after `since` (all when nil), oldest first.
     func audit(since: Timestamp?) async throws -> [AuditEntry]
+
+    // MARK: lifecycle: removing what was created (each removal with its audit line, in one transaction)
+
+    /// Every token, revoked and expired ones included, oldest first.
+    func tokens() async throws -> [TokenRecord]
+    /// Stores when each token (by hash) last authenticated a request; a later time never goes back.
+    /// Called for every request: a caching store buffers the uses and writes them with check-ins.
+    func recordTokenUses(_ uses: [String: Timestamp]) async throws
+    /// Marks the token whose hash starts with `hashPrefix` revoked at `audit.at`. Throws `notFound` for no
+    /// such token (or one already revoked), and `conflict` when it is the last working admin-scope token.
+    func revokeToken(hashPrefix: String, audit: AuditEntry) async throws -> TokenRecord
+    /// Marks the device decommissioned at `audit.at` and revokes its tokens: it leaves `device(id:)`,
+    /// `devices()` and `health`, while its events and audit lines stay. Throws `notFound` for an unknown
+    /// or already decommissioned device.
+    func decommissionDevice(id: String, audit: AuditEntry) async throws
+    /// When the device was decommissioned; nil for a device in the fleet or never enrolled.
+    func decommissionedAt(deviceID: String) async throws -> Timestamp?
+    /// Replaces a device's reported profile and its labels (the profile's) when the agent reports a change.
+    func updateProfile(deviceID: String, profile: DeviceProfile, audit: AuditEntry) async throws
+    /// Deletes the variants of `model` at `version` (all variants when `variant` is nil; every version and
+    /// the model's assignments when `version` is nil). Returns what was deleted; throws `notFound` for nothing.
+    func deleteVersions(model: String, version: SemanticVersion?, variant: String?, audit: AuditEntry) async throws -> [VersionRecord]
+    /// Up to `limit` chunks, in digest order after `after`, that no committed version references and that were
+    /// recorded at or before `recordedNotAfter`: garbage collection's candidates.
+    func unreferencedChunks(recordedNotAfter: Timestamp, after: Digest?, limit: Int) async throws -> [ChunkRecord]
+    /// Deletes the records of those `digests` that are still unreferenced and recorded at or before `recordedNotAfter`,
+    /// in one transaction (a commit referencing one of them either ran first, and it stays, or runs after and
+    /// fails with `missingChunks`). Returns the deleted records; their bytes are the caller's to delete.
+    func deleteChunks(_ digests: [Digest], recordedNotAfter: Timestamp) async throws -> [ChunkRecord]
 }

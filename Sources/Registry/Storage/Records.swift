@@ -33,11 +33,6 @@ public struct VersionRecord: Codable, Equatable, Sendable {
     public var held: Bool = false
 }
 
-/// What kind of bearer token a hash belongs to.
-public enum TokenKind: String, Codable, Sendable {
-    case admin, enrollment, device
-}
-
 /// A bearer token, stored only as the SHA-256 of its text.
 public struct TokenRecord: Codable, Equatable, Sendable {
     public var hash: String
@@ -46,6 +41,16 @@ public struct TokenRecord: Codable, Equatable, Sendable {
     public var deviceID: String?
     public var label: String
     public var createdAt: Timestamp
+    /// After this the token is refused with 401 `token_expired`; nil: it does not expire.
+    public var expiresAt: Timestamp? = nil
+    /// Set by `fleetctl tokens revoke` or a device's decommissioning; the row stays, so a revoked token
+    /// is refused as revoked (not as unknown) and `tokens ls` still shows it.
+    public var revokedAt: Timestamp? = nil
+    /// The last request it authenticated, to the second (written behind, with check-ins: at most a second late).
+    public var lastUsedAt: Timestamp? = nil
+
+    /// What operators name a token by: a prefix of its hash, so listing tokens never shows a secret.
+    public var id: String { TokenID.of(hash: hash) }
 }
 
 /// An enrolled device and what it last said.

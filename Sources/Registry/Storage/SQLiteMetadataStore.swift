@@ -7,7 +7,7 @@ import GRDB
 /// Every method is one transaction, so a crash or `kill -9` leaves it whole or absent; a version
 /// row and its manifest are written together or not at all.
 public final class SQLiteMetadataStore: MetadataStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -18,7 +18,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     /// `pool.write`, with the commit inside the mapped block: a disk that fills up during the
     /// transaction or at its commit is `StorageError.full`, not a generic 500.
-    private func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
         try await pool.writeWithoutTransaction { db in
             try StorageFailure.mappingFullDatabase {
                 var result: T?
@@ -77,7 +77,8 @@ public final class SQLiteMetadataStore: MetadataStore {
         migrator.registerMigration("v4 held versions") { db in
             try db.execute(sql: "ALTER TABLE versions ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
         }
-        migrator.registerMigration("v5 trust documents") { db in
+        migrator.registerMigration("v5 lifecycle", migrate: LifecycleSchema.migrate)
+        migrator.registerMigration("v6 trust documents") { db in
             try db.execute(sql: "CREATE TABLE trust_documents (version INTEGER PRIMARY KEY, document BLOB NOT NULL, acceptedAt INTEGER NOT NULL)")
         }
         return migrator
@@ -105,8 +106,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func recordChunk(_ chunk: ChunkRecord) async throws -> ChunkRecord {
         try await write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO chunks (digest, length, storedLength, codec) VALUES (?, ?, ?, ?)",
-                arguments: [chunk.digest.description, chunk.length, chunk.storedLength, chunk.codec.description]
+                sql: "INSERT OR IGNORE INTO chunks (digest, length, storedLength, codec, recordedAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [chunk.digest.description, chunk.length, chunk.storedLength, chunk.codec.description, Timestamp.now().secondsSinceEpoch]
             )
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM chunks WHERE digest = ?", arguments: [chunk.digest.description]) else {
                 throw StorageError.unavailable("chunk \(chunk.digest) vanished after insert")
@@ -126,7 +127,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    private static func chunk(_ row: Row) throws -> ChunkRecord {
+    static func chunk(_ row: Row) throws -> ChunkRecord {
         ChunkRecord(
             digest: try Digest(parsing: row["digest"]), length: row["length"], storedLength: row["storedLength"], codec: try ChunkCodec(parsing: row["codec"]))
     }
@@ -176,6 +177,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func insertVersion(_ version: VersionRecord, audit: AuditEntry) async throws {
         let requirements = try version.requirements.map(StableJSON.encode)
+        let digests = try version.chunkDigests()
         try await write { db in
             let exists =
                 try Bool.fetchOne(
@@ -195,6 +197,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                     Data(version.manifest), version.publisher, version.createdAt.secondsSinceEpoch,
                     version.committedAt.secondsSinceEpoch, Int64(version.totalSize), Int64(version.storedSize), requirements, version.held
                 ])
+            try LifecycleSchema.referenceChunks(digests, of: version, db)
             try Self.insert(audit, db)
         }
     }
@@ -223,10 +226,10 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func insertToken(_ token: TokenRecord, audit: AuditEntry?) async throws {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO tokens (hash, kind, scopes, deviceID, label, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO tokens (hash, kind, scopes, deviceID, label, createdAt, expiresAt, revokedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     token.hash, token.kind.rawValue, token.scopes.map(\.rawValue).joined(separator: ","), token.deviceID, token.label,
-                    token.createdAt.secondsSinceEpoch
+                    token.createdAt.secondsSinceEpoch, token.expiresAt?.secondsSinceEpoch, token.revokedAt?.secondsSinceEpoch
                 ]
             )
             if let audit { try Self.insert(audit, db) }
@@ -235,18 +238,23 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func token(hash: String) async throws -> TokenRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ?", arguments: [hash]).map { row in
-                TokenRecord(
-                    hash: row["hash"], kind: TokenKind(rawValue: row["kind"]) ?? .device,
-                    scopes: (row["scopes"] as String).split(separator: ",").compactMap { Scope(rawValue: String($0)) },
-                    deviceID: row["deviceID"], label: row["label"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"])
-                )
-            }
+            try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ?", arguments: [hash]).map(Self.token)
         }
     }
 
     public func hasTokens(of kind: TokenKind) async throws -> Bool {
         try await pool.read { try Bool.fetchOne($0, sql: "SELECT 1 FROM tokens WHERE kind = ? LIMIT 1", arguments: [kind.rawValue]) ?? false }
+    }
+
+    static func token(_ row: Row) -> TokenRecord {
+        TokenRecord(
+            hash: row["hash"], kind: TokenKind(rawValue: row["kind"]) ?? .device,
+            scopes: (row["scopes"] as String).split(separator: ",").compactMap { Scope(rawValue: String($0)) },
+            deviceID: row["deviceID"], label: row["label"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
+            expiresAt: (row["expiresAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
+            revokedAt: (row["revokedAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
+            lastUsedAt: (row["lastUsedAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:))
+        )
     }
 
     // MARK: devices
@@ -263,11 +271,13 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func device(id: String) async throws -> DeviceRecord? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]).map(Self.device) }
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ? AND decommissionedAt IS NULL", arguments: [id]).map(Self.device)
+        }
     }
 
     public func devices() async throws -> [DeviceRecord] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM devices ORDER BY id").map(Self.device) }
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM devices WHERE decommissionedAt IS NULL ORDER BY id").map(Self.device) }
     }
 
     private static func device(_ row: Row) throws -> DeviceRecord {
@@ -363,19 +373,23 @@ extension SQLiteMetadataStore {
     public func setLabels(deviceID: String, labels: [String: String], audit: AuditEntry) async throws {
         let text = try StableJSON.encode(labels)
         try await write { db in
-            try db.execute(sql: "UPDATE devices SET labels = ? WHERE id = ?", arguments: [text, deviceID])
+            try db.execute(sql: "UPDATE devices SET labels = ? WHERE id = ? AND decommissionedAt IS NULL", arguments: [text, deviceID])
             guard db.changesCount > 0 else { throw StorageError.notFound("device \(deviceID) is not enrolled") }
             try Self.insert(audit, db)
         }
     }
 
+    /// Health rows of devices still in the fleet: a decommissioned device's reports stop counting in
+    /// rollout gates and fleet status (its events and audit lines stay).
+    static let serving = "deviceID NOT IN (SELECT id FROM devices WHERE decommissionedAt IS NOT NULL)"
+
     public func health(model: String?) async throws -> [DeviceVersionHealth] {
         try await pool.read { db in
             let rows =
                 if let model {
-                    try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE model = ? ORDER BY deviceID, version", arguments: [model])
+                    try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE model = ? AND \(Self.serving) ORDER BY deviceID, version", arguments: [model])
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM device_health ORDER BY model, deviceID, version")
+                    try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE \(Self.serving) ORDER BY model, deviceID, version")
                 }
             return try rows.map(Self.health)
         }
@@ -441,7 +455,7 @@ extension SQLiteMetadataStore {
     }
 
     /// Stores `rollout` as its next revision if the stored one is still `rollout.revision`.
-    private static func update(_ rollout: Rollout, _ db: Database) throws {
+    static func update(_ rollout: Rollout, _ db: Database) throws {
         var next = rollout
         next.revision += 1
         try db.execute(
@@ -455,7 +469,7 @@ extension SQLiteMetadataStore {
         }
     }
 
-    private static func insert(_ entry: AuditEntry, _ db: Database) throws {
+    static func insert(_ entry: AuditEntry, _ db: Database) throws {
         try db.execute(
             sql: "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
             arguments: [entry.at.secondsSinceEpoch, entry.actor, entry.action, entry.subject, entry.detail])

@@ -7,8 +7,8 @@ import Foundation
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "List devices, show one, or set its labels.",
-        subcommands: [ListDevices.self, ShowDevice.self, LabelDevice.self]
+        abstract: "List devices, show one, set its labels, or decommission it.",
+        subcommands: [ListDevices.self, ShowDevice.self, LabelDevice.self, RemoveDevice.self]
     )
 }
 

@@ -6,8 +6,8 @@ import Foundation
 /// `fleetctl models …`: what the registry holds (read scope).
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "List models, or show one model's versions.",
-        subcommands: [ListModels.self, ShowModel.self])
+        commandName: "models", abstract: "List models, show one model's versions, or remove a model.",
+        subcommands: [ListModels.self, ShowModel.self, RemoveModel.self])
 }
 
 struct ListModels: AsyncParsableCommand {
@@ -50,9 +50,10 @@ struct ShowModel: AsyncParsableCommand {
     }
 }
 
-/// `fleetctl versions diff NAME A B`: what moving devices from A to B costs in downloads.
+/// `fleetctl versions diff NAME A B`: what moving devices from A to B costs in downloads (and `versions rm`).
 struct VersionsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "versions", abstract: "Compare versions of a model.", subcommands: [DiffVersions.self])
+    static let configuration = CommandConfiguration(
+        commandName: "versions", abstract: "Compare or remove versions of a model.", subcommands: [DiffVersions.self, RemoveVersion.self])
 }
 
 struct DiffVersions: AsyncParsableCommand {
