@@ -115,7 +115,7 @@ build() {
         ;;
     agent-config)
         local sources=("$fuzz/FuzzAgentConfig.swift" Sources/Agent/Configuration/AgentConfigFile.swift
-            Sources/FleetCore/Support/Trimming.swift)
+            Sources/Agent/Configuration/AgentConfigSchema.swift Sources/FleetCore/Support/Trimming.swift)
         if stale "$binary" "${sources[@]}"; then
             echo "building $binary"
             quiet swiftc "${flags[@]}" -module-name FuzzAgentConfig "${sources[@]}" -o "$binary"
