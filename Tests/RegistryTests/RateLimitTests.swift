@@ -25,6 +25,20 @@ import Testing
         #expect(try await registry.raw("GET", "/healthz", token: nil).status == 200)
     }
 
+    /// The shipped default (30 a minute), not a test's setting, is what turns a guesser's 401s into 429s.
+    @Test func theDefaultLimitHoldsOffAGuesserAfterThirtyFailures() async throws {
+        let registry = try await RegistryHarness.start()
+        let limit = registry.server.configuration.limits.authFailuresPerMinute
+        #expect(limit == 30)
+        for attempt in 1...limit {
+            let guess = try await registry.raw("GET", "/v1/models", token: "mfa_guess\(attempt)")
+            #expect(guess.status == 401, "attempt \(attempt)")
+        }
+        let held = try await registry.raw("GET", "/v1/models", token: "mfa_guess")
+        #expect(held.status == 429)
+        #expect(RegistryClient.failure(held).code == "rate_limited")
+    }
+
     @Test func successfulRequestsCostNothing() async throws {
         let registry = try await RegistryHarness.start { $0.limits.authFailuresPerMinute = 2 }
         for _ in 0..<20 {
