@@ -1,4 +1,5 @@
 import FleetCore
+import Registry
 
 /// Who may call a route, as each route's handler decides it (`RegistryContext.require…`).
 enum Right: Equatable {
