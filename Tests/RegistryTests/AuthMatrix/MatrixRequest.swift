@@ -8,18 +8,33 @@ struct MatrixRequest {
     let path: String
     var headers: [(name: String, value: String)] = []
     var body: [UInt8]? = nil
+    /// Whether the rightful caller's request leaves the exposed state as it was: GET and HEAD, and the
+    /// dedup query (a POST that only asks). Every other request must change `RegistrySnapshot`, which is
+    /// what shows the snapshot would notice if a refused request had got through.
+    var readsOnly: Bool
+
+    init(right: Right, method: String, path: String, body: [UInt8]? = nil, readsOnly: Bool? = nil) {
+        self.right = right
+        self.method = method
+        self.path = path
+        self.body = body
+        self.readsOnly = readsOnly ?? ["GET", "HEAD"].contains(method)
+    }
 }
 
 extension AuthMatrixFixture {
     /// A request for every route the registry serves, keyed as `RouteTable.routes` spells them
-    /// (`METHOD /path/{parameter}`). A route missing here fails the matrix, so a new route cannot
-    /// escape it: add its right and a plausible request (real ids, a body that would change state).
+    /// (`METHOD /path/{parameter}`). The tests walk the router's own table, not this list, and fail on a
+    /// served route missing here (or a listed one no longer served), so a new route cannot escape the
+    /// matrix: add its right and a request its rightful caller could make (real ids, a body that changes state).
     func requests() throws -> [String: MatrixRequest] {
         let model = Self.model
         let device = target.id
         func json(_ value: some Encodable) throws -> [UInt8] { Array(try JSONEncoder().encode(value)) }
-        func add(_ right: Right, _ method: String, _ pattern: String, _ path: String, body: [UInt8]? = nil) -> (String, MatrixRequest) {
-            ("\(method) \(pattern)", MatrixRequest(right: right, method: method, path: path, body: body))
+        func add(_ right: Right, _ method: String, _ pattern: String, _ path: String, body: [UInt8]? = nil, readsOnly: Bool? = nil) -> (
+            String, MatrixRequest
+        ) {
+            ("\(method) \(pattern)", MatrixRequest(right: right, method: method, path: path, body: body, readsOnly: readsOnly))
         }
         let v1 = SemanticVersion(major: 1, minor: 0, patch: 0)
         let v2 = SemanticVersion(major: 2, minor: 0, patch: 0)
@@ -31,7 +46,9 @@ extension AuthMatrixFixture {
             // Health probes come from monitoring, which holds no token.
             add(.open, "GET", "/healthz", "/healthz"),
             add(.scope(.read), "GET", "/metrics", "/metrics"),
-            add(.scope(.publish), "POST", "/v1/chunks/missing", "/v1/chunks/missing", body: try json(MissingChunksRequest(digests: [newChunk.digest]))),
+            add(
+                .scope(.publish), "POST", "/v1/chunks/missing", "/v1/chunks/missing", body: try json(MissingChunksRequest(digests: [newChunk.digest])),
+                readsOnly: true),
             ("PUT /v1/chunks/{digest}", upload),
             add(.readOrAnyDevice, "GET", "/v1/chunks/{digest}", "/v1/chunks/\(storedChunk)"),
             add(.readOrAnyDevice, "HEAD", "/v1/chunks/{digest}", "/v1/chunks/\(storedChunk)"),
