@@ -24,7 +24,8 @@ import Testing
         let watched = [fixture.target, fixture.other, fixture.revokedDevice, fixture.decommissionedDevice].map(\.id)
         let before = try await RegistrySnapshot.take(registry, devices: watched)
         for route in served {
-            let request = try #require(requests[route])
+            // A route the matrix lacks is already a failure (`served`); the others still get checked.
+            guard let request = requests[route] else { continue }
             for credential in Credential.allCases {
                 guard let expected = credential.refusal(on: request.right) else { continue }
                 let answer = try await registry.raw(
@@ -64,7 +65,7 @@ import Testing
         let readers = try await AuthMatrixFixture.start()
         let served = Self.served(by: readers.registry, coveredBy: try readers.requests())
         for route in served {
-            let probe = try #require(try readers.requests()[route])
+            guard let probe = try readers.requests()[route] else { continue }
             let fixture = probe.readsOnly ? readers : try await AuthMatrixFixture.start()
             let request = try #require(try fixture.requests()[route])
             let watched = [fixture.target, fixture.other].map(\.id)
