@@ -25,6 +25,38 @@ import Testing
         #expect(try await registry.raw("GET", "/healthz", token: nil).status == 200)
     }
 
+    /// The shipped default (30 a minute), not a test's setting, is what turns a guesser's 401s into 429s
+    /// (and why the auth matrix, which fails hundreds of times on purpose, raises it).
+    ///
+    /// The bucket refills one failure every 2 s, so on a loaded machine a slow run of guesses earns a few
+    /// more: the 429 must come after at least 30 failures and at most 30 plus what the elapsed time refilled.
+    @Test func theDefaultLimitHoldsOffAGuesserAfterThirtyFailures() async throws {
+        let registry = try await RegistryHarness.start()
+        let limit = registry.server.configuration.limits.authFailuresPerMinute
+        #expect(limit == 30)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var failures = 0
+        var held: FleetHTTP.HTTPResponse?
+        while held == nil, failures < 2 * limit {
+            let guess = try await registry.raw("GET", "/v1/models", token: BearerToken.generate(kind: .admin))
+            if guess.status == 429 {
+                held = guess
+            } else {
+                #expect(guess.status == 401, "guess \(failures + 1): \(guess.status)")
+                failures += 1
+            }
+        }
+        let refilled = Int((clock.now - start).components.seconds) / 2 + 1
+        let answer = try #require(held, "no 429 after \(failures) failed authentications")
+        #expect((limit...(limit + refilled)).contains(failures), "held off after \(failures) failures (\(refilled) refilled)")
+        #expect(RegistryClient.failure(answer).code == "rate_limited")
+        #expect(RegistryClient.failure(answer).message.contains("over 30 a minute"))
+        // Less than one failure is saved up, and one refills every 2 s.
+        let retryAfter = try #require(answer[header: "retry-after"].flatMap { Int($0) })
+        #expect((1...2).contains(retryAfter))
+    }
+
     @Test func successfulRequestsCostNothing() async throws {
         let registry = try await RegistryHarness.start { $0.limits.authFailuresPerMinute = 2 }
         for _ in 0..<20 {
