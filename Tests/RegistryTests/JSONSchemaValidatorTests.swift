@@ -19,7 +19,7 @@ import Testing
                                    "ratio": {"allOf": [{"type": "number"}]}}}}}}
         """#)
     let validator = JSONSchemaValidator(document: Self.document)
-    let thing = parse(#"{"$ref": "#/components/schemas/Thing"}"#)
+    let thing = parse(##"{"$ref": "#/components/schemas/Thing"}"##)
 
     static func parse(_ text: String) -> JSONValue {
         (try? JSONParser.parse(Array(text.utf8), limits: .init(maximumBytes: 1 << 16))) ?? .null
@@ -56,8 +56,9 @@ import Testing
     @Test func aKeywordItDoesNotKnowIsAViolationNotAPass() {
         let schema = Self.parse(#"{"oneOf": [{"type": "string"}]}"#)
         #expect(validator.violations(of: .integer(1), against: schema) == ["$: the validator does not know the keyword 'oneOf'"])
-        #expect(validator.violations(of: .integer(1), against: Self.parse(#"{"$ref": "#/components/schemas/Nothing"}"#)) == [
-            "$: unresolvable $ref #/components/schemas/Nothing"
-        ])
+        #expect(
+            validator.violations(of: .integer(1), against: Self.parse(##"{"$ref": "#/components/schemas/Nothing"}"##)) == [
+                "$: unresolvable $ref #/components/schemas/Nothing"
+            ])
     }
 }

@@ -68,7 +68,8 @@ public struct JSONSchemaValidator: Sendable {
             return missing.isEmpty ? nil : "missing required \(missing.joined(separator: ", "))"
         case "additionalProperties":
             guard case .object(let members) = value else { return nil }
-            let declared = Set(keywords["properties"].flatMap { if case .object(let p) = $0 { Array(p.keys) } else { nil } } ?? [])
+            var declared: Set<String> = []
+            if case .object(let properties)? = keywords["properties"] { declared = Set(properties.keys) }
             let extra = members.keys.filter { !declared.contains($0) }.sorted()
             switch argument {
             case .bool(false): return extra.isEmpty ? nil : "undeclared member \(extra.joined(separator: ", "))"

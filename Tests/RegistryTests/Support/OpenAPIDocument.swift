@@ -70,6 +70,11 @@ struct OpenAPIDocument {
         return node
     }
 
+    /// True for an operation that needs no token (`security: []`, as /healthz says).
+    func isPublic(_ operation: Operation) -> Bool {
+        root["paths"]?[operation.template]?[operation.method.lowercased()]?["security"] == .array([])
+    }
+
     /// Each documented status of `operation`.
     func statuses(_ operation: Operation) -> [Int] {
         guard case .object(let responses)? = root["paths"]?[operation.template]?[operation.method.lowercased()]?["responses"] else { return [] }
