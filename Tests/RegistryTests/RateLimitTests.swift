@@ -81,3 +81,41 @@ import Testing
         #expect(try await registry.raw("GET", "/v1/models", token: registry.adminToken).status == 200)
     }
 }
+
+/// Behind a reverse proxy every request comes from the proxy: its `X-Forwarded-For` names the client,
+/// but only when the operator trusts that proxy.
+@Suite struct TrustedProxyTests {
+    func guess(_ registry: RegistryHarness, from client: String?) async throws -> Int {
+        let headers = client.map { [(name: "X-Forwarded-For", value: "\($0), 127.0.0.1")] } ?? []
+        return try await registry.raw("GET", "/v1/models", token: BearerToken.generate(kind: .admin), headers: headers).status
+    }
+
+    @Test func aTrustedProxysClientsAreHeldOffOneByOne() async throws {
+        let registry = try await RegistryHarness.start {
+            $0.limits.authFailuresPerMinute = 3
+            $0.trustedProxies = ["127.0.0.1"]
+        }
+        for _ in 1...3 { #expect(try await guess(registry, from: "10.0.0.1") == 401) }
+        #expect(try await guess(registry, from: "10.0.0.1") == 429)
+        // Another device behind the same proxy keeps its own budget.
+        #expect(try await guess(registry, from: "10.0.0.2") == 401)
+        let held = try await registry.raw(
+            "GET", "/v1/models", token: registry.adminToken, headers: [(name: "X-Forwarded-For", value: "10.0.0.1")])
+        #expect(held.status == 429)
+        #expect(RegistryClient.failure(held).message.contains("too many failed authentications from 10.0.0.1"))
+    }
+
+    @Test func anUntrustedPeerCannotChooseItsAddress() async throws {
+        let registry = try await RegistryHarness.start { $0.limits.authFailuresPerMinute = 3 }
+        for client in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] { #expect(try await guess(registry, from: client) == 401) }
+        // A fourth address in the header changes nothing: the peer, 127.0.0.1, spent its budget.
+        #expect(try await guess(registry, from: "10.0.0.4") == 429)
+    }
+
+    @Test func trustedProxiesMustBeAddresses() throws {
+        var configuration = RegistryConfiguration()
+        #expect(throws: RegistryConfiguration.Invalid.self) { try configuration.apply(yaml: "http:\n  trusted_proxies: nginx.local\n", source: "r.yaml") }
+        try configuration.apply(yaml: "http:\n  trusted_proxies: \"127.0.0.1, ::1\"\n", source: "r.yaml")
+        #expect(configuration.trustedProxies == ["127.0.0.1", "::1"])
+    }
+}
