@@ -15,6 +15,9 @@ public struct RegistryServer: Sendable {
     let rollouts: RolloutService
     /// Shared by chunk uploads and garbage collection (see the type).
     let chunkGate = ChunkGate()
+    /// Who evaluates rollouts, collects and scrubs: always this process on the embedded store; one replica
+    /// at a time on a shared one.
+    public var leadership: any FleetLeadership = SoleReplica()
 
     /// Opens (creating on first start) the data directory with the embedded stores:
     /// `registry.sqlite` (WAL) and `chunks/`.
@@ -114,12 +117,14 @@ public struct RegistryServer: Sendable {
         }
         var services: [any Service] = [
             CheckinFlusher.service(store, interval: .seconds(1), logger: logger),
-            RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger),
+            RolloutScheduler.service(rollouts, interval: .seconds(1), logger: logger).led(by: leadership),
             ScrubSchedule.service(
-                ChunkScrubber(store: store, integrity: integrity), interval: .seconds(configuration.scrubIntervalSeconds), logger: logger),
+                ChunkScrubber(store: store, integrity: integrity), interval: .seconds(configuration.scrubIntervalSeconds), logger: logger
+            ).led(by: leadership),
             CollectorSchedule.service(
                 collector, interval: .seconds(configuration.gcIntervalSeconds), graceSeconds: configuration.gcGraceSeconds,
-                keepVersions: configuration.keepVersions, logger: logger)
+                keepVersions: configuration.keepVersions, logger: logger
+            ).led(by: leadership)
         ]
         var tls: ServerTLS?
         switch security {
