@@ -102,10 +102,11 @@ struct S3ChunkStoreTests {
         let failure = try await #require(throws: S3StartupFailure.self) { try await store.checkReachable() }
         #expect(failure.description.hasPrefix("chunk store s3://chunks: cannot connect to the S3 endpoint http://127.0.0.1:"))
         #expect(failure.description.hasSuffix("connection refused"))
-        #expect(ContinuousClock.now - started < .seconds(3), "no retries")
+        // Refused on loopback is immediate; the bound is loose for a loaded CI machine and only catches a retry loop.
+        #expect(ContinuousClock.now - started < .seconds(10), "no retries")
     }
 
-    @Test func endpointsThatCannotWorkAreRefusedByName() {
+    @Test func endpointsThatCannotWorkAreRefusedByName() throws {
         for bad in ["127.0.0.1:9000", "ftp://host", "http://host/bucket", "http://user@host", "http://host:99999", "http://"] {
             #expect(throws: S3Endpoint.Invalid.self, "\(bad)") { try S3Endpoint(parsing: bad) }
         }
