@@ -3,10 +3,9 @@ import Testing
 
 @testable import Registry
 
-/// The signer against AWS's published examples: the SigV4 test suite ("get-vanilla",
-/// "get-vanilla-query-order-key-case", "post-vanilla"; AKIDEXAMPLE, 2015-08-30T12:36:00Z, service
-/// `service`) and the S3 API reference's worked GET and PUT examples (examplebucket, 2013-05-24).
-/// Each step is compared, so a failure says which one is wrong.
+/// The signer against AWS's published examples: the SigV4 test suite (`SigV4SuiteCase.all`) and the
+/// S3 API reference's worked examples (examplebucket, 2013-05-24: GET with Range, PUT with a signed
+/// payload, and a presigned GET URL). Each step is compared, so a failure says which one is wrong.
 @Suite struct SigV4VectorTests {
     static let suiteSigner = SigV4Signer(
         credentials: .init(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), region: "us-east-1",
@@ -22,47 +21,30 @@ import Testing
         #expect(SigV4Signer.amzDate(Self.s3Time) == "20130524T000000Z")
     }
 
-    @Test func getVanilla() {
+    @Test(arguments: SigV4SuiteCase.all) func awsTestSuite(_ test: SigV4SuiteCase) {
+        let payloadHash = Digest.of(Array(test.body.utf8)).hex
+        let signature = Self.suiteSigner.sign(
+            SigV4Request(
+                method: test.method, path: test.path, query: test.query, headers: [("Host", "example.amazonaws.com")] + test.headers,
+                payloadHash: payloadHash), at: Self.suiteTime)
+        #expect(signature.canonicalRequest == test.canonicalRequest)
+        #expect(signature.signature == test.signature)
+        let signedHeaders = test.canonicalRequest.split(separator: "\n", omittingEmptySubsequences: false).dropLast().last ?? ""
+        #expect(
+            signature.authorization
+                == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=\(signedHeaders), Signature=\(test.signature)"
+        )
+    }
+
+    /// The suite's get-vanilla string to sign, so a key-derivation bug and a hashing bug look different.
+    @Test func getVanillaStringToSign() {
         let signature = Self.suiteSigner.sign(
             SigV4Request(method: "GET", path: "/", headers: [("Host", "example.amazonaws.com")], payloadHash: SigV4Signer.emptyPayloadHash),
             at: Self.suiteTime)
         #expect(
-            signature.canonicalRequest
-                == "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        )
-        #expect(
             signature.stringToSign
                 == "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\nbb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
         )
-        #expect(signature.signature == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
-        #expect(
-            signature.authorization
-                == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
-        )
-    }
-
-    /// The query is given out of order and must be sorted by the signer.
-    @Test func getVanillaQueryOrderKeyCase() {
-        let signature = Self.suiteSigner.sign(
-            SigV4Request(
-                method: "GET", path: "/", query: [("Param2", "value2"), ("Param1", "value1")], headers: [("Host", "example.amazonaws.com")],
-                payloadHash: SigV4Signer.emptyPayloadHash), at: Self.suiteTime)
-        #expect(
-            signature.canonicalRequest
-                == "GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        )
-        #expect(
-            signature.stringToSign
-                == "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0"
-        )
-        #expect(signature.signature == "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500")
-    }
-
-    @Test func postVanilla() {
-        let signature = Self.suiteSigner.sign(
-            SigV4Request(method: "POST", path: "/", headers: [("Host", "example.amazonaws.com")], payloadHash: SigV4Signer.emptyPayloadHash),
-            at: Self.suiteTime)
-        #expect(signature.signature == "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b")
     }
 
     /// S3 API reference, "Example: GET Object": the first 10 bytes of test.txt, empty-payload hash.
@@ -101,6 +83,27 @@ import Testing
                 == "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d"
         )
         #expect(signature.signature == "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd")
+    }
+
+    /// S3 API reference, "Authenticating Requests: Using Query Parameters": test.txt for 86,400 s.
+    @Test func s3PresignedGetURL() {
+        let signature = Self.s3Signer.presign(
+            SigV4Request(method: "GET", path: "/test.txt", headers: [("Host", "examplebucket.s3.amazonaws.com")], payloadHash: ""), expiresIn: 86_400,
+            at: Self.s3Time)
+        #expect(
+            signature.canonicalRequest
+                == "GET\n/test.txt\nX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\nhost:examplebucket.s3.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD"
+        )
+        #expect(
+            signature.stringToSign
+                == "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n3bfa292879f6447bbcda7001decf97f4a54dc650c8942174ae0a9121cf58ad04"
+        )
+        #expect(signature.signature == "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404")
+        #expect(
+            SigV4Signer.canonicalQuery(signature.presignedQuery)
+                == "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404&X-Amz-SignedHeaders=host"
+        )
+        #expect(signature.authorization.isEmpty, "a presigned URL carries no Authorization header")
     }
 
     @Test func percentEncodingKeepsOnlyUnreservedCharacters() {
