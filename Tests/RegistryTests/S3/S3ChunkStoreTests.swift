@@ -7,31 +7,39 @@ import Testing
 
 /// What only the S3 store has: its key layout (checked with curl's own SigV4, not ours), listing
 /// continuation, ranged reads, and the start-up check's one-line failures.
-@Suite(.enabled(if: S3TestServer.isConfigured, "needs an S3 server: integration/s3/run-tests.sh starts Ceph and sets MODELFLEET_TEST_S3_*"))
+@Suite(
+    .enabled(
+        if: S3TestServer.unavailableReason == nil,
+        "S3 chunk store NOT TESTED: no S3 server (MODELFLEET_TEST_S3_ENDPOINT unset and no ../shared/services/s3-ceph.sh; see S3TestServer)"))
 struct S3ChunkStoreTests {
     static let zstd = ChunkCodec(compressor: .zstd)
+    let server: S3TestServer
 
-    static func store(listPageSize: Int = 1000) throws -> S3ChunkStore {
-        S3ChunkStore(client: try S3TestServer.settings.client(bucket: try S3TestServer.makeBucket("s3store")), listPageSize: listPageSize)
+    init() throws {
+        server = try S3TestServer.shared
+    }
+
+    func makeStore(listPageSize: Int = 1000) throws -> S3ChunkStore {
+        S3ChunkStore(client: try server.settings.client(bucket: try server.makeBucket("s3store")), listPageSize: listPageSize)
     }
 
     @Test func keysAreDerivedFromTheDigestAndCodecAndQuarantineMovesTheObject() async throws {
-        let store = try Self.store()
+        let store = try makeStore()
         let bytes = Array("a stored chunk".utf8)
         let digest = Digest.of(bytes)
         try await store.write(bytes, digest: digest, codec: Self.zstd)
         let key = "chunks/\(digest.hex.prefix(2))/\(digest.hex).zstd"
-        #expect(try S3TestServer.get(bucket: store.bucket, key: key) == bytes)
+        #expect(try server.get(bucket: store.bucket, key: key) == bytes)
 
         try await store.quarantine(digest, codec: Self.zstd, reason: "digest mismatch in test")
-        #expect(try S3TestServer.get(bucket: store.bucket, key: key) == nil)
-        #expect(try S3TestServer.get(bucket: store.bucket, key: "quarantine/\(digest.hex).zstd") == bytes)
-        let reason = try #require(try S3TestServer.get(bucket: store.bucket, key: "quarantine/\(digest.hex).zstd.reason"))
+        #expect(try server.get(bucket: store.bucket, key: key) == nil)
+        #expect(try server.get(bucket: store.bucket, key: "quarantine/\(digest.hex).zstd") == bytes)
+        let reason = try #require(try server.get(bucket: store.bucket, key: "quarantine/\(digest.hex).zstd.reason"))
         #expect(String(decoding: reason, as: UTF8.self).contains("\(digest): digest mismatch in test"))
     }
 
     @Test func listingsFollowContinuationTokens() async throws {
-        let store = try Self.store(listPageSize: 2)
+        let store = try makeStore(listPageSize: 2)
         var digests = Set<Digest>()
         for _ in 0..<5 {
             let (bytes, digest) = ChunkBlobStoreConformanceTests.chunk(size: 32, shard: 0x11)
@@ -46,19 +54,19 @@ struct S3ChunkStoreTests {
     /// An object that grew past its record (overwritten behind the registry's back) is read one byte
     /// past the record and no further: enough for verification to refuse it.
     @Test func aReadStopsOneBytePastTheRecordedLength() async throws {
-        let store = try Self.store()
+        let store = try makeStore()
         let bytes = Array("recorded".utf8)
         let digest = Digest.of(bytes)
         try await store.write(bytes, digest: digest, codec: Self.zstd)
-        try S3TestServer.put(Array(repeating: 0x41, count: 10_000), bucket: store.bucket, key: S3ChunkStore.key(for: digest, codec: Self.zstd))
+        try server.put(Array(repeating: 0x41, count: 10_000), bucket: store.bucket, key: S3ChunkStore.key(for: digest, codec: Self.zstd))
         let read = try #require(try await store.read(digest, codec: Self.zstd, storedLength: bytes.count))
         #expect(read.readableBytes == bytes.count + 1)
     }
 
     @Test func badCredentialsFailTheStartCheckInOneLine() async throws {
-        var settings = S3TestServer.settings
+        var settings = server.settings
         settings.secretAccessKey = "not-the-secret"
-        let store = try S3ChunkStore(settings: settings, bucket: try S3TestServer.makeBucket("badcreds"))
+        let store = try S3ChunkStore(settings: settings, bucket: try server.makeBucket("badcreds"))
         let failure = try await #require(throws: S3StartupFailure.self) { try await store.checkReachable() }
         #expect(failure.description.contains("access denied (HTTP 403)"))
         #expect(failure.description.contains("AWS_SECRET_ACCESS_KEY"))
@@ -67,35 +75,22 @@ struct S3ChunkStoreTests {
     }
 
     @Test func aMissingBucketFailsTheStartCheckInOneLine() async throws {
-        let store = try S3ChunkStore(settings: S3TestServer.settings, bucket: "no-such-bucket-\(UUID().uuidString.lowercased().prefix(8))")
+        let store = try S3ChunkStore(settings: server.settings, bucket: "no-such-bucket-\(UUID().uuidString.lowercased().prefix(8))")
         let failure = try await #require(throws: S3StartupFailure.self) { try await store.checkReachable() }
         #expect(failure.description.contains("the bucket does not exist"))
         #expect(!failure.description.contains("\n"))
     }
 
     @Test func theStartCheckPassesOnAnExistingBucket() async throws {
-        try await Self.store().checkReachable()
+        try await makeStore().checkReachable()
     }
 }
 
 /// The start-up failures that need no S3 server: a refused connection and settings that cannot work.
 @Suite struct S3StartupCheckTests {
-    /// A port that was free a moment ago: nothing listens on it.
-    static func closedPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test func aRefusedEndpointFailsInOneLine() async throws {
         var settings = S3Settings()
-        settings.endpointURL = "http://127.0.0.1:\(try Self.closedPort())"
+        settings.endpointURL = "http://127.0.0.1:\(try LoopbackPort.unused())"
         (settings.accessKeyID, settings.secretAccessKey) = ("key", "secret")
         let store = try S3ChunkStore(settings: settings, bucket: "chunks")
         let started = ContinuousClock.now
