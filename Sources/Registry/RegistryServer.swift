@@ -30,6 +30,9 @@ public struct RegistryServer: Sendable {
 
     /// `DATA/chunks`, or the configured S3 bucket (no request is made here: see `checkChunkStore`).
     private static func openChunkStore(_ configuration: RegistryConfiguration) throws -> any ChunkBlobStore {
+        if configuration.chunkDownloads == .redirect, configuration.chunks == .local {
+            throw RegistryConfiguration.Invalid(description: "storage.chunk_downloads: redirect needs storage.chunks: s3://BUCKET (local chunks are streamed)")
+        }
         switch configuration.chunks {
         case .local: return try FileChunkStore(root: configuration.dataDirectory + "/chunks")
         case .s3(let bucket): return try S3ChunkStore(settings: configuration.s3, bucket: bucket)
@@ -100,7 +103,8 @@ public struct RegistryServer: Sendable {
         OpsRoutes(store: store, metrics: metrics).register(on: table)
         ChunkRoutes(
             publishing: publishing, store: store, integrity: integrity, limits: limits, metrics: metrics,
-            memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)
+            memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes),
+            redirects: configuration.chunkDownloads == .redirect ? blobs as? any PresigningChunkStore : nil
         ).register(on: table)
         ModelRoutes(publishing: publishing, store: store, limits: limits, removal: removal).register(on: table)
         CollectorRoutes(collector: collector, defaultGraceSeconds: configuration.gcGraceSeconds).register(on: table)

@@ -65,6 +65,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var chunks = ChunkStoreLocation.local
     /// Endpoint and credentials for `chunks: s3://…`.
     public var s3 = S3Settings()
+    /// Chunk GETs with `chunks: s3://…`: streamed through the registry, or redirected to presigned S3 URLs.
+    public var chunkDownloads = ChunkDownloads.stream
     public var checkinIntervalSeconds = 300
     /// Memory for the stored bytes of recently served chunks.
     public var chunkMemoryCacheBytes = 64 << 20
@@ -96,6 +98,7 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "tls.client_ca_file": { $0.tls.clientCAFile = $1 },
         "storage.data_dir": { $0.dataDirectory = $1 },
         "storage.chunks": { $0.chunks = try ChunkStoreLocation(parsing: $1) },
+        "storage.chunk_downloads": { $0.chunkDownloads = try ChunkDownloads(parsing: $1) },
         "s3.endpoint_url": { $0.s3.endpointURL = $1 },
         "s3.access_key_id": { $0.s3.accessKeyID = $1 },
         "s3.secret_access_key": { $0.s3.secretAccessKey = $1 },

@@ -9,7 +9,7 @@ public import NIOCore
 /// object to `quarantine/<hex>.<codec>` (beside a `.reason` object), then deletes the original, so
 /// once it returns `read` finds nothing; until the delete, readers still get the original, which
 /// verification refuses again.
-public struct S3ChunkStore: ChunkBlobStore {
+public struct S3ChunkStore: PresigningChunkStore {
     let client: S3Client
     /// Keys per ListObjectsV2 page; S3's maximum is 1000 (tests lower it to exercise continuation).
     let listPageSize: Int
@@ -49,6 +49,10 @@ public struct S3ChunkStore: ChunkBlobStore {
     public func read(_ digest: Digest, codec: ChunkCodec, storedLength: Int) async throws -> ByteBuffer? {
         // One byte past the record: a longer object is read far enough to be refused, no further.
         try await unavailableOnFailure(digest, "read") { try await client.get(Self.key(for: digest, codec: codec), limit: storedLength + 1) }
+    }
+
+    public func presignedURL(for digest: Digest, codec: ChunkCodec, expiresIn seconds: Int) -> String {
+        client.presignedURL(Self.key(for: digest, codec: codec), expiresIn: seconds)
     }
 
     public func quarantine(_ digest: Digest, codec: ChunkCodec, reason: String) async throws {
@@ -107,14 +111,14 @@ public struct S3ChunkStore: ChunkBlobStore {
         return (digest, codec)
     }
 
-    /// S3 failures become `StorageError.unavailable` (503), naming the chunk and what S3 said, never
-    /// the credentials: a publisher's retry can succeed once the bucket answers again.
+    /// S3 failures become `StorageError.chunkStoreUnreachable` (503), naming the chunk and what S3 said,
+    /// never the credentials: a publisher's retry can succeed once the bucket answers again.
     private func unavailableOnFailure<T: Sendable>(
         _ digest: Digest?, _ operation: String, _ body: @Sendable () async throws -> T
     ) async throws -> T {
         try await AsyncResult.attempt(body).mapError { error in
             guard error is S3RequestFailed || error is S3Transport.Failure else { return error }
-            return StorageError.unavailable("cannot \(operation) \(digest.map { "chunk \($0)" } ?? "chunks") on the chunk store: \(error)")
+            return StorageError.chunkStoreUnreachable("cannot \(operation) \(digest.map { "chunk \($0)" } ?? "chunks") on the chunk store: \(error)")
         }.get()
     }
 }

@@ -100,6 +100,15 @@ struct S3Client: Sendable {
         try expect(response, "create bucket", "")
     }
 
+    /// A GET URL for `key` that needs no credentials for `seconds` (query-string SigV4, host signed only).
+    func presignedURL(_ key: String, expiresIn seconds: Int, at time: Timestamp = .now()) -> String {
+        let path = "/\(bucket)/\(key)"
+        let signature = signer.presign(
+            SigV4Request(method: "GET", path: path, headers: [("host", transport.endpoint.hostHeader)], payloadHash: SigV4Signer.unsignedPayload),
+            expiresIn: seconds, at: time)
+        return "\(transport.endpoint)\(AWSPercentEncoding.encodePath(path))?\(SigV4Signer.canonicalQuery(signature.presignedQuery))"
+    }
+
     private func expect(_ response: S3Transport.Response, _ operation: String, _ key: String) throws {
         guard (200..<300).contains(response.status.code) else {
             throw S3RequestFailed(operation: operation, target: "\(bucket)/\(key)", status: Int(response.status.code), body: response.body)
