@@ -73,7 +73,19 @@ public struct S3TestServer: Sendable {
         _ = try Self.runCeph(["stop", dataDirectory])
     }
 
-    /// Starts this server's daemons again after `stop()` (about 5 s: the data folder exists).
+    /// Kills the gateway (radosgw) with SIGKILL, as a crash would: S3 stops answering at once, unlike
+    /// `stop()`, whose SIGTERM lets the gateway finish what it is serving for up to 5 s. `start()`
+    /// brings it back. The pid file is where s3-ceph.sh's ceph.conf puts it (`DATA/run/$name.pid`).
+    public func killGateway() throws {
+        guard let dataDirectory else { throw Failure(description: "the S3 server at \(endpoint) was not started by the tests") }
+        let pidFile = dataDirectory + "/run/client.rgw.gw.pid"
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            kill(pid, SIGKILL) == 0
+        else { throw Failure(description: "cannot kill the gateway named by \(pidFile)") }
+        while kill(pid, 0) == 0 { usleep(10_000) }
+    }
+
+    /// Starts this server's daemons again after `stop()` or `killGateway()` (a few seconds: the data folder exists).
     public func start() throws {
         guard let dataDirectory else { throw Failure(description: "the S3 server at \(endpoint) was not started by the tests") }
         _ = try Self.runCeph(["start", dataDirectory, String(port)])
@@ -168,11 +180,13 @@ enum StartedServers {
         lock.withLock { if !directories.contains(directory) { directories.append(directory) } }
     }
 
-    /// Runs at exit, where Foundation's Process may already be unusable: plain `system(3)`.
+    /// Runs at exit, where Foundation's Process may already be unusable: plain `system(3)`. The stop
+    /// runs detached (a cluster that served a killed gateway was seen to take 70 s to stop), so the
+    /// test process ends at once; its output goes nowhere, so it holds no pipe of `swift test` open.
     private static func stopAll() {
         let script = S3TestServer.cephScriptPath
         for directory in lock.withLock({ directories }) {
-            _ = system("'\(script)' stop '\(directory)' >/dev/null 2>&1")
+            _ = system("('\(script)' stop '\(directory)' </dev/null >/dev/null 2>&1 &)")
         }
     }
 }

@@ -93,12 +93,11 @@ struct S3ChunkStoreTests {
         settings.endpointURL = "http://127.0.0.1:\(try LoopbackPort.unused())"
         (settings.accessKeyID, settings.secretAccessKey) = ("key", "secret")
         let store = try S3ChunkStore(settings: settings, bucket: "chunks")
-        let started = ContinuousClock.now
         let failure = try await #require(throws: S3StartupFailure.self) { try await store.checkReachable() }
         #expect(failure.description.hasPrefix("chunk store s3://chunks: cannot connect to the S3 endpoint http://127.0.0.1:"))
         #expect(failure.description.hasSuffix("connection refused"))
-        // Refused on loopback is immediate; the bound is loose for a loaded CI machine and only catches a retry loop.
-        #expect(ContinuousClock.now - started < .seconds(10), "no retries")
+        // No time bound here: in-process tests share two cooperative threads with tests that block them
+        // (14.5 s was seen in a full run). S3EndpointRefusedProcessTests times the real program instead.
     }
 
     @Test func endpointsThatCannotWorkAreRefusedByName() throws {
