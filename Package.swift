@@ -137,7 +137,11 @@ let package = Package(
         // Runs the built programs as a user would; depending on them makes `swift test` build them first.
         .testTarget(
             name: "ExecutableTests",
-            dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "TestCorpus", "fleetctl", "modelfleet-registry", "modelfleet-agent"])
+            dependencies: [
+                "FleetCore", "FleetHTTP", "InferenceEngine", "TestCorpus", "fleetctl", "modelfleet-registry", "modelfleet-agent",
+                // S3TestServer, for the S3 end-to-end tests.
+                "TestSupport"
+            ])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,8 +27,25 @@ public struct RegistryServer: Sendable {
         let data = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         store = CachingMetadataStore(wrapping: try SQLiteMetadataStore(path: data + "/registry.sqlite"))
-        blobs = try FileChunkStore(root: data + "/chunks")
+        blobs = try Self.openChunkStore(configuration)
         rollouts = RolloutService(store: store, answers: answers, identifiers: identifiers)
+    }
+
+    /// `DATA/chunks`, or the configured S3 bucket (no request is made here: see `checkChunkStore`).
+    private static func openChunkStore(_ configuration: RegistryConfiguration) throws -> any ChunkBlobStore {
+        if configuration.chunkDownloads == .redirect, configuration.chunks == .local {
+            throw RegistryConfiguration.Invalid(description: "storage.chunk_downloads: redirect needs storage.chunks: s3://BUCKET (local chunks are streamed)")
+        }
+        switch configuration.chunks {
+        case .local: return try FileChunkStore(root: configuration.dataDirectory + "/chunks")
+        case .s3(let bucket): return try S3ChunkStore(settings: configuration.s3, bucket: bucket)
+        }
+    }
+
+    /// Fails with one line if the chunk store cannot be used: for S3, an unreachable endpoint, refused
+    /// credentials or a missing bucket. `serve` calls it before writing anything.
+    public func checkChunkStore() async throws {
+        try await (blobs as? S3ChunkStore)?.checkReachable()
     }
 
     /// Advances and pauses active rollouts now, as the scheduler does every second (for tests and tools).
@@ -90,7 +107,8 @@ public struct RegistryServer: Sendable {
         OpsRoutes(store: store, metrics: metrics).register(on: table)
         ChunkRoutes(
             publishing: publishing, store: store, integrity: integrity, limits: limits, metrics: metrics,
-            memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes)
+            memory: ChunkMemoryCache(budgetBytes: configuration.chunkMemoryCacheBytes),
+            redirects: configuration.chunkDownloads == .redirect ? blobs as? any PresigningChunkStore : nil
         ).register(on: table)
         ModelRoutes(publishing: publishing, store: store, limits: limits, removal: removal).register(on: table)
         CollectorRoutes(collector: collector, defaultGraceSeconds: configuration.gcGraceSeconds).register(on: table)

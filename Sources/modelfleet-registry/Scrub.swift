@@ -20,7 +20,9 @@ struct Scrub: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: configuration.dataDirectory + "/registry.sqlite") else {
             throw ValidationError("no registry data in \(configuration.dataDirectory) (registry.sqlite is missing)")
         }
-        let report = try await RegistryServer(configuration: configuration).scrub()
+        let server = try RegistryServer(configuration: configuration)
+        try await server.checkChunkStore()
+        let report = try await server.scrub()
         print(report)
         if !report.quarantined.isEmpty || !report.missing.isEmpty { throw ExitCode(1) }
     }

@@ -45,6 +45,8 @@ struct Serve: AsyncParsableCommand {
         // Before anything is written: a bad certificate or an unprotected bind stops the start with one line.
         let security = try ListenerSecurity(configuration)
         let server = try RegistryServer(configuration: configuration)
+        // One line and exit if the S3 bucket cannot be used, rather than failing every push later.
+        try await server.checkChunkStore()
         for path in try await server.createInitialTokens() {
             print("created \(path)")
         }

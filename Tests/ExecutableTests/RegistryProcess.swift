@@ -18,9 +18,11 @@ final class RegistryProcess {
     var errors: String { (try? String(contentsOfFile: dataDirectory + ".stderr", encoding: .utf8)) ?? "" }
 
     /// Starts the server (with `arguments` besides the data directory, bind address and log level) and
-    /// waits for its "listening on" line (http:// or https://). A later `--bind` in `arguments` wins.
-    func start(arguments: [String] = []) throws {
+    /// waits for its "listening on" line (http:// or https://). A later `--bind` in `arguments` wins;
+    /// `environment` is added to the test process's own.
+    func start(arguments: [String] = [], environment: [String: String] = [:]) throws {
         process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-registry")
         process.arguments = ["--data-dir", dataDirectory, "--bind", "127.0.0.1:0", "--log-level", "warning"] + arguments
         let pipe = Pipe()

@@ -16,6 +16,8 @@ import Testing
         "POST /v1/models/{name}/versions 507": "needs a full filesystem: DiskFullTests fills a tmpfs",
         "POST /v1/devices/{id}/checkin 404": "a working device token whose device record is gone: decommissioning refuses the token first (403)",
         "POST /v1/devices/{id}/events 404": "a working device token whose device record is gone: decommissioning refuses the token first (403)",
+        "PUT /v1/chunks/{digest} 503": "chunks in an S3 bucket that stops answering: S3ChunkStoreProcessTests kills the gateway mid-push",
+        "GET /v1/chunks/{digest} 302": "storage.chunk_downloads: redirect, with chunks in S3: S3ChunkStoreProcessTests follows it with the agent",
         "PUT /v1/trust 409": "two uploads of one version racing past the chain check (the loser's insert finds it taken); one at a time, not newer is 422"
     ]
 

@@ -46,11 +46,13 @@ extension RegistryClient {
         return StoredChunkForm(length: length, storedLength: storedLength, codec: try ChunkCodec(parsing: codecName))
     }
 
-    /// Downloads a chunk's stored bytes into `path`, resuming from what is already there.
+    /// Downloads a chunk's stored bytes into `path`, resuming from what is already there, following a
+    /// redirect to where the registry keeps them (`storage.chunk_downloads: redirect`).
     /// Returns the bytes received over the wire.
     @discardableResult
     public func downloadChunk(_ digest: Digest, storedLength: Int, to path: String) async throws -> Int {
-        let request = HTTPRequest(method: "GET", url: baseURL + "/v1/chunks/\(digest)", headers: [("Authorization", "Bearer \(token)")])
+        let request = HTTPRequest(
+            method: "GET", url: baseURL + "/v1/chunks/\(digest)", headers: [("Authorization", "Bearer \(token)")], followRedirects: true)
         return try await http.download(request, to: path, expectedLength: storedLength)
     }
 

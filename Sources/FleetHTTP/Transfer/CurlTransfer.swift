@@ -151,6 +151,12 @@ public struct HTTPClient: Sendable {
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         // Send paths exactly as given: the server, not the client, decides what `..` means.
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_PATH_AS_IS, 1)
+        if request.followRedirects {
+            _ = modelfleet_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+            _ = modelfleet_curl_setopt_long(handle, CURLOPT_MAXREDIRS, 3)
+            // libcurl 7.85+; older ones already limit redirects to HTTP(S) and FTP, and ignore this.
+            _ = modelfleet_curl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        }
         if let wholeTransferMilliseconds { _ = modelfleet_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, wholeTransferMilliseconds) }
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds)
         _ = modelfleet_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedBytesPerSecond)

@@ -4,12 +4,17 @@ public struct HTTPRequest: Sendable {
     public var url: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
+    /// Follow up to three redirects (http and https only). Chunk downloads do: a registry that keeps
+    /// chunks in S3 may answer with a presigned URL. libcurl drops `Authorization` when the host or port
+    /// changes, so the registry's token never reaches S3; what arrives is verified against its digest anyway.
+    public var followRedirects = false
 
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil, followRedirects: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.followRedirects = followRedirects
     }
 }
 

@@ -63,6 +63,12 @@ public struct RegistryConfiguration: Sendable, Equatable {
     /// Reverse proxies (exact addresses) whose `X-Forwarded-For` names the client for per-address limits.
     public var trustedProxies: Set<String> = []
     public var dataDirectory = "./registry-data"
+    /// Where chunk bytes live: `local` (under the data directory) or an S3 bucket.
+    public var chunks = ChunkStoreLocation.local
+    /// Endpoint and credentials for `chunks: s3://…`.
+    public var s3 = S3Settings()
+    /// Chunk GETs with `chunks: s3://…`: streamed through the registry, or redirected to presigned S3 URLs.
+    public var chunkDownloads = ChunkDownloads.stream
     public var checkinIntervalSeconds = 300
     /// Memory for the stored bytes of recently served chunks.
     public var chunkMemoryCacheBytes = 64 << 20
@@ -94,6 +100,12 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "tls.key_file": { $0.tls.keyFile = $1 },
         "tls.client_ca_file": { $0.tls.clientCAFile = $1 },
         "storage.data_dir": { $0.dataDirectory = $1 },
+        "storage.chunks": { $0.chunks = try ChunkStoreLocation(parsing: $1) },
+        "storage.chunk_downloads": { $0.chunkDownloads = try ChunkDownloads(parsing: $1) },
+        "s3.endpoint_url": { $0.s3.endpointURL = $1 },
+        "s3.access_key_id": { $0.s3.accessKeyID = $1 },
+        "s3.secret_access_key": { $0.s3.secretAccessKey = $1 },
+        "s3.region": { $0.s3.region = $1 },
         "storage.scrub_interval_seconds": { $0.scrubIntervalSeconds = try integer($1, "storage.scrub_interval_seconds") },
         "storage.gc_interval_seconds": { $0.gcIntervalSeconds = try integer($1, "storage.gc_interval_seconds") },
         "storage.gc_grace_seconds": { $0.gcGraceSeconds = try integer($1, "storage.gc_grace_seconds") },
@@ -112,6 +124,12 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
     }
+
+    /// The AWS SDKs' own variables, read as the `s3.` settings they match; `MODELFLEET_S3_*` overrides them.
+    static let awsEnvironment = [
+        "AWS_ENDPOINT_URL": "s3.endpoint_url", "AWS_ACCESS_KEY_ID": "s3.access_key_id",
+        "AWS_SECRET_ACCESS_KEY": "s3.secret_access_key", "AWS_REGION": "s3.region"
+    ]
 
     private static func integer(_ text: String, _ key: String) throws -> Int {
         guard let value = Int(text), value > 0 else { throw Invalid(description: "\(key) must be a positive integer, got '\(text)'") }
@@ -165,8 +183,11 @@ public struct RegistryConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Applies `MODELFLEET_SECTION_KEY` variables for every known setting.
+    /// Applies the AWS variables, then `MODELFLEET_SECTION_KEY` variables for every known setting.
     public mutating func apply(environment: [String: String]) throws {
+        for (name, key) in Self.awsEnvironment.sorted(by: { $0.key < $1.key }) {
+            if let value = environment[name], let apply = Self.settings[key] { try apply(&self, value) }
+        }
         for (key, apply) in Self.settings {
             let name = Self.environmentName(key)
             if let value = environment[name] { try apply(&self, value) }

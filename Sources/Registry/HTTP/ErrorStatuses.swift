@@ -25,6 +25,8 @@ extension RegistryError {
             self.init(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: message)
         case .corrupt(let message):
             self.init(status: .serviceUnavailable, code: "corrupt_chunk", message: message)
+        case .chunkStoreUnreachable(let message):
+            self.init(status: .serviceUnavailable, code: "chunk_store_unreachable", message: message)
         }
     }
 

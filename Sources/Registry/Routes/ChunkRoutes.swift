@@ -10,6 +10,8 @@ struct ChunkRoutes {
     let limits: RegistryConfiguration.Limits
     let metrics: RegistryMetrics
     let memory: ChunkMemoryCache
+    /// Set when `storage.chunk_downloads: redirect`: GETs are answered with a presigned URL of this store.
+    let redirects: (any PresigningChunkStore)?
     // Both names are valid HTTP tokens, so the failable initialiser cannot fail.
     static let codecHeader = HTTPField.Name(ChunkHeaders.codec) ?? .contentEncoding
     static let lengthHeader = HTTPField.Name(ChunkHeaders.length) ?? .contentLength
@@ -58,6 +60,9 @@ struct ChunkRoutes {
         guard let range = plan.range, request.method != .head else {
             return Response(status: plan.status, headers: plan.headers)
         }
+        if let redirects {
+            return Self.redirect(to: redirects.presignedURL(for: digest, codec: record.codec, expiresIn: ChunkDownloads.redirectLifetimeSeconds))
+        }
         // Stored chunks are at most a few hundred KiB: read whole, keep hot ones in memory. Only
         // verified bytes enter the cache, so bytes that rot on disk are never served, from disk or memory.
         var bytes = memory.bytes(for: digest)
@@ -72,6 +77,12 @@ struct ChunkRoutes {
         }
         metrics.chunkServed(bytes: range.count)
         return Response(status: plan.status, headers: plan.headers, body: .init(byteBuffer: slice))
+    }
+
+    /// A 302 to the stored form in S3. Not cacheable (the URL expires), unlike the chunk itself; the
+    /// client resends its `Range`, and verifies what S3 sends as it verifies what the registry sends.
+    static func redirect(to url: String) -> Response {
+        Response(status: .found, headers: [.location: url, .cacheControl: "no-store", .contentLength: "0"])
     }
 
     static func digest(_ context: RegistryContext) throws -> Digest {
