@@ -17,15 +17,43 @@ public struct RegistryServer: Sendable {
     let chunkGate = ChunkGate()
 
     /// Opens (creating on first start) the data directory with the embedded stores:
-    /// `registry.sqlite` (WAL) and `chunks/`.
+    /// `registry.sqlite` (WAL) and `chunks/`. A configuration naming a PostgreSQL metadata store is opened
+    /// with `open(configuration:identifiers:logger:)` instead, which connects first.
     /// `identifiers`: random unless a test needs the same device and rollout ids on every run.
     public init(configuration: RegistryConfiguration, identifiers: Identifiers = .random) throws {
+        guard configuration.metadata == .sqlite else {
+            throw RegistryConfiguration.Invalid(description: "metadata in \(configuration.metadata) needs RegistryServer.open, which connects to it")
+        }
+        try Self.createDataDirectory(configuration)
+        try self.init(
+            configuration: configuration, metadata: try SQLiteMetadataStore(path: configuration.dataDirectory + "/registry.sqlite"),
+            identifiers: identifiers)
+    }
+
+    /// The registry on an already opened metadata store (`chunks/` and the tokens stay in the data directory).
+    public init(configuration: RegistryConfiguration, metadata: any MetadataStore, identifiers: Identifiers = .random) throws {
         self.configuration = configuration
-        let data = configuration.dataDirectory
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        store = CachingMetadataStore(wrapping: try SQLiteMetadataStore(path: data + "/registry.sqlite"))
-        blobs = try FileChunkStore(root: data + "/chunks")
+        try Self.createDataDirectory(configuration)
+        store = CachingMetadataStore(wrapping: metadata)
+        blobs = try FileChunkStore(root: configuration.dataDirectory + "/chunks")
         rollouts = RolloutService(store: store, answers: answers, identifiers: identifiers)
+    }
+
+    /// Opens the metadata store the configuration names (connecting to and migrating PostgreSQL first; a
+    /// failure is one `PostgresUnavailable` line), then the registry on it.
+    public static func open(configuration: RegistryConfiguration, identifiers: Identifiers = .random, logger: Logger) async throws -> RegistryServer {
+        switch configuration.metadata {
+        case .sqlite:
+            return try RegistryServer(configuration: configuration, identifiers: identifiers)
+        case .postgres(let location):
+            let metadata = try await PostgresMetadataStore.connect(to: location, logger: logger)
+            return try RegistryServer(configuration: configuration, metadata: metadata, identifiers: identifiers)
+        }
+    }
+
+    private static func createDataDirectory(_ configuration: RegistryConfiguration) throws {
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     /// Advances and pauses active rollouts now, as the scheduler does every second (for tests and tools).

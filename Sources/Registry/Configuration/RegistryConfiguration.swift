@@ -61,6 +61,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
     /// Serve plain HTTP on an address other than loopback (refused otherwise: tokens would cross the network in clear).
     public var insecureHTTP = false
     public var dataDirectory = "./registry-data"
+    /// Where metadata lives: `DATA/registry.sqlite` (the default), or a PostgreSQL database replicas share.
+    public var metadata = MetadataLocation.sqlite
     public var checkinIntervalSeconds = 300
     /// Memory for the stored bytes of recently served chunks.
     public var chunkMemoryCacheBytes = 64 << 20
@@ -91,6 +93,7 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "tls.key_file": { $0.tls.keyFile = $1 },
         "tls.client_ca_file": { $0.tls.clientCAFile = $1 },
         "storage.data_dir": { $0.dataDirectory = $1 },
+        "storage.metadata": { $0.metadata = try metadata($1) },
         "storage.scrub_interval_seconds": { $0.scrubIntervalSeconds = try integer($1, "storage.scrub_interval_seconds") },
         "storage.gc_interval_seconds": { $0.gcIntervalSeconds = try integer($1, "storage.gc_interval_seconds") },
         "storage.gc_grace_seconds": { $0.gcGraceSeconds = try integer($1, "storage.gc_grace_seconds") },
@@ -113,6 +116,10 @@ public struct RegistryConfiguration: Sendable, Equatable {
     private static func integer(_ text: String, _ key: String) throws -> Int {
         guard let value = Int(text), value > 0 else { throw Invalid(description: "\(key) must be a positive integer, got '\(text)'") }
         return value
+    }
+
+    private static func metadata(_ text: String) throws -> MetadataLocation {
+        do { return try MetadataLocation(parsing: text) } catch { throw Invalid(description: error.description) }
     }
 
     private static func boolean(_ text: String, _ key: String) throws -> Bool {

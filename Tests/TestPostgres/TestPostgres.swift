@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+public import PostgresNIO
+import Synchronization
+
+/// One real PostgreSQL server for the whole test run, and a fresh database on it for each test (so tests run
+/// in parallel without seeing each other's rows).
+///
+/// `MODELFLEET_TEST_POSTGRES_URL` (a superuser URL, as `.ci/run` sets it) names a running server. Without it
+/// the first test that asks starts one with `integration/postgres/start.sh` in a temporary folder and stops it
+/// when the test process exits. When neither works, every test that needs it fails with the script's own
+/// output: a store suite that silently skipped PostgreSQL would prove nothing about it.
+public enum TestPostgres {
+    public static let environmentVariable = "MODELFLEET_TEST_POSTGRES_URL"
+
+    /// The server's superuser URL (database `postgres`).
+    public static func serverURL() async throws -> String {
+        try await Server.shared.url()
+    }
+
+    /// The URL of a new, empty database, named `t_<random>`.
+    public static func freshDatabase() async throws -> String {
+        let admin = try await serverURL()
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await execute("CREATE DATABASE \(name)", on: admin)
+        return try replacingDatabase(of: admin, with: name)
+    }
+
+    /// Runs one SQL statement as the server's superuser in the database of `url`.
+    public static func execute(_ sql: String, on url: String) async throws {
+        let connection = try await PostgresConnection.connect(configuration: try configuration(url), id: 1, logger: logger)
+        let result = await attempt { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect() }
+        try? await connection.close()
+        _ = try result.get()
+    }
+
+    static let logger = Logger(label: "test-postgres")
+
+    static func configuration(_ url: String) throws -> PostgresConnection.Configuration {
+        guard let parts = URLComponents(string: url), let host = parts.host, let user = parts.user else {
+            throw TestPostgresFailure(description: "not a postgres:// URL: \(url)")
+        }
+        return PostgresConnection.Configuration(
+            host: host, port: parts.port ?? 5432, username: user, password: parts.password, database: String(parts.path.dropFirst()), tls: .disable)
+    }
+
+    static func replacingDatabase(of url: String, with database: String) throws -> String {
+        guard var parts = URLComponents(string: url) else { throw TestPostgresFailure(description: "not a postgres:// URL: \(url)") }
+        parts.path = "/" + database
+        guard let changed = parts.string else { throw TestPostgresFailure(description: "cannot name database \(database) in \(url)") }
+        return changed
+    }
+}
+
+public struct TestPostgresFailure: Error, CustomStringConvertible {
+    public var description: String
+}
+
+func attempt<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}
+
+/// Starts the server once per process (or takes the environment's), and stops what it started at exit.
+actor Server {
+    static let shared = Server()
+    private var started: Task<String, any Error>?
+
+    func url() async throws -> String {
+        if let started { return try await started.value }
+        let task = Task { try Self.start() }
+        started = task
+        return try await task.value
+    }
+
+    /// The folder of a server this process started, for the exit hook.
+    static let startedFolder = Mutex<String?>(nil)
+
+    private static func start() throws -> String {
+        if let url = ProcessInfo.processInfo.environment[TestPostgres.environmentVariable], !url.isEmpty { return url }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = repository.appendingPathComponent("integration/postgres/start.sh").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("modelfleet-test-postgres-\(UUID().uuidString)").path
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, folder, String(port)]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        startedFolder.withLock { $0 = folder }
+        atexit {
+            guard let folder = Server.startedFolder.withLock({ $0 }) else { return }
+            let stop = Process()
+            stop.executableURL = URL(fileURLWithPath: "/bin/bash")
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("integration/postgres/stop.sh").path
+            stop.arguments = [script, folder, "--remove"]
+            try? stop.run()
+            stop.waitUntilExit()
+        }
+        guard process.terminationStatus == 0, let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("POSTGRES_URL=") }) else {
+            throw TestPostgresFailure(
+                description:
+                    "PostgreSQL for the store tests did not start (\(script) \(folder) \(port), exit \(process.terminationStatus)): \(complaint)\(printed)"
+                    + " — install it (scripts/setup-debian.sh) or set \(TestPostgres.environmentVariable)")
+        }
+        return String(line.dropFirst("POSTGRES_URL=".count))
+    }
+
+    /// A port the kernel just handed out and released: free unless another process takes it in between.
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw TestPostgresFailure(description: "cannot find a free port for PostgreSQL") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
