@@ -87,7 +87,7 @@ import Testing
         for round in 0..<20 {
             let seeds = [1000 + round * 2, 1001 + round * 2]
             for seed in seeds { _ = try await store.recordChunk(S.chunk(seed)) }
-            let version = try S.version("race", SemanticVersion(major: round + 1, minor: 0, patch: 0), chunks: seeds)
+            let version = try S.version("race", SemanticVersion(major: UInt64(round + 1), minor: 0, patch: 0), chunks: seeds)
             async let committed = AsyncResult.attempt { try await store.insertVersion(version, audit: S.audit("version.commit")) }
             async let collected = AsyncResult.attempt { try await store.deleteChunks(seeds.map { S.chunk($0).digest }, recordedNotAfter: later) }
             let (commit, deletion) = await (committed, collected)

@@ -32,7 +32,7 @@ import Testing
         let (first, second) = (try await location.open(), try await location.open())
         _ = try await first.recordChunk(S.chunk(0))
         for round in 0..<10 {
-            let version = try S.version("m", SemanticVersion(major: round + 1, minor: 0, patch: 0), chunks: [0])
+            let version = try S.version("m", SemanticVersion(major: UInt64(round + 1), minor: 0, patch: 0), chunks: [0])
             async let a = AsyncResult.attempt { try await first.insertVersion(version, audit: S.audit("commit")) }
             async let b = AsyncResult.attempt { try await second.insertVersion(version, audit: S.audit("commit")) }
             let results = await [a, b]

@@ -49,8 +49,11 @@ import Testing
     /// What an operator sees when the URL is wrong: one line naming the store (never the password) and the reason.
     @Test func postgresStartupFailuresAreOneClearLine() async throws {
         let server = try PostgresLocation(parsing: try await TestPostgres.serverURL())
-        var logger = Logging.Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = {
+            var logger = Logging.Logger(label: "test")
+            logger.logLevel = .critical
+            return logger
+        }()
         func failure(_ location: PostgresLocation) async -> String {
             switch await AsyncResult.attempt({ try await PostgresMetadataStore.connect(to: location, logger: logger) }) {
             case .success: "connected"
