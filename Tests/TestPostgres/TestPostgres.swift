@@ -77,36 +77,17 @@ actor Server {
 
     private static func start() throws -> String {
         if let url = ProcessInfo.processInfo.environment[TestPostgres.environmentVariable], !url.isEmpty { return url }
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = repository.appendingPathComponent("integration/postgres/start.sh").path
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("modelfleet-test-postgres-\(UUID().uuidString)").path
         let port = try freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, folder, String(port)]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, printed) = try Script.run("start.sh", [folder, String(port)])
         startedFolder.withLock { $0 = folder }
         atexit {
             guard let folder = Server.startedFolder.withLock({ $0 }) else { return }
-            let stop = Process()
-            stop.executableURL = URL(fileURLWithPath: "/bin/bash")
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("integration/postgres/stop.sh").path
-            stop.arguments = [script, folder, "--remove"]
-            try? stop.run()
-            stop.waitUntilExit()
+            _ = try? Script.run("stop.sh", [folder, "--remove"])
         }
-        guard process.terminationStatus == 0, let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("POSTGRES_URL=") }) else {
+        guard status == 0, let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("POSTGRES_URL=") }) else {
             throw TestPostgresFailure(
-                description:
-                    "PostgreSQL for the store tests did not start (\(script) \(folder) \(port), exit \(process.terminationStatus)): \(complaint)\(printed)"
+                description: "PostgreSQL for the store tests did not start (integration/postgres/start.sh \(folder) \(port), exit \(status)): \(printed)"
                     + " — install it (scripts/setup-debian.sh) or set \(TestPostgres.environmentVariable)")
         }
         return String(line.dropFirst("POSTGRES_URL=".count))
@@ -128,5 +109,37 @@ actor Server {
         }
         guard bound else { throw TestPostgresFailure(description: "cannot find a free port for PostgreSQL") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Runs one of `integration/postgres/`'s scripts with posix_spawn and waitpid. Foundation's `Process` was not
+/// used: in the test process its `waitUntilExit` never saw the script end (the child stayed a zombie), and
+/// `atexit` needs something that cannot hang.
+enum Script {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("integration/postgres").path
+
+    /// Exit status, and standard output and error together.
+    static func run(_ name: String, _ arguments: [String]) throws -> (Int32, String) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("postgres-script-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ["/bin/bash", folder + "/" + name] + arguments
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for argument in cArguments { free(argument) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw TestPostgresFailure(description: "cannot run \(name): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let printed = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        // Exited normally: the exit code; killed by a signal: 128 + the signal, as a shell reports it.
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (code, printed)
     }
 }

@@ -42,8 +42,9 @@ import Testing
         #expect(try await store.unreferencedChunks(recordedNotAfter: later, after: nil, limit: 10).map(\.digest) == free)
         #expect(try await store.unreferencedChunks(recordedNotAfter: later, after: free[0], limit: 10).map(\.digest) == [free[1]])
         // Recorded after the cutoff: too young to collect.
-        #expect(try await store.unreferencedChunks(recordedNotAfter: S.now, after: nil, limit: 10).isEmpty)
-        #expect(try await store.deleteChunks(free, recordedNotAfter: S.now).isEmpty)
+        let earlier = Timestamp(secondsSinceEpoch: Timestamp.now().secondsSinceEpoch - 3600)
+        #expect(try await store.unreferencedChunks(recordedNotAfter: earlier, after: nil, limit: 10).isEmpty)
+        #expect(try await store.deleteChunks(free, recordedNotAfter: earlier).isEmpty)
 
         // Referenced chunks are kept even when named; the others go, in the order asked.
         let asked = [free[1], S.chunk(0).digest, free[0], free[1]]
