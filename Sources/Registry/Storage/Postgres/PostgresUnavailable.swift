@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import PostgresNIO
 
 /// Why the registry could not use its PostgreSQL database at start-up, in one line: what was tried (the URL
@@ -20,7 +22,7 @@ public struct PostgresUnavailable: Error, CustomStringConvertible {
         }
         switch psql.code {
         case .connectionError:
-            return psql.underlying.map { "cannot connect: " + oneLine(String(describing: $0)) } ?? "cannot connect"
+            return "cannot connect: " + (psql.underlying.map(connectionFailure) ?? "no reason given")
         case .sslUnsupported:
             return "the server does not offer TLS; add ?sslmode=disable to the URL if the network to it is trusted"
         case .authMechanismRequiresPassword:
@@ -30,6 +32,16 @@ public struct PostgresUnavailable: Error, CustomStringConvertible {
         default:
             return psql.underlying.map { oneLine(String(describing: $0)) } ?? psql.code.description
         }
+    }
+
+    /// NIO's connection errors, without their type names: "Connection refused", "Name or service not known".
+    private static func connectionFailure(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        if let connection = error as? NIOConnectionError {
+            if let first = connection.connectionErrors.first { return connectionFailure(first.error) }
+            if let dns = connection.dnsAError ?? connection.dnsAAAAError { return "cannot resolve \(connection.host): " + oneLine("\(dns)") }
+        }
+        return oneLine(String(describing: error))
     }
 
     private static func oneLine(_ text: String) -> String {
