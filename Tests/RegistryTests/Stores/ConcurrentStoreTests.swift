@@ -43,6 +43,36 @@ import Testing
         #expect(try await first.audit(since: nil).count == 10)
     }
 
+    /// Two replicas flushing check-ins of the same devices at once (a load balancer spreads a device's requests):
+    /// both flushes succeed, with no deadlock between them, and every device ends with one of the two sightings.
+    @Test(arguments: StoreKind.allCases)
+    func overlappingCheckinFlushesFromTwoReplicasBothSucceed(_ kind: StoreKind) async throws {
+        let location = try await StoreLocation.fresh(kind)
+        defer { location.remove() }
+        let (first, second) = (try await location.open(), try await location.open())
+        let ids = (0..<200).map { String(format: "d%03d", $0) }
+        for id in ids { try await first.insertDevice(S.device(id)) }
+        for round in 0..<5 {
+            func batch(at offset: Int64) -> [CheckinRecord] {
+                ids.map { id in
+                    let install = InstallReport(model: "m", version: S.v1, result: .ok, selfTest: .passed)
+                    let stats = InferenceStats(model: "m", version: S.v1, count: UInt64(offset), errors: 0)
+                    return CheckinRecord(
+                        deviceID: id, at: S.at(offset), report: CheckinRequest(installed: [], state: "idle", stats: [stats], installs: [install]))
+                }
+            }
+            let (early, late) = (batch(at: Int64(round * 10 + 1)), batch(at: Int64(round * 10 + 2)))
+            async let a = AsyncResult.attempt { try await first.recordCheckins(early) }
+            async let b = AsyncResult.attempt { try await second.recordCheckins(late.reversed()) }
+            for result in await [a, b] {
+                if case .failure(let error) = result { Issue.record("round \(round): a flush failed: \(error)") }
+            }
+            let seen = Set(try await first.devices().compactMap(\.lastSeenAt))
+            #expect(seen.isSubset(of: [S.at(Int64(round * 10 + 1)), S.at(Int64(round * 10 + 2))]) && !seen.isEmpty, "round \(round)")
+            #expect(try await first.health(model: "m").count == ids.count)
+        }
+    }
+
     /// Two operators revoking the only two admin tokens at once: one revocation must be refused.
     @Test(arguments: StoreKind.allCases)
     func twoRevocationsCannotLeaveNoAdminToken(_ kind: StoreKind) async throws {

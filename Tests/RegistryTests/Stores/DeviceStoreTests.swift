@@ -79,6 +79,39 @@ import Testing
         #expect(try await store.audit(since: nil).map(\.action) == ["device.labels", "device.profile"])
     }
 
+    /// One flush may hold several check-ins of a device: the last is its last sighting, and every report's
+    /// install and inference rows are kept (for the same model and version, the later report's). Unknown devices
+    /// are skipped for sightings, as a report from a device removed meanwhile must not fail the whole flush.
+    @Test(arguments: StoreKind.allCases)
+    func aBatchOfCheckinsKeepsEveryReportAndTheLastSighting(_ kind: StoreKind) async throws {
+        let (store, location) = try await StoreLocation.store(kind)
+        defer { location.remove() }
+        for id in ["d1", "d2"] { try await store.insertDevice(S.device(id)) }
+        func report(_ installs: [InstallReport], _ stats: [InferenceStats] = [], state: String = "idle") -> CheckinRequest {
+            CheckinRequest(installed: [], state: state, stats: stats, installs: installs)
+        }
+        let stats = InferenceStats(model: "m", version: S.v1, count: 5, errors: 0, latencyP50Milliseconds: 0.5, latencyP95Milliseconds: nil)
+        try await store.recordCheckins([
+            CheckinRecord(deviceID: "d2", at: S.at(1), report: report([InstallReport(model: "m", version: S.v1, result: .ok, selfTest: .passed)])),
+            CheckinRecord(deviceID: "d1", at: S.at(2), report: report([InstallReport(model: "m", version: S.v1, result: .failed, message: "first")])),
+            CheckinRecord(deviceID: "ghost", at: S.at(2), report: report([])),
+            CheckinRecord(
+                deviceID: "d1", at: S.at(3),
+                report: report(
+                    [InstallReport(model: "m", version: S.v1, result: .ok, selfTest: .passed), InstallReport(model: "n", version: S.v2, result: .ok)],
+                    [stats], state: "serving"))
+        ])
+        #expect(try await store.device(id: "d1")?.lastSeenAt == S.at(3))
+        #expect(try await store.device(id: "d1")?.lastCheckin?.state == "serving")
+        #expect(try await store.device(id: "d2")?.lastSeenAt == S.at(1))
+        let rows = try await store.health(deviceID: "d1")
+        #expect(rows.map { "\($0.model) \($0.version)" } == ["m 1.0.0", "n 2.0.0"])
+        #expect(rows[0].install == .ok && rows[0].message == nil && rows[0].inferences == 5 && rows[0].latencyP50Milliseconds == 0.5)
+        #expect(rows[0].latencyP95Milliseconds == nil && rows[0].updatedAt == S.at(3))
+        #expect(try await store.health(model: "m").map(\.deviceID) == ["d1", "d2"])
+        try await store.recordCheckins([])
+    }
+
     /// A decommissioned device leaves the fleet, its health and its tokens; its events and audit lines stay.
     @Test(arguments: StoreKind.allCases)
     func decommissioningRemovesTheDeviceAndRevokesItsTokens(_ kind: StoreKind) async throws {

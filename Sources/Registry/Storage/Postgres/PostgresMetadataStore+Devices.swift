@@ -40,39 +40,39 @@ extension PostgresMetadataStore {
         try await rows("SELECT * FROM devices WHERE decommissionedAt IS NULL ORDER BY id").map(StoredRecords.device)
     }
 
-    /// One transaction; devices in id order, so two replicas flushing overlapping batches lock rows in the same
-    /// order and cannot deadlock. Later reports of a device in the batch win, as in the SQLite store.
+    /// One transaction of four statements, whatever the batch's size (`PostgresCheckinBatch`). The devices'
+    /// rows are locked first, in id order, so two replicas flushing overlapping batches cannot deadlock.
     public func recordCheckins(_ checkins: [CheckinRecord]) async throws {
         guard !checkins.isEmpty else { return }
-        var latest: [String: (index: Int, checkin: CheckinRecord)] = [:]
-        for (index, checkin) in checkins.enumerated() { latest[checkin.deviceID] = (index, checkin) }
-        let ordered = try latest.values.sorted { $0.checkin.deviceID < $1.checkin.deviceID }.map { ($0.checkin, try StableJSON.encode($0.checkin.report)) }
+        let batch = try PostgresCheckinBatch(checkins)
+        let (sightings, installs, stats) = (
+            try PostgresCheckinBatch.json(batch.sightings), try PostgresCheckinBatch.json(batch.installs), try PostgresCheckinBatch.json(batch.stats)
+        )
+        let ids = batch.deviceIDs
         try await transaction { session in
-            for (checkin, text) in ordered {
-                try await Self.record(checkin, text: text, session)
-            }
-        }
-    }
-
-    private static func record(_ checkin: CheckinRecord, text: String, _ session: PostgresSession) async throws {
-        let (id, at) = (checkin.deviceID, checkin.at.secondsSinceEpoch)
-        try await session.run("UPDATE devices SET lastSeenAt = \(at), lastCheckin = \(text) WHERE id = \(id)")
-        for install in checkin.report.installs {
+            try await session.run("SELECT id FROM devices WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE")
+            try await session.run(
+                """
+                UPDATE devices SET lastSeenAt = c.at, lastCheckin = c.report
+                FROM json_to_recordset(\(sightings)::json) AS c(id text, at bigint, report text)
+                WHERE devices.id = c.id
+                """)
             try await session.run(
                 """
                 INSERT INTO device_health (deviceID, model, version, install, selfTest, message, updatedAt)
-                VALUES (\(id), \(install.model), \(install.version.description), \(install.result.rawValue), \(install.selfTest?.rawValue),
-                    \(install.message), \(at))
+                SELECT device, model, version, install, selftest, message, at
+                FROM json_to_recordset(\(installs)::json) AS r(device text, model text, version text, install text, selftest text, message text, at bigint)
+                ORDER BY device, model, version
                 ON CONFLICT (deviceID, model, version) DO UPDATE SET
                     install = EXCLUDED.install, selfTest = EXCLUDED.selfTest, message = EXCLUDED.message, updatedAt = EXCLUDED.updatedAt
                 """)
-        }
-        for stats in checkin.report.stats {
             try await session.run(
                 """
                 INSERT INTO device_health (deviceID, model, version, inferences, errors, p50, p95, updatedAt)
-                VALUES (\(id), \(stats.model), \(stats.version.description), \(Int64(clamping: stats.count)), \(Int64(clamping: stats.errors)),
-                    \(stats.latencyP50Milliseconds), \(stats.latencyP95Milliseconds), \(at))
+                SELECT device, model, version, inferences, errors, p50, p95, at
+                FROM json_to_recordset(\(stats)::json)
+                    AS r(device text, model text, version text, inferences bigint, errors bigint, p50 double precision, p95 double precision, at bigint)
+                ORDER BY device, model, version
                 ON CONFLICT (deviceID, model, version) DO UPDATE SET
                     inferences = EXCLUDED.inferences, errors = EXCLUDED.errors, p50 = EXCLUDED.p50, p95 = EXCLUDED.p95, updatedAt = EXCLUDED.updatedAt
                 """)

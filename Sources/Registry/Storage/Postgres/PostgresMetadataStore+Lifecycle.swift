@@ -7,18 +7,19 @@ extension PostgresMetadataStore {
         try await rows("SELECT * FROM tokens ORDER BY createdAt, seq").map(StoredRecords.token)
     }
 
-    /// In hash order, so two replicas writing overlapping uses lock rows in the same order.
+    /// Two statements for the whole batch: the rows locked in hash order (two replicas writing overlapping uses
+    /// cannot deadlock), then one update from the arrays of hashes and times.
     public func recordTokenUses(_ uses: [String: Timestamp]) async throws {
         guard !uses.isEmpty else { return }
         let ordered = uses.sorted { $0.key < $1.key }
+        let (hashes, times) = (ordered.map(\.key), ordered.map(\.value.secondsSinceEpoch))
         try await transaction { session in
-            for (hash, at) in ordered {
-                try await session.run(
-                    """
-                    UPDATE tokens SET lastUsedAt = \(at.secondsSinceEpoch)
-                    WHERE hash = \(hash) AND (lastUsedAt IS NULL OR lastUsedAt < \(at.secondsSinceEpoch))
-                    """)
-            }
+            try await session.run("SELECT hash FROM tokens WHERE hash = ANY(\(hashes)) ORDER BY hash FOR UPDATE")
+            try await session.run(
+                """
+                UPDATE tokens SET lastUsedAt = u.at FROM unnest(\(hashes)::text[], \(times)::bigint[]) AS u(hash, at)
+                WHERE tokens.hash = u.hash AND (tokens.lastUsedAt IS NULL OR tokens.lastUsedAt < u.at)
+                """)
         }
     }
 
