@@ -16,7 +16,8 @@ import Testing
         (.unavailable("chunk vanished after insert"), 500, "storage"),
         (.overLimit("a missing-chunks query may name at most 10 digests"), 413, "over_limit"),
         (.full("no space left for the registry's database"), 507, "storage_full"),
-        (.corrupt("chunk sha256:… is quarantined"), 503, "corrupt_chunk")
+        (.corrupt("chunk sha256:… is quarantined"), 503, "corrupt_chunk"),
+        (.unreachable("the metadata database postgres://fleet@db:5432/fleet cannot be reached"), 503, "metadata_unreachable")
     ])
     func eachCaseHasItsStatus(error: StorageError, status: Int, code: String) {
         let mapped = RegistryError(error)

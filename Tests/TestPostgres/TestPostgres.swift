@@ -94,7 +94,7 @@ actor Server {
     }
 
     /// A port the kernel just handed out and released: free unless another process takes it in between.
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -142,4 +142,35 @@ enum Script {
         let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return (code, printed)
     }
+}
+
+/// A PostgreSQL server of a test's own (its own folder and port), for tests that stop and restart it.
+public final class PrivateServer: Sendable {
+    public let folder: String
+    public let port: Int
+    /// Superuser URL of its `postgres` database.
+    public let url: String
+
+    public init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("modelfleet-private-postgres-\(UUID().uuidString)").path
+        port = try Server.freePort()
+        let (status, printed) = try Script.run("start.sh", [folder, String(port)])
+        guard status == 0, let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("POSTGRES_URL=") }) else {
+            throw TestPostgresFailure(description: "a private PostgreSQL did not start (exit \(status)): \(printed)")
+        }
+        url = String(line.dropFirst("POSTGRES_URL=".count))
+    }
+
+    public func stop() throws {
+        let (status, printed) = try Script.run("stop.sh", [folder])
+        guard status == 0 else { throw TestPostgresFailure(description: "stop.sh failed (exit \(status)): \(printed)") }
+    }
+
+    /// Starts it again on the same folder, port and password.
+    public func start() throws {
+        let (status, printed) = try Script.run("start.sh", [folder, String(port)])
+        guard status == 0 else { throw TestPostgresFailure(description: "start.sh failed (exit \(status)): \(printed)") }
+    }
+
+    deinit { _ = try? Script.run("stop.sh", [folder, "--remove"]) }
 }

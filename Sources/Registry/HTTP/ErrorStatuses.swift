@@ -25,6 +25,8 @@ extension RegistryError {
             self.init(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", message: message)
         case .corrupt(let message):
             self.init(status: .serviceUnavailable, code: "corrupt_chunk", message: message)
+        case .unreachable(let message):
+            self.init(status: .serviceUnavailable, code: "metadata_unreachable", message: message)
         }
     }
 

@@ -15,14 +15,19 @@ public final class PostgresMetadataStore: MetadataStore {
     public let location: PostgresLocation
     /// The pool's background work; cancelled when the store is released, which closes the pool.
     private let running: Task<Void, Never>
+    let lease: PostgresLease
 
     /// Connects once to check the URL, the password and the database, and migrates the schema, then opens the
     /// pool. Any failure is one `PostgresUnavailable` line: no retries, so a wrong setting stops the start at once.
-    public static func connect(to location: PostgresLocation, logger: Logger) async throws -> PostgresMetadataStore {
+    /// `leaseTimeout`: how long a request waits for a pooled connection before it fails with
+    /// `StorageError.unreachable` (503), e.g. while the database restarts.
+    public static func connect(to location: PostgresLocation, logger: Logger, leaseTimeout: Duration = .seconds(10)) async throws
+        -> PostgresMetadataStore
+    {
         if case .failure(let error) = await AsyncResult.attempt({ try await prepare(location, logger: logger) }) {
             throw PostgresUnavailable(error, location: location)
         }
-        return PostgresMetadataStore(location: location, logger: logger)
+        return PostgresMetadataStore(location: location, logger: logger, leaseTimeout: leaseTimeout)
     }
 
     private static func prepare(_ location: PostgresLocation, logger: Logger) async throws {
@@ -32,27 +37,29 @@ public final class PostgresMetadataStore: MetadataStore {
         _ = try migrated.get()
     }
 
-    private init(location: PostgresLocation, logger: Logger) {
+    private init(location: PostgresLocation, logger: Logger, leaseTimeout: Duration) {
         self.location = location
         self.logger = logger
         let client = PostgresClient(configuration: location.clientConfiguration(), backgroundLogger: logger)
         self.client = client
+        lease = PostgresLease(client: client, location: location, timeout: leaseTimeout)
         running = Task { await client.run() }
     }
 
     deinit { running.cancel() }
 
-    /// `body` in one transaction on a pooled connection.
-    func transaction<T: Sendable>(_ body: @Sendable (PostgresSession) async throws -> T) async throws -> T {
+    /// `body` in one transaction on a pooled connection (`PostgresLease`: bounded wait, outages as 503).
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) async throws -> T) async throws -> T {
         let logger = logger
-        return try await client.withConnection { connection in
+        return try await lease.run { connection in
             try await PostgresSession.transaction(on: connection, logger: logger, body)
         }
     }
 
     /// A read outside any transaction (one statement sees one snapshot).
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+        let logger = logger
+        return try await lease.run { connection in try await connection.query(query, logger: logger).collect() }.map { $0.makeRandomAccess() }
     }
 
     func count(_ query: PostgresQuery) async throws -> Int64 {
