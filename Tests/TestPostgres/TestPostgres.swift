@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-public import PostgresNIO
+import PostgresNIO
 import Synchronization
 
 /// One real PostgreSQL server for the whole test run, and a fresh database on it for each test (so tests run

@@ -1,4 +1,4 @@
-public import FleetCore
+import FleetCore
 import Foundation
 public import Logging
 import PostgresNIO
