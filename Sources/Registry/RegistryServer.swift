@@ -105,7 +105,8 @@ public struct RegistryServer: Sendable {
         router.add(
             middleware: RateLimitMiddleware(
                 failedAuthentications: AddressRateLimiter(perMinute: configuration.limits.authFailuresPerMinute),
-                enrollments: AddressRateLimiter(perMinute: configuration.limits.enrollmentsPerMinute)))
+                enrollments: AddressRateLimiter(perMinute: configuration.limits.enrollmentsPerMinute),
+                clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)))
         router.add(middleware: AuthenticationMiddleware(store: store))
         let table = RouteTable(router: router)
         let limits = configuration.limits

@@ -1,13 +1,13 @@
 import ArgumentParser
 
 /// `modelfleet-registry`: serves the fleet's models, devices and assignments (HTTP API v1); `scrub`
-/// verifies the stored chunks. Without a subcommand it serves, as it always has.
+/// verifies the stored chunks; `backup` and `restore` copy the embedded registry. Without a subcommand it serves, as it always has.
 @main
 struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modelfleet-registry",
         abstract: "Store versioned model artifacts, track devices and say what each should run (HTTP API v1).",
-        subcommands: [Serve.self, Scrub.self],
+        subcommands: [Serve.self, Scrub.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 }

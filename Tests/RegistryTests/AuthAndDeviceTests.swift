@@ -13,6 +13,16 @@ import Testing
         let wrong = try await registry.raw("GET", "/v1/models", token: "mfa_" + String(repeating: "0", count: 64))
         #expect(wrong.status == 401)
         #expect(RegistryClient.failure(wrong).message == "unknown token")
+        // Every 401 names the scheme to use; a refused token is also told it is invalid (RFC 6750 §3).
+        #expect(none[header: "WWW-Authenticate"] == #"Bearer realm="modelfleet""#)
+        #expect(wrong[header: "WWW-Authenticate"] == #"Bearer realm="modelfleet", error="invalid_token""#)
+        // The scheme is case-insensitive; anything but one bearer token after it is refused.
+        #expect(try await registry.raw("GET", "/v1/models", token: nil, headers: [("Authorization", "bearer " + registry.adminToken)]).status == 200)
+        for malformed in ["Token " + registry.adminToken, registry.adminToken, "Bearer ", "Bearer " + registry.adminToken + " extra"] {
+            let refused = try await registry.raw("GET", "/v1/models", token: nil, headers: [("Authorization", malformed)])
+            #expect(refused.status == 401, "\(malformed)")
+            #expect(RegistryClient.failure(refused).message == "the Authorization header must be 'Bearer <token>'", "\(malformed)")
+        }
         let healthz = try await registry.raw("GET", "/healthz", token: nil)
         #expect(healthz.status == 200)
         #expect(healthz.text == "ok\n")

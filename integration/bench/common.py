@@ -78,8 +78,11 @@ def machine():
 
 def start_registry(binary, data_dir):
     """Starts a registry on a free loopback port; returns (process, base URL, admin token, enroll token)."""
+    # Every simulated device enrolls from 127.0.0.1, where a real fleet comes from many addresses: the
+    # per-address enrollment limit (120 a minute by default) would turn a 1,000-device set-up into 429s.
+    environment = dict(os.environ, MODELFLEET_LIMITS_ENROLLMENTS_PER_MINUTE="1000000")
     process = subprocess.Popen([binary, "--data-dir", data_dir, "--bind", "127.0.0.1:0", "--log-level", "error"],
-                               stdout=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, text=True, env=environment)
     line = process.stdout.readline()
     while "listening on" not in line:
         if not line:

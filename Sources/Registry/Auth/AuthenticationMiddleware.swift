@@ -14,7 +14,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw RegistryError.unauthorized("missing bearer token (Authorization: Bearer <token>)")
         }
-        guard header.hasPrefix("Bearer "), case let token = header.dropFirst("Bearer ".count), !token.isEmpty else {
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer x` is the same credential as `Bearer x`.
+        let scheme = header.prefix { $0 != " " }
+        guard scheme.lowercased() == "bearer", case let token = header.dropFirst(scheme.count + 1), !token.isEmpty, !token.contains(" ") else {
             throw RegistryError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         guard let record = try await store.token(hash: BearerToken.hash(String(token))) else {

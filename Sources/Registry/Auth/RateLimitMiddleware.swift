@@ -8,11 +8,12 @@ struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = RegistryContext
     let failedAuthentications: AddressRateLimiter
     let enrollments: AddressRateLimiter
+    let clientAddress: ClientAddress
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Health probes carry no token and come from monitoring, which must not read a guesser's hold as an outage.
         if AuthenticationMiddleware.publicPaths.contains(request.uri.path) { return try await next(request, context) }
-        let address = context.remoteAddress
+        let address = clientAddress.of(request, peer: context.remoteAddress)
         if let wait = failedAuthentications.wait(for: address) {
             throw Self.tooMany(
                 "too many failed authentications from \(address) (over \(failedAuthentications.perMinute) a minute); retry in \(wait) s",

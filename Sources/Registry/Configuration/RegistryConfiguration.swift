@@ -60,6 +60,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var tls = TLS()
     /// Serve plain HTTP on an address other than loopback (refused otherwise: tokens would cross the network in clear).
     public var insecureHTTP = false
+    /// Reverse proxies (exact addresses) whose `X-Forwarded-For` names the client for per-address limits.
+    public var trustedProxies: Set<String> = []
     public var dataDirectory = "./registry-data"
     /// Where metadata lives: `DATA/registry.sqlite` (the default), or a PostgreSQL database replicas share.
     public var metadata = MetadataLocation.sqlite
@@ -89,6 +91,7 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "http.idle_timeout_seconds": { $0.connections.idleTimeoutSeconds = try seconds($1, "http.idle_timeout_seconds") },
         "http.max_connections": { $0.connections.maxConnections = $1 == "auto" ? nil : try integer($1, "http.max_connections") },
         "http.insecure_http": { $0.insecureHTTP = try boolean($1, "http.insecure_http") },
+        "http.trusted_proxies": { $0.trustedProxies = try addresses($1, "http.trusted_proxies") },
         "tls.cert_file": { $0.tls.certificateFile = $1 },
         "tls.key_file": { $0.tls.keyFile = $1 },
         "tls.client_ca_file": { $0.tls.clientCAFile = $1 },
@@ -128,6 +131,15 @@ public struct RegistryConfiguration: Sendable, Equatable {
         case "false", "no", "0": return false
         default: throw Invalid(description: "\(key) must be true or false, got '\(text)'")
         }
+    }
+
+    /// A comma-separated list of IPv4 or IPv6 addresses (no names: a proxy is trusted by what the socket says).
+    private static func addresses(_ text: String, _ key: String) throws -> Set<String> {
+        let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for entry in entries where (try? SocketAddress(ipAddress: entry, port: 0)) == nil {
+            throw Invalid(description: "\(key) must list IP addresses separated by commas, got '\(entry)'")
+        }
+        return Set(entries)
     }
 
     /// A timeout: more than zero, at most a day (fractions allowed, e.g. `0.5`).

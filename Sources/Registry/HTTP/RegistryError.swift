@@ -43,6 +43,18 @@ public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = JSONBody.response(bytes: try body, status: status)
         response.headers.append(contentsOf: headers)
+        if status == .unauthorized, response.headers[.wwwAuthenticate] == nil {
+            response.headers[.wwwAuthenticate] = challenge
+        }
         return response
+    }
+
+    /// The `WWW-Authenticate` a 401 must carry (RFC 9110 §11.6.1) in RFC 6750's form: a request that sent
+    /// no credentials learns only the scheme; one whose token was refused is told `invalid_token`, so a
+    /// generic HTTP client knows to get a new token rather than retry.
+    var challenge: String {
+        code == "unauthorized" && message.hasPrefix("missing")
+            ? #"Bearer realm="modelfleet""#
+            : #"Bearer realm="modelfleet", error="invalid_token""#
     }
 }

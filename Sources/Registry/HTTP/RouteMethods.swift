@@ -12,15 +12,19 @@ struct RouteMethods: Sendable {
         patterns = byPath.map { (Self.segments($0.key), $0.value) }
     }
 
-    /// The methods some pattern matching `path` serves, sorted; empty when no pattern matches.
+    /// The methods served at `path`, sorted; empty when no pattern matches. Matches as Hummingbird's trie
+    /// router does: at each segment a literal that equals it is taken over a parameter, with no going back,
+    /// so `/v1/chunks/missing` is only ever the literal route (POST), never `/v1/chunks/{digest}`, and
+    /// `/v1/devices/enroll/events` is nothing at all (the router went down `enroll`), not `/v1/devices/{id}/events`.
     func allowed(for path: String) -> [String] {
         let requested = Self.segments(path)
-        var allowed = Set<String>()
-        for pattern in patterns where pattern.segments.count == requested.count {
-            let matches = zip(pattern.segments, requested).allSatisfy { expected, actual in expected.hasPrefix("{") || expected == actual }
-            if matches { allowed.formUnion(pattern.methods) }
+        var candidates = patterns
+        for (index, segment) in requested.enumerated() {
+            let reaching = candidates.filter { $0.segments.count > index }
+            let literal = reaching.filter { $0.segments[index] == segment }
+            candidates = literal.isEmpty ? reaching.filter { $0.segments[index].hasPrefix("{") } : literal
         }
-        return allowed.sorted()
+        return candidates.filter { $0.segments.count == requested.count }.reduce(into: Set<String>()) { $0.formUnion($1.methods) }.sorted()
     }
 
     private static func segments(_ path: String) -> [Substring] {

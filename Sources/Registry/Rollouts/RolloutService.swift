@@ -125,8 +125,32 @@ actor RolloutService {
 
     /// An operator's action. A rollback needs the publisher's directive for exactly this rollout's
     /// `version -> previousVersion`, signed by a registered publisher key; agents check it again.
+    ///
+    /// The evaluator runs on this actor too, and actors are reentrant: while this call awaits the store or
+    /// the publisher keys, a stage advance can be saved. The action is then worked out again from the
+    /// rollout as it is now (a few times at most), instead of failing the operator with "changed meanwhile".
     func apply(_ action: RolloutAction, id: String, directive: RollbackDirective?, by actor: String, now: Timestamp) async throws -> RolloutStatus {
-        var rollout = try await rollout(id: id)
+        var attempt = 1
+        while true {
+            let (rollout, audit) = try await applied(action, to: try await rollout(id: id), directive: directive, by: actor, now: now)
+            switch await AsyncResult.attempt({ [store] in try await store.saveRollout(rollout, audit: audit) }) {
+            case .success:
+                answers.invalidate()
+                return try await status(id: id)
+            case .failure(let error as StorageError) where error.isConflict && attempt < 4:
+                attempt += 1
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+
+    /// `rollout` after `action`, with its audit line; throws the refusal when the action does not fit its state.
+    private func applied(
+        _ action: RolloutAction, to rollout: Rollout, directive: RollbackDirective?, by actor: String, now: Timestamp
+    ) async throws -> (Rollout, AuditEntry) {
+        var rollout = rollout
+        let id = rollout.id
         let from = rollout.state
         func refuse() -> StorageError {
             .conflict(
@@ -155,13 +179,9 @@ actor RolloutService {
         }
         rollout.reason = "\(action.rawValue) by \(actor)"
         rollout.updatedAt = now
-        try await store.saveRollout(
-            rollout,
-            audit: AuditEntry(
-                at: now, actor: actor, action: "rollout.\(action.rawValue)", subject: id,
-                detail: "\(from.rawValue) -> \(rollout.state.rawValue)"))
-        answers.invalidate()
-        return try await status(id: id)
+        let audit = AuditEntry(
+            at: now, actor: actor, action: "rollout.\(action.rawValue)", subject: id, detail: "\(from.rawValue) -> \(rollout.state.rawValue)")
+        return (rollout, audit)
     }
 
     private func checked(_ directive: RollbackDirective?, for rollout: Rollout) async throws -> RollbackDirective {

@@ -23,13 +23,19 @@ public struct FileChunkStore: ChunkBlobStore {
         }
     }
 
-    func path(for digest: Digest, codec: ChunkCodec) -> String {
+    func path(for digest: Digest, codec: ChunkCodec) -> String { Self.path(root: root, digest: digest, codec: codec) }
+
+    func quarantinePath(for digest: Digest, codec: ChunkCodec) -> String { Self.quarantinePath(root: root, digest: digest, codec: codec) }
+
+    /// The layout, for tools that read a store without opening it (`init` clears `incoming/`, which
+    /// must not happen under a running server): backup and restore.
+    static func path(root: String, digest: Digest, codec: ChunkCodec) -> String {
         let hex = digest.hex
         return "\(root)/\(hex.prefix(2))/\(hex.dropFirst(2).prefix(2))/\(hex).\(codec)"
     }
 
-    func quarantinePath(for digest: Digest, codec: ChunkCodec) -> String {
-        "\(quarantineDirectory)/\(digest.hex).\(codec)"
+    static func quarantinePath(root: String, digest: Digest, codec: ChunkCodec) -> String {
+        "\(root)/quarantine/\(digest.hex).\(codec)"
     }
 
     public func quarantine(_ digest: Digest, codec: ChunkCodec, reason: String) async throws {
@@ -117,7 +123,7 @@ public struct FileChunkStore: ChunkBlobStore {
     }
 
     /// Synchronous: blocking file I/O and its do/catch mapping (docs/decisions.md, "Swift 6.3 hazard").
-    private static func writeDurably(_ bytes: [UInt8], to final: String, through temporary: String, digest: Digest) throws {
+    static func writeDurably(_ bytes: [UInt8], to final: String, through temporary: String, digest: Digest) throws {
         let directory = String(final[..<(final.lastIndex(of: "/") ?? final.endIndex)])
         do {
             try makeDirectory(String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)]))
@@ -133,7 +139,7 @@ public struct FileChunkStore: ChunkBlobStore {
         }
     }
 
-    private static func makeDirectory(_ path: String) throws {
+    static func makeDirectory(_ path: String) throws {
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw FleetError.io(path: path, operation: "create a directory for", errno: errno) }
     }
 }

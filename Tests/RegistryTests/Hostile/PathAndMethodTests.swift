@@ -47,4 +47,28 @@ import Testing
         let nowhere = try await registry.raw("TRACE", "/v1/nothing-here", token: registry.adminToken)
         #expect(nowhere.status == 404)
     }
+
+    /// `/v1/chunks/missing` and `/v1/devices/enroll` are also shaped like `/v1/chunks/{digest}` and
+    /// `/v1/devices/{id}`, but the router takes the literal segment and never falls back to the parameter
+    /// (as OpenAPI says: concrete paths before templated ones). So they serve POST only, and any other method
+    /// is a 405 that says so, not the router's bare 404 (found by schemathesis: PUT /v1/chunks/missing was 404,
+    /// OPTIONS /v1/devices/enroll advertised DELETE and GET).
+    @Test func aLiteralPathShapedLikeAParameterOneAllowsOnlyItsOwnMethods() async throws {
+        let registry = try await RegistryHarness.start()
+        for (method, path) in [("PUT", "/v1/chunks/missing"), ("GET", "/v1/chunks/missing"), ("GET", "/v1/devices/enroll"), ("OPTIONS", "/v1/devices/enroll")] {
+            let response = try await registry.raw(method, path, token: registry.adminToken)
+            #expect(response.status == 405, "\(method) \(path)")
+            #expect(response[header: "allow"] == "POST", "\(method) \(path)")
+            #expect(RegistryClient.failure(response).code == "method_not_allowed", "\(method) \(path)")
+        }
+        // The parameter routes still serve every other segment.
+        let device = try await registry.raw("GET", "/v1/devices/abc", token: registry.adminToken)
+        #expect(device.status == 404)
+        #expect(RegistryClient.failure(device).code == "not_found")
+        let chunk = try await registry.raw("PATCH", "/v1/chunks/\(Digest.of([1]))", token: registry.adminToken)
+        #expect(chunk[header: "allow"] == "GET, HEAD, PUT")
+        // Below a literal segment the parameter routes are not reached at all: nothing serves this path.
+        let below = try await registry.raw("PATCH", "/v1/devices/enroll/events", token: registry.adminToken)
+        #expect(below.status == 404)
+    }
 }
