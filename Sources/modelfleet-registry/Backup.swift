@@ -19,6 +19,7 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try settings.load()
+        try settings.requireEmbeddedMetadata(configuration, for: "backup")
         let report = try RegistryBackup.create(dataDirectory: configuration.dataDirectory, destination: destination)
         print(report)
         if !report.manifest.damaged.isEmpty { throw ExitCode(1) }

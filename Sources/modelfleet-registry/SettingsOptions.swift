@@ -19,4 +19,13 @@ struct SettingsOptions: ParsableArguments {
         try configuration.apply(flags: ["storage.metadata": metadata])
         return configuration
     }
+
+    /// `backup` and `restore` copy the embedded SQLite store; PostgreSQL has its own tools.
+    func requireEmbeddedMetadata(_ configuration: RegistryConfiguration, for command: String) throws {
+        guard configuration.metadata == .sqlite else {
+            throw ValidationError(
+                "\(command) copies the embedded SQLite store; with metadata in \(configuration.metadata) use pg_dump/pg_restore for the database and copy DATA/chunks"
+            )
+        }
+    }
 }
