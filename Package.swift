@@ -30,7 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0")
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The scale-out metadata store (`--metadata postgres://…`).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2")
     ],
     targets: [
         // System-library shims. Variadic C functions are wrapped in static inline helpers.
@@ -76,6 +78,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -120,6 +123,13 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: accessLevelImports
         ),
+        // One real PostgreSQL per test run (integration/postgres/start.sh, or MODELFLEET_TEST_POSTGRES_URL), a database per test.
+        .target(
+            name: "TestPostgres",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestPostgres",
+            swiftSettings: accessLevelImports
+        ),
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).
         .testTarget(
             name: "AgentTests",
@@ -129,7 +139,8 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "TestSupport", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams"),
+                "Registry", "TestSupport", "TestPostgres", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
                 // To stage a database as an older registry left it (migration tests).
                 .product(name: "GRDB", package: "GRDB.swift")
             ]
@@ -138,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "ExecutableTests",
             dependencies: [
-                "FleetCore", "FleetHTTP", "InferenceEngine", "TestCorpus", "fleetctl", "modelfleet-registry", "modelfleet-agent",
+                "FleetCore", "FleetHTTP", "InferenceEngine", "TestCorpus", "TestPostgres", "fleetctl", "modelfleet-registry", "modelfleet-agent",
                 // S3TestServer, for the S3 end-to-end tests.
                 "TestSupport"
             ])

@@ -20,13 +20,24 @@ public struct RegistryServer: Sendable {
     public var leadership: any FleetLeadership = SoleReplica()
 
     /// Opens (creating on first start) the data directory with the embedded stores:
-    /// `registry.sqlite` (WAL) and `chunks/`.
+    /// `registry.sqlite` (WAL) and `chunks/`. A configuration naming a PostgreSQL metadata store is opened
+    /// with `open(configuration:identifiers:logger:)` instead, which connects first.
     /// `identifiers`: random unless a test needs the same device and rollout ids on every run.
     public init(configuration: RegistryConfiguration, identifiers: Identifiers = .random) throws {
+        guard configuration.metadata == .sqlite else {
+            throw RegistryConfiguration.Invalid(description: "metadata in \(configuration.metadata) needs RegistryServer.open, which connects to it")
+        }
+        try Self.createDataDirectory(configuration)
+        try self.init(
+            configuration: configuration, metadata: try SQLiteMetadataStore(path: configuration.dataDirectory + "/registry.sqlite"),
+            identifiers: identifiers)
+    }
+
+    /// The registry on an already opened metadata store (`chunks/` and the tokens stay in the data directory).
+    public init(configuration: RegistryConfiguration, metadata: any MetadataStore, identifiers: Identifiers = .random) throws {
         self.configuration = configuration
-        let data = configuration.dataDirectory
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        store = CachingMetadataStore(wrapping: try SQLiteMetadataStore(path: data + "/registry.sqlite"))
+        try Self.createDataDirectory(configuration)
+        store = CachingMetadataStore(wrapping: metadata)
         blobs = try Self.openChunkStore(configuration)
         rollouts = RolloutService(store: store, answers: answers, identifiers: identifiers)
     }
@@ -43,9 +54,31 @@ public struct RegistryServer: Sendable {
     }
 
     /// Fails with one line if the chunk store cannot be used: for S3, an unreachable endpoint, refused
-    /// credentials or a missing bucket. `serve` calls it before writing anything.
+    /// credentials or a missing bucket. `open` calls it before the registry serves anything.
     public func checkChunkStore() async throws {
         try await (blobs as? S3ChunkStore)?.checkReachable()
+    }
+
+    /// Opens the metadata store the configuration names (connecting to and migrating PostgreSQL first; a
+    /// failure is one `PostgresUnavailable` line) and the chunk store (checked: one line if S3 cannot be
+    /// used), then the registry on them.
+    public static func open(configuration: RegistryConfiguration, identifiers: Identifiers = .random, logger: Logger) async throws -> RegistryServer {
+        var server: RegistryServer
+        switch configuration.metadata {
+        case .sqlite:
+            server = try RegistryServer(configuration: configuration, identifiers: identifiers)
+        case .postgres(let location):
+            let metadata = try await PostgresMetadataStore.connect(to: location, logger: logger)
+            server = try RegistryServer(configuration: configuration, metadata: metadata, identifiers: identifiers)
+            server.leadership = PostgresLeadership(location: location, logger: logger)
+        }
+        try await server.checkChunkStore()
+        return server
+    }
+
+    private static func createDataDirectory(_ configuration: RegistryConfiguration) throws {
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     /// Advances and pauses active rollouts now, as the scheduler does every second (for tests and tools).
@@ -142,7 +175,8 @@ public struct RegistryServer: Sendable {
             CollectorSchedule.service(
                 collector, interval: .seconds(configuration.gcIntervalSeconds), graceSeconds: configuration.gcGraceSeconds,
                 keepVersions: configuration.keepVersions, logger: logger
-            ).led(by: leadership)
+            ).led(by: leadership),
+            ResignOnShutdown(leadership: leadership)
         ]
         var tls: ServerTLS?
         switch security {

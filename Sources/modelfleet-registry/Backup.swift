@@ -19,11 +19,7 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try settings.load()
-        guard configuration.chunks == .local else {
-            throw ValidationError(
-                "the chunks are in \(configuration.chunks), not in the data directory: this command backs up the embedded registry (SQLite + DATA/chunks); copy the bucket with your S3 tools and the metadata separately (README: Backup and restore)"
-            )
-        }
+        try settings.requireEmbeddedStores(configuration, for: "backup")
         let report = try RegistryBackup.create(dataDirectory: configuration.dataDirectory, destination: destination)
         print(report)
         if !report.manifest.damaged.isEmpty { throw ExitCode(1) }

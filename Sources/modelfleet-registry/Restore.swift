@@ -17,6 +17,7 @@ struct Restore: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try settings.load()
+        try settings.requireEmbeddedStores(configuration, for: "restore")
         print(try RegistryRestore.restore(from: backup, dataDirectory: configuration.dataDirectory))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Registry
 
 /// `modelfleet-registry scrub`: verifies every stored chunk once and reports, for cron or after a disk scare.
@@ -17,12 +18,12 @@ struct Scrub: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try settings.load()
-        guard FileManager.default.fileExists(atPath: configuration.dataDirectory + "/registry.sqlite") else {
+        if configuration.metadata == .sqlite, !FileManager.default.fileExists(atPath: configuration.dataDirectory + "/registry.sqlite") {
             throw ValidationError("no registry data in \(configuration.dataDirectory) (registry.sqlite is missing)")
         }
-        let server = try RegistryServer(configuration: configuration)
-        try await server.checkChunkStore()
-        let report = try await server.scrub()
+        var logger = Logger(label: "modelfleet-registry")
+        logger.logLevel = .warning
+        let report = try await RegistryServer.open(configuration: configuration, logger: logger).scrub()
         print(report)
         if !report.quarantined.isEmpty || !report.missing.isEmpty { throw ExitCode(1) }
     }

@@ -9,7 +9,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the registry's HTTP API (the default subcommand).",
         discussion: """
-            Embedded defaults: SQLite metadata and a chunk store on local disk under --data-dir. On first start it \
+            Embedded defaults: SQLite metadata and a chunk store on local disk under --data-dir; --metadata \
+            postgres://USER:PASSWORD@HOST:PORT/DB keeps the metadata in PostgreSQL instead (migrated at start). On first start it \
             writes an admin token to DATA/admin.token and a device enrollment token to DATA/enroll.token (0600). \
             Settings come from the defaults, then --config (YAML, see server-config/registry.yaml), then \
             MODELFLEET_* environment variables (e.g. MODELFLEET_HTTP_BIND), then these flags. Ctrl-C or SIGTERM shuts down gracefully. \
@@ -44,9 +45,7 @@ struct Serve: AsyncParsableCommand {
 
         // Before anything is written: a bad certificate or an unprotected bind stops the start with one line.
         let security = try ListenerSecurity(configuration)
-        let server = try RegistryServer(configuration: configuration)
-        // One line and exit if the S3 bucket cannot be used, rather than failing every push later.
-        try await server.checkChunkStore()
+        let server = try await RegistryServer.open(configuration: configuration, logger: logger)
         for path in try await server.createInitialTokens() {
             print("created \(path)")
         }

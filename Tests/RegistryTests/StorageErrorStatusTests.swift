@@ -17,7 +17,8 @@ import Testing
         (.overLimit("a missing-chunks query may name at most 10 digests"), 413, "over_limit"),
         (.full("no space left for the registry's database"), 507, "storage_full"),
         (.corrupt("chunk sha256:… is quarantined"), 503, "corrupt_chunk"),
-        (.chunkStoreUnreachable("cannot store chunk sha256:… on the chunk store: connection refused"), 503, "chunk_store_unreachable")
+        (.chunkStoreUnreachable("cannot store chunk sha256:… on the chunk store: connection refused"), 503, "chunk_store_unreachable"),
+        (.unreachable("the metadata database postgres://fleet@db:5432/fleet cannot be reached"), 503, "metadata_unreachable")
     ])
     func eachCaseHasItsStatus(error: StorageError, status: Int, code: String) {
         let mapped = RegistryError(error)

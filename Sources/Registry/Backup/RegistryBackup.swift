@@ -96,7 +96,7 @@ public enum RegistryBackup {
 
     static func chunkPage(_ db: Database, after: Digest?) throws -> [ChunkRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM chunks WHERE digest > ? ORDER BY digest LIMIT ?", arguments: [after?.description ?? "", pageSize])
-            .map(SQLiteMetadataStore.chunk)
+            .map(StoredRecords.chunk)
     }
 
     /// The chunk's stored bytes if they are there and are the chunk; nil otherwise.

@@ -69,6 +69,8 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var s3 = S3Settings()
     /// Chunk GETs with `chunks: s3://…`: streamed through the registry, or redirected to presigned S3 URLs.
     public var chunkDownloads = ChunkDownloads.stream
+    /// Where metadata lives: `DATA/registry.sqlite` (the default), or a PostgreSQL database replicas share.
+    public var metadata = MetadataLocation.sqlite
     public var checkinIntervalSeconds = 300
     /// Memory for the stored bytes of recently served chunks.
     public var chunkMemoryCacheBytes = 64 << 20
@@ -106,6 +108,7 @@ public struct RegistryConfiguration: Sendable, Equatable {
         "s3.access_key_id": { $0.s3.accessKeyID = $1 },
         "s3.secret_access_key": { $0.s3.secretAccessKey = $1 },
         "s3.region": { $0.s3.region = $1 },
+        "storage.metadata": { $0.metadata = try metadata($1) },
         "storage.scrub_interval_seconds": { $0.scrubIntervalSeconds = try integer($1, "storage.scrub_interval_seconds") },
         "storage.gc_interval_seconds": { $0.gcIntervalSeconds = try integer($1, "storage.gc_interval_seconds") },
         "storage.gc_grace_seconds": { $0.gcGraceSeconds = try integer($1, "storage.gc_grace_seconds") },
@@ -134,6 +137,10 @@ public struct RegistryConfiguration: Sendable, Equatable {
     private static func integer(_ text: String, _ key: String) throws -> Int {
         guard let value = Int(text), value > 0 else { throw Invalid(description: "\(key) must be a positive integer, got '\(text)'") }
         return value
+    }
+
+    private static func metadata(_ text: String) throws -> MetadataLocation {
+        do { return try MetadataLocation(parsing: text) } catch { throw Invalid(description: error.description) }
     }
 
     private static func boolean(_ text: String, _ key: String) throws -> Bool {

@@ -27,6 +27,8 @@ extension RegistryError {
             self.init(status: .serviceUnavailable, code: "corrupt_chunk", message: message)
         case .chunkStoreUnreachable(let message):
             self.init(status: .serviceUnavailable, code: "chunk_store_unreachable", message: message)
+        case .unreachable(let message):
+            self.init(status: .serviceUnavailable, code: "metadata_unreachable", message: message)
         }
     }
 

@@ -31,17 +31,12 @@ enum LifecycleSchema {
     /// the two one after the other, so either the collection ran first (and this commit fails with
     /// `missingChunks`, the publisher uploads again) or the commit did (and the chunks are referenced).
     static func referenceChunks(_ digests: [Digest], of version: VersionRecord, _ db: Database) throws {
-        var missing: [Digest] = []
-        var seen = Set<Digest>()
-        for digest in digests where seen.insert(digest).inserted {
-            let present = try Bool.fetchOne(db, sql: "SELECT 1 FROM chunks WHERE digest = ?", arguments: [digest.description]) ?? false
-            if !present { missing.append(digest) }
+        let distinct = StoreRules.distinctDigests(digests)
+        let missing = try distinct.filter { digest in
+            !(try Bool.fetchOne(db, sql: "SELECT 1 FROM chunks WHERE digest = ?", arguments: [digest.description]) ?? false)
         }
-        guard missing.isEmpty else {
-            throw StorageError.missingChunks(
-                digests: missing, "\(missing.count) chunk(s) named by the manifest were garbage-collected before the commit; upload them again")
-        }
-        try insertReferences(Array(seen), model: version.model, version: version.version.description, variant: version.variant, db)
+        guard missing.isEmpty else { throw StoreRefusals.chunksCollected(missing) }
+        try insertReferences(distinct, model: version.model, version: version.version.description, variant: version.variant, db)
     }
 
     private static func insertReferences(_ digests: [Digest], model: String, version: String, variant: String, _ db: Database) throws {

@@ -3,9 +3,10 @@ public import FleetCore
 /// Everything the registry knows besides chunk bytes: chunks' stored forms, publisher keys,
 /// versions and their manifests, tokens, devices, assignments, events, device health, rollouts and the audit log.
 ///
-/// The embedded default is SQLite (`SQLiteMetadataStore`); a PostgreSQL store for many replicas
-/// implements the same protocol. Implementations must make each call atomic: a crash leaves a
-/// call's effect whole or absent.
+/// The embedded default is SQLite (`SQLiteMetadataStore`); `PostgresMetadataStore` implements the same
+/// protocol for many replicas sharing one database, and `Tests/RegistryTests/Stores/` runs one conformance
+/// suite against both. Implementations must make each call atomic: a crash leaves a call's effect whole or
+/// absent, and a concurrent caller (another replica) sees it whole or not at all.
 ///
 /// What a store refuses it throws as `StorageError` (the cases the methods below name), never as an
 /// HTTP error: the HTTP layer gives those their statuses, so a new store needs no knowledge of the API.

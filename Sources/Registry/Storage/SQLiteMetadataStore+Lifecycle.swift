@@ -6,7 +6,7 @@ import GRDB
 /// (`MetadataStore`'s lifecycle section). Kept apart from the creating side so each file stays one concept.
 extension SQLiteMetadataStore {
     public func tokens() async throws -> [TokenRecord] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY createdAt, rowid").map(Self.token) }
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY createdAt, rowid").map(StoredRecords.token) }
     }
 
     public func recordTokenUses(_ uses: [String: Timestamp]) async throws {
@@ -22,25 +22,11 @@ extension SQLiteMetadataStore {
 
     public func revokeToken(hashPrefix: String, audit: AuditEntry) async throws -> TokenRecord {
         try await write { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM tokens WHERE substr(hash, 1, ?) = ? AND revokedAt IS NULL", arguments: [hashPrefix.count, hashPrefix])
-            guard rows.count == 1, var token = rows.first.map(Self.token) else {
-                throw StorageError.notFound("no working token \(TokenID.prefix)\(hashPrefix) (see fleetctl tokens ls)")
-            }
-            if token.kind == .admin, token.scopes.contains(.admin) {
-                let others =
-                    try Int.fetchOne(
-                        db,
-                        sql: """
-                            SELECT COUNT(*) FROM tokens WHERE kind = 'admin' AND hash != ? AND revokedAt IS NULL
-                            AND (expiresAt IS NULL OR expiresAt > ?) AND (',' || scopes || ',') LIKE '%,admin,%'
-                            """, arguments: [token.hash, audit.at.secondsSinceEpoch]) ?? 0
-                guard others > 0 else {
-                    throw StorageError.conflict(
-                        "\(token.id) ('\(token.label)') is the last working admin-scope token; create another (fleetctl tokens create --scope admin) before revoking it"
-                    )
-                }
-            }
+            let candidates = try Row.fetchAll(
+                db, sql: "SELECT * FROM tokens WHERE substr(hash, 1, ?) = ? AND revokedAt IS NULL", arguments: [hashPrefix.count, hashPrefix]
+            ).map(StoredRecords.token)
+            let admins = try Row.fetchAll(db, sql: "SELECT * FROM tokens WHERE kind = 'admin' AND revokedAt IS NULL").map(StoredRecords.token)
+            var token = try StoreRules.tokenToRevoke(candidates, hashPrefix: hashPrefix, unrevokedAdmins: admins, at: audit.at)
             try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE hash = ?", arguments: [audit.at.secondsSinceEpoch, token.hash])
             try Self.insert(audit, db)
             token.revokedAt = audit.at
@@ -52,7 +38,7 @@ extension SQLiteMetadataStore {
         try await write { db in
             let at = audit.at.secondsSinceEpoch
             try db.execute(sql: "UPDATE devices SET decommissionedAt = ? WHERE id = ? AND decommissionedAt IS NULL", arguments: [at, id])
-            guard db.changesCount > 0 else { throw StorageError.notFound("device \(id) is not enrolled (or was already decommissioned)") }
+            guard db.changesCount > 0 else { throw StoreRefusals.deviceNotInFleet(id) }
             try db.execute(sql: "UPDATE tokens SET revokedAt = ? WHERE kind = 'device' AND deviceID = ? AND revokedAt IS NULL", arguments: [at, id])
             try Self.insert(audit, db)
         }
@@ -69,19 +55,13 @@ extension SQLiteMetadataStore {
         try await write { db in
             try db.execute(
                 sql: "UPDATE devices SET profile = ?, labels = ? WHERE id = ? AND decommissionedAt IS NULL", arguments: [profileText, labelsText, deviceID])
-            guard db.changesCount > 0 else { throw StorageError.notFound("device \(deviceID) is not enrolled") }
+            guard db.changesCount > 0 else { throw StoreRefusals.deviceNotEnrolled(deviceID) }
             try Self.insert(audit, db)
         }
     }
 
     public func deleteVersions(model: String, version: SemanticVersion?, variant: String?, audit: AuditEntry) async throws -> [VersionRecord] {
-        let doomed = try await versions(of: model).filter { record in
-            (version == nil || record.version == version) && (variant == nil || record.variant == variant)
-        }
-        guard !doomed.isEmpty else {
-            throw StorageError.notFound(
-                "\(model) has no \(version.map { "version \($0)" } ?? "versions")\(variant.map { " (\($0))" } ?? "")")
-        }
+        let doomed = try StoreRules.doomed(try await versions(of: model), model: model, version: version, variant: variant)
         try await write { db in
             for record in doomed {
                 let key: StatementArguments = [record.model, record.version.description, record.variant]
@@ -99,17 +79,10 @@ extension SQLiteMetadataStore {
     /// as aborted: they could place devices on nothing. (Only a forced removal gets here with any.)
     private static func abortRollouts(needing doomed: [VersionRecord], model: String, wholeModel: Bool, audit: AuditEntry, _ db: Database) throws {
         let remaining = try Set(String.fetchAll(db, sql: "SELECT DISTINCT version FROM versions WHERE model = ?", arguments: [model]))
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT body FROM rollouts WHERE model = ? AND state IN (?, ?)",
-            arguments: [model, RolloutState.active.rawValue, RolloutState.paused.rawValue])
-        for row in rows {
-            var rollout: Rollout = try StableJSON.decode(row["body"])
-            guard wholeModel || !remaining.contains(rollout.version.description) else { continue }
-            rollout.state = .aborted
-            rollout.reason = wholeModel ? "model \(model) was removed" : "version \(rollout.version) was removed"
-            rollout.updatedAt = audit.at
-            try update(rollout, db)
-            try insert(AuditEntry(at: audit.at, actor: audit.actor, action: "rollout.aborted", subject: rollout.id, detail: rollout.reason ?? ""), db)
+        let inFlight = try inFlightRollouts(model: model, db)
+        for (ended, line) in StoreRules.abortedByRemoval(inFlight, model: model, wholeModel: wholeModel, remainingVersions: remaining, audit: audit) {
+            try update(ended, db)
+            try insert(line, db)
         }
     }
 
@@ -122,7 +95,7 @@ extension SQLiteMetadataStore {
                     AND NOT EXISTS (SELECT 1 FROM version_chunks WHERE version_chunks.digest = chunks.digest)
                     ORDER BY digest LIMIT ?
                     """, arguments: [after?.description ?? "", recordedNotAfter.secondsSinceEpoch, limit]
-            ).map(Self.chunk)
+            ).map(StoredRecords.chunk)
         }
     }
 
@@ -139,7 +112,7 @@ extension SQLiteMetadataStore {
                             """, arguments: [digest.description, recordedNotAfter.secondsSinceEpoch])
                 else { continue }
                 try db.execute(sql: "DELETE FROM chunks WHERE digest = ?", arguments: [digest.description])
-                deleted.append(try Self.chunk(row))
+                deleted.append(try StoredRecords.chunk(row))
             }
             return deleted
         }

@@ -95,7 +95,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                 let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM chunks WHERE digest IN (\(marks))", arguments: StatementArguments(batch.map(\.description)))
                 for row in rows {
-                    let record = try Self.chunk(row)
+                    let record = try StoredRecords.chunk(row)
                     found[record.digest] = record
                 }
             }
@@ -112,7 +112,7 @@ public final class SQLiteMetadataStore: MetadataStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM chunks WHERE digest = ?", arguments: [chunk.digest.description]) else {
                 throw StorageError.unavailable("chunk \(chunk.digest) vanished after insert")
             }
-            return try Self.chunk(row)
+            return try StoredRecords.chunk(row)
         }
     }
 
@@ -123,13 +123,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func chunks(after: Digest?, limit: Int) async throws -> [ChunkRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM chunks WHERE digest > ? ORDER BY digest LIMIT ?", arguments: [after?.description ?? "", limit])
-                .map(Self.chunk)
+                .map(StoredRecords.chunk)
         }
-    }
-
-    static func chunk(_ row: Row) throws -> ChunkRecord {
-        ChunkRecord(
-            digest: try Digest(parsing: row["digest"]), length: row["length"], storedLength: row["storedLength"], codec: try ChunkCodec(parsing: row["codec"]))
     }
 
     // MARK: publishers
@@ -146,18 +141,14 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func trustDocuments(after version: Int) async throws -> [StoredTrustDocument] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM trust_documents WHERE version > ? ORDER BY version", arguments: [version]).map {
-                StoredTrustDocument(version: $0["version"], bytes: [UInt8]($0["document"] as Data), acceptedAt: Timestamp(secondsSinceEpoch: $0["acceptedAt"]))
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM trust_documents WHERE version > ? ORDER BY version", arguments: [version]).map(StoredRecords.trustDocument)
         }
     }
 
     public func insertTrustDocument(_ document: StoredTrustDocument, audit: AuditEntry) async throws {
         try await write { db in
             let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM trust_documents")
-            if let newest, document.version <= newest {
-                throw StorageError.conflict("trust document v\(document.version) is not newer than the registry's v\(newest)")
-            }
+            if let newest, document.version <= newest { throw StoreRefusals.trustDocumentNotNewer(document.version, newest: newest) }
             try db.execute(
                 sql: "INSERT INTO trust_documents (version, document, acceptedAt) VALUES (?, ?, ?)",
                 arguments: [document.version, Data(document.bytes), document.acceptedAt.secondsSinceEpoch])
@@ -167,9 +158,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func publishers() async throws -> [RegisteredPublisher] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM publishers ORDER BY keyID").map {
-                RegisteredPublisher(keyID: $0["keyID"], publicKeyPEM: $0["publicKeyPEM"], registeredAt: Timestamp(secondsSinceEpoch: $0["registeredAt"]))
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM publishers ORDER BY keyID").map(StoredRecords.publisher)
         }
     }
 
@@ -183,10 +172,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                 try Bool.fetchOne(
                     db, sql: "SELECT 1 FROM versions WHERE model = ? AND version = ? AND variant = ?",
                     arguments: [version.model, version.version.description, version.variant]) ?? false
-            guard !exists else {
-                throw StorageError.conflict(
-                    "\(version.model) \(version.version) (\(version.variant)) already exists; versions are immutable, publish a new version")
-            }
+            guard !exists else { throw StoreRefusals.versionExists(version) }
             try db.execute(
                 sql: """
                     INSERT INTO versions (model, version, variant, manifestDigest, manifest, publisher, createdAt, committedAt, totalSize, storedSize, requirements, held)
@@ -208,16 +194,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func versions(of model: String) async throws -> [VersionRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM versions WHERE model = ?", arguments: [model]).map { row in
-                VersionRecord(
-                    model: row["model"], version: try SemanticVersion(parsing: row["version"]), variant: row["variant"],
-                    manifestDigest: try Digest(parsing: row["manifestDigest"]), manifest: [UInt8](row["manifest"] as Data),
-                    publisher: row["publisher"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
-                    committedAt: Timestamp(secondsSinceEpoch: row["committedAt"]),
-                    totalSize: UInt64(row["totalSize"] as Int64), storedSize: UInt64(row["storedSize"] as Int64),
-                    requirements: try (row["requirements"] as String?).map(StableJSON.decode), held: row["held"]
-                )
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM versions WHERE model = ? ORDER BY version, variant", arguments: [model]).map(StoredRecords.version)
         }
     }
 
@@ -228,7 +205,7 @@ public final class SQLiteMetadataStore: MetadataStore {
             try db.execute(
                 sql: "INSERT INTO tokens (hash, kind, scopes, deviceID, label, createdAt, expiresAt, revokedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    token.hash, token.kind.rawValue, token.scopes.map(\.rawValue).joined(separator: ","), token.deviceID, token.label,
+                    token.hash, token.kind.rawValue, StoredRecords.scopesColumn(token.scopes), token.deviceID, token.label,
                     token.createdAt.secondsSinceEpoch, token.expiresAt?.secondsSinceEpoch, token.revokedAt?.secondsSinceEpoch
                 ]
             )
@@ -238,23 +215,12 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func token(hash: String) async throws -> TokenRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ?", arguments: [hash]).map(Self.token)
+            try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ?", arguments: [hash]).map(StoredRecords.token)
         }
     }
 
     public func hasTokens(of kind: TokenKind) async throws -> Bool {
         try await pool.read { try Bool.fetchOne($0, sql: "SELECT 1 FROM tokens WHERE kind = ? LIMIT 1", arguments: [kind.rawValue]) ?? false }
-    }
-
-    static func token(_ row: Row) -> TokenRecord {
-        TokenRecord(
-            hash: row["hash"], kind: TokenKind(rawValue: row["kind"]) ?? .device,
-            scopes: (row["scopes"] as String).split(separator: ",").compactMap { Scope(rawValue: String($0)) },
-            deviceID: row["deviceID"], label: row["label"], createdAt: Timestamp(secondsSinceEpoch: row["createdAt"]),
-            expiresAt: (row["expiresAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
-            revokedAt: (row["revokedAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
-            lastUsedAt: (row["lastUsedAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:))
-        )
     }
 
     // MARK: devices
@@ -272,21 +238,12 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func device(id: String) async throws -> DeviceRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ? AND decommissionedAt IS NULL", arguments: [id]).map(Self.device)
+            try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ? AND decommissionedAt IS NULL", arguments: [id]).map(StoredRecords.device)
         }
     }
 
     public func devices() async throws -> [DeviceRecord] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM devices WHERE decommissionedAt IS NULL ORDER BY id").map(Self.device) }
-    }
-
-    private static func device(_ row: Row) throws -> DeviceRecord {
-        DeviceRecord(
-            id: row["id"], profile: try StableJSON.decode(row["profile"]), labels: try StableJSON.decode(row["labels"]),
-            enrolledAt: Timestamp(secondsSinceEpoch: row["enrolledAt"]),
-            lastSeenAt: (row["lastSeenAt"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
-            lastCheckin: try (row["lastCheckin"] as String?).map(StableJSON.decode)
-        )
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM devices WHERE decommissionedAt IS NULL ORDER BY id").map(StoredRecords.device) }
     }
 
     /// Also keeps each reported install result and inference counters per device and version: a device
@@ -332,10 +289,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func events(deviceID: String) async throws -> [RecordedEvent] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE deviceID = ? ORDER BY id", arguments: [deviceID]).map { row in
-                RecordedEvent(
-                    deviceID: row["deviceID"], receivedAt: Timestamp(secondsSinceEpoch: row["receivedAt"]), event: try StableJSON.decode(row["event"]))
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE deviceID = ? ORDER BY id", arguments: [deviceID]).map(StoredRecords.event)
         }
     }
 
@@ -356,13 +310,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func assignments() async throws -> [AssignmentRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM assignments ORDER BY model, selector").map { row in
-                AssignmentRecord(
-                    model: row["model"], selector: try LabelSelector(parsing: row["selector"]),
-                    version: try (row["version"] as String?).map(SemanticVersion.init(parsing:)), variant: row["variant"],
-                    updatedAt: Timestamp(secondsSinceEpoch: row["updatedAt"])
-                )
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM assignments ORDER BY model, selector").map(StoredRecords.assignment)
         }
     }
 }
@@ -374,7 +322,7 @@ extension SQLiteMetadataStore {
         let text = try StableJSON.encode(labels)
         try await write { db in
             try db.execute(sql: "UPDATE devices SET labels = ? WHERE id = ? AND decommissionedAt IS NULL", arguments: [text, deviceID])
-            guard db.changesCount > 0 else { throw StorageError.notFound("device \(deviceID) is not enrolled") }
+            guard db.changesCount > 0 else { throw StoreRefusals.deviceNotEnrolled(deviceID) }
             try Self.insert(audit, db)
         }
     }
@@ -391,47 +339,27 @@ extension SQLiteMetadataStore {
                 } else {
                     try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE \(Self.serving) ORDER BY model, deviceID, version")
                 }
-            return try rows.map(Self.health)
+            return try rows.map(StoredRecords.health)
         }
     }
 
     public func health(deviceID: String) async throws -> [DeviceVersionHealth] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE deviceID = ? ORDER BY model, version", arguments: [deviceID]).map(Self.health)
+            try Row.fetchAll(db, sql: "SELECT * FROM device_health WHERE deviceID = ? ORDER BY model, version", arguments: [deviceID]).map(StoredRecords.health)
         }
-    }
-
-    private static func health(_ row: Row) throws -> DeviceVersionHealth {
-        DeviceVersionHealth(
-            deviceID: row["deviceID"], model: row["model"], version: try SemanticVersion(parsing: row["version"]),
-            install: (row["install"] as String?).flatMap(InstallReport.Result.init(rawValue:)),
-            selfTest: (row["selfTest"] as String?).flatMap(InstallReport.SelfTest.init(rawValue:)), message: row["message"],
-            inferences: UInt64(clamping: row["inferences"] as Int64), errors: UInt64(clamping: row["errors"] as Int64),
-            latencyP50Milliseconds: row["p50"], latencyP95Milliseconds: row["p95"], updatedAt: Timestamp(secondsSinceEpoch: row["updatedAt"])
-        )
     }
 
     public func createRollout(_ rollout: Rollout, superseding: Bool, audit: AuditEntry) async throws -> [Rollout] {
         let body = try StableJSON.encode(rollout)
         return try await write { db in
-            let inFlight = try Row.fetchAll(
-                db, sql: "SELECT body FROM rollouts WHERE model = ? AND state IN (?, ?)",
-                arguments: [rollout.model, RolloutState.active.rawValue, RolloutState.paused.rawValue]
-            )
-            .map { try StableJSON.decode($0["body"]) as Rollout }
-            if !inFlight.isEmpty, !superseding {
-                throw StorageError.conflict(
-                    "model \(rollout.model) already has rollout \(inFlight.map(\.id).joined(separator: ", ")) in flight; pause it, abort it, or pass \"supersede\": true"
-                )
-            }
+            let inFlight = try Self.inFlightRollouts(model: rollout.model, db)
+            if !inFlight.isEmpty, !superseding { throw StoreRefusals.rolloutsInFlight(model: rollout.model, inFlight.map(\.id)) }
             var superseded: [Rollout] = []
-            for var old in inFlight {
-                old.state = .aborted
-                old.reason = "superseded by rollout \(rollout.id)"
-                old.updatedAt = rollout.createdAt
-                try Self.update(old, db)
-                try Self.insert(AuditEntry(at: audit.at, actor: audit.actor, action: "rollout.aborted", subject: old.id, detail: old.reason ?? ""), db)
-                superseded.append(old)
+            for old in inFlight {
+                let (ended, line) = StoreRules.superseded(old, by: rollout, audit: audit)
+                try Self.update(ended, db)
+                try Self.insert(line, db)
+                superseded.append(ended)
             }
             try db.execute(
                 sql: "INSERT INTO rollouts (id, model, state, revision, createdAt, body) VALUES (?, ?, ?, ?, ?, ?)",
@@ -446,9 +374,7 @@ extension SQLiteMetadataStore {
             try Self.update(rollout, db)
             guard db.changesCount > 0 else {
                 let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM rollouts WHERE id = ?", arguments: [rollout.id]) ?? false
-                throw exists
-                    ? StorageError.conflict("rollout \(rollout.id) changed meanwhile (it is past revision \(rollout.revision)); look again and retry")
-                    : StorageError.notFound("no rollout \(rollout.id)")
+                throw exists ? StoreRefusals.rolloutChanged(rollout) : StoreRefusals.noRollout(rollout.id)
             }
             try Self.insert(audit, db)
         }
@@ -464,9 +390,16 @@ extension SQLiteMetadataStore {
     }
 
     public func rollouts() async throws -> [Rollout] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT body FROM rollouts ORDER BY createdAt, rowid").map { try StableJSON.decode($0["body"]) }
-        }
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT body FROM rollouts ORDER BY createdAt, rowid").map(StoredRecords.rollout) }
+    }
+
+    /// The model's active and paused rollouts, oldest first.
+    static func inFlightRollouts(model: String, _ db: Database) throws -> [Rollout] {
+        let states = StoreRules.inFlightStates
+        return try Row.fetchAll(
+            db, sql: "SELECT body FROM rollouts WHERE model = ? AND state IN (\(states.map { _ in "?" }.joined(separator: ","))) ORDER BY createdAt, rowid",
+            arguments: StatementArguments([model] + states)
+        ).map(StoredRecords.rollout)
     }
 
     static func insert(_ entry: AuditEntry, _ db: Database) throws {
@@ -477,28 +410,8 @@ extension SQLiteMetadataStore {
 
     public func audit(since: Timestamp?) async throws -> [AuditEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE at >= ? ORDER BY id", arguments: [since?.secondsSinceEpoch ?? Int64.min]).map { row in
-                AuditEntry(
-                    at: Timestamp(secondsSinceEpoch: row["at"]), actor: row["actor"], action: row["action"], subject: row["subject"], detail: row["detail"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE at >= ? ORDER BY id", arguments: [since?.secondsSinceEpoch ?? Int64.min]).map(
+                StoredRecords.audit)
         }
-    }
-}
-
-/// JSON with sorted keys: stable bytes for response bodies and for JSON text columns (values the
-/// registry stores but never queries inside).
-enum StableJSON {
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encodeBytes(value), as: UTF8.self)
-    }
-
-    static func encodeBytes<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return [UInt8](try encoder.encode(value))
-    }
-
-    static func decode<T: Decodable>(_ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
 }

@@ -29,13 +29,16 @@ public enum StorageError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The chunk store (an S3 bucket) cannot be reached or refused the request: nothing was recorded,
     /// and the same request can succeed once it answers again.
     case chunkStoreUnreachable(String)
+    /// The metadata database cannot be reached (down, restarting, every connection busy): nothing was done,
+    /// and the same request can succeed once it is back.
+    case unreachable(String)
 
     /// What the client reads: the case's message.
     public var message: String {
         switch self {
         case .notFound(let message), .conflict(let message), .missingChunks(_, let message), .invalid(let message),
             .mismatchedDirective(let message), .unavailable(let message), .overLimit(let message), .full(let message), .corrupt(let message),
-            .chunkStoreUnreachable(let message):
+            .chunkStoreUnreachable(let message), .unreachable(let message):
             message
         }
     }
