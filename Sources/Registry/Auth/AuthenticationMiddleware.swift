@@ -27,7 +27,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         try await store.recordTokenUses([record.hash: now])
         var context = context
         switch record.kind {
-        case .admin: context.principal = .admin(scopes: Set(record.scopes), label: record.label)
+        case .admin:
+            context.principal = .admin(scopes: Set(record.scopes), label: record.label)
+            // Operators read what every replica committed, not this replica's caches (see `readsThrough`).
+            return try await CachingMetadataStore.$readsThrough.withValue(true) { [context] in try await next(request, context) }
         case .enrollment: context.principal = .enrollment
         case .device: context.principal = .device(id: record.deviceID ?? "")
         }

@@ -6,7 +6,8 @@ import Synchronization
 /// - Chunk forms are cached once read: they never change while recorded (garbage collection through this
 ///   store drops the ones it deletes).
 /// - Tokens, devices, assignments, rollouts and version lists are cached for `ttl` and dropped at once when this process
-///   changes them, so one replica sees its own writes immediately and others within `ttl`.
+///   changes them, so one replica sees its own writes immediately and others within `ttl`; an operator's request
+///   reads through (`readsThrough`) and sees every replica's writes at once.
 /// - Check-ins are write-behind: the latest report of each device is kept and `flush()` writes them all
 ///   in one transaction (the registry flushes every second and at shutdown). A crash loses at most that
 ///   much "last seen" information, never a commit, token or chunk.
@@ -47,8 +48,14 @@ public final class CachingMetadataStore: MetadataStore {
         self.ttl = ttl
     }
 
+    /// Set for the length of an operator's request (`AuthenticationMiddleware`): its reads go to the store,
+    /// so an operator sees at once what any replica committed (a push through one replica, then `rollout
+    /// create` through the next). Devices' requests, the hot path, keep using the caches.
+    @TaskLocal public static var readsThrough = false
+
+    /// The cached value while it is fresh and the current task may use caches.
     private func fresh<Value>(_ entry: Expiring<Value>?) -> Value? {
-        guard let entry, entry.expires > clock.now else { return nil }
+        guard !Self.readsThrough, let entry, entry.expires > clock.now else { return nil }
         return entry.value
     }
 
