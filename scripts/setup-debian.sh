@@ -11,6 +11,8 @@ $sudo apt-get install -y -qq --no-install-recommends \
 $sudo apt-get install -y -qq --no-install-recommends python3 python3-pip python3-venv >/dev/null
 # The metadata store tests run against a real PostgreSQL 15 (integration/postgres/start.sh starts a private one).
 $sudo apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+# The cluster (integration/cluster): nginx in front of the replicas, curl to create the bucket.
+$sudo apt-get install -y -qq --no-install-recommends nginx-light curl >/dev/null
 # CI scores the agent's systemd unit (systemd-analyze security --offline).
 $sudo apt-get install -y -qq --no-install-recommends systemd >/dev/null
 echo "system libraries installed"
