@@ -76,6 +76,10 @@ import Testing
         let publisher = try await registry.publisher(assigning: "digits-mlp", selector: "type=camera")
         try await publisher.publishDigits(major: 1, to: registry.admin)
         try await publisher.publishDigits(major: 2, to: registry.admin)
+        // A targeted device that never installs holds the rollout at its stage: with no device at all, the
+        // scheduler (every second) could complete it before the actions below, and a completed rollout
+        // refuses a rollback.
+        _ = try await SimulatedDevice.enroll(registry, labels: ["type": "camera"])
         let request = RolloutRequest(model: "digits-mlp", version: v2, selector: "type=camera", stages: [50, 100], soakSeconds: 0, gates: RolloutGates())
         let created = try await registry.admin.createRollout(request)
         let id = created.value.rollout.id
