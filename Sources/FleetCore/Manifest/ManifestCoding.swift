@@ -51,7 +51,7 @@ public enum ManifestCoding {
         }
         let manifest: Manifest
         do {
-            manifest = try JSONDecoder().decode(Manifest.self, from: Data(CanonicalJSON.encode(document)))
+            manifest = try JSONValueDecoder().decode(Manifest.self, from: document)
         } catch let error as DecodingError {
             throw FleetError.malformedManifest(reason: describe(error))
         }

@@ -27,7 +27,7 @@ public enum TrustDocumentCoding {
         }
         let document: TrustDocument
         do {
-            document = try JSONDecoder().decode(TrustDocument.self, from: Data(CanonicalJSON.encode(parsed)))
+            document = try JSONValueDecoder().decode(TrustDocument.self, from: parsed)
         } catch let error as DecodingError {
             throw FleetError.untrustedTrustDocument(reason: ManifestCoding.describe(error))
         }

@@ -15,8 +15,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw RegistryError.unauthorized("missing bearer token (Authorization: Bearer <token>)")
         }
         // The scheme is case-insensitive (RFC 9110 §11.1): `bearer x` is the same credential as `Bearer x`.
+        // Byte-wise: Foundation's `contains(_: StringProtocol)` was 1% of a chunk GET (perf).
         let scheme = header.prefix { $0 != " " }
-        guard scheme.lowercased() == "bearer", case let token = header.dropFirst(scheme.count + 1), !token.isEmpty, !token.contains(" ") else {
+        guard scheme.utf8.count == 6, scheme.lowercased() == "bearer", case let token = header.dropFirst(scheme.count + 1), !token.isEmpty,
+            !token.utf8.contains(UInt8(ascii: " "))
+        else {
             throw RegistryError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         guard let record = try await store.token(hash: BearerToken.hash(String(token))) else {

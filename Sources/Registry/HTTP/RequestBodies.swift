@@ -28,7 +28,7 @@ extension Request {
     /// decoded off the request handlers' threads (`OffloadedWork`).
     static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], limit: Int) throws -> T {
         // Foundation's decoder takes duplicate keys (last wins) and a leading BOM; the strict parser
-        // refuses both, and its document is what the limits are checked on.
+        // refuses both, and its document is what the limits are checked on and what is decoded.
         let document: JSONValue
         do {
             document = try JSONParser.parse(bytes, limits: .init(maximumBytes: limit))
@@ -37,7 +37,7 @@ extension Request {
         }
         do {
             try WireLimits.check(document)
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try JSONValueDecoder().decode(T.self, from: document)
         } catch let error as WireLimits.Violation {
             throw RegistryError.badRequest("invalid request body: \(error.description)")
         } catch let error as DecodingError {

@@ -215,7 +215,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func token(hash: String) async throws -> TokenRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ?", arguments: [hash]).map(StoredRecords.token)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE hash = ?"), arguments: [hash]).map(StoredRecords.token)
         }
     }
 
@@ -238,7 +238,9 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func device(id: String) async throws -> DeviceRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ? AND decommissionedAt IS NULL", arguments: [id]).map(StoredRecords.device)
+            // Cached statements: read for every device and token each cache period; compiling them was 3% of a check-in.
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM devices WHERE id = ? AND decommissionedAt IS NULL"), arguments: [id])
+                .map(StoredRecords.device)
         }
     }
 
