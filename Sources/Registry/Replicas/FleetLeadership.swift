@@ -39,7 +39,7 @@ extension PeriodicService {
     /// The same service, whose work runs only in rounds where this replica holds `leadership`'s lease.
     func led(by leadership: any FleetLeadership) -> PeriodicService {
         let work = self.work
-        return PeriodicService(description: description, interval: interval, runsOnShutdown: runsOnShutdown) {
+        return PeriodicService(description: description, interval: interval, runsOnShutdown: runsOnShutdown, maximumShare: maximumShare) {
             guard await leadership.holdsLease() else { return }
             await work()
         }
