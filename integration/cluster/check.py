@@ -2,7 +2,8 @@
 """The cluster of issue #16 under faults, with the real programs: `cluster.py up` (PostgreSQL, Ceph RGW, two
 registry replicas, nginx), then through nginx:
 
-1. push, assign, and a real agent installs the model; both replicas answered API requests;
+1. push, assign, and a real agent installs the model; both replicas answered API requests; pushes whose
+   requests follow each other on one pooled upstream connection (a commit, then new chunks) succeed;
 2. a chunk GET is cached by nginx (X-Cache-Status: HIT), still refused without a token, and Range is cut
    from the cached chunk;
 3. a staged rollout while the replica leading fleet-wide work is killed with -9: devices keep checking in
@@ -19,6 +20,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -60,8 +62,8 @@ class Cluster:
     def down(self):
         subprocess.run([sys.executable, os.path.join(HERE, "cluster.py"), "down", "--dir", self.work], stdout=subprocess.DEVNULL)
 
-    def fleetctl(self, *arguments, check_status=True):
-        env = dict(os.environ, MODELFLEET_REGISTRY=self.url, MODELFLEET_TOKEN=self.admin)
+    def fleetctl(self, *arguments, check_status=True, url=None):
+        env = dict(os.environ, MODELFLEET_REGISTRY=url or self.url, MODELFLEET_TOKEN=self.admin)
         result = subprocess.run([os.path.join(self.bin, "fleetctl"), *arguments], cwd=self.work, env=env, capture_output=True, text=True)
         if check_status and result.returncode != 0:
             raise SystemExit(f"fleetctl {' '.join(arguments)} failed: {result.stderr}")
@@ -110,6 +112,9 @@ def run(c):
         check(result.returncode == 0 and live_version(c.work, name) == "1.0.0", f"{name} installs 1.0.0 through nginx", result.stdout + result.stderr)
     counts = [c.replica_requests(i) for i in range(2)]
     check(all(n > 0 for n in counts), "both replicas answered API requests (round-robin)", f"{counts}")
+
+    # 1b. Requests of different pushes following each other on one pooled upstream connection.
+    pooled_pushes(c)
 
     # 2. The chunk cache.
     manifest = json.loads(http(f"{c.url}/v1/models/digits-mlp/versions/1.0.0?variant=fp32", c.admin)[2])
@@ -168,6 +173,29 @@ def run(c):
     check("other" not in c.fleetctl("models", "ls").stdout, "and nothing of it was committed")
     cached = http(chunk_url, c.admin)
     check(cached[0] == 200 and cached[2] == first[2], "chunks nginx cached are still served with S3 down")
+
+
+def pooled_pushes(c):
+    """A commit, then another model's new chunks, on one kept-alive upstream connection (nginx's `keepalive`
+    pool makes that happen; pooled_proxy makes it certain). A release build aborted at the first chunk PUT
+    after a commit on the same connection, taking down every replica nginx retried it on."""
+    sys.path.insert(0, HERE)
+    import pooled_proxy
+    replica = c.state["replicas"][0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proxy = pooled_proxy.start(port, replica["port"])
+    try:
+        url = f"http://127.0.0.1:{port}"
+        pushes = [c.fleetctl("push", os.path.join(MODELS, "v1.onnx"), "--model", "digits-mlp", "--version", "0.9.0", check_status=False, url=url)]
+        for name, path in [("magika", "magika-0.6.1/standard_v3_2.onnx"), ("vad", "silero-vad-5.1.2/silero_vad.onnx")]:
+            pushes.append(c.fleetctl("push", os.path.join(CORPUS, "models", path), "--model", name, "--version", "1.0.0", check_status=False, url=url))
+    finally:
+        proxy.shutdown()
+    alive = os.path.exists(f"/proc/{replica['pid']}") and "freed pointer" not in open(os.path.join(c.work, "replica-0.log"), errors="replace").read()
+    check(all(p.returncode == 0 for p in pushes) and alive, "a commit then new chunks on one pooled connection: pushed, and the replica lives",
+          " | ".join(p.stderr[-200:] for p in pushes))
 
 
 def leader_index(c):

@@ -38,9 +38,14 @@ public struct PublishingService: Sendable {
             throw StorageError.invalid("\(ChunkHeaders.length) must be between 1 and \(limits.maxChunkBytes), got \(length)")
         }
         // Held against garbage collection of this digest from the lookup to the record (`ChunkGate`).
-        return try await gate.holding([digest]) { [self] in
-            try await storeChunk(digest: digest, codec: codec, length: length, stored: stored)
-        }
+        // In a task of its own: run in the connection's task, a release build aborted in the S3 write
+        // ("freed pointer was not the last allocation") when the same keep-alive connection had committed
+        // a version before, as nginx's pooled upstream connections do (docs/decisions.md, "Swift 6.3 hazard").
+        return try await Task { [self] in
+            try await gate.holding([digest]) { [self] in
+                try await storeChunk(digest: digest, codec: codec, length: length, stored: stored)
+            }
+        }.value
     }
 
     private func storeChunk(digest: Digest, codec: ChunkCodec, length: Int, stored: [UInt8]) async throws -> ChunkRecord {
@@ -66,14 +71,15 @@ public struct PublishingService: Sendable {
     public func commit(model: String, manifestBytes: [UInt8], hold: Bool = false, by actor: String, now: Timestamp) async throws -> VersionRecord {
         try Self.checkName(model, what: "model name")
         let publishers = try await trust.trustedPublishers()
+        // The do/catch lives in a synchronous helper: in this async function it was the Swift 6.3 hazard of
+        // docs/decisions.md, and in a release build it corrupted the connection task's allocator, so the next
+        // request on the same keep-alive connection aborted the registry (nginx reuses upstream connections).
         let verified: VerifiedManifest
-        do {
-            verified = try publishers.verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
-        } catch FleetError.untrustedManifest(let reason) {
+        switch try Self.verdict(on: manifestBytes, by: publishers, maximumBytes: limits.maxManifestBytes) {
+        case .verified(let manifest): verified = manifest
+        case .untrusted(let reason, let signer):
             // A revoked signer is told so, not just that its key is unknown.
-            if let signer = try? ManifestCoding.decode(manifestBytes, maximumBytes: limits.maxManifestBytes).manifest.publisher {
-                try await trust.checkNotRevoked(signer)
-            }
+            if let signer { try await trust.checkNotRevoked(signer) }
             throw FleetError.untrustedManifest(reason: reason)
         }
         let manifest = verified.manifest
@@ -111,6 +117,20 @@ public struct PublishingService: Sendable {
                 detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)\(hold ? " held" : "")"))
         answers.invalidate()
         return record
+    }
+
+    /// What checking a manifest's signature found: verified, or untrusted with the signer it names (if it parses).
+    enum ManifestVerdict {
+        case verified(VerifiedManifest)
+        case untrusted(reason: String, signer: String?)
+    }
+
+    static func verdict(on bytes: [UInt8], by publishers: TrustedPublishers, maximumBytes: Int) throws -> ManifestVerdict {
+        do {
+            return .verified(try publishers.verify(bytes, maximumBytes: maximumBytes))
+        } catch FleetError.untrustedManifest(let reason) {
+            return .untrusted(reason: reason, signer: try? ManifestCoding.decode(bytes, maximumBytes: maximumBytes).manifest.publisher)
+        }
     }
 
     /// Model and variant names from URLs: the manifest alphabet, reported as 400.

@@ -57,13 +57,19 @@ public struct S3ChunkStore: PresigningChunkStore {
 
     public func quarantine(_ digest: Digest, codec: ChunkCodec, reason: String) async throws {
         let (original, aside) = (Self.key(for: digest, codec: codec), Self.quarantineKey(for: digest, codec: codec))
-        try await unavailableOnFailure(digest, "quarantine") {
-            // Already gone (another replica quarantined it first): nothing is left to serve.
-            guard try await client.copy(original, to: aside) else { return }
-            // The note is best effort, as on disk: failing to explain must not keep bad bytes in service.
-            try? await client.put(aside + ".reason", ByteBuffer(string: "\(Timestamp.now()) \(digest): \(reason)\n"))
-            try await client.delete(original)
-        }
+        let note = "\(Timestamp.now()) \(digest): \(reason)\n"
+        try await unavailableOnFailure(digest, "quarantine") { try await moveAside(original, to: aside, note: note) }
+    }
+
+    /// A method of its own, with `AsyncResult` instead of `try? await`: written inline in `quarantine`'s
+    /// closure, a release build aborted here ("freed pointer was not the last allocation", the Swift 6.3
+    /// hazard of docs/decisions.md) the first time the scrubber quarantined a chunk in S3.
+    private func moveAside(_ original: String, to aside: String, note: String) async throws {
+        // Already gone (another replica quarantined it first): nothing is left to serve.
+        guard try await client.copy(original, to: aside) else { return }
+        // The note is best effort, as on disk: failing to explain must not keep bad bytes in service.
+        _ = await AsyncResult.attempt { try await client.put(aside + ".reason", ByteBuffer(string: note)) }
+        try await client.delete(original)
     }
 
     public func isQuarantined(_ digest: Digest, codec: ChunkCodec) async -> Bool {
