@@ -38,13 +38,27 @@ class Client:
         self.host, self.port = parsed.hostname, parsed.port
         self.local = threading.local()
 
+    def connect(self):
+        self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        return self.local.connection
+
     def request(self, method, path, token, body=None):
-        connection = getattr(self.local, "connection", None)
-        if connection is None:
-            connection = self.local.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        connection.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
-        response = connection.getresponse()
+        payload = None if body is None else json.dumps(body)
+        connection = getattr(self.local, "connection", None)
+        reused = connection is not None
+        connection = connection or self.connect()
+        try:
+            connection.request(method, path, body=payload, headers=headers)
+            response = connection.getresponse()
+        except ConnectionError:  # RemoteDisconnected too
+            if not reused:
+                raise
+            # The server closed this connection while it sat idle (its keep-alive timeout): again on a new one.
+            connection.close()
+            connection = self.connect()
+            connection.request(method, path, body=payload, headers=headers)
+            response = connection.getresponse()
         data = response.read()
         if response.status >= 300:
             raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
