@@ -194,6 +194,13 @@ def cluster(args, fleetctl, stages):
         results["chunk nginx"] = load(f"{base}/v1/chunks/{digest}", args, groups, headers=auth)
         print("cluster: rollout", file=sys.stderr)
         results["rollout"] = staged_rollout(client, admin, devices, args.threads, stages)
+    except BaseException:
+        for log in ["nginx-error.log"] + [f"replica-{index}.log" for index in range(args.replicas)]:
+            path = os.path.join(work, log)
+            if os.path.exists(path):
+                tail = open(path, errors="replace").read().splitlines()[-15:]
+                print(f"--- last lines of {path}:\n" + "\n".join(line[:400] for line in tail), file=sys.stderr)
+        raise
     finally:
         subprocess.run([sys.executable, CLUSTER, "down", "--dir", work], stdout=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
