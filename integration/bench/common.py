@@ -1,11 +1,16 @@
 """Shared helpers for the benchmark scripts: paths, the release build, timing, and result files."""
+import json
 import os
+import re
+import resource
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -100,6 +105,97 @@ def stop_agent_and_registry(agent, registry, work):
     registry.send_signal(signal.SIGTERM)
     registry.wait(timeout=30)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(url, method="GET", token=None, body=None, headers=None):
+    req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as response:
+        return response.status, response.read()
+
+
+def wrk_run(url, duration, script=None, headers=(), connections=32):
+    """One wrk run (1 thread, keep-alive connections): {"rps", "requests", "seconds", "cpu"}, `cpu` being wrk's own
+    user+system seconds. Exits on any error response."""
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    for header in headers:
+        cmd += ["-H", header]
+    if script:
+        cmd += ["-s", script]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"wrk saw {errors.group(1)} error responses from {url}:\n{out}")
+    done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": int(done.group(1)),
+            "seconds": float(done.group(2)) / (1000 if done.group(3) == "ms" else 1),
+            "cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
+
+
+def wrk(url, duration, script=None, headers=()):
+    """Requests per second of one wrk run (1 thread, 32 connections)."""
+    return wrk_run(url, duration, script, headers)["rps"]
+
+
+def checkin_script(path, devices, body):
+    """Writes a wrk Lua script that POSTs `body` as the check-in of each device in turn, with that device's own
+    token; `devices` are enrollment answers ({"deviceID", "token"})."""
+    with open(path, "w") as f:
+        f.write("local devices = {\n")
+        for d in devices:
+            f.write(f'  {{"{d["deviceID"]}", "{d["token"]}"}},\n')
+        f.write("}\nlocal i = 0\n")
+        f.write(f"local body = {json.dumps(body)}\n")
+        f.write("request = function()\n  i = i % #devices + 1\n  local d = devices[i]\n"
+                '  return wrk.format("POST", "/v1/devices/" .. d[1] .. "/checkin", '
+                '{["Authorization"] = "Bearer " .. d[2], ["Content-Type"] = "application/json"}, body)\nend\n')
+
+
+def cpu_seconds(pid):
+    """User+system CPU seconds of one process (all its threads), from /proc/PID/stat; 0 for None."""
+    if pid is None:
+        return 0.0
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid):
+    """User+system CPU seconds of a process and all its descendants, living ones read directly and exited ones
+    through the waited-for-children counters (cutime, cstime) of their parent: a delta of two readings counts the
+    work of workers that came and went in between (PostgreSQL's backends, nginx's workers)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            fields = open(f"/proc/{current}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(field) for field in fields[11:15])
+        stack += children.get(current, [])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds():
+    """CPU seconds the whole machine spent busy (all cores, anything but idle and iowait), from /proc/stat."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def write_result(name, text):

@@ -20,42 +20,12 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
 
-from common import CORPUS, build_release, machine, start_registry, write_result
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(url, method="GET", token=None, body=None, headers=None):
-    req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as response:
-        return response.status, response.read()
-
-
-def wrk(url, duration, script=None, headers=()):
-    cmd = ["wrk", "-t1", "-c32", f"-d{duration}s", "--latency"]
-    for header in headers:
-        cmd += ["-H", header]
-    if script:
-        cmd += ["-s", script]
-    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise SystemExit(f"wrk saw {errors.group(1)} error responses from {url}:\n{out}")
-    return rps
+from common import CORPUS, build_release, checkin_script, free_port, machine, request, start_registry, wrk, write_result
 
 
 def peak_rss_kib(pid):
@@ -97,15 +67,7 @@ def main():
         assert b"digits-mlp" in answer, answer
 
         lua = os.path.join(work, "checkin.lua")
-        with open(lua, "w") as f:
-            f.write("local devices = {\n")
-            for d in devices:
-                f.write(f'  {{"{d["deviceID"]}", "{d["token"]}"}},\n')
-            f.write("}\nlocal i = 0\n")
-            f.write(f"local body = {json.dumps(checkin_body)}\n")
-            f.write("request = function()\n  i = i % #devices + 1\n  local d = devices[i]\n"
-                    '  return wrk.format("POST", "/v1/devices/" .. d[1] .. "/checkin", '
-                    '{["Authorization"] = "Bearer " .. d[2], ["Content-Type"] = "application/json"}, body)\nend\n')
+        checkin_script(lua, devices, checkin_body)
 
         # A 64 KiB incompressible chunk, stored as is.
         blob = os.urandom(65536)

@@ -33,7 +33,7 @@ import time
 import urllib.parse
 import uuid
 
-from common import CORPUS, ROOT, build_release, machine, write_result
+from common import CORPUS, ROOT, build_release, cpu_seconds, free_port, machine, write_result
 
 CEPH = os.environ.get("MODELFLEET_TEST_S3_CEPH", os.path.join(ROOT, "..", "shared", "services", "s3-ceph.sh"))
 MODELS = ["models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_rec_infer.onnx", "models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_det_infer.onnx",
@@ -56,24 +56,10 @@ def s3_server(work):
     return values["S3_ENDPOINT"], values["S3_ACCESS_KEY"], values["S3_SECRET_KEY"], values["S3_REGION"], pid, stop
 
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def curl_s3(s3, method, path):
     endpoint, key, secret, region = s3[:4]
     return subprocess.run(["curl", "-sS", "-f", "-X", method, "--aws-sigv4", f"aws:amz:{region}:s3", "--user", f"{key}:{secret}",
                            "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", endpoint + path], check=True, capture_output=True, text=True).stdout
-
-
-def cpu_seconds(pid):
-    if pid is None:
-        return 0.0
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_registry(bin_dir, data, bucket, env, mode):

@@ -64,11 +64,18 @@ http {{
             proxy_pass http://registry;
         }}
 
+        # A location with its own proxy_set_header inherits none of the server's: they are repeated here. Without
+        # `Connection ""` nginx sends `Connection: close` on a pooled upstream connection, the replica answers
+        # without echoing it and closes, and the next subrequest on that connection fails (400 or a reset: 500s
+        # under load); without X-Forwarded-For a replica would count every client's failed tokens against nginx.
         location = /_chunk-auth {{
             internal;
             proxy_method HEAD;
             proxy_pass_request_body off;
             proxy_set_header Content-Length "";
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_pass http://registry$request_uri;
         }}
     }}
