@@ -5,8 +5,7 @@ The single registry is started as registry.py and rollout.py start it (its defau
 disk). The cluster is `integration/cluster/cluster.py up --replicas 2`: PostgreSQL, a Ceph RADOS Gateway for
 the chunks, two replicas, nginx in front (round-robin, chunk GETs cached after an auth_request). Each is set
 up alike: digits-mlp 1.0.0 and 2.0.0 pushed, 1.0.0 assigned, --devices devices enrolled (rollout.py's
-`publish` and `enroll`; in the cluster the pushes go straight to the first replica unless --push-through-nginx,
-as release builds of the registry abort on compressed chunk uploads through nginx), then:
+`publish` and `enroll`, through the front), then:
 
 1. Check-ins/s: wrk (1 thread, 32 keep-alive connections, --rounds runs of --duration s) posting check-ins
    of every enrolled device in turn, each with its own token (registry.py's script). Over the runs, CPU
@@ -25,7 +24,7 @@ as release builds of the registry abort on compressed chunk uploads through ngin
    `staged_rollout`, through the single registry and through the cluster's front.
 
     python3 integration/bench/cluster.py [--bin .build/release] [--dir /var/tmp/mf-clusterbench] [--devices 10000]
-                                         [--duration 10] [--rounds 3] [--replicas 2] [--threads 32] [--push-through-nginx]
+                                         [--duration 10] [--rounds 3] [--replicas 2] [--threads 32]
 
 Needs root, wrk, nginx, postgresql (psql), and what cluster.py needs. Writes results/cluster.md when the
 binaries are a release build (a folder named release); otherwise only prints. The cluster is always brought down.
@@ -123,9 +122,9 @@ def store_chunk(base, admin):
     return digest
 
 
-def prepare(base, admin, enroll_token, fleetctl, work, args, push_to=None):
-    """Models pushed (to push_to, else base), devices enrolled, the check-in script written, one check-in answer checked."""
-    publish(fleetctl, push_to or base, admin, work)
+def prepare(base, admin, enroll_token, fleetctl, work, args):
+    """Models pushed, devices enrolled, the check-in script written, one check-in answer checked."""
+    publish(fleetctl, base, admin, work)
     client = Client(base)
     devices, enroll_seconds = enroll(client, enroll_token, args.devices, args.threads)
     answer = client.request("POST", f"/v1/devices/{devices[0]['deviceID']}/checkin", devices[0]["token"], CHECKIN)
@@ -173,10 +172,7 @@ def cluster(args, fleetctl, stages):
         state = json.load(open(os.path.join(work, "cluster.json")))
         base, admin, postgres = state["url"], state["admin_token"], state["postgres"]
         replica = f"http://127.0.0.1:{state['replicas'][0]['port']}"
-        # Release builds of the registry (2026-12-07) abort ("freed pointer was not the last allocation") on compressed
-        # chunk uploads proxied by nginx, and nginx retries the PUT on the next replica: push straight to one.
-        push_to = None if args.push_through_nginx else replica
-        client, devices, results["enroll"], script = prepare(base, admin, state["enroll_token"], fleetctl, work, args, push_to)
+        client, devices, results["enroll"], script = prepare(base, admin, state["enroll_token"], fleetctl, work, args)
         groups = {"registry": [r["pid"] for r in state["replicas"]],
                   "PostgreSQL": [pid_file(os.path.join(work, "postgres", "data", "postmaster.pid"))],
                   "nginx": [state["nginx"]],
@@ -185,7 +181,7 @@ def cluster(args, fleetctl, stages):
               f"{STATS_SETTLE} s around it)", file=sys.stderr)
         results["checkin"] = pg_per_checkin(postgres, lambda: load(base + "/", args, groups, script=script))
         token = devices[0]["token"]
-        digest = store_chunk(push_to or base, admin)
+        digest = store_chunk(base, admin)
         auth = [f"Authorization: Bearer {token}"]
         assert fetch(f"{replica}/v1/chunks/{digest}", token)[0] == 200
         print("cluster: chunk GETs straight from one replica", file=sys.stderr)
@@ -265,8 +261,6 @@ def main():
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--threads", type=int, default=32, help="client threads enrolling and rolling out")
     parser.add_argument("--stages", default="5,25,100")
-    parser.add_argument("--push-through-nginx", action="store_true",
-                        help="push the models through the front (default: straight to the first replica; see cluster())")
     args = parser.parse_args()
     args.bin = os.path.abspath(args.bin)
     stages = [int(s) for s in args.stages.split(",")]
@@ -287,7 +281,7 @@ def main():
         chunk_rows.append(f"| {name} | {r['rps']:.0f} | {mb(r):.0f} | {cpu_text} | {[round(x) for x in r['runs']]} |")
     text = f"""# Cluster vs single registry (issue #16)
 
-`python3 integration/bench/cluster.py --devices {args.devices} --duration {args.duration} --rounds {args.rounds} --replicas {args.replicas}{' --push-through-nginx' if args.push_through_nginx else ''}` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine()}; {'release build' if release else f'binaries from {args.bin}'}. Single: one registry on its defaults (SQLite WAL, chunks on disk). Cluster: `integration/cluster/cluster.py up --replicas {args.replicas}`: PostgreSQL 15 (fsync off), Ceph RGW for the chunks, {args.replicas} replicas, nginx (2 workers, access log on) round-robin in front{'' if args.push_through_nginx else ' (the models pushed straight to one replica: a release registry aborted on compressed chunk uploads through nginx)'}. Everything, wrk included, shares the machine's {os.cpu_count()} cores, so the CPU split says where the time goes, not what each part could do on its own machine. wrk 1 thread, 32 keep-alive connections, {args.rounds} x {args.duration} s per workload (median req/s; CPU over all runs).
+`python3 integration/bench/cluster.py --devices {args.devices} --duration {args.duration} --rounds {args.rounds} --replicas {args.replicas}` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine()}; {'release build' if release else f'binaries from {args.bin}'}. Single: one registry on its defaults (SQLite WAL, chunks on disk). Cluster: `integration/cluster/cluster.py up --replicas {args.replicas}`: PostgreSQL 15 (fsync off), Ceph RGW for the chunks, {args.replicas} replicas, nginx (2 workers, access log on) round-robin in front. Everything, wrk included, shares the machine's {os.cpu_count()} cores, so the CPU split says where the time goes, not what each part could do on its own machine. wrk 1 thread, 32 keep-alive connections, {args.rounds} x {args.duration} s per workload (median req/s; CPU over all runs).
 
 ### Check-ins ({args.devices} enrolled devices, each with its own token, in turn)
 
