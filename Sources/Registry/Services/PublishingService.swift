@@ -71,15 +71,14 @@ public struct PublishingService: Sendable {
     public func commit(model: String, manifestBytes: [UInt8], hold: Bool = false, by actor: String, now: Timestamp) async throws -> VersionRecord {
         try Self.checkName(model, what: "model name")
         let publishers = try await trust.trustedPublishers()
-        // The do/catch lives in a synchronous helper: in this async function it was the Swift 6.3 hazard of
-        // docs/decisions.md, and in a release build it corrupted the connection task's allocator, so the next
-        // request on the same keep-alive connection aborted the registry (nginx reuses upstream connections).
         let verified: VerifiedManifest
-        switch try Self.verdict(on: manifestBytes, by: publishers, maximumBytes: limits.maxManifestBytes) {
-        case .verified(let manifest): verified = manifest
-        case .untrusted(let reason, let signer):
+        do {
+            verified = try publishers.verify(manifestBytes, maximumBytes: limits.maxManifestBytes)
+        } catch FleetError.untrustedManifest(let reason) {
             // A revoked signer is told so, not just that its key is unknown.
-            if let signer { try await trust.checkNotRevoked(signer) }
+            if let signer = try? ManifestCoding.decode(manifestBytes, maximumBytes: limits.maxManifestBytes).manifest.publisher {
+                try await trust.checkNotRevoked(signer)
+            }
             throw FleetError.untrustedManifest(reason: reason)
         }
         let manifest = verified.manifest
@@ -117,20 +116,6 @@ public struct PublishingService: Sendable {
                 detail: "\(record.version) (\(record.variant)) \(record.manifestDigest)\(hold ? " held" : "")"))
         answers.invalidate()
         return record
-    }
-
-    /// What checking a manifest's signature found: verified, or untrusted with the signer it names (if it parses).
-    enum ManifestVerdict {
-        case verified(VerifiedManifest)
-        case untrusted(reason: String, signer: String?)
-    }
-
-    static func verdict(on bytes: [UInt8], by publishers: TrustedPublishers, maximumBytes: Int) throws -> ManifestVerdict {
-        do {
-            return .verified(try publishers.verify(bytes, maximumBytes: maximumBytes))
-        } catch FleetError.untrustedManifest(let reason) {
-            return .untrusted(reason: reason, signer: try? ManifestCoding.decode(bytes, maximumBytes: maximumBytes).manifest.publisher)
-        }
     }
 
     /// Model and variant names from URLs: the manifest alphabet, reported as 400.
