@@ -123,18 +123,31 @@ def up(args):
     print(f"ENROLL_TOKEN={state['enroll_token']}")
 
 
+def running(pid):
+    """True while `pid` runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
 def down(args):
     work = os.path.abspath(args.dir)
     try:
         state = json.load(open(f"{work}/cluster.json"))
     except FileNotFoundError:
         state = {"replicas": []}
-    for pid in [state.get("nginx")] + [r["pid"] for r in state["replicas"]]:
-        if pid:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+    pids = [pid for pid in [state.get("nginx")] + [r["pid"] for r in state["replicas"]] if pid]
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    # The replicas write their buffered check-ins and give up the lease as they stop: PostgreSQL stays until they have.
+    deadline = time.time() + 15
+    while time.time() < deadline and any(running(pid) for pid in pids):
+        time.sleep(0.2)
     subprocess.run([S3_SCRIPT, "stop", f"{work}/s3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run([os.path.join(ROOT, "integration/postgres/stop.sh"), f"{work}/postgres"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"stopped the cluster in {work}")

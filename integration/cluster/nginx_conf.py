@@ -10,13 +10,24 @@ chunk with the caller's token, no body), so the cache saves the replicas the byt
 
 def render(work, port, replicas, cache_size="1g"):
     upstream = "\n".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=2s;" for p in replicas)
+    # nginx inherits proxy_set_header from the server only into locations that set none of their own, so the
+    # chunk locations repeat these. Without `Connection ""` nginx sent those requests with `Connection: close`
+    # on pooled keep-alive connections: the replica closed each after its answer (which does not say `close`),
+    # nginx put it back in the pool, and the next request on it failed ("upstream prematurely closed
+    # connection", a 400, then "no live upstreams"): agents' chunk downloads failed at random.
+    forward = """proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"""
     return f"""worker_processes 2;
 daemon off;
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-    access_log {work}/nginx-access.log;
+    # The combined format, then how long each request took and which replica answered it.
+    log_format timed '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
+                     '"$http_user_agent" $request_time $upstream_addr $upstream_status';
+    access_log {work}/nginx-access.log timed;
     client_body_temp_path {work}/nginx-body;
     proxy_temp_path {work}/nginx-proxy;
     fastcgi_temp_path {work}/nginx-fastcgi;
@@ -36,8 +47,11 @@ http {{
         proxy_set_header Connection "";
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        # A replica that dies mid-request: idempotent requests go to the next one.
-        proxy_next_upstream error timeout http_502 http_503;
+        # A replica that dies mid-request: idempotent requests go to the next one. Not on a replica's 503: that is
+        # its verdict on what all replicas share (PostgreSQL or S3 unreachable), which the next one would repeat,
+        # and nginx counts it against max_fails: a burst of them marked every replica down, and clients got
+        # nginx's "502 Bad Gateway" page instead of the registry's 503 saying what is wrong.
+        proxy_next_upstream error timeout http_502;
 
         location / {{
             proxy_pass http://registry;
@@ -53,6 +67,7 @@ http {{
             proxy_cache_key $uri;
             proxy_cache_valid 200 365d;
             proxy_cache_lock on;
+            {forward}
             proxy_set_header Range "";
             proxy_set_header If-Range "";
             proxy_force_ranges on;
@@ -64,18 +79,12 @@ http {{
             proxy_pass http://registry;
         }}
 
-        # A location with its own proxy_set_header inherits none of the server's: they are repeated here. Without
-        # `Connection ""` nginx sends `Connection: close` on a pooled upstream connection, the replica answers
-        # without echoing it and closes, and the next subrequest on that connection fails (400 or a reset: 500s
-        # under load); without X-Forwarded-For a replica would count every client's failed tokens against nginx.
         location = /_chunk-auth {{
             internal;
             proxy_method HEAD;
             proxy_pass_request_body off;
+            {forward}
             proxy_set_header Content-Length "";
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_pass http://registry$request_uri;
         }}
     }}

@@ -5,7 +5,8 @@
 # 127.0.0.1:PORT with its socket in DIR. Prints one line, `POSTGRES_URL=postgres://modelfleet:PASSWORD@127.0.0.1:PORT/postgres`,
 # a superuser URL the tests use to create one database per test. Durability is off (fsync, synchronous_commit):
 # this server holds test data only. Run as root (CI), initdb and the server run as the `postgres` system user
-# through runuser, since initdb refuses root. Stop it with `stop.sh DIR`.
+# through runuser, since initdb refuses root. Stop it with `stop.sh DIR`. On a DIR that already holds a server (one
+# `stop.sh` stopped), this starts that server again with its data and password: a restart is `stop.sh DIR; start.sh DIR PORT`.
 set -euo pipefail
 if [ $# -ne 2 ]; then
     echo "usage: $0 DIR PORT" >&2

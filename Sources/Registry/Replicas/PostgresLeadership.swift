@@ -42,17 +42,25 @@ actor PostgresLeadership: FleetLeadership {
 
     private func round() async throws {
         let connection = try await self.connected()
+        let logger = logger
+        // `whileOpen`: a statement written just after the server ended the session would otherwise never return.
         if held {
-            _ = try await connection.query("SELECT 1", logger: logger).collect()
+            _ = try await PostgresLease.whileOpen(connection, location: location) {
+                try await connection.query("SELECT 1", logger: logger).collect()
+            }
             return
         }
-        let rows = try await connection.query("SELECT pg_try_advisory_lock(\(Self.key)) AS taken", logger: logger).collect()
+        let rows = try await PostgresLease.whileOpen(connection, location: location) {
+            try await connection.query("SELECT pg_try_advisory_lock(\(Self.key)) AS taken", logger: logger).collect()
+        }
         held = try rows.first?.decode(Bool.self) ?? false
         if held { logger.notice("this replica now leads fleet-wide work (rollouts, collection, scrub)") }
     }
 
     private func connected() async throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
+        // The server ended the session (a restart, `pg_terminate_backend`): the lock went with it.
+        if held { logger.warning("lost the fleet-wide lease (rollouts, collection, scrub): its database connection closed") }
         held = false
         let fresh = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 1, logger: logger)
         connection = fresh

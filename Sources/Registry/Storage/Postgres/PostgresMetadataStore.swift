@@ -20,7 +20,8 @@ public final class PostgresMetadataStore: MetadataStore {
     /// Connects once to check the URL, the password and the database, and migrates the schema, then opens the
     /// pool. Any failure is one `PostgresUnavailable` line: no retries, so a wrong setting stops the start at once.
     /// `leaseTimeout`: how long a request waits for a pooled connection before it fails with
-    /// `StorageError.unreachable` (503), e.g. while the database restarts.
+    /// `StorageError.unreachable` (503) while the database takes connections but has none to spare; one that
+    /// refuses them (down, restarting) fails requests after `PostgresLease.grace` (see `PostgresProbe`).
     public static func connect(to location: PostgresLocation, logger: Logger, leaseTimeout: Duration = .seconds(10)) async throws
         -> PostgresMetadataStore
     {
@@ -42,7 +43,7 @@ public final class PostgresMetadataStore: MetadataStore {
         self.logger = logger
         let client = PostgresClient(configuration: location.clientConfiguration(), backgroundLogger: logger)
         self.client = client
-        lease = PostgresLease(client: client, location: location, timeout: leaseTimeout)
+        lease = PostgresLease(client: client, location: location, timeout: leaseTimeout, logger: logger)
         running = Task { await client.run() }
     }
 

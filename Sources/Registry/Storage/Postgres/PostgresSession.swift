@@ -46,7 +46,9 @@ struct PostgresSession: Sendable {
             try await session.run("COMMIT")
             return value
         case .failure(let error):
-            _ = await AsyncResult.attempt { try await session.run("ROLLBACK") }
+            // On a closed connection there is nothing to roll back (the server did), and a statement written to it
+            // could wait forever (see `PostgresLease`).
+            if !connection.isClosed { _ = await AsyncResult.attempt { try await session.run("ROLLBACK") } }
             throw error
         }
     }

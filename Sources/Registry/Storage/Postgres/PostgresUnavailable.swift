@@ -27,9 +27,11 @@ public struct PostgresUnavailable: Error, CustomStringConvertible {
             return "the server does not offer TLS; add ?sslmode=disable to the URL if the network to it is trusted"
         case .authMechanismRequiresPassword:
             return "the server asks for a password and the URL has none (postgres://USER:PASSWORD@HOST:PORT/DB)"
-        case .serverClosedConnection, .uncleanShutdown:
-            return "the server closed the connection"
         default:
+            // A connection closed by an earlier error (a fast shutdown's 57P01) carries that error: it says why.
+            if let cause = psql.underlying as? PSQLError { return reason(cause) }
+            if psql.code == .serverClosedConnection || psql.code == .uncleanShutdown { return "the server closed the connection" }
+            if psql.code == .clientClosedConnection { return "the connection was closed" }
             return psql.underlying.map { oneLine(String(describing: $0)) } ?? psql.code.description
         }
     }
