@@ -11,7 +11,7 @@ import Testing
     .serialized,
     .enabled(
         if: S3TestServer.unavailableReason == nil,
-        "S3 chunk store NOT TESTED: no S3 server (MODELFLEET_TEST_S3_ENDPOINT unset and no ../shared/services/s3-ceph.sh; see S3TestServer)"))
+        "S3 chunk store NOT TESTED: no S3 server (neither MODELFLEET_TEST_S3_ENDPOINT nor MODELFLEET_TEST_S3_CEPH is set; see S3TestServer)"))
 struct S3ChunkStoreProcessTests {
     static let model = TestPaths.corpus.appendingPathComponent("models/digits-mlp/v1.onnx").path
 

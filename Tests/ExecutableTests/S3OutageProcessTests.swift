@@ -11,7 +11,7 @@ import Testing
 @Suite(
     .enabled(
         if: S3TestServer.unavailableReason == nil,
-        "S3 outage NOT TESTED: no S3 server (MODELFLEET_TEST_S3_ENDPOINT unset and no ../shared/services/s3-ceph.sh; see S3TestServer)"))
+        "S3 outage NOT TESTED: no S3 server (neither MODELFLEET_TEST_S3_ENDPOINT nor MODELFLEET_TEST_S3_CEPH is set; see S3TestServer)"))
 struct S3OutageProcessTests {
     /// 10 MB; zstd 19 makes the push take seconds, long enough to stop S3 part-way.
     static let model = TestPaths.corpus.appendingPathComponent("models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_rec_infer.onnx").path

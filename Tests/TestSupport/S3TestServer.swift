@@ -7,9 +7,9 @@ import TestCorpus
 /// `shared` is found or started once per test process:
 /// 1. `MODELFLEET_TEST_S3_ENDPOINT` (with `_ACCESS_KEY`, `_SECRET_KEY`, `_REGION`) names a running
 ///    server: `.ci/run` starts one before the tests and exports these;
-/// 2. otherwise `s3-ceph.sh` (`MODELFLEET_TEST_S3_CEPH`, or `../shared/services/s3-ceph.sh` beside the
-///    repository) is started in a data folder of its own under /var/tmp (about 20 s the first time, 5 s
-///    once the folder exists) and stopped when the test process exits;
+/// 2. otherwise the script `MODELFLEET_TEST_S3_CEPH` names (an `s3-ceph.sh`: start DIR PORT, printing
+///    `S3_ENDPOINT=` and the keys) is started in a data folder of its own under /var/tmp (about 20 s the
+///    first time, 5 s once the folder exists) and stopped when the test process exits;
 /// 3. otherwise the S3 tests are skipped or cancelled, saying so (`unavailableReason`), unless
 ///    `MODELFLEET_TEST_S3_REQUIRED` is set (CI): then they fail with that reason.
 ///
@@ -40,7 +40,7 @@ public struct S3TestServer: Sendable {
     public static var unavailableReason: String? {
         if environment["MODELFLEET_TEST_S3_ENDPOINT"].map({ !$0.isEmpty }) ?? false { return nil }
         if cephScript != nil || isRequired { return nil }
-        return "no S3 server: MODELFLEET_TEST_S3_ENDPOINT is unset and there is no s3-ceph.sh at \(cephScriptPath) (set MODELFLEET_TEST_S3_CEPH)"
+        return "no S3 server: set MODELFLEET_TEST_S3_ENDPOINT (and _ACCESS_KEY, _SECRET_KEY) to a running one, or MODELFLEET_TEST_S3_CEPH to an s3-ceph.sh"
     }
 
     static var isRequired: Bool { environment["MODELFLEET_TEST_S3_REQUIRED"].map { !$0.isEmpty && $0 != "0" } ?? false }
@@ -108,20 +108,19 @@ public struct S3TestServer: Sendable {
 }
 
 extension S3TestServer {
-    static var cephScriptPath: String {
-        if let path = environment["MODELFLEET_TEST_S3_CEPH"], !path.isEmpty { return path }
-        return TestCorpus.repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/services/s3-ceph.sh").path
-    }
-
+    /// The script that starts a Ceph RGW, named by `MODELFLEET_TEST_S3_CEPH` (`.ci/run` sets it), if executable.
     static var cephScript: String? {
-        FileManager.default.isExecutableFile(atPath: cephScriptPath) ? cephScriptPath : nil
+        guard let path = environment["MODELFLEET_TEST_S3_CEPH"], !path.isEmpty else { return nil }
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
     /// Starts (or finds running) the cluster for `purpose` in a data folder named after this clone, so
     /// two clones on one machine do not share one and a later run reuses it (5 s instead of 20 s).
     /// BlueStore needs a real file system (O_DIRECT), hence /var/tmp rather than a tmpfs /tmp.
     static func start(purpose: String) throws -> S3TestServer {
-        guard cephScript != nil else { throw Failure(description: unavailableReason ?? "no s3-ceph.sh at \(cephScriptPath)") }
+        guard cephScript != nil else {
+            throw Failure(description: unavailableReason ?? "MODELFLEET_TEST_S3_CEPH names no executable s3-ceph.sh")
+        }
         let clone = TestCorpus.repositoryRoot.path.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
         let directory = "/var/tmp/modelfleet-test-s3-\(String(clone, radix: 16))/\(purpose)"
         let port = try LoopbackPort.unused()
@@ -151,11 +150,12 @@ extension S3TestServer {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = ([cephScriptPath] + arguments).map { strdup($0) } + [nil]
+        guard let script = cephScript else { throw Failure(description: "MODELFLEET_TEST_S3_CEPH names no executable s3-ceph.sh") }
+        let argv = ([script] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, cephScriptPath, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw Failure(description: "cannot run \(cephScriptPath): errno \(spawned)") }
+        let spawned = posix_spawn(&pid, script, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Failure(description: "cannot run \(script): errno \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let printed = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
@@ -184,7 +184,7 @@ enum StartedServers {
     /// runs detached (a cluster that served a killed gateway was seen to take 70 s to stop), so the
     /// test process ends at once; its output goes nowhere, so it holds no pipe of `swift test` open.
     private static func stopAll() {
-        let script = S3TestServer.cephScriptPath
+        guard let script = S3TestServer.cephScript else { return }
         for directory in lock.withLock({ directories }) {
             _ = system("('\(script)' stop '\(directory)' </dev/null >/dev/null 2>&1 &)")
         }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Chunk downloads with chunks in S3: streamed through the registry vs redirected to presigned URLs.
 
-One registry on a real S3 server (Ceph's RADOS Gateway from ../shared/services/s3-ceph.sh, started
-here unless S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY are set), the corpus's OCR and digits models
+One registry on a real S3 server (Ceph's RADOS Gateway from the s3-ceph.sh named by $MODELFLEET_TEST_S3_CEPH,
+started here unless S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY are set), the corpus's OCR and digits models
 pushed to a fresh bucket, then every stored chunk fetched whole by --clients threads (keep-alive
 connections, one to the registry and one to S3 per thread), in three modes:
 
@@ -35,7 +35,7 @@ import uuid
 
 from common import CORPUS, ROOT, build_release, cpu_seconds, free_port, machine, write_result
 
-CEPH = os.environ.get("MODELFLEET_TEST_S3_CEPH", os.path.join(ROOT, "..", "shared", "services", "s3-ceph.sh"))
+CEPH = os.environ.get("MODELFLEET_TEST_S3_CEPH", "")
 MODELS = ["models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_rec_infer.onnx", "models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_det_infer.onnx",
           "models/digits-mlp/v1.onnx"]
 
@@ -44,6 +44,8 @@ def s3_server(work):
     """(endpoint, access key, secret key, region, radosgw pid or None, stop function)."""
     if os.environ.get("S3_ENDPOINT"):
         return os.environ["S3_ENDPOINT"], os.environ["S3_ACCESS_KEY"], os.environ["S3_SECRET_KEY"], "us-east-1", None, lambda: None
+    if not os.access(CEPH, os.X_OK):
+        raise SystemExit("set S3_ENDPOINT/S3_ACCESS_KEY/S3_SECRET_KEY to a running S3 server, or MODELFLEET_TEST_S3_CEPH to an s3-ceph.sh")
     data = tempfile.mkdtemp(prefix="modelfleet-bench-s3.", dir="/var/tmp")
     port = free_port()
     out = subprocess.run([CEPH, "start", data, str(port)], check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout

@@ -177,7 +177,7 @@ def run(c):
           "two pushes of one version at once: one commits, the other gets 409", str([r.stderr[-200:] for r in results]))
 
     # 6. S3 down.
-    subprocess.run([os.path.join(os.path.dirname(ROOT), "shared", "services", "s3-ceph.sh"), "stop", os.path.join(c.work, "s3")],
+    subprocess.run([cluster.S3_SCRIPT, "stop", os.path.join(c.work, "s3")],
                    check=True, stdout=subprocess.DEVNULL)
     failed = c.fleetctl("push", os.path.join(MODELS, "v1.onnx"), "--model", "other", "--version", "1.0.0", "--codec", "zstd:19",
                         check_status=False)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A ModelFleet cluster on one machine, from the parts an operator runs: PostgreSQL (Debian's, own data
-folder and port), a Ceph RADOS Gateway for the chunks (../shared/services/s3-ceph.sh), N registry
+folder and port), a Ceph RADOS Gateway for the chunks (the `s3-ceph.sh` named by $MODELFLEET_TEST_S3_CEPH), N registry
 replicas sharing both, and nginx in front (round-robin for the API, a cache for chunk GETs).
 
     python3 integration/cluster/cluster.py up --bin .build/release --dir /tmp/mf-cluster [--replicas 2] [--port 8080]
@@ -24,7 +24,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nginx_conf  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-S3_SCRIPT = os.path.join(os.path.dirname(ROOT), "shared", "services", "s3-ceph.sh")
+# A script that starts a Ceph RGW (`start DIR PORT`, printing S3_ENDPOINT= and the keys; `stop DIR`). .ci/run
+# exports it; a clone has none of its own.
+S3_SCRIPT = os.environ.get("MODELFLEET_TEST_S3_CEPH", "")
 BUCKET = "modelfleet-chunks"
 
 
@@ -91,6 +93,8 @@ def start_replica(binaries, work, index, port, postgres, s3, extra=()):
 
 
 def up(args):
+    if not os.access(S3_SCRIPT, os.X_OK):
+        raise SystemExit("set MODELFLEET_TEST_S3_CEPH to an s3-ceph.sh (start DIR PORT / stop DIR) to start the cluster's S3 server")
     work = os.path.abspath(args.dir)
     os.makedirs(work, exist_ok=True)
     os.chmod(work, 0o755)  # the postgres and nginx users must reach their folders
@@ -148,7 +152,8 @@ def down(args):
     deadline = time.time() + 15
     while time.time() < deadline and any(running(pid) for pid in pids):
         time.sleep(0.2)
-    subprocess.run([S3_SCRIPT, "stop", f"{work}/s3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if S3_SCRIPT:
+        subprocess.run([S3_SCRIPT, "stop", f"{work}/s3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run([os.path.join(ROOT, "integration/postgres/stop.sh"), f"{work}/postgres"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     print(f"stopped the cluster in {work}")
 

@@ -10,7 +10,7 @@ import Testing
 @Suite(
     .enabled(
         if: S3TestServer.unavailableReason == nil,
-        "S3 chunk store NOT TESTED: no S3 server (MODELFLEET_TEST_S3_ENDPOINT unset and no ../shared/services/s3-ceph.sh; see S3TestServer)"))
+        "S3 chunk store NOT TESTED: no S3 server (neither MODELFLEET_TEST_S3_ENDPOINT nor MODELFLEET_TEST_S3_CEPH is set; see S3TestServer)"))
 struct S3ChunkStoreTests {
     static let zstd = ChunkCodec(compressor: .zstd)
     let server: S3TestServer

@@ -8,7 +8,7 @@ import Testing
 /// store on a real Ceph RADOS Gateway (`S3TestServer`). What the registry relies on is written once,
 /// here, so a second store cannot quietly differ from the first.
 ///
-/// Where no S3 server can be had (a user's clone without `../shared`), the S3 cases are left out and
+/// Where no S3 server can be had (neither variable set, as in a plain clone), the S3 cases are left out and
 /// `theS3HalfRunsAgainstALiveGateway` is skipped with a line saying the S3 store was NOT tested; CI sets
 /// `MODELFLEET_TEST_S3_REQUIRED`, so there a missing server fails instead.
 @Suite struct ChunkBlobStoreConformanceTests {
@@ -48,7 +48,7 @@ import Testing
     @Test(
         .enabled(
             if: S3TestServer.unavailableReason == nil,
-            "the S3 half of ChunkBlobStoreConformanceTests NOT RUN: no S3 server (MODELFLEET_TEST_S3_ENDPOINT unset, no ../shared/services/s3-ceph.sh)"))
+            "the S3 half of ChunkBlobStoreConformanceTests NOT RUN: no S3 server (neither MODELFLEET_TEST_S3_ENDPOINT nor MODELFLEET_TEST_S3_CEPH is set)"))
     func theS3HalfRunsAgainstALiveGateway() async throws {
         #expect(Store.available == Store.allCases)
         let store = try #require(try Store.s3.make() as? S3ChunkStore)
