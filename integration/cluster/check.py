@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ import urllib.error
 import urllib.request
 
 import cluster  # this folder is on sys.path when check.py runs
+import pooled_proxy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -191,12 +191,8 @@ def pooled_pushes(c):
     """A commit, then another model's new chunks, on one kept-alive upstream connection (nginx's `keepalive`
     pool makes that happen; pooled_proxy makes it certain). A release build aborted at the first chunk PUT
     after a commit on the same connection, taking down every replica nginx retried it on."""
-    sys.path.insert(0, HERE)
-    import pooled_proxy
     replica = c.state["replicas"][0]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = cluster.free_port()
     proxy = pooled_proxy.start(port, replica["port"])
     try:
         url = f"http://127.0.0.1:{port}"

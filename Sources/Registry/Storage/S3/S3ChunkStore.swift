@@ -61,9 +61,8 @@ public struct S3ChunkStore: PresigningChunkStore {
         try await unavailableOnFailure(digest, "quarantine") { try await moveAside(original, to: aside, note: note) }
     }
 
-    /// A method of its own, with `AsyncResult` instead of `try? await`: written inline in `quarantine`'s
-    /// closure, a release build aborted here ("freed pointer was not the last allocation", the Swift 6.3
-    /// hazard of docs/decisions.md) the first time the scrubber quarantined a chunk in S3.
+    /// A method of its own, with `AsyncResult` instead of `try? await` in a closure: the rule of docs/decisions.md
+    /// ("Swift 6.3 hazard") for async code that maps errors.
     private func moveAside(_ original: String, to aside: String, note: String) async throws {
         // Already gone (another replica quarantined it first): nothing is left to serve.
         guard try await client.copy(original, to: aside) else { return }
