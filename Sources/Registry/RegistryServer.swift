@@ -152,7 +152,12 @@ public struct RegistryServer: Sendable {
         TrustRoutes(trust: trust, answers: answers).register(on: table)
         TokenRoutes(store: store).register(on: table)
         RolloutRoutes(rollouts: rollouts, store: store).register(on: table)
-        FleetRoutes(queries: FleetQueries(store: store, devices: devices), store: store, answers: answers).register(on: table)
+        let queries = FleetQueries(store: store, devices: devices)
+        FleetRoutes(queries: queries, store: store, answers: answers).register(on: table)
+        DashboardRoutes(
+            pages: DashboardPages(store: store, queries: queries, rollouts: rollouts), login: DashboardLogin(store: store), rollouts: rollouts,
+            servesTLS: configuration.tls.certificateFile != nil
+        ).register(on: router)
         // Last, so it wraps only the not-found responder (see the type).
         router.add(middleware: MethodNotAllowedMiddleware(routes: table.methods))
         return (router, table)

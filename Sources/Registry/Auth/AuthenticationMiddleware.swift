@@ -4,6 +4,10 @@ import Hummingbird
 /// Resolves `Authorization: Bearer <token>` to a `Principal` on every request but `/healthz`.
 /// A missing, unknown, revoked or expired token is 401 here (a decommissioned device's, 403); whether the principal may do what it asks (403) is
 /// decided by each route, which knows what it needs.
+///
+/// The dashboard (`/ui`) is the exception: a browser sends a session cookie, not a bearer header, and a
+/// page without a working session is sent to the login form rather than refused, so there a missing or
+/// refused session leaves the principal nil for `DashboardRoutes` to act on.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = RegistryContext
     let store: any MetadataStore
@@ -11,6 +15,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        if DashboardRoutes.serves(request.uri.path) {
+            var context = context
+            if let session = DashboardSession(request: request) {
+                do {
+                    let principal = try await principal(for: session.token)
+                    if case .admin = principal { context.principal = principal }
+                } catch is RegistryError {
+                    // Refused (expired, revoked, unknown): the page asks for a new login.
+                }
+            }
+            return try await proceed(request, context, next)
+        }
         guard let header = request.headers[.authorization] else {
             throw RegistryError.unauthorized("missing bearer token (Authorization: Bearer <token>)")
         }
@@ -22,21 +38,29 @@ struct AuthenticationMiddleware: RouterMiddleware {
         else {
             throw RegistryError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
-        guard let record = try await store.token(hash: BearerToken.hash(String(token))) else {
+        var context = context
+        context.principal = try await principal(for: String(token))
+        return try await proceed(request, context, next)
+    }
+
+    /// Who `token` stands for, recording its use; throws the `RegistryError` its bearer is refused with.
+    private func principal(for token: String) async throws -> Principal {
+        guard let record = try await store.token(hash: BearerToken.hash(token)) else {
             throw RegistryError.unauthorized("unknown token")
         }
         let now = Timestamp.now()
         if let refusal = try await TokenRefusal.check(record, now: now, store: store) { throw refusal }
         try await store.recordTokenUses([record.hash: now])
-        var context = context
         switch record.kind {
-        case .admin:
-            context.principal = .admin(scopes: Set(record.scopes), label: record.label)
-            // Operators read what every replica committed, not this replica's caches (see `readsThrough`).
-            return try await CachingMetadataStore.$readsThrough.withValue(true) { [context] in try await next(request, context) }
-        case .enrollment: context.principal = .enrollment
-        case .device: context.principal = .device(id: record.deviceID ?? "")
+        case .admin: return .admin(scopes: Set(record.scopes), label: record.label)
+        case .enrollment: return .enrollment
+        case .device: return .device(id: record.deviceID ?? "")
         }
-        return try await next(request, context)
+    }
+
+    private func proceed(_ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard case .admin = context.principal else { return try await next(request, context) }
+        // Operators read what every replica committed, not this replica's caches (see `readsThrough`).
+        return try await CachingMetadataStore.$readsThrough.withValue(true) { try await next(request, context) }
     }
 }

@@ -23,7 +23,10 @@ struct RateLimitMiddleware: RouterMiddleware {
             throw Self.tooMany("too many enrollments from \(address) (over \(enrollments.perMinute) a minute); retry in \(wait) s", retryAfter: wait)
         }
         do {
-            return try await next(request, context)
+            let response = try await next(request, context)
+            // A refused dashboard login answers with its form (401), not a thrown error.
+            if response.status == .unauthorized { failedAuthentications.take(address) }
+            return response
         } catch let error as RegistryError where error.status == .unauthorized {
             failedAuthentications.take(address)
             throw error

@@ -41,6 +41,10 @@ public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, 
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        if DashboardRoutes.serves(request.uri.path) {
+            // A browser on the dashboard gets a page, not the API's JSON.
+            return DashboardResponse.html(DashboardPage.failure(status: status, message: message).document, status: status, headers: headers)
+        }
         var response = JSONBody.response(bytes: try body, status: status)
         response.headers.append(contentsOf: headers)
         if status == .unauthorized, response.headers[.wwwAuthenticate] == nil {

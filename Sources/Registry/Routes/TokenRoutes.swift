@@ -36,6 +36,8 @@ struct TokenRoutes {
                 throw RegistryError.badRequest("'\(id)' is not a token id (\(TokenID.prefix) and 16 hex digits, as fleetctl tokens ls shows)")
             }
             let now = Timestamp.now()
+            // Dashboard sessions made from this token end with it (first: the store may refuse revoking a last admin token).
+            try await DashboardLogin(store: store).endSessions(madeFrom: id, actor: context.actorName, now: now)
             let revoked = try await store.revokeToken(
                 hashPrefix: prefix, audit: AuditEntry(at: now, actor: context.actorName, action: "token.revoke", subject: id, detail: ""))
             return try JSONBody.response(TokenSummary(revoked))

@@ -25,7 +25,7 @@ struct GarbageCollect: AsyncParsableCommand {
             var lines = report.removedVersions.map { "\(report.dryRun ? "would remove" : "removed") \($0)" }
             lines += report.keptVersions.map { "kept \($0)" }
             lines.append(
-                "\(report.dryRun ? "would delete" : "deleted") \(report.chunks) chunk(s), \(Bytes.text(UInt64(report.storedBytes))) "
+                "\(report.dryRun ? "would delete" : "deleted") \(report.chunks) chunk(s), \(ByteCountText.of(UInt64(report.storedBytes))) "
                     + "and \(report.strayBlobs) stray stored form(s) (grace \(report.graceSeconds)s)")
             return lines.joined(separator: "\n")
         }

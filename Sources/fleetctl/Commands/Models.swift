@@ -41,7 +41,7 @@ struct ShowModel: AsyncParsableCommand {
                 headers: ["VERSION", "VARIANT", "SIZE", "STORED", "COMMITTED", "MANIFEST"],
                 rows: answer.versions.map { version in
                     [
-                        version.version.description, version.variant, Bytes.text(version.totalSize), Bytes.text(version.storedSize),
+                        version.version.description, version.variant, ByteCountText.of(version.totalSize), ByteCountText.of(version.storedSize),
                         version.committedAt.description, version.manifestDigest.description
                     ]
                 }, shrinkable: [1, 5]
@@ -103,25 +103,10 @@ struct DiffVersions: AsyncParsableCommand {
                 rows: rows.map { row in
                     let share = row.transfer.totalStoredBytes == 0 ? 0 : Double(row.transfer.storedBytes) / Double(row.transfer.totalStoredBytes)
                     return [
-                        row.variant + (row.fromVariantPresent ? "" : " (new)"), Bytes.text(UInt64(row.transfer.storedBytes)),
-                        Bytes.text(UInt64(row.transfer.totalStoredBytes)), PercentText.of(share), "\(row.transfer.chunks)/\(row.transfer.totalChunks)"
+                        row.variant + (row.fromVariantPresent ? "" : " (new)"), ByteCountText.of(UInt64(row.transfer.storedBytes)),
+                        ByteCountText.of(UInt64(row.transfer.totalStoredBytes)), PercentText.of(share), "\(row.transfer.chunks)/\(row.transfer.totalChunks)"
                     ]
                 }
             ).render())
-    }
-}
-
-enum Bytes {
-    /// 1,234 B · 12.3 KiB · 4.5 MiB · 1.2 GiB.
-    static func text(_ bytes: UInt64) -> String {
-        let units = ["KiB", "MiB", "GiB", "TiB"]
-        guard bytes >= 1024 else { return "\(bytes) B" }
-        var value = Double(bytes) / 1024
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return String(format: "%.1f %@", value, units[unit])
     }
 }
