@@ -1,6 +1,9 @@
 import FleetCore
 
 extension DashboardPages {
+    /// Devices the fleet page lists, most recently seen first; the devices page has them all.
+    static let recentDevices = 10
+
     /// `/ui/`: devices by state, versions by share of devices per model, health per version, rollouts in flight.
     func fleet(session: DashboardSession) async throws -> DashboardPage {
         let status = try await queries.status()
@@ -26,6 +29,15 @@ extension DashboardPages {
                 "\(DashboardFormat.milliseconds(Self.meanLatency(rows, \.latencyP50Milliseconds)))", "\(DashboardFormat.milliseconds(row.p95Milliseconds))"
             ]
         }
+        let recent = try await queries.summaries(matching: LabelSelector([:]), state: nil)
+            .sorted { ($0.lastSeenAt ?? $0.enrolledAt) > ($1.lastSeenAt ?? $1.enrolledAt) }.prefix(Self.recentDevices)
+            .map { device -> [HTML] in
+                [
+                    "<a class=\"id\" href=\"/ui/devices/\(DashboardFormat.urlComponent(device.id))\">\(device.id)</a>",
+                    DashboardFormat.badge(device.state.rawValue),
+                    "\(DashboardFormat.labels(device.labels))", DashboardFormat.time(device.lastSeenAt)
+                ]
+            }
         let inFlight = try await rolloutTable(status.rollouts, empty: "No rollout is in flight.")
         let content: HTML = """
             <h1>Fleet</h1>
@@ -37,6 +49,8 @@ extension DashboardPages {
                 ["Model", "Version", "Devices", "Share", "Installs", "Install failures", "Self-test failures", "Inferences", "Error rate", "p50", "p95"],
                 numeric: [2, 3, 4, 5, 6, 7, 8, 9, 10], rows: healthRows, empty: "No version has been reported on yet."))
             </section>
+            <section class="panel" aria-labelledby="recent"><h2 id="recent">Recently seen devices</h2>\(Self.table(
+                ["Device", "State", "Labels", "Last seen"], rows: Array(recent), empty: "No device has enrolled yet."))\(status.devices > recent.count ? HTML("<p><a href=\"/ui/devices\">All \(status.devices) devices</a></p>") : "")</section>
             <section class="panel" aria-labelledby="inflight"><h2 id="inflight">Rollouts in flight</h2>\(inFlight)</section>
             """
         return DashboardPage(title: "Fleet", section: .fleet, session: session, content: content)

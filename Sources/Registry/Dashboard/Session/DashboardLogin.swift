@@ -17,7 +17,8 @@ struct DashboardLogin: Sendable {
         guard let parent = try await store.token(hash: BearerToken.hash(trimmed)) else { throw Refused(message: "unknown token") }
         if let refusal = try await TokenRefusal.check(parent, now: now, store: store) { throw Refused(message: refusal.message) }
         guard parent.kind == .admin else {
-            throw Refused(message: "a \(parent.kind.rawValue) token cannot log in: use an admin token (fleetctl tokens create)")
+            throw Refused(
+                message: "\(parent.kind == .enrollment ? "an enrollment" : "a device") token cannot log in: use an admin token (fleetctl tokens create)")
         }
         var expiresAt = Timestamp(secondsSinceEpoch: now.secondsSinceEpoch + DashboardSession.lifetimeSeconds)
         if let parentExpiry = parent.expiresAt { expiresAt = min(expiresAt, parentExpiry) }
