@@ -355,6 +355,7 @@ def every_page(s, driver, fleet, device, rollout, screenshots):
         if screenshots:
             driver.save_screenshot(os.path.join(screenshots, name + ".png"))
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
+    overflowing = []
     try:
         for name in PAGES:
             driver.get(fleet.url + paths[name])
@@ -362,12 +363,15 @@ def every_page(s, driver, fleet, device, rollout, screenshots):
             # Chromium's mobile emulation zooms out to fit a page wider than the device (innerWidth then grows), so
             # both must hold: the layout viewport is the phone's width, and nothing is wider than it.
             if inner != PHONE[0] or scroll > inner + 1:
-                raise Failed(f"{paths[name]} at {PHONE[0]}x{PHONE[1]}: page {scroll} px wide, viewport {inner} px "
-                             f"(zoomed out to fit); wider than {PHONE[0]} px: {driver.execute_script(TOO_WIDE, PHONE[0])}")
+                overflowing.append(f"{paths[name]} is {scroll} px wide (viewport {inner} px, zoomed out to fit); past {PHONE[0]} px: "
+                                   f"{driver.execute_script(TOO_WIDE, PHONE[0])}")
+            if os.environ.get("DASHBOARD_PHONE_SHOTS"):
+                driver.save_screenshot(os.path.join(os.environ["DASHBOARD_PHONE_SHOTS"], f"phone-{name}.png"))
             errors = console_errors(driver)
             s.check(not errors, f"{paths[name]} at phone width logged console errors: {errors}")
     finally:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": DESKTOP[0], "height": DESKTOP[1], "deviceScaleFactor": 1, "mobile": False})
+    s.check(not overflowing, f"at {PHONE[0]}x{PHONE[1]} (every page checked):\n  " + "\n  ".join(overflowing))
     s.ok(f"{len(PAGES)} pages answer with an h1 and no console error; none overflows {PHONE[0]}x{PHONE[1]}"
          + (f"; screenshots in {screenshots}" if screenshots else ""))
     return paths
