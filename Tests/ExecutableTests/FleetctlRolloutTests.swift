@@ -125,4 +125,43 @@ import Testing
         #expect(entries.first { $0.action == "rollout.paused" }?.actor == "registry")
         #expect(entries.first { $0.action == "rollout.rollback" }?.actor == "admin.token")
     }
+
+    /// `rollout watch` waits for the end and says how it ended in its exit status, for scripts.
+    @Test func watchExitsWithHowTheRolloutEnded() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
+        #expect(try fleetctl(["keys", "register", "publisher.pub"]).status == 0)
+        let models = TestPaths.corpus.appendingPathComponent("models/digits-mlp")
+        for (version, file) in [("1.0.0", "v1.onnx"), ("2.0.0", "v2.onnx"), ("3.0.0", "v3.onnx")] {
+            #expect(try fleetctl(["push", models.appendingPathComponent(file).path, "--model", "digits-mlp", "--version", version]).status == 0)
+        }
+        #expect(try fleetctl(["assign", "digits-mlp", "--version", "1.0.0", "--select", "type=camera"]).status == 0)
+        func create(_ version: String, _ selector: String, stages: String) throws -> String {
+            let created = try fleetctl(["rollout", "create", "digits-mlp", "--version", version, "--select", selector, "--stages", stages, "--json"])
+            #expect(created.status == 0, "\(created.stderr)")
+            return try JSONDecoder().decode(RolloutStatus.self, from: Data(created.stdout.utf8)).rollout.id
+        }
+        // No device matches: every stage is reached at once, and the scheduler (every second) completes it.
+        let empty = try create("2.0.0", "type=nothing", stages: "50,100")
+        let completed = try fleetctl(["rollout", "watch", empty, "--interval", "1", "--timeout", "60s"])
+        #expect(completed.status == 0, "\(completed.stdout)\(completed.stderr)")
+        #expect(completed.stdout.contains("completed  stage 2/2 (100%)"), "\(completed.stdout)")
+
+        // A camera that never reports keeps the next one active: the watch gives up at its timeout.
+        _ = try await enroll(["type": "camera"])
+        let waiting = try create("3.0.0", "type=camera", stages: "100")
+        let timedOut = try fleetctl(["rollout", "watch", waiting, "--interval", "1", "--timeout", "2s"])
+        #expect(timedOut.status == 4, "\(timedOut.stdout)\(timedOut.stderr)")
+        #expect(timedOut.stdout.contains("active  stage 1/1 (100%)  0 of 1 installed, 1 pending, 0 failed"), "\(timedOut.stdout)")
+        #expect(timedOut.stderr.contains("did not finish within 2s"))
+
+        #expect(try fleetctl(["rollout", "pause", waiting]).status == 0)
+        let paused = try fleetctl(["rollout", "watch", waiting, "--json"])
+        #expect(paused.status == 2, "\(paused.stderr)")
+        #expect(try JSONDecoder().decode(RolloutStatus.self, from: Data(paused.stdout.utf8)).rollout.state == .paused)
+        #expect(try fleetctl(["rollout", "abort", waiting]).status == 0)
+        #expect(try fleetctl(["rollout", "watch", waiting]).status == 3)
+        let unknown = try fleetctl(["rollout", "watch", "ro_nothing"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("404"), "\(unknown.stderr)")
+    }
 }

@@ -10,7 +10,7 @@ struct RolloutCommand: AsyncParsableCommand {
         abstract: "Start, watch, pause, resume, abort or roll back staged rollouts.",
         subcommands: [
             CreateRollout.self, ListRollouts.self, RolloutStatusCommand.self, PauseRollout.self, ResumeRollout.self,
-            AbortRollout.self, RollbackRollout.self
+            AbortRollout.self, RollbackRollout.self, WatchRollout.self
         ]
     )
 }
