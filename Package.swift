@@ -89,11 +89,14 @@ let package = Package(
             swiftSettings: accessLevelImports
         ),
         .target(name: "Agent", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "CSQLite"], swiftSettings: accessLevelImports),
+        // The release and git commit `--version` prints; only the programs depend on it, so a new commit relinks them and rebuilds nothing else.
+        .target(name: "BuildInfo", swiftSettings: accessLevelImports, plugins: ["BuildInfoPlugin"]),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
 
         .executableTarget(
             name: "modelfleet-registry",
             dependencies: [
-                "Registry",
+                "Registry", "BuildInfo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -102,12 +105,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "modelfleet-agent",
-            dependencies: ["Agent", "InferenceEngine", "FleetCore", "FleetHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Agent", "InferenceEngine", "FleetCore", "FleetHTTP", "BuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ],
             swiftSettings: accessLevelImports
         ),
         .executableTarget(
             name: "fleetctl",
-            dependencies: ["FleetCore", "FleetHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FleetCore", "FleetHTTP", "BuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: accessLevelImports
         ),
 

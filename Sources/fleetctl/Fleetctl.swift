@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 
 /// `fleetctl`: the operator's and publisher's command line.
 @main
@@ -10,6 +11,7 @@ struct Fleetctl: AsyncParsableCommand {
             Commands that talk to a registry take --registry URL and --token TOKEN (or --token-file, or the \
             MODELFLEET_REGISTRY and MODELFLEET_TOKEN environment variables). Queries take --json for the registry's JSON answer.
             """,
+        version: BuildInfo.versionLine(program: "fleetctl"),
         subcommands: [
             Keys.self, Push.self, Assign.self, ModelsCommand.self, VersionsCommand.self, RolloutCommand.self, DevicesCommand.self,
             FleetCommand.self, AuditCommand.self, TokensCommand.self, TrustCommand.self, GarbageCollect.self, Chunk.self, ManifestCommand.self, Verify.self

@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import BuildInfo
 import FleetCore
 import FleetHTTP
 
@@ -23,6 +24,7 @@ struct AgentCommand: AsyncParsableCommand {
             variables (MODELFLEET_REGISTRY, MODELFLEET_ENROLL_TOKEN, MODELFLEET_DATA_DIR, …), then flags. `run` and \
             `inspect` use the bundled ONNX engine on a model file directly, without a registry.
             """,
+        version: engineAwareVersion,
         subcommands: [
             Daemon.self, RunModel.self, Inspect.self, Bench.self, Profile.self, EngineDescription.self, Status.self, Rollback.self,
             ConfigCommand.self

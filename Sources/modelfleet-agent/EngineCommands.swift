@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import FleetCore
 import InferenceEngine
 
@@ -181,4 +182,9 @@ struct EngineDescription: ParsableCommand {
         print("engine \(EngineInfo.version), kernel \(EngineInfo.kernel), int8 kernel \(EngineInfo.integerKernel), \(operators.count) operators:")
         print(operators.joined(separator: " "))
     }
+}
+
+extension AgentCommand {
+    /// `--version`: the agent links the engine, so it names the engine's own version.
+    static var engineAwareVersion: String { BuildInfo.versionLine(program: "modelfleet-agent", engine: EngineInfo.version) }
 }
