@@ -11,10 +11,23 @@ import Hummingbird
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = RegistryContext
     let store: any MetadataStore
+    /// The registry serves TLS itself (for the OCI token realm's scheme).
+    var servesTLS = false
     static let publicPaths: Set<String> = ["/healthz"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        // OCI clients trade HTTP Basic credentials for a bearer token there (`OCIRoutes.exchangeToken` checks them).
+        if request.uri.path == OCIRoutes.tokenPath { return try await next(request, context) }
+        if OCIRoutes.serves(request.uri.path) {
+            do {
+                return try await authenticated(request, context, next)
+            } catch var refusal as RegistryError where refusal.status == .unauthorized {
+                // The distribution spec's challenge: where to trade credentials for a token.
+                refusal.headers[.wwwAuthenticate] = OCIRoutes.challenge(for: request, tls: servesTLS)
+                throw refusal
+            }
+        }
         if DashboardRoutes.serves(request.uri.path) {
             var context = context
             if let session = DashboardSession(request: request) {
@@ -27,6 +40,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             return try await proceed(request, context, next)
         }
+        return try await authenticated(request, context, next)
+    }
+
+    /// The bearer token's principal, then the rest of the chain.
+    private func authenticated(_ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
             throw RegistryError.unauthorized("missing bearer token (Authorization: Bearer <token>)")
         }

@@ -45,7 +45,11 @@ public struct RegistryError: Error, HTTPResponseError, CustomStringConvertible, 
             // A browser on the dashboard gets a page, not the API's JSON.
             return DashboardResponse.html(DashboardPage.failure(status: status, message: message).document, status: status, headers: headers)
         }
-        var response = JSONBody.response(bytes: try body, status: status)
+        let path = request.uri.path
+        var response =
+            OCIRoutes.serves(path)
+            ? JSONBody.response(bytes: OCIRoutes.errorBody(status: status, code: code, message: message), status: status)
+            : JSONBody.response(bytes: try body, status: status)
         response.headers.append(contentsOf: headers)
         if status == .unauthorized, response.headers[.wwwAuthenticate] == nil {
             response.headers[.wwwAuthenticate] = challenge
