@@ -36,7 +36,7 @@ struct DashboardPage: Sendable {
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(title) · ModelFleet</title><link rel="stylesheet" href="/ui/static/dashboard.css"><script src="/ui/static/dashboard.js" defer></script></head>
+            <title>\(title) · ModelFleet</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/ui/static/dashboard.css"><script src="/ui/static/dashboard.js" defer></script></head>
             <body>\(navigation)
             <main id="content"\(refresh)>
             \(content)

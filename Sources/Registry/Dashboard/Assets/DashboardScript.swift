@@ -12,6 +12,10 @@ enum DashboardScript {
             var question = event.target.getAttribute("data-confirm");
             if (question && !window.confirm(question)) { event.preventDefault(); }
           });
+          // A finished action's notice (`?done=`) belongs to the page it returned to, not to later refreshes.
+          if (window.location.search.indexOf("done=") !== -1 && window.history.replaceState) {
+            window.history.replaceState(null, "", window.location.pathname);
+          }
           var main = document.getElementById("content");
           if (!main || !main.hasAttribute("data-refresh")) { return; }
           var seconds = Math.max(3, parseInt(main.getAttribute("data-refresh"), 10) || 5);

@@ -17,6 +17,7 @@ enum DashboardStyle {
         main { max-width: 80rem; margin: 0 auto; padding: 1rem; }
         h1 { font-size: 1.5rem; margin: .25rem 0 1rem; }
         h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+        section.panel > h2:first-child { margin-top: .25rem; }
         section.panel { background: var(--paper); border: 1px solid var(--line); border-radius: .5rem; padding: .75rem 1rem; margin-bottom: 1rem; }
         .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; margin-bottom: 1rem; }
         .card { background: var(--paper); border: 1px solid var(--line); border-radius: .5rem; padding: .5rem .75rem; color: inherit; text-decoration: none; }
@@ -27,6 +28,9 @@ enum DashboardStyle {
         th { color: var(--muted); font-weight: 600; white-space: nowrap; }
         td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
         code, .id { font-family: ui-monospace, monospace; font-size: .88em; overflow-wrap: anywhere; }
+        pre { overflow-x: auto; max-width: 100%; background: var(--tint); padding: .5rem; border-radius: .3rem; }
+        td .id, td time { white-space: nowrap; overflow-wrap: normal; }
+        td svg.chart { min-width: 14rem; }
         .state { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .85rem; border: 1px solid var(--line); }
         .state-ok, .state-completed, .state-active, .state-passed { background: #e6f4ea; color: var(--ok); }
         .state-updating, .state-enrolled, .state-paused { background: #fff4e0; color: var(--warn); }
@@ -47,7 +51,7 @@ enum DashboardStyle {
         form.login { max-width: 26rem; margin: 3rem auto; background: var(--paper); border: 1px solid var(--line); border-radius: .5rem; padding: 1.5rem; }
         form.login input { width: 100%; margin-top: .25rem; }
         svg.chart { width: 100%; height: auto; max-width: 48rem; display: block; }
-        svg.chart text { font-size: 11px; fill: var(--muted); }
+        svg.chart text { font-size: 14px; fill: var(--muted); }
         .legend { display: flex; flex-wrap: wrap; gap: .25rem 1rem; font-size: .85rem; margin: .25rem 0; padding: 0; list-style: none; }
         .swatch { width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -.1rem; }
         footer { max-width: 80rem; margin: 0 auto; padding: 0 1rem 1rem; color: var(--muted); font-size: .8rem; }

@@ -17,9 +17,9 @@ struct BarChart {
     var svg: HTML {
         let width = 600.0
         let height = 220.0
-        let left = 70.0
+        let left = 90.0
         let bottom = 36.0
-        let top = 10.0
+        let top = 22.0
         let maximum = max(bars.map { max($0.value, $0.reference) }.max() ?? 0, 1)
         let plotHeight = height - bottom - top
         let slot = (width - left) / Double(max(bars.count, 1))
@@ -30,7 +30,8 @@ struct BarChart {
             return """
                 <rect x="\(ChartPalette.coordinate(x - barWidth))" y="\(ChartPalette.coordinate(y(bar.reference)))" width="\(ChartPalette.coordinate(barWidth))" height="\(ChartPalette.coordinate(plotHeight + top - y(bar.reference)))" fill="\(ChartPalette.color(6))"><title>\(bar.category) \(referenceName): \(format(bar.reference))</title></rect>\
                 <rect x="\(ChartPalette.coordinate(x))" y="\(ChartPalette.coordinate(y(bar.value)))" width="\(ChartPalette.coordinate(barWidth))" height="\(ChartPalette.coordinate(plotHeight + top - y(bar.value)))" fill="\(ChartPalette.color(0))"><title>\(bar.category) \(valueName): \(format(bar.value))</title></rect>\
-                <text x="\(ChartPalette.coordinate(x))" y="\(ChartPalette.coordinate(height - bottom + 14))" text-anchor="middle">\(bar.category)</text>
+                <text x="\(ChartPalette.coordinate(x + barWidth / 2))" y="\(ChartPalette.coordinate(y(bar.value) - 4))" text-anchor="middle">\(format(bar.value))</text>\
+                <text x="\(ChartPalette.coordinate(x))" y="\(ChartPalette.coordinate(height - bottom + 16))" text-anchor="middle">\(bar.category)</text>
                 """
         }
         let label = "\(title): " + bars.map { "\($0.category) \(format($0.value)) of \(format($0.reference))" }.joined(separator: "; ")

@@ -6,8 +6,8 @@ struct StageProgressChart {
     var state: String
 
     var svg: HTML {
-        let width = 600.0
-        let height = 34.0
+        let width = 400.0
+        let height = 38.0
         let bar = 18.0
         let reached = stages.indices.contains(stage) ? stages[stage] : 0
         let fill = state == "aborted" || state == "rolledBack" ? ChartPalette.color(4) : state == "paused" ? ChartPalette.color(2) : ChartPalette.color(1)

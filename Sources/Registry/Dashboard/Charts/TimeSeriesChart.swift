@@ -18,7 +18,7 @@ struct TimeSeriesChart {
         }
         let width = 600.0
         let height = 220.0
-        let left = 70.0
+        let left = 90.0
         let bottom = 30.0
         let top = 10.0
         let right = 10.0

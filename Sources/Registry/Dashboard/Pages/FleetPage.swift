@@ -41,7 +41,7 @@ extension DashboardPages {
         let inFlight = try await rolloutTable(status.rollouts, empty: "No rollout is in flight.")
         let content: HTML = """
             <h1>Fleet</h1>
-            <p>\(status.devices) devices enrolled.</p>
+            <p>\(status.devices) device\(status.devices == 1 ? "" : "s") enrolled.</p>
             <div class="cards">\(cards)</div>
             <section class="panel" aria-labelledby="shares"><h2 id="shares">Versions by share of devices</h2>\(shares.isEmpty ? "<p class=\"muted\">No device runs a model yet.</p>" : shares.joined())</section>
             <section class="panel" aria-labelledby="health"><h2 id="health">Health per version</h2>

@@ -36,7 +36,7 @@ extension DashboardPages {
         let rollout = status.rollout
         let health = status.health
         let history = try await store.audit(since: rollout.createdAt).filter { $0.subject == rollout.id }.reversed()
-        let reason: HTML = rollout.reason.map { "<p class=\"\(rollout.state == .paused ? "error" : "notice")\"><strong>Why:</strong> \($0)</p>" } ?? ""
+        let reason: HTML = rollout.reason.map { "<p class=\"notice\"><strong>Why:</strong> \($0)</p>" } ?? ""
         let content: HTML = """
             <h1>Rollout <span class="id">\(rollout.id)</span></h1>
             \(notice.map { "<p class=\"notice\" role=\"status\">\($0)</p>" as HTML } ?? "")
