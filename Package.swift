@@ -88,7 +88,7 @@ let package = Package(
             ],
             swiftSettings: accessLevelImports
         ),
-        .target(name: "Agent", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "CSQLite"], swiftSettings: accessLevelImports),
+        .target(name: "Agent", dependencies: ["FleetCore", "FleetHTTP", "InferenceEngine", "CSQLite", "BuildInfo"], swiftSettings: accessLevelImports),
         // The release and git commit `--version` prints; only the programs depend on it, so a new commit relinks them and rebuilds nothing else.
         .target(name: "BuildInfo", swiftSettings: accessLevelImports, plugins: ["BuildInfoPlugin"]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),

@@ -55,6 +55,13 @@ final class ConnectionQueue: @unchecked Sendable {
         return connection
     }
 
+    /// True when accepted connections wait for a worker (an idle keep-alive connection then gives its worker up).
+    var hasWaiting: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return head < waiting.count
+    }
+
     /// Wakes every worker; they finish what is queued, then `take` returns nil.
     func close() {
         pthread_mutex_lock(mutex)

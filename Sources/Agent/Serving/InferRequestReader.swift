@@ -96,7 +96,7 @@ struct InferRequestReader {
 
     /// A builder for `shape`, refused before allocating when the shape holds more values than
     /// `bytes` of JSON could spell (each value takes at least a digit and a comma).
-    private static func builder(
+    static func builder(
         _ type: ElementType, _ shape: [Int], fitting bytes: Int, _ refuse: (String) -> LocalAPIError
     ) throws -> TensorBuilder {
         let count: Int
@@ -125,7 +125,7 @@ struct InferRequestReader {
         return try finish(values, refuse)
     }
 
-    private static func finish(_ builder: TensorBuilder, _ refuse: (String) -> LocalAPIError) throws -> Tensor {
+    static func finish(_ builder: TensorBuilder, _ refuse: (String) -> LocalAPIError) throws -> Tensor {
         do { return try builder.finish() } catch { throw refuse("\(error)") }
     }
 

@@ -23,11 +23,16 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         let session: InferenceSession
         /// The same model in the engine's efficiency mode, for requests on low battery.
         let efficientSession: InferenceSession
+        /// Inputs and outputs as the model file declares them (names, element types, shapes).
+        let inputs: [InferenceEngine.ModelSummary.ValueDescription]
+        let outputs: [InferenceEngine.ModelSummary.ValueDescription]
 
         init(model: String, version: SemanticVersion, directory: String, compiled: Model, power: InferencePowerPolicy) {
             self.model = model
             self.version = version
             self.directory = directory
+            inputs = compiled.inputs
+            outputs = compiled.outputs
             session = InferenceSession(compiled, power.fullOptions)
             efficientSession = InferenceSession(compiled, power.efficientOptions)
         }
@@ -142,6 +147,17 @@ public final class InferenceHost: ModelHost, @unchecked Sendable {
         case .failure(let error):
             return .failure(.rejected("\(error)"))
         }
+    }
+
+    /// What the live version of `model` takes and gives, loading it if it is not loaded yet.
+    public struct Signature: Sendable {
+        public var version: SemanticVersion
+        public var inputs: [InferenceEngine.ModelSummary.ValueDescription]
+        public var outputs: [InferenceEngine.ModelSummary.ValueDescription]
+    }
+
+    func signature(model: String, currentDirectory: String) -> Swift.Result<Signature, InferenceFailure> {
+        live(model: model, currentDirectory: currentDirectory).map { Signature(version: $0.version, inputs: $0.inputs, outputs: $0.outputs) }
     }
 
     /// The loaded version `current` points at, loading it on first use. A swap can land between

@@ -184,6 +184,19 @@ struct JSONCursor {
         }
     }
 
+    /// `true` or `false`.
+    mutating func bool() throws(Malformed) -> Bool {
+        switch peek() {
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return true
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return false
+        default: throw fail("expected true or false")
+        }
+    }
+
     private mutating func literal(_ word: String) throws(Malformed) {
         let expected = Array(word.utf8)
         guard remaining >= expected.count, bytes[offset..<(offset + expected.count)].elementsEqual(expected) else { throw fail("expected \(word)") }

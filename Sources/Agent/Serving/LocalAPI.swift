@@ -11,6 +11,7 @@ import Foundation
 ///
 /// - `GET /healthz`: the agent runs.
 /// - `GET /v1/models`: every live model with its version and variant.
+/// - `/v2/…`: the Open Inference Protocol (`OpenInferenceAPI`).
 /// - `POST /v1/models/{name}/infer`: runs the live version on named tensors (`InferRequestReader`) and
 ///   returns the outputs with the version that produced them; 404 for a model that is not live,
 ///   400 for inputs the model rejects (with the engine's reason), 503 when the version cannot load.
@@ -28,6 +29,10 @@ public struct LocalAPI: Sendable {
     public func handle(_ request: LocalAPIServer.Request) -> LocalAPIServer.Response {
         let path = request.path.split(separator: "?").first.map(String.init) ?? request.path
         let segments = path.split(separator: "/").map(String.init)
+        if segments.first == "v2" {
+            return OpenInferenceAPI(installer: installer, host: host).handle(request, segments: segments)
+                ?? OpenInferenceAPI.error(404, "no route \(request.method) \(path)")
+        }
         switch (request.method, segments) {
         case ("GET", ["healthz"]):
             return .init(status: 200, body: Array("ok\n".utf8), contentType: "text/plain")

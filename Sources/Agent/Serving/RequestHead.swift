@@ -13,8 +13,17 @@ struct RequestHead {
     var method: String
     var path: String
     var contentLength: Int
-    /// Body bytes read together with the head.
+    /// Header fields by lower-cased name (a repeated field keeps its last value).
+    var headers: [String: String]
+    /// HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `Connection: keep-alive`.
+    var keepAlive: Bool
+    /// `Expect: 100-continue`: the client waits for a 100 before it sends the body.
+    var expectsContinue: Bool
+    /// Body bytes read together with the head (and, past the body, the start of a pipelined next request).
     var early: ArraySlice<UInt8>
+
+    /// What arrived after this request's body: the start of the next request on the connection.
+    var leftover: [UInt8] { Array(early.dropFirst(contentLength)) }
 
     /// Why a request could not be read: the status and message to answer with.
     struct Problem: Error {
@@ -24,12 +33,15 @@ struct RequestHead {
 
     static let maximumBytes = 16 << 10
 
-    static func receive(_ connection: Int32) -> Result<RequestHead, Problem> {
-        var buffer: [UInt8] = []
+    /// The next request's head; nil when the connection closed before sending one (a client done with
+    /// a keep-alive connection). `carried`: bytes of it read with the previous request.
+    static func receive(_ connection: Int32, carried: [UInt8] = []) -> Result<RequestHead?, Problem> {
+        var buffer = carried
         var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        var headEnd: Int?
+        var headEnd = find([13, 10, 13, 10], in: buffer, from: 0)
         while headEnd == nil {
             let count = read(connection, &chunk, chunk.count)
+            if count <= 0, buffer.isEmpty { return .success(nil) }
             guard count > 0 else { return .failure(Problem(status: 400, message: "the request ended before its headers")) }
             let searchFrom = max(0, buffer.count - 3)
             buffer += chunk[..<count]
@@ -42,15 +54,25 @@ struct RequestHead {
         let lines = String(decoding: buffer[..<end], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
         let parts = lines.first?.split(separator: " ") ?? []
         guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else { return .failure(Problem(status: 400, message: "malformed request line")) }
-        var length = 0
+        var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             let field = line.split(separator: ":", maxSplits: 1)
-            if field.count == 2, field[0].lowercased() == "content-length" {
-                guard let value = Int(field[1].trimmingWhitespace), value >= 0 else { return .failure(Problem(status: 400, message: "bad Content-Length")) }
-                length = value
-            }
+            if field.count == 2 { headers[field[0].lowercased()] = field[1].trimmingWhitespace }
         }
-        return .success(RequestHead(method: String(parts[0]), path: String(parts[1]), contentLength: length, early: buffer[(end + 4)...]))
+        var length = 0
+        if let text = headers["content-length"] {
+            guard let value = Int(text), value >= 0 else { return .failure(Problem(status: 400, message: "bad Content-Length")) }
+            length = value
+        }
+        if headers["transfer-encoding"] != nil {
+            return .failure(Problem(status: 501, message: "Transfer-Encoding is not supported by the local API; send the body with Content-Length"))
+        }
+        let connectionOption = headers["connection"]?.lowercased() ?? ""
+        let keepAlive = parts[2] == "HTTP/1.1" ? !connectionOption.contains("close") : connectionOption.contains("keep-alive")
+        return .success(
+            RequestHead(
+                method: String(parts[0]), path: String(parts[1]), contentLength: length, headers: headers, keepAlive: keepAlive,
+                expectsContinue: headers["expect"]?.lowercased() == "100-continue", early: buffer[(end + 4)...]))
     }
 
     /// The body, read straight into one buffer of exactly `contentLength` bytes (no growing copies).

@@ -38,46 +38,27 @@ actor OCIBlobCache {
             try await Self.assemble(file, into: path, directory: directory, store: store, integrity: integrity)
         }
         assembling[file.digest] = task
-        defer { assembling[file.digest] = nil }
-        let assembled = try await task.value
+        // No `defer` or do/catch around awaits here: see docs/decisions.md, "Swift 6.3 hazard".
+        let outcome = await task.result
+        assembling[file.digest] = nil
+        let assembled = try outcome.get()
         evictBeyondBudget(keeping: assembled)
         return assembled
     }
 
+    /// Reads the chunks in order and hands each to a synchronous `BlobAssembly`, which does the decoding,
+    /// hashing and file work (and removes its temporary file if this ends early): the async part only awaits.
     private static func assemble(
         _ file: Manifest.File, into path: String, directory: String, store: any MetadataStore, integrity: ChunkIntegrity
     ) async throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let temporary = path + ".partial-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let handle = FileHandle(forWritingAtPath: temporary)
-        else { throw FleetError.io(path: temporary, operation: "create", errno: errno) }
-        var kept = false
-        defer {
-            try? handle.close()
-            if !kept { try? FileManager.default.removeItem(atPath: temporary) }
-        }
+        let assembly = try BlobAssembly(file: file, path: path, directory: directory)
         let records = try await store.chunks(Array(Set(file.chunks.map(\.digest))))
-        var hasher = DigestHasher()
-        let compressor = ChunkCompressor()
         for chunk in file.chunks.sorted(by: { $0.offset < $1.offset }) {
-            guard let record = records[chunk.digest], let stored = try await integrity.verifiedBytes(record) else {
-                throw StorageError.notFound("chunk \(chunk.digest) of \(file.path) is not stored on the registry")
-            }
-            let bytes = try stored.withUnsafeReadableBytes {
-                try compressor.decode($0, codec: record.codec, length: record.length, digest: record.digest)
-            }
-            hasher.update(bytes)
-            try handle.write(contentsOf: bytes)
+            let record = try assembly.record(for: chunk, in: records)
+            let stored = try await integrity.verifiedBytes(record)
+            try assembly.append(stored, record: record)
         }
-        let actual = hasher.finalize()
-        guard actual == file.digest else {
-            throw FleetError.digestMismatch(subject: "\(file.path) assembled from its chunks", expected: file.digest, actual: actual)
-        }
-        try handle.synchronize()
-        guard rename(temporary, path) == 0 else { throw FleetError.io(path: path, operation: "rename", errno: errno) }
-        kept = true
-        return path
+        return try assembly.finish()
     }
 
     /// Removes the least recently used files until the cache fits its budget (never `keeping`, just served).
