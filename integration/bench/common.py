@@ -122,8 +122,9 @@ def request(url, method="GET", token=None, body=None, headers=None):
 
 
 def wrk_run(url, duration, script=None, headers=(), connections=32):
-    """One wrk run (1 thread, keep-alive connections): {"rps", "requests", "seconds", "cpu"}, `cpu` being wrk's own
-    user+system seconds. Exits on any error response."""
+    """One wrk run (1 thread, keep-alive connections): {"rps", "requests", "seconds", "cpu", "socket_errors"}, `cpu`
+    being wrk's own user+system seconds and `socket_errors` its connect/read/write/timeout errors added up (a
+    server closing a kept-alive connection shows as read errors). Exits on any error response."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
     for header in headers:
         cmd += ["-H", header]
@@ -136,9 +137,11 @@ def wrk_run(url, duration, script=None, headers=(), connections=32):
     if errors:
         raise SystemExit(f"wrk saw {errors.group(1)} error responses from {url}:\n{out}")
     done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": int(done.group(1)),
             "seconds": float(done.group(2)) / (1000 if done.group(3) == "ms" else 1),
-            "cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
+            "cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+            "socket_errors": sum(int(n) for n in socket.groups()) if socket else 0}
 
 
 def wrk(url, duration, script=None, headers=()):

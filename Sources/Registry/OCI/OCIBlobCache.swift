@@ -6,14 +6,13 @@ import Foundation
 /// The registry stores chunks, not files; an OCI client asks for a file by its digest. Each chunk is read
 /// through `ChunkIntegrity` (a corrupt one is quarantined, never served), decoded and checked against its
 /// digest, and the whole file is checked against the manifest's file digest before it enters the cache (temp
-/// file, fsync, rename): a cached file is always a verified one. Concurrent requests for the same file share
-/// one assembly. Past `budgetBytes` the least recently used files are removed.
+/// file, fsync, rename): a cached file is always a verified one. Past `budgetBytes` the least recently used
+/// files are removed.
 actor OCIBlobCache {
     let directory: String
     let budgetBytes: UInt64
     private let store: any MetadataStore
     private let integrity: ChunkIntegrity
-    private var assembling: [Digest: Task<String, any Error>] = [:]
 
     /// The default budget: a few large models; the cache refills from chunks on demand.
     static let defaultBudgetBytes: UInt64 = 4 << 30
@@ -26,23 +25,18 @@ actor OCIBlobCache {
     }
 
     /// The path of the verified file, assembling it first if it is not cached.
-    func path(of file: Manifest.File) async throws -> String {
+    ///
+    /// The assembly runs in the caller's task. Two first requests for the same file may both assemble it; each
+    /// writes its own temporary file, and the second rename replaces identical bytes.
+    nonisolated func path(of file: Manifest.File) async throws -> String {
         let path = directory + "/" + file.digest.hex
         if FileManager.default.fileExists(atPath: path) {
             // Touch it: eviction removes the least recently used first.
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path)
             return path
         }
-        if let running = assembling[file.digest] { return try await running.value }
-        let task = Task { [directory, store, integrity] in
-            try await Self.assemble(file, into: path, directory: directory, store: store, integrity: integrity)
-        }
-        assembling[file.digest] = task
-        // No `defer` or do/catch around awaits here: see docs/decisions.md, "Swift 6.3 hazard".
-        let outcome = await task.result
-        assembling[file.digest] = nil
-        let assembled = try outcome.get()
-        evictBeyondBudget(keeping: assembled)
+        let assembled = try await Self.assemble(file, into: path, directory: directory, store: store, integrity: integrity)
+        await evictBeyondBudget(keeping: assembled)
         return assembled
     }
 

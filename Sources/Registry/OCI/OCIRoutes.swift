@@ -73,8 +73,7 @@ struct OCIRoutes: Sendable {
             }
             router.on("/v2/:name/blobs/:digest", method: method) { _, context in
                 try context.requireArtifactReader()
-                return try await blob(
-                    name: try context.pathParameter("name"), digest: try context.pathParameter("digest"), context: context, head: method == .head)
+                return try await blob(name: try context.pathParameter("name"), digest: try context.pathParameter("digest"), head: method == .head)
             }
         }
     }
@@ -105,7 +104,7 @@ struct OCIRoutes: Sendable {
     }
 
     /// The config blob, or a model file assembled from its chunks (`OCIBlobCache`).
-    private func blob(name: String, digest text: String, context: RegistryContext, head: Bool) async throws -> Response {
+    private func blob(name: String, digest text: String, head: Bool) async throws -> Response {
         guard let digest = try? Digest(parsing: text) else {
             throw Self.error(.badRequest, "DIGEST_INVALID", "'\(text)' is not a sha256 digest")
         }
@@ -119,8 +118,13 @@ struct OCIRoutes: Sendable {
         var headers = Self.headers(type: "application/octet-stream", digest: digest)
         headers[.contentLength] = "\(file.size)"
         if head { return Response(status: .ok, headers: headers) }
-        let path = try await blobs.path(of: file)
-        return Response(status: .ok, headers: headers, body: try await FileIO().loadFile(path: path, context: context))
+        let reader = try BlobFileReader(path: try await blobs.path(of: file))
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody(contentLength: Int(file.size)) { writer in
+                while let piece = try reader.next() { try await writer.write(piece) }
+                try await writer.finish(nil)
+            })
     }
 
     /// `GET /v2/token`: a client's HTTP Basic password, if it is a token that may read artifacts, back as the
