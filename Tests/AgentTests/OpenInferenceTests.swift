@@ -32,10 +32,15 @@ import Testing
             var data: [Double]?
             var parameters: [String: Int]?
         }
-        var model_name: String
-        var model_version: String
+        var modelName: String
+        var modelVersion: String
         var id: String?
         var outputs: [Output]
+        enum CodingKeys: String, CodingKey {
+            case modelName = "model_name"
+            case modelVersion = "model_version"
+            case id, outputs
+        }
     }
 
     @Test func metadataNamesTheInputsAndOutputsTheModelDeclares() async throws {
@@ -62,7 +67,7 @@ import Testing
             let answer = try await send("POST", "/v2/models/digits-mlp/infer", body: Array(body.utf8))
             #expect(answer.status == 200, "\(answer.text)")
             let decoded = try JSONDecoder().decode(Answer.self, from: Data(answer.body))
-            #expect(decoded.model_name == "digits-mlp" && decoded.model_version == "1.0.0" && decoded.id == "r1")
+            #expect(decoded.modelName == "digits-mlp" && decoded.modelVersion == "1.0.0" && decoded.id == "r1")
             #expect(decoded.outputs.map(\.name) == ["probabilities"] && decoded.outputs[0].shape == [1, 10])
             #expect(zip(decoded.outputs[0].data ?? [], reference.probabilities).allSatisfy { abs($0 - $1) < 1e-5 })
         }
