@@ -30,7 +30,6 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -133,7 +132,7 @@ def check(url):
 
 
 def mb(size):
-    return f"{size / 1e6:.1f} MB"
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e6:.2f} MB"
 
 
 def mib(kib):
@@ -264,8 +263,8 @@ def main():
         "",
         f"swift-baseline idle: {mib(baseline_memory['VmRSS'])} RSS ({mib(baseline_memory['RssAnon'])} anonymous / "
         f"{mib(baseline_memory['RssFile'])} file-backed), {baseline_memory['Threads']} thread(s). "
-        f"The agent serves with a fixed pool of worker threads (16 by default) and closes a kept-alive connection after "
-        f"an answer when other connections wait for a worker; wrk counts such closes as read errors and reconnects.",
+        f"The agent serves with a fixed pool of worker threads (16 by default) and answers `Connection: close` when "
+        f"other connections wait for a worker: with more connections than workers most requests open a new connection.",
         "",
         f"Agent's first sync line: `{synced}`",
     ]

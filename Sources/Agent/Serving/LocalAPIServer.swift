@@ -185,7 +185,9 @@ public final class LocalAPIServer: @unchecked Sendable {
         for served in 0..<max(limits.requestsPerConnection, 1) {
             var reserved = 0
             guard let exchange = respond(to: connection, carried: carried, reserved: &reserved) else { return }
-            let keepAlive = exchange.keepAlive && served + 1 < limits.requestsPerConnection
+            // Other connections waiting for a worker: this one is told it ends (`Connection: close`) rather than
+            // being dropped after the answer, which a client reads as a failed request.
+            let keepAlive = exchange.keepAlive && served + 1 < limits.requestsPerConnection && !queue.hasWaiting
             let head = exchange.response.head(keepAlive: keepAlive)
             // One send for small answers (two small segments can wait on Nagle and delayed ACKs); a
             // large body is not copied behind its head.
