@@ -29,8 +29,15 @@ extension DashboardPages {
                 "\(DashboardFormat.milliseconds(Self.meanLatency(rows, \.latencyP50Milliseconds)))", "\(DashboardFormat.milliseconds(row.p95Milliseconds))"
             ]
         }
-        let recent = try await queries.summaries(matching: LabelSelector([:]), state: nil)
-            .sorted { ($0.lastSeenAt ?? $0.enrolledAt) > ($1.lastSeenAt ?? $1.enrolledAt) }.prefix(Self.recentDevices)
+        // The ten most recently seen, and only their states: a state costs a desired-state lookup per device.
+        var recentSummaries: [DeviceSummary] = []
+        for device in try await store.devices().sorted(by: { ($0.lastSeenAt ?? $0.enrolledAt) > ($1.lastSeenAt ?? $1.enrolledAt) })
+            .prefix(Self.recentDevices)
+        {
+            recentSummaries.append(try await queries.summary(device, health: try await store.health(deviceID: device.id)))
+        }
+        let recent =
+            recentSummaries
             .map { device -> [HTML] in
                 [
                     "<a class=\"id\" href=\"/ui/devices/\(DashboardFormat.urlComponent(device.id))\">\(device.id)</a>",
