@@ -118,13 +118,15 @@ let package = Package(
 
         // Where every test target finds the corpus of real models (scripts/fetch-test-corpus assembles it).
         .target(name: "TestCorpus", path: "Tests/TestCorpus", swiftSettings: accessLevelImports),
-        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "TestCorpus"]),
-        .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP", "FleetCore"], exclude: ["Support/fault_server.py"]),
+        // Child processes for the tests without Foundation's `Process.run()`, which can crash the test process (see the type).
+        .target(name: "TestProcesses", path: "Tests/TestProcesses", swiftSettings: accessLevelImports),
+        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "TestCorpus", "TestProcesses"]),
+        .testTarget(name: "FleetHTTPTests", dependencies: ["FleetHTTP", "FleetCore", "TestProcesses"], exclude: ["Support/fault_server.py"]),
         .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "CKernels", "FleetCore", "TestCorpus"]),
         // A real registry in-process and a publisher, for the registry's and the agent's tests.
         .target(
             name: "TestSupport",
-            dependencies: ["Registry", "FleetCore", "FleetHTTP", "TestCorpus", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Registry", "FleetCore", "FleetHTTP", "TestCorpus", "TestProcesses", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: accessLevelImports
         ),
@@ -138,13 +140,13 @@ let package = Package(
         // Agent tests run a real registry in-process (the agent binary itself never links Registry).
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "TestSupport", "Registry", "FleetCore", "FleetHTTP", "InferenceEngine"],
+            dependencies: ["Agent", "TestSupport", "TestProcesses", "Registry", "FleetCore", "FleetHTTP", "InferenceEngine"],
             exclude: ["Support/fault_proxy.py"]
         ),
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "TestSupport", "TestPostgres", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams"),
+                "Registry", "TestSupport", "TestPostgres", "TestProcesses", "FleetCore", "FleetHTTP", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 // To stage a database as an older registry left it (migration tests).
                 .product(name: "GRDB", package: "GRDB.swift")
@@ -156,7 +158,7 @@ let package = Package(
             dependencies: [
                 "FleetCore", "FleetHTTP", "InferenceEngine", "TestCorpus", "TestPostgres", "fleetctl", "modelfleet-registry", "modelfleet-agent",
                 // S3TestServer, for the S3 end-to-end tests.
-                "TestSupport"
+                "TestSupport", "TestProcesses"
             ])
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import FleetCore
 import FleetHTTP
 import Foundation
+import TestProcesses
 import TestSupport
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
         let model = TestPublisher.corpus("models/rapidocr-onnxruntime-1.2.13/ch_ppocr_mobile_v2.0_cls_infer.onnx")
         let (manifest, _) = try await publisher.publish(model: "ocr-cls", version: "1.0.0", file: model, to: registry.admin)
 
-        let proxy = Process()
+        let proxy = SpawnedProcess()
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let upstreamPort = try #require(registry.baseURL.split(separator: ":").last.map(String.init))
         proxy.arguments = [

@@ -1,11 +1,12 @@
 import Foundation
+import TestProcesses
 
 /// A real `modelfleet-agent daemon` process with its own data directory and a fresh trusted key,
 /// pointed at whatever registry URL a test gives (often one that is down: the local API serves
 /// anyway). Killed when the test is done with it.
 final class AgentDaemonProcess {
     let directory: URL
-    let process = Process()
+    let process = SpawnedProcess()
     let log: URL
 
     /// Starts `daemon` with `arguments` added to the data directory, trust and `--registry` flags.

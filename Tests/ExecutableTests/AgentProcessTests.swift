@@ -1,6 +1,7 @@
 import FleetCore
 import FleetHTTP
 import Foundation
+import TestProcesses
 import Testing
 
 /// The real `modelfleet-agent` binary against the real `modelfleet-registry` binary.
@@ -37,7 +38,7 @@ import Testing
         // however loaded the machine is; partial chunks are being written at each of them.
         var generator = SeededRandom(seed: 10)
         for _ in 0..<10 {
-            let agent = Process()
+            let agent = SpawnedProcess()
             agent.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-agent")
             agent.arguments = agentArguments
             agent.standardOutput = FileHandle.nullDevice
@@ -97,8 +98,8 @@ import Testing
             return ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.count == 2 }
                 .reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + $1).count) ?? 0) }
         }
-        func start(_ extra: [String]) throws -> (Process, Pipe) {
-            let agent = Process()
+        func start(_ extra: [String]) throws -> (SpawnedProcess, Pipe) {
+            let agent = SpawnedProcess()
             agent.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-agent")
             agent.arguments = arguments + extra
             let output = Pipe()

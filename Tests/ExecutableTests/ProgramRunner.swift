@@ -1,5 +1,6 @@
 import Foundation
 import TestCorpus
+import TestProcesses
 
 /// Runs one of the package's built programs and captures what a user would see.
 struct ProgramRunner {
@@ -22,7 +23,7 @@ struct ProgramRunner {
 
     /// `environment` is added to the test process's own.
     static func run(_ program: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = binaries.appendingPathComponent(program)
         process.arguments = arguments
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }

@@ -1,6 +1,7 @@
 import FleetCore
 import FleetHTTP
 import Foundation
+import TestProcesses
 import Testing
 
 @Suite(.serialized) struct PushTests {
@@ -65,7 +66,7 @@ import Testing
         let model = TestPaths.corpus.appendingPathComponent("models/rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_rec_infer.onnx").path
 
         // zstd 19 makes the push slow enough (seconds) to interrupt in the middle.
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = ProgramRunner.binaries.appendingPathComponent("fleetctl")
         process.arguments = [
             "push", model, "--model", "ocr-rec", "--version", "3.0.0", "--codec", "zstd:19",

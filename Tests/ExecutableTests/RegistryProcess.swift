@@ -1,17 +1,18 @@
 import FleetCore
 import FleetHTTP
 import Foundation
+import TestProcesses
 
 /// A real `modelfleet-registry` process on a free loopback port, for start-up, shutdown and crash tests.
 final class RegistryProcess {
     let dataDirectory: String
-    private(set) var process: Process
+    private(set) var process: SpawnedProcess
     private(set) var baseURL = ""
     private(set) var output = ""
 
     init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
-        process = Process()
+        process = SpawnedProcess()
     }
 
     /// What the server logged (standard error) since its last start.
@@ -21,7 +22,7 @@ final class RegistryProcess {
     /// waits for its "listening on" line (http:// or https://). A later `--bind` in `arguments` wins;
     /// `environment` is added to the test process's own.
     func start(arguments: [String] = [], environment: [String: String] = [:]) throws {
-        process = Process()
+        process = SpawnedProcess()
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-registry")
         process.arguments = ["--data-dir", dataDirectory, "--bind", "127.0.0.1:0", "--log-level", "warning"] + arguments

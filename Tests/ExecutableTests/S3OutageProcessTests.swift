@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import TestSupport
 import Testing
 
@@ -19,7 +20,7 @@ struct S3OutageProcessTests {
     @Test func s3StoppedMidPushFailsThePushAndCommitsNothing() throws {
         let server = try S3TestServer.startPrivate("outage")
         let setup = try S3Registry(server: server)
-        let push = Process()
+        let push = SpawnedProcess()
         push.executableURL = ProgramRunner.binaries.appendingPathComponent("fleetctl")
         push.arguments = [
             "push", Self.model, "--model", "ocr-rec", "--version", "3.0.0", "--codec", "zstd:19", "--registry", setup.registry.baseURL,

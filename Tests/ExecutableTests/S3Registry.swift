@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import TestSupport
 
 /// A real `modelfleet-registry` with `--chunks s3://BUCKET` on a real S3 server, a publisher key
@@ -62,7 +63,7 @@ struct CurlAnswer {
     static func get(_ url: String, headers: [String] = []) throws -> CurlAnswer {
         let body = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: body) }
-        let curl = Process()
+        let curl = SpawnedProcess()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         curl.arguments = ["curl", "-sS", "-o", body.path, "-w", "%{http_code} %{redirect_url}"] + headers.flatMap { ["-H", $0] } + [url]
         let output = Pipe()

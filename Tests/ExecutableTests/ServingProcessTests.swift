@@ -1,5 +1,6 @@
 import FleetHTTP
 import Foundation
+import TestProcesses
 import Testing
 
 /// The real agent binary serving the real registry's model: a publisher pushes digits-mlp with
@@ -71,7 +72,7 @@ import Testing
 
         let log = dir.appendingPathComponent("agent.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let agent = Process()
+        let agent = SpawnedProcess()
         agent.executableURL = ProgramRunner.binaries.appendingPathComponent("modelfleet-agent")
         agent.arguments = [
             "daemon", "--data-dir", dir.path + "/agent", "--registry", registry.baseURL,

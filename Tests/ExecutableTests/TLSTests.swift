@@ -1,6 +1,7 @@
 import FleetCore
 import FleetHTTP
 import Foundation
+import TestProcesses
 import Testing
 
 /// TLS between the real programs, with a CA made by `openssl` for each test (issue #17): the registry
@@ -207,7 +208,7 @@ import Testing
         let silent = try HalfSentRequest(port: port, head: "", body: [])
         #expect(silent.isClosed(within: 5))
 
-        let client = Process()
+        let client = SpawnedProcess()
         client.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         client.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", setup.authority.certificate, "-quiet", "-verify_return_error"]
         let input = Pipe()

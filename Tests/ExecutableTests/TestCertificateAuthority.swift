@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 
 /// A real certificate authority made with the `openssl` command in a scratch folder, and the
 /// certificates it signs: what an operator would make for a private fleet, so the registry, libcurl
@@ -96,7 +97,7 @@ struct TestCertificateAuthority {
     }
 
     private static func openssl(_ arguments: [String]) throws {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments
         let errors = Pipe()

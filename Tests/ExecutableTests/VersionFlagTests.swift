@@ -1,5 +1,6 @@
 import Foundation
 import InferenceEngine
+import TestProcesses
 import Testing
 
 /// `--version` on the three programs: the release, the commit they were built from, the engine's version.
@@ -15,7 +16,7 @@ import Testing
         #expect(line.hasPrefix("\(program) 0.1.0 (commit "), "\(line)")
         // fleetctl and the registry do not link the engine: their copy of its version must still be the engine's.
         #expect(line.hasSuffix(", engine \(EngineInfo.version))"), "\(line)")
-        let git = Process()
+        let git = SpawnedProcess()
         git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         git.arguments = ["git", "-C", Self.repository.path, "rev-parse", "--short=12", "HEAD"]
         let pipe = Pipe()

@@ -1,17 +1,18 @@
 import FleetCore
 import Foundation
+import TestProcesses
 import Testing
 
 @testable import FleetHTTP
 
 /// Downloads against a real misbehaving HTTP server on loopback (Support/fault_server.py).
 @Suite(.serialized) final class DownloadTests {
-    let server: Process
+    let server: SpawnedProcess
     let base: String
     var expected: [UInt8] = []
 
     init() async throws {
-        server = Process()
+        server = SpawnedProcess()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.arguments = ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_server.py").path]
         let pipe = Pipe()

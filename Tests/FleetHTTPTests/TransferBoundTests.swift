@@ -1,5 +1,6 @@
 import FleetCore
 import Foundation
+import TestProcesses
 import Testing
 
 @testable import FleetHTTP
@@ -8,11 +9,11 @@ import Testing
 /// bounded time. Before the first-byte timeout and the retry budget, each of the 6 attempts ran
 /// into the 30 s whole-transfer (or stall) limit: three minutes and more per request.
 @Suite(.serialized) final class TransferBoundTests {
-    let server: Process
+    let server: SpawnedProcess
     let base: String
 
     init() throws {
-        server = Process()
+        server = SpawnedProcess()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.arguments = ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_server.py").path]
         let pipe = Pipe()

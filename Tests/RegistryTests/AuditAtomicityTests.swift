@@ -1,6 +1,7 @@
 import FleetCore
 import FleetHTTP
 import Foundation
+import TestProcesses
 import TestSupport
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
 @Suite struct AuditAtomicityTests {
     /// Makes every audit insert fail from now on, with a trigger added through the sqlite3 tool.
     func refuseAuditLines(_ registry: RegistryHarness) throws {
-        let sqlite = Process()
+        let sqlite = SpawnedProcess()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         sqlite.arguments = [
             "sqlite3", registry.dataDirectory + "/registry.sqlite",

@@ -1,5 +1,6 @@
 import FleetCore
 import Foundation
+import TestProcesses
 import Testing
 
 @testable import Registry
@@ -10,8 +11,8 @@ import Testing
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("flush-\(UUID().uuidString).sqlite").path
 
     /// Holds SQLite's write lock from another process (python3's sqlite3) until it is killed.
-    func holdWriteLock(marker: String) throws -> Process {
-        let python = Process()
+    func holdWriteLock(marker: String) throws -> SpawnedProcess {
+        let python = SpawnedProcess()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         python.arguments = [
             "python3", "-c",

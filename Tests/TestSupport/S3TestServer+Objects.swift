@@ -1,5 +1,6 @@
 import FleetCore
 import Foundation
+import TestProcesses
 
 /// Buckets and objects made and inspected with curl's own SigV4 (`--aws-sigv4`), not the registry's
 /// signer, so a test that corrupts an object or checks a key does not depend on the code under test.
@@ -57,7 +58,7 @@ extension S3TestServer {
             "-H", "x-amz-content-sha256: \(payloadHash)", "-o", bodyFile.path, "-w", "%{http_code}"
         ]
         if let upload { arguments += ["-T", upload] }
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["curl"] + arguments + [endpoint + Self.encoded(path) + (query.isEmpty ? "" : "?" + query)]
         let output = Pipe()

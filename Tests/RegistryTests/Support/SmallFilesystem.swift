@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 
 /// A real filesystem of a few MiB (a tmpfs mount) that a test can fill up, so "disk full" is the
 /// kernel's ENOSPC rather than a simulation. Mounting needs root (CAP_SYS_ADMIN): where that is
@@ -44,7 +45,7 @@ final class SmallFilesystem {
     }
 
     private static func run(_ program: String, _ arguments: [String]) -> Int32 {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.standardError = FileHandle.nullDevice
