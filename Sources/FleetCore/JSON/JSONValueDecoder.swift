@@ -1,4 +1,8 @@
-public import Foundation
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Decodes a `Decodable` from a document `JSONParser` already parsed, as `JSONDecoder` with its default
 /// strategies would decode the same text.
