@@ -40,9 +40,6 @@ public struct RegistryServer: Sendable {
         store = CachingMetadataStore(wrapping: metadata)
         blobs = try Self.openChunkStore(configuration)
         rollouts = RolloutService(store: store, answers: answers, identifiers: identifiers)
-        ociBlobs = OCIBlobCache(
-            directory: configuration.dataDirectory + "/oci-blobs", store: store,
-            integrity: ChunkIntegrity(blobs: blobs, metrics: metrics, logger: Logger(label: "modelfleet-registry")))
     }
 
     /// `DATA/chunks`, or the configured S3 bucket (no request is made here: see `checkChunkStore`).
@@ -118,9 +115,6 @@ public struct RegistryServer: Sendable {
         try await ChunkScrubber(store: store, integrity: integrity).scrub()
     }
 
-    /// Model files assembled for OCI clients (`DATA/oci-blobs`), shared by every request of this process.
-    let ociBlobs: OCIBlobCache
-
     var removal: VersionRemoval { VersionRemoval(store: store, answers: answers) }
 
     /// Deletes unreferenced chunks (`POST /v1/gc`, and every `storage.gc_interval_seconds`).
@@ -164,7 +158,8 @@ public struct RegistryServer: Sendable {
             pages: DashboardPages(store: store, queries: queries, rollouts: rollouts), login: DashboardLogin(store: store), rollouts: rollouts,
             servesTLS: configuration.tls.certificateFile != nil
         ).register(on: router)
-        OCIRoutes(store: store, blobs: ociBlobs).register(on: router)
+        OCIRoutes(store: store, blobs: OCIBlobCache(directory: configuration.dataDirectory + "/oci-blobs", store: store, integrity: integrity))
+            .register(on: router)
         // Last, so it wraps only the not-found responder (see the type).
         router.add(middleware: MethodNotAllowedMiddleware(routes: table.methods))
         return (router, table)

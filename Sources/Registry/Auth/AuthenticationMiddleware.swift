@@ -63,11 +63,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     /// Who `token` stands for, recording its use; throws the `RegistryError` its bearer is refused with.
     private func principal(for token: String) async throws -> Principal {
-        guard let record = try await store.token(hash: BearerToken.hash(token)) else {
-            throw RegistryError.unauthorized("unknown token")
-        }
         let now = Timestamp.now()
-        if let refusal = try await TokenRefusal.check(record, now: now, store: store) { throw refusal }
+        let record = try await TokenRefusal.lookUp(token, now: now, store: store).get()
         try await store.recordTokenUses([record.hash: now])
         switch record.kind {
         case .admin: return .admin(scopes: Set(record.scopes), label: record.label)

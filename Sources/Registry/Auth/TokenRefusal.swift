@@ -22,4 +22,14 @@ enum TokenRefusal {
         }
         return nil
     }
+
+    /// The stored record of a presented `token` if it works now, else the refusal its bearer gets (401
+    /// `unknown token`, or what `check` says). A `Result`, so callers that answer a refusal their own way (the
+    /// dashboard's login form) need no do/catch around the await (docs/decisions.md, "Swift 6.3 hazard").
+    /// Throws only what the store throws.
+    static func lookUp(_ token: String, now: Timestamp, store: any MetadataStore) async throws -> Result<TokenRecord, RegistryError> {
+        guard let record = try await store.token(hash: BearerToken.hash(token)) else { return .failure(.unauthorized("unknown token")) }
+        if let refusal = try await check(record, now: now, store: store) { return .failure(refusal) }
+        return .success(record)
+    }
 }

@@ -32,22 +32,4 @@ enum DashboardFormat {
     static func errorRate(errors: UInt64, inferences: UInt64) -> Double? {
         inferences == 0 ? nil : Double(errors) / Double(inferences)
     }
-
-    /// Percent-encodes everything but RFC 3986's unreserved characters: safe in a path segment and a query value.
-    static func urlComponent(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                out += "%"
-                out.unicodeScalars.append(hex[Int(byte >> 4)])
-                out.unicodeScalars.append(hex[Int(byte & 0xF)])
-            }
-        }
-        return out
-    }
 }

@@ -63,7 +63,7 @@ struct DashboardRoutes: Sendable {
                         : "'\(name)' is not an action here (pause, resume or abort)")
             }
             _ = try await rollouts.apply(action, id: id, directive: nil, by: context.actorName, now: .now())
-            return DashboardResponse.redirect(to: "/ui/rollouts/\(DashboardFormat.urlComponent(id))?done=\(action.rawValue)")
+            return DashboardResponse.redirect(to: "/ui/rollouts/\(PathEscaping.escape(id))?done=\(action.rawValue)")
         }
     }
 

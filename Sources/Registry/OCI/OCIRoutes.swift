@@ -137,8 +137,7 @@ struct OCIRoutes: Sendable {
             throw RegistryError.unauthorized("send a ModelFleet token as the HTTP Basic password (any user name), e.g. skopeo --creds any:TOKEN")
         }
         let token = String(decoded[decoded.index(after: colon)...])
-        guard let record = try await store.token(hash: BearerToken.hash(token)) else { throw RegistryError.unauthorized("unknown token") }
-        if let refusal = try await TokenRefusal.check(record, now: .now(), store: store) { throw refusal }
+        let record = try await TokenRefusal.lookUp(token, now: .now(), store: store).get()
         guard record.kind == .device || record.scopes.contains(.read) || record.scopes.contains(.admin) else {
             throw Self.error(.forbidden, "DENIED", "this token lacks the 'read' scope")
         }

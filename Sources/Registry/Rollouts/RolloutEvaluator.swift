@@ -59,8 +59,11 @@ enum RolloutEvaluator {
     }
 
     /// Mean of the devices' p95 latencies, over devices that served something.
-    static func meanP95(_ rows: [DeviceVersionHealth]) -> Double? {
-        let values = rows.filter { $0.inferences > 0 }.compactMap(\.latencyP95Milliseconds)
+    static func meanP95(_ rows: [DeviceVersionHealth]) -> Double? { meanLatency(rows, \.latencyP95Milliseconds) }
+
+    /// Mean of the devices' latency percentile among those that served requests.
+    static func meanLatency(_ rows: [DeviceVersionHealth], _ percentile: KeyPath<DeviceVersionHealth, Double?>) -> Double? {
+        let values = rows.filter { $0.inferences > 0 }.compactMap { $0[keyPath: percentile] }
         return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 

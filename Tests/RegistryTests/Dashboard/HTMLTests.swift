@@ -1,3 +1,4 @@
+import FleetCore
 import Testing
 
 @testable import Registry
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func urlComponentsArePercentEncoded() {
-        #expect(DashboardFormat.urlComponent("a b/c?d=e&f") == "a%20b%2Fc%3Fd%3De%26f")
-        #expect(DashboardFormat.urlComponent("dev_01-x.y~z") == "dev_01-x.y~z")
+        #expect(PathEscaping.escape("a b/c?d=e&f") == "a%20b%2Fc%3Fd%3De%26f")
+        #expect(PathEscaping.escape("dev_01-x.y~z") == "dev_01-x.y~z")
     }
 }

@@ -21,10 +21,4 @@ struct DashboardPages: Sendable {
         }
         return "<div class=\"scroll\"><table><thead><tr>\(head)</tr></thead><tbody>\(body)</tbody></table></div>"
     }
-
-    /// Mean of the devices' latency percentile among those that served requests (as the rollout gates count it).
-    static func meanLatency(_ rows: [DeviceVersionHealth], _ percentile: KeyPath<DeviceVersionHealth, Double?>) -> Double? {
-        let values = rows.filter { $0.inferences > 0 }.compactMap { $0[keyPath: percentile] }
-        return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
-    }
 }

@@ -23,7 +23,7 @@ extension DashboardPages {
         // A page, not a fleet: past `deviceRows` the filters narrow it (fleetctl devices ls --json has them all).
         let rows = devices.sorted { $0.id < $1.id }.prefix(Self.deviceRows).map { device -> [HTML] in
             [
-                "<a class=\"id\" href=\"/ui/devices/\(DashboardFormat.urlComponent(device.id))\">\(device.id)</a>",
+                "<a class=\"id\" href=\"/ui/devices/\(PathEscaping.escape(device.id))\">\(device.id)</a>",
                 DashboardFormat.badge(device.state.rawValue),
                 "\(DashboardFormat.labels(device.labels))",
                 "\(device.installed.isEmpty ? "–" : device.installed.map { "\($0.model) \($0.version) (\($0.variant))" }.joined(separator: ", "))",

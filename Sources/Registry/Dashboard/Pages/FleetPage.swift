@@ -17,16 +17,17 @@ extension DashboardPages {
         let shares = byModel.map { model, versions -> HTML in
             let parts = versions.filter { $0.devices > 0 }.sorted { $0.version > $1.version }.map { (name: $0.version.description, share: $0.share) }
             return
-                "<h3><a href=\"/ui/models/\(DashboardFormat.urlComponent(model))\">\(model)</a></h3>\(ShareBarChart(title: "\(model) versions by share of devices", parts: parts).svg)"
+                "<h3><a href=\"/ui/models/\(PathEscaping.escape(model))\">\(model)</a></h3>\(ShareBarChart(title: "\(model) versions by share of devices", parts: parts).svg)"
         }
         let healthRows = status.versions.map { row -> [HTML] in
             let rows = reports["\(row.model)@\(row.version)"] ?? []
             return [
-                "<a href=\"/ui/models/\(DashboardFormat.urlComponent(row.model))\">\(row.model)</a>", "\(row.version)", "\(row.devices)",
+                "<a href=\"/ui/models/\(PathEscaping.escape(row.model))\">\(row.model)</a>", "\(row.version)", "\(row.devices)",
                 "\(DashboardFormat.percent(row.share))", "\(rows.filter { $0.install == .ok }.count)", "\(row.installFailures)",
                 "\(row.selfTestFailures)", "\(row.inferences)",
                 "\(DashboardFormat.percent(DashboardFormat.errorRate(errors: row.errors, inferences: row.inferences)))",
-                "\(DashboardFormat.milliseconds(Self.meanLatency(rows, \.latencyP50Milliseconds)))", "\(DashboardFormat.milliseconds(row.p95Milliseconds))"
+                "\(DashboardFormat.milliseconds(RolloutEvaluator.meanLatency(rows, \.latencyP50Milliseconds)))",
+                "\(DashboardFormat.milliseconds(row.p95Milliseconds))"
             ]
         }
         // The ten most recently seen, and only their states: a state costs a desired-state lookup per device.
@@ -40,7 +41,7 @@ extension DashboardPages {
             recentSummaries
             .map { device -> [HTML] in
                 [
-                    "<a class=\"id\" href=\"/ui/devices/\(DashboardFormat.urlComponent(device.id))\">\(device.id)</a>",
+                    "<a class=\"id\" href=\"/ui/devices/\(PathEscaping.escape(device.id))\">\(device.id)</a>",
                     DashboardFormat.badge(device.state.rawValue),
                     "\(DashboardFormat.labels(device.labels))", DashboardFormat.time(device.lastSeenAt)
                 ]

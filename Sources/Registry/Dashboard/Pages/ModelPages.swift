@@ -8,7 +8,7 @@ extension DashboardPages {
             let versions = try await store.versions(of: name)
             let latest = versions.max { $0.version < $1.version }
             rows.append([
-                "<a href=\"/ui/models/\(DashboardFormat.urlComponent(name))\">\(name)</a>", "\(latest.map(\.version.description), default: "–")",
+                "<a href=\"/ui/models/\(PathEscaping.escape(name))\">\(name)</a>", "\(latest.map(\.version.description), default: "–")",
                 "\(Set(versions.map(\.version)).count)", "\(Set(versions.map(\.variant)).sorted().joined(separator: ", "))",
                 "\(DashboardFormat.bytes(latest?.storedSize ?? 0))", latest.map { DashboardFormat.time($0.committedAt) } ?? "–"
             ])

@@ -20,7 +20,7 @@ extension DashboardPages {
             var health: RolloutStageHealth?
             if rollout.state.isInFlight { health = try await rollouts.status(id: rollout.id).health }
             rows.append([
-                "<a class=\"id\" href=\"/ui/rollouts/\(DashboardFormat.urlComponent(rollout.id))\">\(rollout.id)</a>",
+                "<a class=\"id\" href=\"/ui/rollouts/\(PathEscaping.escape(rollout.id))\">\(rollout.id)</a>",
                 "\(rollout.model) \(rollout.version)", DashboardFormat.badge(rollout.state.rawValue),
                 "\(rollout.stage + 1) of \(rollout.stages.count)",
                 StageProgressChart(stages: rollout.stages, stage: rollout.stage, state: rollout.state.rawValue).svg,
@@ -40,7 +40,7 @@ extension DashboardPages {
         let content: HTML = """
             <h1>Rollout <span class="id">\(rollout.id)</span></h1>
             \(notice.map { "<p class=\"notice\" role=\"status\">\($0)</p>" as HTML } ?? "")
-            <p>\(DashboardFormat.badge(rollout.state.rawValue)) <a href="/ui/models/\(DashboardFormat.urlComponent(rollout.model))">\(rollout.model)</a> \
+            <p>\(DashboardFormat.badge(rollout.state.rawValue)) <a href="/ui/models/\(PathEscaping.escape(rollout.model))">\(rollout.model)</a> \
             \(rollout.previousVersion.map { "\($0) → " } ?? "")\(rollout.version) to \(rollout.selector.isEmpty ? "all devices" : rollout.selector), \
             created by \(rollout.createdBy) at \(DashboardFormat.time(rollout.createdAt))</p>
             \(reason)
@@ -89,7 +89,7 @@ extension DashboardPages {
 
     /// The buttons the rollout's state allows; rollback as the `fleetctl` command, since it needs the publisher's key.
     private func actions(rollout: Rollout, session: DashboardSession) -> HTML {
-        let base = "/ui/rollouts/\(DashboardFormat.urlComponent(rollout.id))"
+        let base = "/ui/rollouts/\(PathEscaping.escape(rollout.id))"
         var buttons: [HTML] = []
         if rollout.state == .active {
             buttons.append(DashboardForm.post(base + "/pause", session: session, button: "Pause", confirm: "Pause rollout \(rollout.id)?"))

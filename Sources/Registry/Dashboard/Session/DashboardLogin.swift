@@ -14,8 +14,11 @@ struct DashboardLogin: Sendable {
     func start(with typed: String, now: Timestamp) async throws -> (session: DashboardSession, expiresAt: Timestamp) {
         let trimmed = typed.trimmingWhitespace
         guard !trimmed.isEmpty else { throw Refused(message: "enter an admin token") }
-        guard let parent = try await store.token(hash: BearerToken.hash(trimmed)) else { throw Refused(message: "unknown token") }
-        if let refusal = try await TokenRefusal.check(parent, now: now, store: store) { throw Refused(message: refusal.message) }
+        let parent: TokenRecord
+        switch try await TokenRefusal.lookUp(trimmed, now: now, store: store) {
+        case .success(let record): parent = record
+        case .failure(let refusal): throw Refused(message: refusal.message)
+        }
         guard parent.kind == .admin else {
             throw Refused(
                 message: "\(parent.kind == .enrollment ? "an enrollment" : "a device") token cannot log in: use an admin token (fleetctl tokens create)")

@@ -1,8 +1,9 @@
-/// Percent-encoding of path segments and query values (RFC 3986 unreserved characters pass as they are).
-enum PathEscaping {
+/// Percent-encoding of path segments and query values (RFC 3986 unreserved characters pass as they are):
+/// the client's request paths and the dashboard's links.
+public enum PathEscaping {
     private static let hexDigits = Array("0123456789ABCDEF")
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var escaped = ""
         for byte in text.utf8 {
             switch byte {
@@ -17,7 +18,7 @@ enum PathEscaping {
     }
 
     /// `?a=1&b=2` from the pairs whose value is present, escaped; empty when none is.
-    static func query(_ pairs: [(String, String?)]) -> String {
+    public static func query(_ pairs: [(String, String?)]) -> String {
         let present = pairs.compactMap { name, value in value.map { "\(name)=\(escape($0))" } }
         return present.isEmpty ? "" : "?" + present.joined(separator: "&")
     }

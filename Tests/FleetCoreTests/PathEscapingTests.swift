@@ -1,6 +1,5 @@
+import FleetCore
 import Testing
-
-@testable import FleetHTTP
 
 /// Ids and query values reach the registry as one path segment or value, whatever they hold.
 @Suite struct PathEscapingTests {
