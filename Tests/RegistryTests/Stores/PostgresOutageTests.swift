@@ -57,7 +57,14 @@ import Testing
         let location = try PostgresLocation(parsing: server.url)
         let store = try await PostgresMetadataStore.connect(to: location, logger: logger)
         let running = Task { try await store.rows("SELECT pg_sleep(60)") }
-        try await Task.sleep(for: .seconds(1))
+        // The shutdown must meet the statement running, not still waiting for its connection (a loaded run was
+        // not there after 1 s, and met a refused connection instead).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let sleeping = try await store.rows("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'")
+            if try sleeping.first?.optionalInteger("n") == 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         try server.stop()
         let outcome = await running.result
         guard case .failure(let error) = outcome, case .unreachable(let message) = error as? StorageError else {

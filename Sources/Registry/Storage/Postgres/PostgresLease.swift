@@ -8,7 +8,8 @@ import Synchronization
 /// While PostgreSQL is down, postgres-nio's pool keeps a request waiting until its connection attempts trip a
 /// circuit breaker (15 s of failures), and then fails it with a generic pool error. A registry request should
 /// instead fail soon with a message saying what is wrong: a request without a connection after `grace` asks
-/// `PostgresProbe` whether the database takes connections at all, and fails at once with its reason if not
+/// `PostgresProbe` whether the database takes connections at all (and asks again while it waits), and fails at
+/// once with its reason if not
 /// ("cannot connect: Connection refused" during a restart); otherwise (every connection busy) it waits up to
 /// `timeout`. Either way, and for any error that means the connection itself failed (a fast shutdown ends a
 /// statement with SQLSTATE 57P01), this throws `StorageError.unreachable` (503).
@@ -64,10 +65,12 @@ struct PostgresLease: Sendable {
         }
         let watch = Task {
             try await Task.sleep(until: started + grace)
-            if !outcome.isStarted, let failure = await probe.failure() {
-                outcome.settleUnlessStarted(.failure(Self.cannotConnect(location, failure)))
-            }
             while !outcome.isSettled {
+                // Asked on every tick while waiting, not once: an answer of "up" may be from just before the
+                // database went down (the probe keeps one answer for `PostgresProbe.freshness`).
+                if !outcome.isStarted, let failure = await probe.failure() {
+                    outcome.settleUnlessStarted(.failure(Self.cannotConnect(location, failure)))
+                }
                 if !outcome.isStarted, ContinuousClock.now >= started + timeout {
                     outcome.settleUnlessStarted(.failure(Self.noConnection(location, after: timeout)))
                 }
