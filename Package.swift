@@ -112,7 +112,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "fleetctl",
-            dependencies: ["FleetCore", "FleetHTTP", "BuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "FleetCore", "FleetHTTP", "InferenceEngine", "BuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ],
             swiftSettings: accessLevelImports
         ),
 

@@ -13,7 +13,7 @@ struct Fleetctl: AsyncParsableCommand {
             """,
         version: BuildInfo.versionLine(program: "fleetctl"),
         subcommands: [
-            Keys.self, Push.self, Assign.self, ModelsCommand.self, VersionsCommand.self, RolloutCommand.self, DevicesCommand.self,
+            Keys.self, Push.self, Quantize.self, Assign.self, ModelsCommand.self, VersionsCommand.self, RolloutCommand.self, DevicesCommand.self,
             FleetCommand.self, AuditCommand.self, TokensCommand.self, TrustCommand.self, GarbageCollect.self, Chunk.self, ManifestCommand.self, Verify.self
         ]
     )

@@ -18,6 +18,9 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// What a device needs to run this variant; the registry sends it only to devices whose profile
     /// meets it. Optional: absent means any device (older manifests have none).
     public var requirements: Requirements?
+    /// Set when this variant was quantized from another at push (`fleetctl push --quantize int8`). Optional: absent
+    /// for every variant pushed as it is.
+    public var quantization: Quantization?
     /// When the publisher made this manifest (RFC 3339, UTC).
     public var createdAt: Timestamp
     /// The key id of the publisher key that signs this manifest (`PublisherPublicKey.keyID`).
@@ -27,7 +30,8 @@ public struct Manifest: Codable, Equatable, Sendable {
 
     public init(
         model: String, version: SemanticVersion, variant: String, files: [File],
-        selfTest: SelfTest? = nil, requirements: Requirements? = nil, createdAt: Timestamp, publisher: String, signature: String? = nil
+        selfTest: SelfTest? = nil, requirements: Requirements? = nil, quantization: Quantization? = nil, createdAt: Timestamp, publisher: String,
+        signature: String? = nil
     ) {
         self.format = Self.currentFormat
         self.model = model
@@ -36,6 +40,7 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.files = files
         self.selfTest = selfTest
         self.requirements = requirements
+        self.quantization = quantization
         self.createdAt = createdAt
         self.publisher = publisher
         self.signature = signature

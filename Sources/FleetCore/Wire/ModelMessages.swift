@@ -25,10 +25,14 @@ public struct VersionSummary: Codable, Equatable, Sendable {
     public var committedAt: Timestamp
     public var totalSize: UInt64
     public var storedSize: UInt64
+    /// Bytes of the model file itself (the self-test's model, else the first file), without self-test vectors.
+    public var modelSize: UInt64?
+    /// How the variant was quantized at push and how far its answers are from its source variant's.
+    public var quantization: Manifest.Quantization?
 
     public init(
         version: SemanticVersion, variant: String, manifestDigest: Digest, publisher: String, createdAt: Timestamp,
-        committedAt: Timestamp, totalSize: UInt64, storedSize: UInt64
+        committedAt: Timestamp, totalSize: UInt64, storedSize: UInt64, modelSize: UInt64? = nil, quantization: Manifest.Quantization? = nil
     ) {
         self.version = version
         self.variant = variant
@@ -38,6 +42,8 @@ public struct VersionSummary: Codable, Equatable, Sendable {
         self.committedAt = committedAt
         self.totalSize = totalSize
         self.storedSize = storedSize
+        self.modelSize = modelSize
+        self.quantization = quantization
     }
 }
 

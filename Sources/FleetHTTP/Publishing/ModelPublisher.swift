@@ -48,6 +48,9 @@ public struct ModelPublisher: Sendable {
     public var chunker: Chunker
     /// Commit with `hold` (`fleetctl push --hold`): the version is not "the latest" until a rollout of it completes.
     public var hold = false
+    /// What the push measured when this variant was quantized from another (`fleetctl push --quantize`), signed with
+    /// the manifest. A property rather than a parameter of `push`, whose async frame must stay small (see `upload`).
+    public var quantization: Manifest.Quantization?
 
     public init(registry: RegistryClient, key: PublisherPrivateKey, settings: ChunkCompressor.Settings = .standard, chunker: Chunker = Chunker()) {
         self.registry = registry
@@ -78,7 +81,7 @@ public struct ModelPublisher: Sendable {
         let manifest = try ManifestSigning.sign(
             Manifest(
                 model: model, version: version, variant: variant, files: entries, selfTest: selfTest, requirements: requirements,
-                createdAt: .now(), publisher: key.publicKey.keyID),
+                quantization: quantization, createdAt: .now(), publisher: key.publicKey.keyID),
             with: key
         )
         try ManifestValidator.validate(manifest)

@@ -20,30 +20,12 @@ extension Tensor {
 
     /// The tensor as a serialized TensorProto (dims, data_type, name, raw_data, little-endian).
     public func protobufBytes(name: String = "") -> [UInt8] {
-        var out: [UInt8] = []
-        func varint(_ value: UInt64) {
-            var v = value
-            while v >= 0x80 {
-                out.append(UInt8(v & 0x7F) | 0x80)
-                v >>= 7
-            }
-            out.append(UInt8(v))
-        }
-        for dim in shape {
-            varint(1 << 3)
-            varint(UInt64(dim))
-        }
-        varint(2 << 3)
-        varint(UInt64(elementType.rawValue))
-        if !name.isEmpty {
-            varint(8 << 3 | 2)
-            varint(UInt64(name.utf8.count))
-            out += name.utf8
-        }
-        varint(9 << 3 | 2)
-        varint(UInt64(byteCount))
-        out += UnsafeRawBufferPointer(start: storage.bytes, count: byteCount)
-        return out
+        var out = ProtoWriter()
+        for dim in shape { out.int(1, Int64(dim)) }
+        out.int(2, Int64(elementType.rawValue))
+        if !name.isEmpty { out.string(8, name) }
+        out.bytes(9, UnsafeRawBufferPointer(start: storage.bytes, count: byteCount))
+        return out.bytes
     }
 }
 

@@ -104,9 +104,14 @@ struct ModelRoutes {
 }
 
 extension VersionSummary {
+    /// The listing row of a stored version; the model file's size and the quantization come from its manifest (stored
+    /// only after it was verified, so it decodes; a row without them is still a row).
     init(_ record: VersionRecord) {
+        let manifest = try? ManifestCoding.decode(record.manifest).manifest
+        let modelPath = manifest?.selfTest?.model ?? manifest?.files.first?.path
         self.init(
             version: record.version, variant: record.variant, manifestDigest: record.manifestDigest, publisher: record.publisher,
-            createdAt: record.createdAt, committedAt: record.committedAt, totalSize: record.totalSize, storedSize: record.storedSize)
+            createdAt: record.createdAt, committedAt: record.committedAt, totalSize: record.totalSize, storedSize: record.storedSize,
+            modelSize: manifest?.files.first { $0.path == modelPath }?.size, quantization: manifest?.quantization)
     }
 }

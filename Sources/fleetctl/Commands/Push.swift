@@ -15,6 +15,13 @@ struct Push: AsyncParsableCommand {
     @Option(help: "Codec and level for new chunks: zlib[:LEVEL], zstd[:LEVEL].") var codec: CodecOption = .init(settings: .standard)
     @Flag(help: "Keep this version out of \"latest\" until a rollout of it completes: push, then create its rollout.") var hold = false
     @Flag(help: "Print the summary as JSON.") var json = false
+    @OptionGroup var quantizing: QuantizeOptions
+
+    func validate() throws {
+        if quantizing.quantize != nil, version.variant == "int8" {
+            throw ValidationError("--quantize int8 publishes the int8 variant beside this one; push this one under another --variant")
+        }
+    }
 
     func run() async throws {
         let signingKey = try KeyFiles.loadPrivateKey(from: version.key)
@@ -27,16 +34,51 @@ struct Push: AsyncParsableCommand {
             requirements: try version.requirements
         ) { event in bar.show(event) }
         bar.finish()
+        guard quantizing.quantize != nil else {
+            report([summary])
+            return
+        }
+        // The float variant is published whatever happens to the int8 one; a variant that is not made says why and
+        // the push exits 3, so a script sees it got less than it asked for.
+        let outcome = Result { try QuantizedPush(options: quantizing, version: version).prepare() }
+        switch outcome {
+        case .failure(let refused as Int8Variant.Refused):
+            report([summary])
+            FileHandle.standardError.write(Data("int8 variant not published: \(refused.reason)\n".utf8))
+            throw ExitCode(3)
+        case .failure(let error):
+            throw error
+        case .success(let prepared):
+            defer { try? FileManager.default.removeItem(atPath: prepared.folder) }
+            publisher.quantization = prepared.record
+            let quantized = try await publisher.push(
+                model: version.model, version: try version.semanticVersion, variant: "int8", files: prepared.inputs, selfTest: prepared.selfTest,
+                requirements: prepared.requirements)
+            report([summary, quantized], lines: prepared.lines)
+        }
+    }
+
+    private func report(_ summaries: [ModelPublisher.Summary], lines: [String] = []) {
         if json {
-            print(try JSONText.encode(summary))
-        } else {
+            print((try? JSONText.encode(summaries.count == 1 ? AnyEncodable(summaries[0]) : AnyEncodable(summaries))) ?? "{}")
+            return
+        }
+        for summary in summaries {
             print("pushed \(summary.model) \(summary.version) (\(summary.variant)): \(summary.totalBytes) bytes in \(summary.chunks) chunks")
             print(
                 "uploaded \(summary.uploadedChunks) new chunks, \(summary.uploadedBytes) bytes compressed; \(summary.deduplicatedBytes) bytes already on the registry"
             )
             print("manifest \(summary.manifestDigest), \(String(format: "%.2f", summary.seconds)) s")
+            if summary.variant == "int8" { for line in lines { print(line) } }
         }
     }
+}
+
+/// One encodable value or another, for output whose shape depends on the options.
+private struct AnyEncodable: Encodable {
+    let encode: (Encoder) throws -> Void
+    init(_ value: some Encodable) { encode = value.encode }
+    func encode(to encoder: Encoder) throws { try encode(encoder) }
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.

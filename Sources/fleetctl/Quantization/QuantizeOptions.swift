@@ -1,0 +1,32 @@
+import ArgumentParser
+import InferenceEngine
+
+/// `--quantize int8`, `--calibration DIR`, `--max-quant-error E`: how `fleetctl push` makes a quantized variant
+/// beside the one it pushes, and `fleetctl quantize` tries one locally.
+struct QuantizeOptions: ParsableArguments {
+    @Option(help: "Also publish an int8 variant made from the model (only int8 is supported).") var quantize: String?
+    @Option(
+        help:
+            "Folder of sample inputs for calibration and the error check: input_N.pb files, or one folder of them per sample. Default: the --self-test inputs.")
+    var calibration: String?
+    @Option(
+        help: ArgumentHelp(
+            "Largest deviation from float accepted for every output.",
+            discussion:
+                "Float outputs are measured by relative RMS error (default 0.05), integer and boolean outputs by the share of elements that differ (default 0.02)."
+        ))
+    var maxQuantError: Double?
+
+    func validate() throws {
+        if let quantize, quantize != "int8" { throw ValidationError("--quantize takes int8, not '\(quantize)'") }
+        if let maxQuantError, !(maxQuantError.isFinite && maxQuantError >= 0) {
+            throw ValidationError("--max-quant-error must be a number >= 0")
+        }
+    }
+
+    /// The samples: `--calibration`, else the self-test folder's inputs, else none.
+    func samples(selfTest: String?, model: Model) throws -> [[String: Tensor]] {
+        guard let folder = calibration ?? selfTest else { return [] }
+        return try CalibrationSamples.load(folder: folder, for: model)
+    }
+}
