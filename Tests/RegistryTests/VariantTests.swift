@@ -21,6 +21,11 @@ import Testing
             ])
         #expect(Manifest.Requirements(minRAMBytes: 256 << 20, architectures: ["aarch64"], requiredOps: ["Gemm"]).unmet(by: Self.profile).isEmpty)
         #expect(Manifest.Requirements().unmet(by: Self.profile).isEmpty)
+        // Agents report operators as `domain:Op`; a requirement naming an ai.onnx operator bare matches it.
+        let agent = DeviceProfile(
+            arch: "x86_64", ramBytes: 1 << 30, diskBytes: 1 << 30, engineVersion: "0.1.0", supportedOps: ["ai.onnx:QLinearConv", "ai.onnx.ml:Binarizer"])
+        #expect(Manifest.Requirements(requiredOps: ["QLinearConv", "ai.onnx:QLinearConv", "ai.onnx.ml:Binarizer"]).unmet(by: agent).isEmpty)
+        #expect(Manifest.Requirements(requiredOps: ["Binarizer", "MatMulInteger"]).unmet(by: agent) == ["the engine lacks Binarizer, MatMulInteger"])
     }
 
     @Test func theBestFittingVariantIsSentAndADeviceThatFitsNoneIsReported() async throws {

@@ -6,7 +6,8 @@ extension Manifest {
         public var architectures: [String]?
         /// The lowest engine version that runs it.
         public var minEngineVersion: SemanticVersion?
-        /// ONNX operator types the engine must support.
+        /// ONNX operator types the engine must support, as `domain:Op` (`ai.onnx:QLinearConv`) or, for the default
+        /// domain, just `Op`.
         public var requiredOps: [String]?
 
         public init(minRAMBytes: UInt64? = nil, architectures: [String]? = nil, minEngineVersion: SemanticVersion? = nil, requiredOps: [String]? = nil) {
@@ -33,8 +34,9 @@ extension Manifest {
                 }
             }
             if let requiredOps {
+                // Agents report `domain:Op`; a requirement may name an ai.onnx operator without its domain.
                 let supported = Set(profile.supportedOps)
-                let missing = requiredOps.filter { !supported.contains($0) }
+                let missing = requiredOps.filter { !supported.contains($0) && !($0.contains(":") ? false : supported.contains("ai.onnx:" + $0)) }
                 if !missing.isEmpty { reasons.append("the engine lacks \(missing.joined(separator: ", "))") }
             }
             return reasons

@@ -109,6 +109,8 @@ public struct VersionHealth: Codable, Equatable, Sendable {
     public var version: SemanticVersion
     /// Devices running it now.
     public var devices: Int
+    /// Devices running it now, per variant (`fp32`, `int8`, …).
+    public var variants: [String: Int]?
     public var share: Double
     public var installFailures: Int
     public var selfTestFailures: Int
@@ -119,11 +121,12 @@ public struct VersionHealth: Codable, Equatable, Sendable {
 
     public init(
         model: String, version: SemanticVersion, devices: Int, share: Double, installFailures: Int, selfTestFailures: Int,
-        inferences: UInt64, errors: UInt64, p95Milliseconds: Double?
+        inferences: UInt64, errors: UInt64, p95Milliseconds: Double?, variants: [String: Int]? = nil
     ) {
         self.model = model
         self.version = version
         self.devices = devices
+        self.variants = variants
         self.share = share
         self.installFailures = installFailures
         self.selfTestFailures = selfTestFailures

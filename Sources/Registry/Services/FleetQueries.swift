@@ -58,12 +58,14 @@ struct FleetQueries: Sendable {
         let byDevice = Dictionary(grouping: health, by: \.deviceID)
         var states: [String: Int] = [:]
         var running: [String: Int] = [:]
+        var variants: [String: [String: Int]] = [:]
         var versions: [String: (model: String, version: SemanticVersion)] = [:]
         for device in all {
             states[try await state(of: device, health: byDevice[device.id] ?? []).rawValue, default: 0] += 1
             for installed in device.lastCheckin?.installed ?? [] {
                 let key = "\(installed.model)@\(installed.version)"
                 running[key, default: 0] += 1
+                variants[key, default: [:]][installed.variant, default: 0] += 1
                 versions[key] = (installed.model, installed.version)
             }
         }
@@ -76,7 +78,7 @@ struct FleetQueries: Sendable {
                 share: all.isEmpty ? 0 : Double(running[key] ?? 0) / Double(all.count),
                 installFailures: rows.filter(\.failedBeforeSelfTest).count, selfTestFailures: rows.filter(\.failedSelfTest).count,
                 inferences: rows.reduce(0) { $0 + $1.inferences }, errors: rows.reduce(0) { $0 + $1.errors },
-                p95Milliseconds: RolloutEvaluator.meanP95(rows)
+                p95Milliseconds: RolloutEvaluator.meanP95(rows), variants: variants[key]
             )
         }.sorted { ($0.model, $1.version) < ($1.model, $0.version) }
         let inFlight = try await store.rollouts().filter(\.state.isInFlight)

@@ -19,10 +19,12 @@ struct FleetStatusCommand: AsyncParsableCommand {
             let states = status.states.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             var text = "\(status.devices) device(s)\(states.isEmpty ? "" : ": " + states)\n\n"
             text += Table(
-                headers: ["MODEL", "VERSION", "DEVICES", "SHARE", "FAIL", "SELFTEST", "INFER", "ERR", "P95 MS"],
+                headers: ["MODEL", "VERSION", "DEVICES", "VARIANTS", "SHARE", "FAIL", "SELFTEST", "INFER", "ERR", "P95 MS"],
                 rows: status.versions.map { row in
                     [
-                        row.model, row.version.description, String(row.devices), PercentText.of(row.share), String(row.installFailures),
+                        row.model, row.version.description, String(row.devices),
+                        (row.variants ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                        PercentText.of(row.share), String(row.installFailures),
                         String(row.selfTestFailures), String(row.inferences), String(row.errors), Spelling.milliseconds(row.p95Milliseconds)
                     ]
                 }

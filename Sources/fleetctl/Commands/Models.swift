@@ -29,6 +29,13 @@ struct ListModels: AsyncParsableCommand {
 }
 
 struct ShowModel: AsyncParsableCommand {
+    /// The worst output's deviation from the source variant, e.g. `0.0123` (relative RMS) or `1.2%` (labels that
+    /// differ); `-` for a variant pushed as it is.
+    static func quantizationError(_ quantization: Manifest.Quantization?) -> String {
+        guard let worst = quantization?.worst else { return "-" }
+        return worst.measure == "mismatched_fraction" ? String(format: "%.1f%%", worst.value * 100) : String(format: "%.4f", worst.value)
+    }
+
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a model's versions and variants, newest first.")
 
     @OptionGroup var connection: RegistryOptions
@@ -38,13 +45,14 @@ struct ShowModel: AsyncParsableCommand {
     func run() async throws {
         try output.show(try await connection.client().versions(of: model)) { answer in
             Table(
-                headers: ["VERSION", "VARIANT", "SIZE", "STORED", "COMMITTED", "MANIFEST"],
+                headers: ["VERSION", "VARIANT", "MODEL", "STORED", "QUANT ERR", "COMMITTED", "MANIFEST"],
                 rows: answer.versions.map { version in
                     [
-                        version.version.description, version.variant, ByteCountText.of(version.totalSize), ByteCountText.of(version.storedSize),
+                        version.version.description, version.variant, ByteCountText.of(version.modelSize ?? version.totalSize),
+                        ByteCountText.of(version.storedSize), Self.quantizationError(version.quantization),
                         version.committedAt.description, version.manifestDigest.description
                     ]
-                }, shrinkable: [1, 5]
+                }, shrinkable: [1, 6]
             ).render()
         }
     }

@@ -34,7 +34,7 @@ struct QuantizedPush {
         let selfTest = Manifest.SelfTest(
             model: fileName, inputs: vectors.inputs.map { "self-test/" + $0 }, outputs: vectors.outputs.map { "self-test/" + $0 },
             relativeTolerance: written.relativeTolerance, absoluteTolerance: written.absoluteTolerance)
-        let floatSize = try FileManager.default.attributesOfItem(atPath: version.file)[.size] as? UInt64 ?? 0
+        let floatSize = UInt64(float.summary.fileSize)
         return Prepared(
             folder: folder, inputs: inputs, selfTest: selfTest,
             requirements: try requirements(floatSize: floatSize, int8Size: UInt64(variant.bytes.count)),
