@@ -103,6 +103,34 @@ import Testing
         #expect(deviation[0].value < 0.02, "\(deviation)")
     }
 
+    /// Before IR 4 every initializer had to be a graph input too: those are weights, not overridable inputs. From IR 4
+    /// on, an initializer listed as an input is a default the caller may replace, so it stays float.
+    @Test(arguments: [(3, true), (8, false)])
+    func initializersListedAsInputsAreWeightsOnlyInOldFiles(irVersion: Int, quantized: Bool) throws {
+        let (k, n) = (64, 32)
+        var builder = ONNXBuilder()
+        builder.irVersion = irVersion
+        builder.opset = 13
+        builder.inputs = [.init(name: "x", dims: [1, k]), .init(name: "W", dims: [k, n])]
+        builder.outputs = [.init(name: "y", dims: [1, n])]
+        builder.initializers = [
+            .init(name: "W", dims: [k, n], raw: (0..<(k * n)).flatMap { withUnsafeBytes(of: Float($0 % 7).bitPattern.littleEndian, Array.init) })
+        ]
+        builder.nodes = [.init(op: "MatMul", inputs: ["x", "W"], outputs: ["y"])]
+        if quantized {
+            let result = try ModelQuantizer.quantize(builder.bytes(), calibration: [])
+            #expect(result.report.quantized.map(\.op) == ["MatMul"])
+            #expect(try EditableGraph(bytes: result.bytes).inputs.map(\.name) == ["x"], "the replaced weight is no longer listed as an input")
+            _ = try Model(bytes: result.bytes)
+        } else {
+            #expect {
+                try ModelQuantizer.quantize(builder.bytes(), calibration: [])
+            } throws: { error in
+                "\(error)".contains("nothing to quantize") && "\(error)".contains("computed, not a constant")
+            }
+        }
+    }
+
     @Test func whatCannotBeRewrittenIsRefusedWithTheReason() throws {
         let digits = try Self.bytes("models/digits-mlp/v1.onnx")
         let once = try ModelQuantizer.quantize(digits, calibration: [])

@@ -33,6 +33,7 @@ struct EditableGraph {
     let file: ModelBytes
     /// Opset version per domain ("" for ai.onnx).
     let opsets: [String: Int]
+    let irVersion: Int64
     var nodes: [Node] = []
     var initializers: [Entry] = []
     /// The parsed initializers by name, for decoding their values.
@@ -49,6 +50,7 @@ struct EditableGraph {
         file = ModelBytes(bytes: bytes)
         let (proto, _) = try ModelSummary.parse(file)
         opsets = ModelSummary.opsetImports(proto)
+        irVersion = proto.irVersion
         var reader = ProtoReader(buffer: file.buffer, range: 0..<file.count)
         var graph: Range<Int>?
         while true {
@@ -132,7 +134,9 @@ struct EditableGraph {
     /// nil for anything computed (or a graph input that an initializer only defaults).
     func constant(_ name: String) throws(EngineError) -> Tensor? {
         if let proto = initializerProtos[name] {
-            guard !inputs.contains(where: { $0.name == name }) else { return nil }  // overridable at run time
+            // An initializer that is also a graph input is a default the caller may override, except before IR 4,
+            // when every initializer had to be listed as an input.
+            guard irVersion < 4 || !inputs.contains(where: { $0.name == name }) else { return nil }
             return try TensorDecoder(file: file, directory: nil).tensor(from: proto, context: "initializer '\(name)'")
         }
         guard let node = nodes.first(where: { $0.opType == "Constant" && $0.domain == "" && $0.outputs.first == name }),

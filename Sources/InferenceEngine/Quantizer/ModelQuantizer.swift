@@ -13,8 +13,9 @@ public enum ModelQuantizer {
         "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger"
     ]
 
-    /// `model`, rewritten; `calibration` holds input samples (by input name) for the convolutions' ranges.
-    public static func quantize(_ model: [UInt8], calibration: [[String: Tensor]]) throws -> QuantizedModel {
+    /// `model`, rewritten; `calibration` holds input samples (by input name) for the convolutions' ranges;
+    /// nodes named in `keepingFloat` stay float.
+    public static func quantize(_ model: [UInt8], calibration: [[String: Tensor]], keepingFloat: Set<String> = []) throws -> QuantizedModel {
         var graph = try EditableGraph(bytes: model)
         let opset = graph.opsets[""] ?? 1
         guard opset >= 11 else {
@@ -23,7 +24,7 @@ public enum ModelQuantizer {
         if let quantized = graph.nodes.first(where: { $0.domain == "" && quantizedOperators.contains($0.opType) }) {
             throw QuantizationRefusal("the model is already quantized: it has a \(quantized.opType) node ('\(quantized.displayName)')")
         }
-        let plan = try QuantizationPlan(graph)
+        let plan = try QuantizationPlan(graph, keepingFloat: keepingFloat)
         guard !plan.products.isEmpty || !plan.convolutions.isEmpty else {
             let reasons = plan.skipped.prefix(3).map { "\($0.op) '\($0.name)': \($0.detail)" }
             throw QuantizationRefusal(

@@ -45,10 +45,16 @@ struct QuantizationPlan {
     /// Weights smaller than this stay float: too little to save for the nodes the rewrite adds.
     static let minimumWeightElements = 1024
 
-    init(_ graph: EditableGraph) throws {
+    /// `keepingFloat`: names of nodes to leave in float whatever they are (the publisher's choice, or the nodes that
+    /// moved the outputs most).
+    init(_ graph: EditableGraph, keepingFloat: Set<String> = []) throws {
         let consumers = Consumers(graph)
         for (index, node) in graph.nodes.enumerated() where node.domain == "" {
             let outcome: Result<Void, Skip>
+            if keepingFloat.contains(node.displayName), ["MatMul", "Gemm", "Conv"].contains(node.opType) {
+                skipped.append(.init(name: node.displayName, op: node.opType, detail: "kept in float on request"))
+                continue
+            }
             switch node.opType {
             case "MatMul": outcome = planMatMul(index, node, graph)
             case "Gemm": outcome = planGemm(index, node, graph)

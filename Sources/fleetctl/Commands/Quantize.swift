@@ -29,7 +29,8 @@ struct Quantize: AsyncParsableCommand {
         let float = try Model(contentsOf: file)
         let samples = try quantizing.samples(selfTest: nil, model: float)
         let variant: Int8Variant
-        switch Result(catching: { try Int8Variant.make(modelAt: file, samples: samples, limit: quantizing.maxQuantError) }) {
+        switch Result(catching: { try Int8Variant.make(modelAt: file, samples: samples, limit: quantizing.maxQuantError, keepingFloat: quantizing.keptFloat) })
+        {
         case .success(let made): variant = made
         case .failure(let refused as Int8Variant.Refused):
             FileHandle.standardError.write(Data("cannot make the int8 variant: \(refused.reason)\n".utf8))

@@ -29,7 +29,7 @@ struct Int8Variant {
     /// Quantizes the model at `path` and measures it on `samples` against the float model; throws `Refused` when it
     /// cannot be made or an output moves past its limit (`limit` for every output if given, else the default for
     /// the output's type).
-    static func make(modelAt path: String, samples: [[String: Tensor]], limit: Double?) throws -> Int8Variant {
+    static func make(modelAt path: String, samples: [[String: Tensor]], limit: Double?, keepingFloat: Set<String> = []) throws -> Int8Variant {
         let original = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let float = InferenceSession(try Model(bytes: original))
         guard !samples.isEmpty else {
@@ -37,12 +37,20 @@ struct Int8Variant {
         }
         let quantized: QuantizedModel
         do {
-            quantized = try ModelQuantizer.quantize(original, calibration: samples)
+            quantized = try ModelQuantizer.quantize(original, calibration: samples, keepingFloat: keepingFloat)
         } catch let refusal as QuantizationRefusal {
             throw Refused(reason: refusal.reason)
         }
-        let int8 = InferenceSession(try Model(bytes: quantized.bytes))
-        let measured = try OutputDeviation.measure(candidate: int8, reference: float, samples: samples)
+        // The rewrite wrote something this engine cannot load or run: a refusal like any other, never a published file.
+        let checked = Result { () throws -> (InferenceSession, [OutputDeviation]) in
+            let session = InferenceSession(try Model(bytes: quantized.bytes))
+            return (session, try OutputDeviation.measure(candidate: session, reference: float, samples: samples))
+        }
+        let (int8, measured): (InferenceSession, [OutputDeviation])
+        switch checked {
+        case .success(let value): (int8, measured) = value
+        case .failure(let error): throw Refused(reason: "the int8 model does not run in this engine: \(error)")
+        }
         let deviations = measured.map { deviation in
             Manifest.Quantization.Deviation(
                 output: deviation.output, measure: deviation.measure.rawValue, value: deviation.value,

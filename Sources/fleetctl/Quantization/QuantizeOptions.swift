@@ -16,6 +16,10 @@ struct QuantizeOptions: ParsableArguments {
                 "Float outputs are measured by relative RMS error (default 0.05), integer and boolean outputs by the share of elements that differ (default 0.02)."
         ))
     var maxQuantError: Double?
+    @Option(help: "Nodes to leave in float, by name (as `fleetctl quantize --verbose` lists them), comma-separated.")
+    var keepFloat: String?
+
+    var keptFloat: Set<String> { Set((keepFloat ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) }
 
     func validate() throws {
         if let quantize, quantize != "int8" { throw ValidationError("--quantize takes int8, not '\(quantize)'") }

@@ -22,7 +22,7 @@ struct QuantizedPush {
     func prepare() throws -> Prepared {
         let float = try Model(contentsOf: version.file)
         let samples = try options.samples(selfTest: version.selfTest, model: float)
-        let variant = try Int8Variant.make(modelAt: version.file, samples: samples, limit: options.maxQuantError)
+        let variant = try Int8Variant.make(modelAt: version.file, samples: samples, limit: options.maxQuantError, keepingFloat: options.keptFloat)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleetctl-int8-\(UUID().uuidString)").path
         let fileName = URL(fileURLWithPath: version.file).lastPathComponent
         let written = try variant.write(to: folder, fileName: fileName)
