@@ -6,6 +6,7 @@
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -91,6 +92,14 @@ void ck_tanh(const float *input, float *output, ptrdiff_t count);
 
 /// `output[i] = input[i] * sigmoid(input[i])` (SiLU) with the same vectorized exp; `output` may be `input`.
 void ck_swish(const float *input, float *output, ptrdiff_t count);
+
+/// `output[i] = clamp(rint(input[i] / scale) + zero_point)` to uint8 (0...255) or int8 (-128...127), rounding half
+/// to even; NaN becomes the zero point. QuantizeLinear and DynamicQuantizeLinear on float input.
+void ck_quantize_u8(const float *input, uint8_t *output, ptrdiff_t count, float scale, float zero_point);
+void ck_quantize_s8(const float *input, int8_t *output, ptrdiff_t count, float scale, float zero_point);
+
+/// The smallest and largest of `count` floats and 0 (NaN ignored): DynamicQuantizeLinear's range.
+void ck_range_with_zero(const float *input, ptrdiff_t count, float *low, float *high);
 
 /// A spin-wait hint (x86 `pause`, ARM `yield`): a polling thread then leaves the core's execution
 /// resources to the thread it shares them with (an SMT sibling, often the one it waits for).

@@ -16,6 +16,7 @@ enum Im2Col {
         _ window: SlidingWindow, channels: Int, start: Int, count: Int,
         _ body: (_ row: Int, _ filled: Int, _ length: Int, _ lo: Int, _ hi: Int, _ pixel: Int) -> Void
     ) {
+        let window = window.withoutUnitAxes
         let rank = window.rank
         guard rank > 0, count > 0 else { return }
         let last = rank - 1

@@ -130,6 +130,22 @@ struct SlidingWindow: Equatable {
             && padBegin.allSatisfy { $0 == 0 } && image == positions
     }
 
+    /// The same window without the spatial axes that do nothing (image, kernel and placements of 1, no padding), or
+    /// the last axis if every one is such. im2col's rows and columns are the same either way, but its runs follow
+    /// the last axis: a [H, 1] image with a [k, 1] kernel (a 1-D convolution written in 2-D) would otherwise be
+    /// gathered one element per run.
+    var withoutUnitAxes: SlidingWindow {
+        let kept = (0..<rank).filter { axis in
+            !(image[axis] == 1 && kernel[axis] == 1 && positions[axis] == 1 && padBegin[axis] == 0 && padEnd[axis] == 0)
+        }
+        guard kept.count < rank else { return self }
+        let axes = kept.isEmpty ? [rank - 1] : kept
+        return SlidingWindow(
+            image: axes.map { image[$0] }, kernel: axes.map { kernel[$0] }, strides: axes.map { strides[$0] },
+            dilations: axes.map { dilations[$0] }, padBegin: axes.map { padBegin[$0] }, padEnd: axes.map { padEnd[$0] },
+            positions: axes.map { positions[$0] })
+    }
+
     /// The same window with a leading unit axis when it has one spatial axis, so 1-D operators
     /// run through the 2-D kernels.
     var promotedTo2D: SlidingWindow {

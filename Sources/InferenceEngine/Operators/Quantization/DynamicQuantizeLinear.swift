@@ -1,3 +1,5 @@
+import CKernels
+
 /// DynamicQuantizeLinear: uint8 quantization with a scale and zero point chosen so the data's
 /// range (widened to include 0) maps onto 0...255.
 enum DynamicQuantizeLinear {
@@ -10,17 +12,12 @@ enum DynamicQuantizeLinear {
         let source = x.pointer(as: Float.self)
         var low: Float = 0
         var high: Float = 0
-        for i in 0..<x.count {
-            low = Swift.min(low, source[i])
-            high = Swift.max(high, source[i])
-        }
+        ck_range_with_zero(source, x.count, &low, &high)
         let scale = high == low ? 1 : (high - low) / 255
-        let zeroPoint = Swift.max(0, Swift.min(255, 0 - low / scale)).rounded(.toNearestOrEven)
+        let rounded = Swift.max(0, Swift.min(255, 0 - low / scale)).rounded(.toNearestOrEven)
+        let zeroPoint = rounded.isNaN ? 0 : rounded
         let output = try context.allocate(.uint8, x.shape)
-        let y = output.mutablePointer(as: UInt8.self)
-        for i in 0..<x.count {
-            y[i] = Quantization.saturate(source[i] / scale, zeroPoint: zeroPoint.isNaN ? 0 : zeroPoint)
-        }
-        return [output, Tensor(scalar: scale), Tensor(scalar: UInt8(zeroPoint.isNaN ? 0 : zeroPoint))]
+        ck_quantize_u8(source, output.mutablePointer(as: UInt8.self), x.count, scale, zeroPoint)
+        return [output, Tensor(scalar: scale), Tensor(scalar: UInt8(zeroPoint))]
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// QuantizeLinear: `y = saturate(round_half_even(x / scale) + zero_point)` per tensor, per axis
 /// or per block, into uint8, int8, uint16 or int16.
 struct QuantizeLinearOperator: Operator {
@@ -64,6 +66,24 @@ struct QuantizeLinearOperator: Operator {
             quantize(integer)
         }
         private func quantize<I: QuantizedInteger>(_ type: I.Type) {
+            // 8-bit outputs with one parameter per run (per tensor or per axis slice): the vectorized C loop.
+            if I.self == UInt8.self || I.self == Int8.self {
+                let y = UnsafeMutableRawPointer(output.mutablePointer(as: I.self))
+                var handled = true
+                layout.forEachRun { parameter, step, start, count in
+                    guard step == 0 || count == 1 else {
+                        handled = false
+                        return
+                    }
+                    let zero = zeros.map { Float($0[parameter]) } ?? 0
+                    if I.self == UInt8.self {
+                        ck_quantize_u8(x + start, y.assumingMemoryBound(to: UInt8.self) + start, count, scales[parameter], zero)
+                    } else {
+                        ck_quantize_s8(x + start, y.assumingMemoryBound(to: Int8.self) + start, count, scales[parameter], zero)
+                    }
+                }
+                if handled { return }
+            }
             let y = output.mutablePointer(as: I.self)
             layout.forEachRun { parameter, step, start, count in
                 for j in 0..<count {
