@@ -38,6 +38,16 @@
     *low = lo;                                                                                             \
     *high = hi;
 
+// `(input[i] - zero_point) * scale`: exact in float for 8-bit inputs, so every build gives the same bits.
+#define CK_DEQUANTIZE_BODY for (ptrdiff_t i = 0; i < count; i++) output[i] = ((float)input[i] - zero_point) * scale;
+
+static void dequantize_u8_portable(const uint8_t *input, float *output, ptrdiff_t count, float scale, float zero_point) {
+    CK_DEQUANTIZE_BODY
+}
+static void dequantize_s8_portable(const int8_t *input, float *output, ptrdiff_t count, float scale, float zero_point) {
+    CK_DEQUANTIZE_BODY
+}
+
 static void quantize_u8_portable(const float *input, uint8_t *output, ptrdiff_t count, float scale, float zero_point) {
     CK_QUANTIZE_BODY(uint8_t, 0.0f, 255.0f)
 }
@@ -63,6 +73,22 @@ __attribute__((target("avx512f,avx512bw"))) static void quantize_s8_avx512(
     const float *input, int8_t *output, ptrdiff_t count, float scale, float zero_point) {
     CK_QUANTIZE_BODY(int8_t, -128.0f, 127.0f)
 }
+__attribute__((target("avx2"))) static void dequantize_u8_avx2(
+    const uint8_t *input, float *output, ptrdiff_t count, float scale, float zero_point) {
+    CK_DEQUANTIZE_BODY
+}
+__attribute__((target("avx512f,avx512bw"))) static void dequantize_u8_avx512(
+    const uint8_t *input, float *output, ptrdiff_t count, float scale, float zero_point) {
+    CK_DEQUANTIZE_BODY
+}
+__attribute__((target("avx2"))) static void dequantize_s8_avx2(
+    const int8_t *input, float *output, ptrdiff_t count, float scale, float zero_point) {
+    CK_DEQUANTIZE_BODY
+}
+__attribute__((target("avx512f,avx512bw"))) static void dequantize_s8_avx512(
+    const int8_t *input, float *output, ptrdiff_t count, float scale, float zero_point) {
+    CK_DEQUANTIZE_BODY
+}
 __attribute__((target("avx2,fma"))) static void range_avx2(const float *input, ptrdiff_t count, float *low, float *high) {
     CK_RANGE_BODY
 }
@@ -81,4 +107,12 @@ void ck_quantize_s8(const float *input, int8_t *output, ptrdiff_t count, float s
 
 void ck_range_with_zero(const float *input, ptrdiff_t count, float *low, float *high) {
     CK_PICK(range_portable, range_avx2, range_avx512)(input, count, low, high);
+}
+
+void ck_dequantize_u8(const uint8_t *input, float *output, ptrdiff_t count, float scale, float zero_point) {
+    CK_PICK(dequantize_u8_portable, dequantize_u8_avx2, dequantize_u8_avx512)(input, output, count, scale, zero_point);
+}
+
+void ck_dequantize_s8(const int8_t *input, float *output, ptrdiff_t count, float scale, float zero_point) {
+    CK_PICK(dequantize_s8_portable, dequantize_s8_avx2, dequantize_s8_avx512)(input, output, count, scale, zero_point);
 }

@@ -145,6 +145,56 @@ import Testing
         }
     }
 
+    /// DequantizeLinear -> activation (what the int8 rewrite leaves after a quantized Conv) runs as one step with the
+    /// result of the two; with the dequantized value also a graph output, they run apart.
+    @Test(arguments: ["Relu", "Clip", "HardSigmoid", "HardSwishChain"])
+    func dequantizeWithAnActivationMatchesSeparateOperators(_ activation: String) throws {
+        let values = (0..<(3 * 256)).map { UInt8($0 % 256) }
+        let (scale, zero): (Float, UInt8) = (0.05, 128)
+        let expected = values.map { value -> Double in
+            let x = Double((Float(value) - Float(zero)) * scale)
+            switch activation {
+            case "Relu": return max(x, 0)
+            case "Clip": return min(max(x, -0.5), 1.5)
+            case "HardSigmoid": return max(0, min(1, 0.2 * x + 0.5))
+            default: return x * max(0, min(1, x / 6 + 0.5))
+            }
+        }
+        func model(exposingDequantized: Bool) throws -> Model {
+            var builder = ONNXBuilder()
+            builder.inputs = [.init(name: "q", elementType: 2, dims: [1, 3, 16, 16])]
+            builder.initializers = [
+                .init(name: "scale", dims: [], raw: [scale].rawBytes), .init(name: "zero", dims: [], dataType: 2, raw: [zero]),
+                .init(name: "low", dims: [], raw: [Float(-0.5)].rawBytes), .init(name: "high", dims: [], raw: [Float(1.5)].rawBytes),
+                .init(name: "floor", dims: [], raw: [Float(0)].rawBytes), .init(name: "three", dims: [], raw: [Float(3)].rawBytes),
+                .init(name: "six", dims: [], raw: [Float(6)].rawBytes)
+            ]
+            builder.nodes = [.init(op: "DequantizeLinear", inputs: ["q", "scale", "zero"], outputs: ["n"])]
+            if activation == "HardSwishChain" {
+                builder.nodes += [
+                    .init(op: "Add", inputs: ["n", "three"], outputs: ["shifted"]),
+                    .init(op: "Clip", inputs: ["shifted", "floor", "six"], outputs: ["clipped"]),
+                    .init(op: "Mul", inputs: ["n", "clipped"], outputs: ["product"]),
+                    .init(op: "Div", inputs: ["product", "six"], outputs: ["y"])
+                ]
+            } else {
+                builder.nodes.append(.init(op: activation, inputs: activation == "Clip" ? ["n", "low", "high"] : ["n"], outputs: ["y"]))
+            }
+            builder.outputs = [.init(name: "y", dims: nil)] + (exposingDequantized ? [.init(name: "n", dims: nil)] : [])
+            return try Model(bytes: builder.bytes())
+        }
+        let input = try Tensor(shape: [1, 3, 16, 16], values: values)
+        let fused = try model(exposingDequantized: false)
+        #expect(fused.executedNodeCount == 1)
+        let separate = try model(exposingDequantized: true)
+        #expect(separate.executedNodeCount == (activation == "HardSwishChain" ? 5 : 2))
+        for model in [fused, separate] {
+            let y = try #require(try InferenceSession(model).run(["q": input])["y"])
+            let error = zip(y.floatValues(), expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+            #expect(error < 1e-5, "\(activation): max error \(error)")
+        }
+    }
+
     /// Broadcast Add/Mul/Div split over threads by rows, and flat ranges for equal shapes.
     @Test func threadedArithmeticMatchesPlainLoops() throws {
         var random = SeededRandom(seed: 3)

@@ -98,6 +98,10 @@ void ck_swish(const float *input, float *output, ptrdiff_t count);
 void ck_quantize_u8(const float *input, uint8_t *output, ptrdiff_t count, float scale, float zero_point);
 void ck_quantize_s8(const float *input, int8_t *output, ptrdiff_t count, float scale, float zero_point);
 
+/// `output[i] = (input[i] - zero_point) * scale` from uint8 or int8: DequantizeLinear.
+void ck_dequantize_u8(const uint8_t *input, float *output, ptrdiff_t count, float scale, float zero_point);
+void ck_dequantize_s8(const int8_t *input, float *output, ptrdiff_t count, float scale, float zero_point);
+
 /// The smallest and largest of `count` floats and 0 (NaN ignored): DynamicQuantizeLinear's range.
 void ck_range_with_zero(const float *input, ptrdiff_t count, float *low, float *high);
 

@@ -1,7 +1,8 @@
 /// Fusion at load: a node that only transforms (with constants) the output of an earlier step, and
 /// whose input nobody else reads, runs inside that step. Today: BatchNormalization (with constant
 /// statistics) and the pointwise activations of mobile vision nets after a float32 Conv, which
-/// is what exported PaddlePaddle and PyTorch models are full of.
+/// is what exported PaddlePaddle and PyTorch models are full of; the same activations after a
+/// DequantizeLinear (a quantized Conv's output, as the int8 rewrite writes it); a bias after MatMul.
 enum OperatorFusion {
     /// The operator that does `previous` and then `node`, or nil when they cannot be fused.
     /// `constant` looks up a value known at load; `inputRank` is the static rank of the value
@@ -11,6 +12,14 @@ enum OperatorFusion {
         inputRank: Int?, constant: (ValueID) -> Tensor?
     ) throws(EngineError) -> (any Operator)? {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
+        if var dequantize = previous as? DequantizeLinearOperator {
+            // DequantizeLinear (to float32) + an activation: the int8 rewrite's output of a quantized Conv.
+            guard dequantize.activation == nil, dequantize.outputType ?? .float == .float,
+                let activation = try activation(node, attributes: attributes, opset: opset, constant: constant)
+            else { return nil }
+            dequantize.activation = activation
+            return dequantize
+        }
         if var matmul = previous as? MatMulOperator {
             // MatMul + Add(B): B float32, one value per column, of no higher rank than the product.
             guard node.opType == "Add", matmul.bias == nil, let tensor = node.inputs.last.flatMap(constant),
@@ -64,6 +73,11 @@ enum OperatorFusion {
     /// `previous` (a float32 Conv) with `activation` as the last stage of its epilogue, or nil when
     /// it is not a Conv or already ends in an activation.
     static func fuse(_ activation: ConvEpilogue.Activation, after previous: any Operator) -> (any Operator)? {
+        if var dequantize = previous as? DequantizeLinearOperator {
+            guard dequantize.activation == nil, dequantize.outputType ?? .float == .float else { return nil }
+            dequantize.activation = activation
+            return dequantize
+        }
         guard var conv = previous as? ConvOperator else { return nil }
         var epilogue = conv.epilogue ?? ConvEpilogue()
         guard epilogue.activation == nil else { return nil }

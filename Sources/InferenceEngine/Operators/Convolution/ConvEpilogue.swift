@@ -56,6 +56,16 @@ struct ConvEpilogue: Sendable {
     }
 
     private func apply(to values: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float, affine: Bool) {
+        Activation.apply(activation, to: values, count: count, scale: scale, shift: shift, affine: affine)
+    }
+}
+
+extension ConvEpilogue.Activation {
+    /// `activation(values * scale + shift)` in place (the multiply-add only when `affine`), in the C kernels; also
+    /// what a DequantizeLinear with an activation fused into it runs on its output.
+    static func apply(
+        _ activation: Self?, to values: UnsafeMutablePointer<Float>, count: Int, scale: Float = 1, shift: Float = 0, affine: Bool = false
+    ) {
         let (kind, p1, p2): (Int32, Float, Float)
         switch activation {
         case nil, .sigmoid, .swish: (kind, p1, p2) = (Int32(CK_ACTIVATION_NONE), 0, 0)
@@ -65,7 +75,7 @@ struct ConvEpilogue: Sendable {
         case .hardSigmoid(let alpha, let beta): (kind, p1, p2) = (Int32(CK_ACTIVATION_HARD_SIGMOID), alpha, beta)
         case .hardSwish: (kind, p1, p2) = (Int32(CK_ACTIVATION_HARD_SWISH), 0, 0)
         }
-        ck_conv_epilogue(values, count, scale, shift, affine ? 1 : 0, kind, p1, p2)
+        if affine || kind != Int32(CK_ACTIVATION_NONE) { ck_conv_epilogue(values, count, scale, shift, affine ? 1 : 0, kind, p1, p2) }
         if case .sigmoid = activation { ck_sigmoid(values, values, count) }
         if case .swish = activation { ck_swish(values, values, count) }
     }

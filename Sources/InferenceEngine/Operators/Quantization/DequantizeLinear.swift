@@ -1,8 +1,15 @@
+import CKernels
+
 /// DequantizeLinear: `y = (x - zero_point) * scale` per tensor, per axis or per block.
+///
+/// An activation that alone reads its output (Relu, Clip, HardSwish, …: `OperatorFusion`) runs in the same step, on
+/// the float values while they are in cache: an int8 model dequantizes before each float activation, as the float
+/// model runs it inside its Conv.
 struct DequantizeLinearOperator: Operator {
     let axis: Int
     let blockSize: Int
     let outputType: ElementType?
+    var activation: ConvEpilogue.Activation?
 
     static let schema = OperatorSchema("DequantizeLinear", since: 10) { context in
         let blockSize = try context.attributes.int("block_size", default: 0)
@@ -36,6 +43,10 @@ struct DequantizeLinearOperator: Operator {
             }
         }
         let layout = try QuantizationLayout(data: x.shape, parameters: scale.shape, axis: axis, blockSize: blockSize)
+        if let fast = try Self.eightBit(x, scale, zeroPoint, layout, outputType: outputType, context: context) {
+            ConvEpilogue.Activation.apply(activation, to: fast.mutablePointer(as: Float.self), count: fast.count)
+            return [fast]
+        }
         let values = TensorCast.convert(x, to: .float, context: context)
         let scales = TensorCast.convert(scale, to: .float, context: context)
         let zeros = zeroPoint.map { TensorCast.convert($0, to: .float, context: context) }
@@ -52,6 +63,34 @@ struct DequantizeLinearOperator: Operator {
                 }
             }
         }
+        // A fused activation runs in float32 before a conversion to a narrower output type (which the graph would
+        // have run after it): fusion only takes float32 outputs (`OperatorFusion`), so this is for odd scale types.
+        ConvEpilogue.Activation.apply(activation, to: output.mutablePointer(as: Float.self), count: output.count)
         return [TensorCast.convert(output, to: outputType ?? scale.elementType, context: context)]
+    }
+
+    /// uint8/int8 to float32 with one scale per run (per tensor or per axis slice) in the vectorized C loop, without
+    /// the float copy of `x` the general path makes; nil for anything else.
+    private static func eightBit(
+        _ x: Tensor, _ scale: Tensor, _ zeroPoint: Tensor?, _ layout: QuantizationLayout, outputType: ElementType?,
+        context: ExecutionContext
+    ) throws -> Tensor? {
+        guard x.elementType == .uint8 || x.elementType == .int8, scale.elementType == .float, outputType ?? .float == .float else { return nil }
+        var steps = true
+        layout.forEachRun { _, step, _, count in steps = steps && (step == 0 || count == 1) }
+        guard steps else { return nil }
+        let output = try context.allocate(.float, x.shape, zeroed: false)
+        let zeros = zeroPoint.map { $0.floatValues() }
+        let (source, scales, y) = (UnsafeRawPointer(x.pointer(as: UInt8.self)), scale.pointer(as: Float.self), output.mutablePointer(as: Float.self))
+        layout.forEachRun { parameter, _, start, count in
+            let zero = zeros.map { $0[parameter] } ?? 0
+            if x.elementType == .uint8 {
+                ck_dequantize_u8(source.assumingMemoryBound(to: UInt8.self) + start, y + start, count, scales[parameter], zero)
+            } else {
+                ck_dequantize_s8(source.assumingMemoryBound(to: Int8.self) + start, y + start, count, scales[parameter], zero)
+            }
+        }
+        withExtendedLifetime((x, scale)) {}
+        return output
     }
 }
