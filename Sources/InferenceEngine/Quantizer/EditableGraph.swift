@@ -145,6 +145,24 @@ struct EditableGraph {
         return try TensorDecoder(file: file, directory: nil).tensor(from: tensor, context: "Constant '\(name)'")
     }
 
+    /// Whether a subgraph (an If, Loop or Scan body) might read `name` from this graph: its name's bytes occur in the
+    /// subgraph's message. Subgraphs are not parsed into nodes here; a name they read is in their bytes as a node
+    /// input, so absence is proof, and presence (rarely by coincidence) only keeps a value that could have gone.
+    func mayBeReadBySubgraph(_ name: String) -> Bool {
+        let needle = Array(name.utf8)
+        guard !needle.isEmpty else { return false }
+        for node in nodes where node.hasSubgraphs {
+            guard let message = node.original else { continue }
+            let haystack = original[message]
+            var start = haystack.startIndex
+            while let found = haystack[start...].firstIndex(of: needle[0]), haystack.endIndex - found >= needle.count {
+                if haystack[found..<(found + needle.count)].elementsEqual(needle) { return true }
+                start = found + 1
+            }
+        }
+        return false
+    }
+
     // MARK: Writing
 
     /// The model with the current nodes and entries: the original fields where nothing changed.

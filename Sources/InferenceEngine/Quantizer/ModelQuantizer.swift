@@ -98,6 +98,8 @@ private struct Rewrite {
     let ranges: [String: ValueRange]
     let consumers: Consumers
     let original: [UInt8]
+    /// The graph as it was, for the subgraphs that may read a value by name.
+    let source: EditableGraph
     private(set) var initializers: [EditableGraph.Entry] = []
     private var names: Set<String>
     /// A value's uint8 form: produced by a quantized convolution or by one QuantizeLinear, whoever reads it.
@@ -111,6 +113,7 @@ private struct Rewrite {
         self.ranges = ranges
         consumers = Consumers(graph)
         original = graph.original
+        source = graph
         var names = Set(graph.initializers.map(\.name) + graph.inputs.map(\.name) + graph.outputs.map(\.name))
         for node in graph.nodes {
             names.formUnion(node.inputs)
@@ -219,7 +222,7 @@ private struct Rewrite {
                 copying: node.attributeFields.map { Array(original[$0]) }))
         staticForms[convolution.output] = (quantized, outputScale, outputZero)
         let readInFloat =
-            consumers.isGraphOutput(convolution.output)
+            consumers.isGraphOutput(convolution.output) || source.mayBeReadBySubgraph(convolution.output)
             || consumers.of(convolution.output).contains { reader in
                 guard let next = plan.convolutions[reader] else { return true }
                 return next.input != convolution.output || originalNodes[reader].inputs.dropFirst().contains(convolution.output)
@@ -255,11 +258,12 @@ private struct Rewrite {
 extension EditableGraph {
     /// Drops initializers and Constant nodes nothing reads any more (the float weights the rewrite replaced), their
     /// graph inputs (older files list initializers as inputs), and value infos of values that no longer exist.
-    /// Nothing is dropped when a subgraph might read a value by name.
+    /// A value a subgraph might read by name (`mayBeReadBySubgraph`) is kept.
     mutating func removeUnused() {
-        guard !nodes.contains(where: \.hasSubgraphs) else { return }
         var read = Set(outputs.map(\.name))
         for node in nodes { read.formUnion(node.inputs) }
+        let unread = Set(initializers.map(\.name) + nodes.filter { $0.opType == "Constant" }.flatMap(\.outputs)).subtracting(read)
+        read.formUnion(unread.filter(mayBeReadBySubgraph))
         nodes.removeAll { $0.opType == "Constant" && $0.domain == "" && $0.outputs.allSatisfy { !read.contains($0) } }
         let dropped = Set(initializers.map(\.name).filter { !read.contains($0) })
         initializers.removeAll { dropped.contains($0.name) }

@@ -210,7 +210,7 @@ struct Consumers {
     /// subgraph that might read it by name).
     func only(_ value: String, _ graph: EditableGraph) -> Int? {
         guard !graphOutputs.contains(value), let readers = readers[value], readers.count == 1 else { return nil }
-        guard !graph.nodes.contains(where: \.hasSubgraphs) else { return nil }
+        guard !graph.mayBeReadBySubgraph(value) else { return nil }
         return readers[0]
     }
 }
