@@ -69,6 +69,25 @@ import Testing
         #expect(try await browser.get("/ui/models/nothing").status == 404)
     }
 
+    /// The model page's quantization cell: the output that moved most against its limit, escaped (output names come
+    /// from the publisher's model file).
+    @Test func aQuantizedVariantShowsWhatItsPublisherMeasured() throws {
+        func record(_ deviations: [Manifest.Quantization.Deviation]) -> Manifest.Quantization {
+            Manifest.Quantization(
+                scheme: "int8", sourceVariant: "fp32", sourceDigest: Digest.of([1]), quantizedNodes: 3, floatNodes: 0, samples: 1,
+                deviations: deviations)
+        }
+        let float = DashboardPages.quantization(
+            record([
+                .init(output: "<b>scores</b>", measure: "relative_rms", value: 0.012, limit: 0.05),
+                .init(output: "label", measure: "mismatched_fraction", value: 0, limit: 0.02)
+            ]))
+        #expect(float.text == "int8 from fp32: &lt;b&gt;scores&lt;/b&gt; 0.012 RMS (limit 0.05)")
+        let labels = DashboardPages.quantization(record([.init(output: "label", measure: "mismatched_fraction", value: 0.015, limit: 0.02)]))
+        #expect(labels.text == "int8 from fp32: label 1.50% differ (limit 0.02)")
+        #expect(DashboardPages.quantization(nil).text.isEmpty)
+    }
+
     @Test func pausingFromTheRolloutPageNeedsTheSessionsCSRFToken() async throws {
         let page = try await browser.get("/ui/rollouts/\(rolloutID)")
         #expect(page.status == 200)

@@ -20,6 +20,14 @@ extension DashboardPages {
         return DashboardPage(title: "Models", section: .models, session: session, content: content)
     }
 
+    /// What the publisher measured when it quantized a variant: its source and the output that moved most, against
+    /// the limit the push held it to (`fleetctl push --quantize int8`); empty for a variant pushed as it is.
+    static func quantization(_ quantization: Manifest.Quantization?) -> HTML {
+        guard let quantization, let worst = quantization.worst else { return "" }
+        let value = worst.measure == "mismatched_fraction" ? String(format: "%.2f%% differ", worst.value * 100) : String(format: "%.2g RMS", worst.value)
+        return "\(quantization.scheme) from \(quantization.sourceVariant): \(worst.output) \(value) (limit \(String(format: "%g", worst.limit)))"
+    }
+
     /// `/ui/models/{name}`: versions and variants with sizes and publisher keys, the bytes a device downloads
     /// from each version to the next (`fleetctl versions diff`), and p95 latency per version as devices reported it.
     func modelDetail(name: String, session: DashboardSession) async throws -> DashboardPage {
@@ -30,6 +38,7 @@ extension DashboardPages {
         let rows = sorted.map { record -> [HTML] in
             [
                 "\(record.version)", "\(record.variant)", "\(DashboardFormat.bytes(record.totalSize))", "\(DashboardFormat.bytes(record.storedSize))",
+                Self.quantization(VersionSummary(record).quantization),
                 "<span class=\"id\">\(record.publisher)</span>", DashboardFormat.time(record.committedAt), record.held ? "held" : "",
                 "<span class=\"id\">\(record.manifestDigest.description.prefix(19))…</span>"
             ]
@@ -45,7 +54,7 @@ extension DashboardPages {
         let content: HTML = """
             <h1>Model \(name)</h1>
             <section class="panel" aria-labelledby="versions"><h2 id="versions">Versions</h2>
-            \(Self.table(["Version", "Variant", "Size", "Stored", "Publisher key", "Committed", "", "Manifest"], numeric: [2, 3], rows: rows, empty: ""))
+            \(Self.table(["Version", "Variant", "Size", "Stored", "Quantized", "Publisher key", "Committed", "", "Manifest"], numeric: [2, 3], rows: rows, empty: ""))
             </section>
             <section class="panel" aria-labelledby="downloads"><h2 id="downloads">What a device downloads to update</h2>
             <p>Bytes a device holding the previous version fetches to reach each version (chunks it holds are not sent again), against the version's whole stored size.</p>
