@@ -27,6 +27,7 @@ import Testing
         #expect(pushed.status == 0, "\(pushed.stderr)")
         #expect(pushed.stdout.contains("pushed digits-mlp 1.0.0 (fp32)") && pushed.stdout.contains("pushed digits-mlp 1.0.0 (int8)"), "\(pushed.stdout)")
         #expect(pushed.stdout.contains("3 node(s) in int8, 0 left in float"), "\(pushed.stdout)")
+        #expect(pushed.stdout.contains("one run here, one thread: float"), "\(pushed.stdout)")
 
         let listed = try fleetctl(["models", "show", "digits-mlp", "--json"])
         let versions = try JSONDecoder().decode(VersionList.self, from: Data(listed.stdout.utf8)).versions
@@ -80,9 +81,20 @@ import Testing
         let cls = TestPaths.corpus.appendingPathComponent("reference/rapidocr-onnxruntime-1.2.13/ch_ppocr_mobile_v2.0_cls_infer")
 
         // A convolutional model without sample inputs: nothing to calibrate on.
-        let bare = try fleetctl(["push", cls.path + "/model.onnx", "--model", "ocr-cls", "--version", "1.0.0", "--quantize", "int8"])
+        let bare = try fleetctl(["push", cls.path + "/model.onnx", "--model", "ocr-cls", "--version", "1.0.0", "--quantize", "int8", "--json"])
         #expect(bare.status == 3, "\(bare.stdout) \(bare.stderr)")
-        #expect(bare.stderr.contains("int8 variant not published: no sample inputs") && bare.stdout.contains("pushed ocr-cls 1.0.0 (fp32)"), "\(bare.stderr)")
+        #expect(bare.stderr.contains("int8 variant not published: no sample inputs"), "\(bare.stderr)")
+        struct Report: Decodable {
+            struct Pushed: Decodable { var variant: String }
+            struct Int8: Decodable {
+                var published: Bool
+                var reason: String?
+            }
+            var pushed: [Pushed]
+            var int8: Int8
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(bare.stdout.utf8))
+        #expect(report.pushed.map(\.variant) == ["fp32"] && !report.int8.published && report.int8.reason?.contains("--calibration") == true)
 
         // An error limit the variant misses: named output, measured value and limit; only fp32 is published.
         let strict = try fleetctl([

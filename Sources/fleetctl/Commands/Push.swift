@@ -35,7 +35,7 @@ struct Push: AsyncParsableCommand {
         ) { event in bar.show(event) }
         bar.finish()
         guard quantizing.quantize != nil else {
-            report([summary])
+            if json { print(try JSONText.encode(summary)) } else { printSummary(summary) }
             return
         }
         // The float variant is published whatever happens to the int8 one; a variant that is not made says why and
@@ -43,7 +43,7 @@ struct Push: AsyncParsableCommand {
         let outcome = Result { try QuantizedPush(options: quantizing, version: version).prepare() }
         switch outcome {
         case .failure(let refused as Int8Variant.Refused):
-            report([summary])
+            report(QuantizedPushReport(pushed: [summary], int8: .init(published: false, reason: refused.reason)), lines: [])
             FileHandle.standardError.write(Data("int8 variant not published: \(refused.reason)\n".utf8))
             throw ExitCode(3)
         case .failure(let error):
@@ -54,31 +54,47 @@ struct Push: AsyncParsableCommand {
             let quantized = try await publisher.push(
                 model: version.model, version: try version.semanticVersion, variant: "int8", files: prepared.inputs, selfTest: prepared.selfTest,
                 requirements: prepared.requirements)
-            report([summary, quantized], lines: prepared.lines)
+            let int8 = QuantizedPushReport.Int8(
+                published: true, quantization: prepared.record, floatMilliseconds: prepared.latency.float, int8Milliseconds: prepared.latency.int8)
+            report(QuantizedPushReport(pushed: [summary, quantized], int8: int8), lines: prepared.lines)
         }
     }
 
-    private func report(_ summaries: [ModelPublisher.Summary], lines: [String] = []) {
+    private func report(_ report: QuantizedPushReport, lines: [String]) {
         if json {
-            print((try? JSONText.encode(summaries.count == 1 ? AnyEncodable(summaries[0]) : AnyEncodable(summaries))) ?? "{}")
+            print((try? JSONText.encode(report)) ?? "{}")
             return
         }
-        for summary in summaries {
-            print("pushed \(summary.model) \(summary.version) (\(summary.variant)): \(summary.totalBytes) bytes in \(summary.chunks) chunks")
-            print(
-                "uploaded \(summary.uploadedChunks) new chunks, \(summary.uploadedBytes) bytes compressed; \(summary.deduplicatedBytes) bytes already on the registry"
-            )
-            print("manifest \(summary.manifestDigest), \(String(format: "%.2f", summary.seconds)) s")
+        for summary in report.pushed {
+            printSummary(summary)
             if summary.variant == "int8" { for line in lines { print(line) } }
         }
     }
+
+    private func printSummary(_ summary: ModelPublisher.Summary) {
+        print("pushed \(summary.model) \(summary.version) (\(summary.variant)): \(summary.totalBytes) bytes in \(summary.chunks) chunks")
+        print(
+            "uploaded \(summary.uploadedChunks) new chunks, \(summary.uploadedBytes) bytes compressed; \(summary.deduplicatedBytes) bytes already on the registry"
+        )
+        print("manifest \(summary.manifestDigest), \(String(format: "%.2f", summary.seconds)) s")
+    }
 }
 
-/// One encodable value or another, for output whose shape depends on the options.
-private struct AnyEncodable: Encodable {
-    let encode: (Encoder) throws -> Void
-    init(_ value: some Encodable) { encode = value.encode }
-    func encode(to encoder: Encoder) throws { try encode(encoder) }
+/// `fleetctl push --quantize int8 --json`: what was pushed, and what became of the int8 variant.
+struct QuantizedPushReport: Encodable {
+    var pushed: [ModelPublisher.Summary]
+    var int8: Int8
+
+    struct Int8: Encodable {
+        var published: Bool
+        /// Why it was not published.
+        var reason: String?
+        /// The signed record of what the push measured, as the manifest carries it.
+        var quantization: Manifest.Quantization?
+        /// Median milliseconds of one run on the first sample, one thread, on the publisher's machine.
+        var floatMilliseconds: Double?
+        var int8Milliseconds: Double?
+    }
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.

@@ -23,6 +23,9 @@ struct Quantize: AsyncParsableCommand {
         var floatBytes: Int
         var report: QuantizationReport
         var deviations: [Manifest.Quantization.Deviation]
+        /// Median milliseconds of one run on the first sample, one thread, on this machine.
+        var floatMilliseconds: Double
+        var int8Milliseconds: Double
     }
 
     func run() async throws {
@@ -42,7 +45,9 @@ struct Quantize: AsyncParsableCommand {
         if json {
             print(
                 try JSONText.encode(
-                    Summary(file: output, bytes: variant.bytes.count, floatBytes: floatBytes, report: variant.report, deviations: variant.deviations)))
+                    Summary(
+                        file: output, bytes: variant.bytes.count, floatBytes: floatBytes, report: variant.report, deviations: variant.deviations,
+                        floatMilliseconds: variant.latency.float, int8Milliseconds: variant.latency.int8)))
             return
         }
         print(

@@ -13,6 +13,10 @@ struct Int8Variant {
     let deviations: [Manifest.Quantization.Deviation]
     let samples: [[String: Tensor]]
     let int8Session: InferenceSession
+    /// Median milliseconds of one run on the first sample, float and int8, one thread, on the publisher's machine:
+    /// int8 is smaller everywhere but not faster everywhere (a tiny model pays more for the quantization steps than
+    /// its products save), and a publisher should see which before devices do.
+    let latency: (float: Double, int8: Double)
 
     /// Default limits per output type: how far an int8 variant may answer from float and still be published.
     /// Float outputs: relative RMS error 5 % (digits-mlp's probabilities move 1–2 %, the OCR convolutions 3–4 %).
@@ -56,7 +60,12 @@ struct Int8Variant {
                 output: deviation.output, measure: deviation.measure.rawValue, value: deviation.value,
                 limit: limit ?? (deviation.measure == .relativeRMS ? defaultFloatLimit : defaultLabelLimit))
         }
-        let variant = Int8Variant(bytes: quantized.bytes, report: quantized.report, deviations: deviations, samples: samples, int8Session: int8)
+        let latency = (
+            float: try Self.medianMilliseconds(try Model(bytes: original), samples[0]),
+            int8: try Self.medianMilliseconds(try Model(bytes: quantized.bytes), samples[0])
+        )
+        let variant = Int8Variant(
+            bytes: quantized.bytes, report: quantized.report, deviations: deviations, samples: samples, int8Session: int8, latency: latency)
         if let over = deviations.first(where: { $0.value > $0.limit }) {
             throw Refused(
                 reason: "output '\(over.output)' moves \(Self.describe(over)) from float, above the limit \(Self.format(over.limit))"
@@ -108,6 +117,25 @@ struct Int8Variant {
     var summaryLines: [String] {
         var lines = ["\(report.quantized.count) node(s) in int8, \(report.skipped.count) left in float; measured on \(samples.count) sample(s)"]
         lines += deviations.map { "  output '\($0.output)': \(Self.describe($0)) (limit \(Self.format($0.limit)))" }
+        let ratio = latency.int8 / max(latency.float, 1e-9)
+        lines.append(
+            String(format: "  one run here, one thread: float %.3f ms, int8 %.3f ms (%.2fx%@)", latency.float, latency.int8, ratio, ratio > 1 ? ", slower" : "")
+        )
         return lines
+    }
+
+    /// The median of 9 timed runs after one warm-up, on one thread.
+    private static func medianMilliseconds(_ model: Model, _ sample: [String: Tensor]) throws -> Double {
+        let session = InferenceSession(model, SessionOptions(threads: 1))
+        _ = try session.run(sample)
+        let clock = ContinuousClock()
+        var times: [Double] = []
+        for _ in 0..<9 {
+            let started = clock.now
+            _ = try session.run(sample)
+            let elapsed = clock.now - started
+            times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        return times.sorted()[times.count / 2]
     }
 }

@@ -17,6 +17,7 @@ struct QuantizedPush {
         let requirements: Manifest.Requirements
         let record: Manifest.Quantization
         let lines: [String]
+        let latency: (float: Double, int8: Double)
     }
 
     func prepare() throws -> Prepared {
@@ -39,7 +40,7 @@ struct QuantizedPush {
             folder: folder, inputs: inputs, selfTest: selfTest,
             requirements: try requirements(floatSize: floatSize, int8Size: UInt64(variant.bytes.count)),
             record: variant.manifestRecord(sourceVariant: version.variant, sourceDigest: Digest.of(try Data(contentsOf: URL(fileURLWithPath: version.file)))),
-            lines: variant.summaryLines)
+            lines: variant.summaryLines, latency: variant.latency)
     }
 
     /// The float variant's requirements, plus the operators the rewrite uses; a RAM minimum shrinks with the file, so
