@@ -76,14 +76,17 @@ import Testing
         #expect(deviation.count == 1 && deviation[0].measure == .relativeRMS && deviation[0].value < 0.1, "\(deviation)")
     }
 
-    @Test func gemmWithTransposedWeightsAndBiasKeepsItsAnswer() throws {
+    /// Opset 13 and later rescale the int32 sums with one DequantizeLinear (a scale per column); older opsets, which
+    /// have no per-axis DequantizeLinear, with Cast and Mul.
+    @Test(arguments: [12, 13])
+    func gemmWithTransposedWeightsAndBiasKeepsItsAnswer(opset: Int) throws {
         // y = 0.5 * x · Wᵀ + 2 * c, with W stored [N, K] (transB), as torch exports Linear layers.
         let (k, n) = (64, 48)
         var random = SystemRandomNumberGenerator()
         let w = (0..<(n * k)).map { _ in Float.random(in: -1...1, using: &random) }
         let c = (0..<n).map { _ in Float.random(in: -1...1, using: &random) }
         var builder = ONNXBuilder()
-        builder.opset = 13
+        builder.opset = opset
         builder.inputs = [.init(name: "x", dims: [-1, k])]
         builder.outputs = [.init(name: "y", dims: [-1, n])]
         builder.initializers = [
@@ -96,6 +99,8 @@ import Testing
         let original = builder.bytes()
         let quantized = try ModelQuantizer.quantize(original, calibration: [])
         #expect(quantized.report.quantized.map(\.op) == ["Gemm"])
+        let histogram = try Model(bytes: quantized.bytes).summary.operatorHistogram
+        #expect(opset >= 13 ? histogram["DequantizeLinear"] == 1 && histogram["Cast"] == nil : histogram["Cast"] == 1, "\(histogram)")
         let x = try Tensor(shape: [8, k], values: (0..<(8 * k)).map { _ in Float.random(in: -2...2, using: &random) })
         let deviation = try OutputDeviation.measure(
             candidate: InferenceSession(try Model(bytes: quantized.bytes)), reference: InferenceSession(try Model(bytes: original)),

@@ -97,6 +97,8 @@ private struct Rewrite {
     let plan: QuantizationPlan
     let ranges: [String: ValueRange]
     let consumers: Consumers
+    /// The model's ai.onnx opset: what the rewritten nodes may use.
+    let opset: Int
     let original: [UInt8]
     /// The graph as it was, for the subgraphs that may read a value by name.
     let source: EditableGraph
@@ -112,6 +114,7 @@ private struct Rewrite {
         self.plan = plan
         self.ranges = ranges
         consumers = Consumers(graph)
+        opset = graph.opsets[""] ?? 1
         original = graph.original
         source = graph
         var names = Set(graph.initializers.map(\.name) + graph.inputs.map(\.name) + graph.outputs.map(\.name))
@@ -173,17 +176,27 @@ private struct Rewrite {
         let weights = constant(Self.tensor(product.weights.values, [product.k, product.n]), "\(base)_weight_int8")
         let weightScales = constant(Self.tensor(product.weights.scales, [product.n]), "\(base)_weight_scale")
         let sums = fresh("\(base)_int32")
-        let sumsAsFloat = fresh("\(base)_int32_float")
         let scales = fresh("\(base)_scale")
         let scaled = product.bias == nil ? product.output : fresh("\(base)_unbiased")
         nodes += [
             .init(
                 op: "MatMulInteger", name: fresh("\(base)_MatMulInteger"), inputs: [activation.value, weights, activation.zeroPoint],
                 outputs: [sums]),
-            .init(op: "Cast", name: fresh("\(base)_Cast"), inputs: [sums], outputs: [sumsAsFloat], attributes: [ONNXAttribute.int("to", 1)]),
-            .init(op: "Mul", name: fresh("\(base)_scales"), inputs: [activation.scale, weightScales], outputs: [scales]),
-            .init(op: "Mul", name: fresh("\(base)_rescale"), inputs: [sumsAsFloat, scales], outputs: [scaled])
+            .init(op: "Mul", name: fresh("\(base)_scales"), inputs: [activation.scale, weightScales], outputs: [scales])
         ]
+        if opset >= 13 {
+            // One step from int32 sums to floats: DequantizeLinear with a scale per column (per-axis since opset 13).
+            nodes.append(
+                .init(
+                    op: "DequantizeLinear", name: fresh("\(base)_rescale"), inputs: [sums, scales], outputs: [scaled],
+                    attributes: [ONNXAttribute.int("axis", -1)]))
+        } else {
+            let sumsAsFloat = fresh("\(base)_int32_float")
+            nodes += [
+                .init(op: "Cast", name: fresh("\(base)_Cast"), inputs: [sums], outputs: [sumsAsFloat], attributes: [ONNXAttribute.int("to", 1)]),
+                .init(op: "Mul", name: fresh("\(base)_rescale"), inputs: [sumsAsFloat, scales], outputs: [scaled])
+            ]
+        }
         switch product.bias {
         case .none: break
         case .constant(let tensor):

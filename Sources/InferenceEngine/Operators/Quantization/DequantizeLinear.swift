@@ -43,7 +43,9 @@ struct DequantizeLinearOperator: Operator {
             }
         }
         let layout = try QuantizationLayout(data: x.shape, parameters: scale.shape, axis: axis, blockSize: blockSize)
-        if let fast = try Self.eightBit(x, scale, zeroPoint, layout, outputType: outputType, context: context) {
+        if let fast = try Self.eightBit(x, scale, zeroPoint, layout, outputType: outputType, context: context)
+            ?? Self.int32Columns(x, scale, zeroPoint, axis: axis, outputType: outputType, context: context)
+        {
             ConvEpilogue.Activation.apply(activation, to: fast.mutablePointer(as: Float.self), count: fast.count)
             return [fast]
         }
@@ -67,6 +69,24 @@ struct DequantizeLinearOperator: Operator {
         // have run after it): fusion only takes float32 outputs (`OperatorFusion`), so this is for odd scale types.
         ConvEpilogue.Activation.apply(activation, to: output.mutablePointer(as: Float.self), count: output.count)
         return [TensorCast.convert(output, to: outputType ?? scale.elementType, context: context)]
+    }
+
+    /// int32 sums with one float32 scale per column (the last axis) and no zero point: an integer product rescaled,
+    /// as the int8 rewrite writes MatMulInteger's output, in one pass by rows; nil for anything else.
+    private static func int32Columns(
+        _ x: Tensor, _ scale: Tensor, _ zeroPoint: Tensor?, axis: Int, outputType: ElementType?, context: ExecutionContext
+    ) throws -> Tensor? {
+        guard x.elementType == .int32, scale.elementType == .float, outputType ?? .float == .float, zeroPoint == nil, x.rank >= 1,
+            scale.rank == 1, let columns = x.shape.last, columns > 0, scale.count == columns, axis == -1 || axis == x.rank - 1
+        else { return nil }
+        let output = try context.allocate(.float, x.shape, zeroed: false)
+        let (source, factors, y) = (x.pointer(as: Int32.self), scale.pointer(as: Float.self), output.mutablePointer(as: Float.self))
+        for row in 0..<(x.count / columns) {
+            let base = row * columns
+            for column in 0..<columns { y[base + column] = Float(source[base + column]) * factors[column] }
+        }
+        withExtendedLifetime((x, scale)) {}
+        return output
     }
 
     /// uint8/int8 to float32 with one scale per run (per tensor or per axis slice) in the vectorized C loop, without
