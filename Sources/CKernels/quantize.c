@@ -5,12 +5,12 @@
 
 #include <stdint.h>
 
-// `rint(x / scale) + zero_point` clamped to [low, high]; NaN maps to the zero point. rint rounds half to even in the
+// `rint(x / scale) + zero_point` clamped to [low, high]; a NaN (given, or made by the division) maps to the zero point. rint rounds half to even in the
 // default rounding mode, as ONNX asks, and compiles to a vector round.
 #define CK_QUANTIZE_BODY(type, low, high)                                                                  \
     for (ptrdiff_t i = 0; i < count; i++) {                                                                \
         float q = __builtin_rintf(input[i] / scale) + zero_point;                                         \
-        q = input[i] != input[i] ? zero_point : q;                                                         \
+        q = q != q ? zero_point : q; /* NaN in, or made here (0/0, inf/inf): the conversion below needs a number */ \
         q = q < (low) ? (low) : q;                                                                         \
         q = q > (high) ? (high) : q;                                                                       \
         output[i] = (type)(int32_t)q;                                                                      \

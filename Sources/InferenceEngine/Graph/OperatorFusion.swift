@@ -192,13 +192,18 @@ enum OperatorFusion {
         let values = parameters.map { $0?.floatValues() ?? [] }
         let channels = values[0].count
         guard channels > 0, values.allSatisfy({ $0.count == channels }) else { return nil }
-        let epsilon = Double(try attributes.float("epsilon", default: 1e-5))
-        var scale = [Float](repeating: 0, count: channels)
+        return affine(gamma: values[0], beta: values[1], mean: values[2], variance: values[3], epsilon: try attributes.float("epsilon", default: 1e-5))
+    }
+
+    /// Inference-mode BatchNormalization as `x * scale + shift` per channel, computed in Double: what a Conv before it
+    /// absorbs, here at load and in the int8 rewrite's folding.
+    static func affine(gamma: [Float], beta: [Float], mean: [Float], variance: [Float], epsilon: Float) -> (scale: [Float], shift: [Float]) {
+        var scale = [Float](repeating: 0, count: gamma.count)
         var shift = scale
-        for c in 0..<channels {
-            let multiplier = Double(values[0][c]) / (Double(values[3][c]) + epsilon).squareRoot()
+        for c in gamma.indices {
+            let multiplier = Double(gamma[c]) / (Double(variance[c]) + Double(epsilon)).squareRoot()
             scale[c] = Float(multiplier)
-            shift[c] = Float(Double(values[1][c]) - Double(values[2][c]) * multiplier)
+            shift[c] = Float(Double(beta[c]) - Double(mean[c]) * multiplier)
         }
         return (scale, shift)
     }

@@ -41,6 +41,9 @@ struct EditableGraph {
     var inputs: [Entry] = []
     var outputs: [Entry] = []
     var valueInfos: [Entry] = []
+    /// Every value name a subgraph (an If, Loop or Scan body, at any depth) reads or defines: a subgraph may read a
+    /// main-graph value by name, and a new name must not shadow one of its own.
+    private(set) var subgraphNames: Set<String> = []
     /// The top-level fields (key to end) in file order, and which one is the graph.
     private var modelFields: [(number: Int, range: Range<Int>)] = []
     private var graphFields: [(number: Int, range: Range<Int>)] = []
@@ -74,7 +77,12 @@ struct EditableGraph {
             let start = reader.position
             guard let (number, wire) = try reader.nextField() else { break }
             switch (number, wire) {
-            case (1, .lengthDelimited): nodes.append(try Self.readNode(try reader.lengthDelimited(), file: file, names: &names))
+            case (1, .lengthDelimited):
+                let node = try Self.readNode(try reader.lengthDelimited(), file: file, names: &names)
+                if node.hasSubgraphs {
+                    for field in node.attributeFields { try Self.collectSubgraphNames(inAttribute: field, file: file, depth: 1, into: &subgraphNames) }
+                }
+                nodes.append(node)
             case (5, .lengthDelimited):
                 let message = try reader.lengthDelimited()
                 var sub = ProtoReader(buffer: file.buffer, range: message)
@@ -119,6 +127,41 @@ struct EditableGraph {
         return node
     }
 
+    /// The value names of the subgraphs an attribute field (key included) holds, recursively.
+    private static func collectSubgraphNames(inAttribute field: Range<Int>, file: ModelBytes, depth: Int, into names: inout Set<String>) throws(EngineError) {
+        guard depth <= GraphProto.maximumDepth else {
+            throw EngineError.malformedModel("subgraphs nested deeper than \(GraphProto.maximumDepth)", offset: field.lowerBound)
+        }
+        var outer = ProtoReader(buffer: file.buffer, range: field)
+        guard let (_, wire) = try outer.nextField(), wire == .lengthDelimited else { return }
+        var attribute = try outer.message()
+        while let (number, wire) = try attribute.nextField() {
+            guard number == 6 || number == 11, wire == .lengthDelimited else {
+                try attribute.skip(wire)
+                continue
+            }
+            var graph = try attribute.message()
+            while let (graphField, graphWire) = try graph.nextField() {
+                guard graphField == 1, graphWire == .lengthDelimited else {
+                    try graph.skip(graphWire)
+                    continue
+                }
+                var node = try graph.message()
+                while true {
+                    let start = node.position
+                    guard let (nodeField, nodeWire) = try node.nextField() else { break }
+                    switch (nodeField, nodeWire) {
+                    case (1, .lengthDelimited), (2, .lengthDelimited): names.insert(try node.string())
+                    case (5, .lengthDelimited):
+                        _ = try node.lengthDelimited()
+                        try collectSubgraphNames(inAttribute: start..<node.position, file: file, depth: depth + 1, into: &names)
+                    default: try node.skip(nodeWire)
+                    }
+                }
+            }
+        }
+    }
+
     private static func valueInfoName(_ message: Range<Int>, file: ModelBytes) throws(EngineError) -> String {
         var reader = ProtoReader(buffer: file.buffer, range: message)
         while let (number, wire) = try reader.nextField() {
@@ -145,22 +188,36 @@ struct EditableGraph {
         return try TensorDecoder(file: file, directory: nil).tensor(from: tensor, context: "Constant '\(name)'")
     }
 
-    /// Whether a subgraph (an If, Loop or Scan body) might read `name` from this graph: its name's bytes occur in the
-    /// subgraph's message. Subgraphs are not parsed into nodes here; a name they read is in their bytes as a node
-    /// input, so absence is proof, and presence (rarely by coincidence) only keeps a value that could have gone.
-    func mayBeReadBySubgraph(_ name: String) -> Bool {
-        let needle = Array(name.utf8)
-        guard !needle.isEmpty else { return false }
-        for node in nodes where node.hasSubgraphs {
-            guard let message = node.original else { continue }
-            let haystack = original[message]
-            var start = haystack.startIndex
-            while let found = haystack[start...].firstIndex(of: needle[0]), haystack.endIndex - found >= needle.count {
-                if haystack[found..<(found + needle.count)].elementsEqual(needle) { return true }
-                start = found + 1
-            }
-        }
-        return false
+    /// Whether a subgraph (an If, Loop or Scan body) might read `name` from this graph by name.
+    func mayBeReadBySubgraph(_ name: String) -> Bool { subgraphNames.contains(name) }
+
+    // MARK: Editing
+
+    /// Adds initializers; before IR 4, where every initializer must also be a graph input, with their input entries.
+    mutating func add(initializers added: [(entry: Entry, tensor: Tensor)]) {
+        initializers += added.map(\.entry)
+        guard irVersion < 4 else { return }
+        inputs += added.map { Entry(inputFor: $0.tensor, name: $0.entry.name) }
+    }
+
+    /// Drops initializers and Constant nodes nothing reads any more (the float weights the rewrite replaced), their
+    /// graph inputs (older files list initializers as inputs), and value infos of values that no longer exist.
+    /// A value a subgraph might read by name (`mayBeReadBySubgraph`) is kept.
+    mutating func removeUnused() {
+        var read = Set(outputs.map(\.name))
+        for node in nodes { read.formUnion(node.inputs) }
+        let unread = Set(initializers.map(\.name) + nodes.filter { $0.opType == "Constant" }.flatMap(\.outputs)).subtracting(read)
+        read.formUnion(unread.filter(mayBeReadBySubgraph))
+        nodes.removeAll { $0.opType == "Constant" && $0.domain == "" && $0.outputs.allSatisfy { !read.contains($0) } }
+        // From IR 4 an initializer listed as an input is a default the caller may override: part of the model's
+        // interface, kept. Before IR 4 every initializer is listed, and goes with it.
+        let listed = Set(inputs.map(\.name))
+        let dropped = Set(initializers.map(\.name).filter { !read.contains($0) && (irVersion < 4 || !listed.contains($0)) })
+        initializers.removeAll { dropped.contains($0.name) }
+        inputs.removeAll { dropped.contains($0.name) }
+        var existing = Set(inputs.map(\.name) + initializers.map(\.name))
+        for node in nodes { existing.formUnion(node.outputs) }
+        valueInfos.removeAll { !existing.contains($0.name) }
     }
 
     // MARK: Writing
@@ -188,9 +245,16 @@ struct EditableGraph {
             }
         }
         for number in [1, 5, 11, 12, 13] { writeOnce(number) }
+        // The graph read was the last field 7 (a repeated one replaces the earlier, as the loader reads it), and it is
+        // written once, there: another copy would be merged into it by a protobuf reader.
+        let graphField = modelFields.lastIndex { $0.number == 7 }
         var model = ProtoWriter()
-        for field in modelFields {
-            if field.number == 7 { model.bytes(7, graph.bytes) } else { model.raw(original[field.range]) }
+        for (index, field) in modelFields.enumerated() {
+            if field.number == 7 {
+                if index == graphField { model.bytes(7, graph.bytes) }
+            } else {
+                model.raw(original[field.range])
+            }
         }
         return model.bytes
     }
@@ -233,6 +297,21 @@ extension EditableGraph.Entry {
     /// An initializer holding `tensor`.
     init(initializer tensor: Tensor, name: String) {
         self.init(name: name, original: nil, encoded: tensor.protobufBytes(name: name))
+    }
+
+    /// A graph input declaring `tensor`'s element type and shape (for an initializer of an IR 3 model).
+    init(inputFor tensor: Tensor, name: String) {
+        var writer = ProtoWriter()
+        writer.string(1, name)
+        writer.message(2) { type in
+            type.message(1) { tensorType in
+                tensorType.int(1, Int64(tensor.elementType.rawValue))
+                tensorType.message(2) { shape in
+                    for dim in tensor.shape { shape.message(1) { $0.int(1, Int64(dim)) } }
+                }
+            }
+        }
+        self.init(name: name, original: nil, encoded: writer.bytes)
     }
 
     /// A graph output (or value info) that names a value and declares nothing else about it.

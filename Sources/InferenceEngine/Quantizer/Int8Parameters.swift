@@ -23,17 +23,21 @@ struct ActivationQuantization {
     init(_ range: ValueRange) {
         let low = range.isEmpty ? 0 : min(range.low, 0)
         let high = range.isEmpty ? 0 : max(range.high, 0)
-        guard high > low else {
+        // A range too narrow for a normal float scale (or none) quantizes everything to 0: scale 1, zero point 0.
+        let width = (high - low) / 255
+        guard width >= .leastNormalMagnitude, width.isFinite else {
             (scale, zeroPoint) = (1, 0)
             return
         }
-        scale = (high - low) / 255
-        zeroPoint = UInt8(clamping: Int((-low / scale).rounded()))
+        scale = width
+        zeroPoint = UInt8(clamping: Int(min(255, max(0, (-low / scale).rounded()))))
     }
 }
 
-/// Symmetric int8 weights with one scale per output channel, `real = scale[c] * q`, q in -127...127 (the -128 code
-/// is left out so that the integer kernels' u8 x s8 pairs cannot overflow their 16-bit intermediate sums).
+/// Symmetric int8 weights with one scale per output channel, `real = scale[c] * q`, q in -127...127: zero stays exact
+/// and -128, which has no positive twin, is left out, as onnxruntime's quantizer does. (This engine's integer GEMM
+/// widens exactly; onnxruntime on AVX2 without VNNI pairs u8 x s8 products into 16-bit sums that can saturate, which
+/// its `reduce_range` avoids with 7-bit values. The publisher measures in this engine only.)
 struct ChannelQuantizedWeights {
     let values: [Int8]
     let scales: [Float]

@@ -5,9 +5,6 @@
 /// Consecutive quantized convolutions pass uint8 values between them: a value is quantized once, with the parameters
 /// its calibrated range gives, whoever reads it, and dequantized only where a float node or the graph's output reads it.
 public enum ModelQuantizer {
-    /// The operators a rewritten model may use; a device's engine must support them to run it.
-    public static let operators = ["Cast", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "Mul", "QLinearConv", "QuantizeLinear"]
-
     /// Operators that mean a model is already quantized.
     static let quantizedOperators: Set<String> = [
         "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger"
@@ -24,7 +21,7 @@ public enum ModelQuantizer {
         if let quantized = graph.nodes.first(where: { $0.domain == "" && quantizedOperators.contains($0.opType) }) {
             throw QuantizationRefusal("the model is already quantized: it has a \(quantized.opType) node ('\(quantized.displayName)')")
         }
-        let plan = try QuantizationPlan(graph, keepingFloat: keepingFloat)
+        let plan = QuantizationPlan(graph, keepingFloat: keepingFloat)
         guard !plan.products.isEmpty || !plan.convolutions.isEmpty else {
             let reasons = plan.skipped.prefix(3).map { "\($0.op) '\($0.name)': \($0.detail)" }
             throw QuantizationRefusal(
@@ -43,9 +40,10 @@ public enum ModelQuantizer {
         }
         var rewrite = Rewrite(graph: graph, plan: plan, ranges: ranges)
         graph.nodes = rewrite.nodes()
-        graph.initializers += rewrite.initializers
+        graph.add(initializers: rewrite.initializers)
         graph.removeUnused()
         let bytes = graph.serialized()
+        let operators = Set(graph.nodes.filter { $0.original == nil }.map(\.opType))
         let original = rewrite.originalNodes
         let products = plan.products.values.sorted { $0.node < $1.node }.map {
             QuantizationReport.Node(
@@ -58,7 +56,7 @@ public enum ModelQuantizer {
                 detail: "QLinearConv, int8 weights per channel" + (folded.isEmpty ? "" : ", \(folded) folded in"))
         }
         return QuantizedModel(
-            bytes: bytes,
+            bytes: bytes, operators: operators.sorted(),
             report: QuantizationReport(
                 quantized: products + convolutions, skipped: plan.skipped, calibrationSamples: plan.convolutions.isEmpty ? 0 : calibration.count))
     }
@@ -74,6 +72,8 @@ public struct QuantizationRefusal: Error, CustomStringConvertible, Sendable {
 /// The rewritten model and what the rewrite did.
 public struct QuantizedModel: Sendable {
     public let bytes: [UInt8]
+    /// ONNX operators (ai.onnx) the rewrite wrote, which a device's engine must support to run the file.
+    public let operators: [String]
     public let report: QuantizationReport
 }
 
@@ -102,7 +102,7 @@ private struct Rewrite {
     let original: [UInt8]
     /// The graph as it was, for the subgraphs that may read a value by name.
     let source: EditableGraph
-    private(set) var initializers: [EditableGraph.Entry] = []
+    private(set) var initializers: [(entry: EditableGraph.Entry, tensor: Tensor)] = []
     private var names: Set<String>
     /// A value's uint8 form: produced by a quantized convolution or by one QuantizeLinear, whoever reads it.
     private var staticForms: [String: (value: String, scale: String, zeroPoint: String)] = [:]
@@ -117,7 +117,8 @@ private struct Rewrite {
         opset = graph.opsets[""] ?? 1
         original = graph.original
         source = graph
-        var names = Set(graph.initializers.map(\.name) + graph.inputs.map(\.name) + graph.outputs.map(\.name))
+        var names = Set(graph.initializers.map(\.name) + graph.inputs.map(\.name) + graph.outputs.map(\.name) + graph.valueInfos.map(\.name))
+        names.formUnion(graph.subgraphNames)
         for node in graph.nodes {
             names.formUnion(node.inputs)
             names.formUnion(node.outputs)
@@ -155,7 +156,7 @@ private struct Rewrite {
 
     private mutating func constant(_ tensor: Tensor, _ base: String) -> String {
         let name = fresh(base)
-        initializers.append(EditableGraph.Entry(initializer: tensor, name: name))
+        initializers.append((EditableGraph.Entry(initializer: tensor, name: name), tensor))
         return name
     }
 
@@ -265,24 +266,5 @@ private struct Rewrite {
     private static func tensor<T: TensorElement>(_ values: [T], _ shape: [Int]) -> Tensor {
         // The shapes come from the values' own counts, so this cannot fail; a zero tensor keeps it total.
         (try? Tensor(shape: shape, values: values)) ?? Tensor(zeros: T.elementType, shape: shape)
-    }
-}
-
-extension EditableGraph {
-    /// Drops initializers and Constant nodes nothing reads any more (the float weights the rewrite replaced), their
-    /// graph inputs (older files list initializers as inputs), and value infos of values that no longer exist.
-    /// A value a subgraph might read by name (`mayBeReadBySubgraph`) is kept.
-    mutating func removeUnused() {
-        var read = Set(outputs.map(\.name))
-        for node in nodes { read.formUnion(node.inputs) }
-        let unread = Set(initializers.map(\.name) + nodes.filter { $0.opType == "Constant" }.flatMap(\.outputs)).subtracting(read)
-        read.formUnion(unread.filter(mayBeReadBySubgraph))
-        nodes.removeAll { $0.opType == "Constant" && $0.domain == "" && $0.outputs.allSatisfy { !read.contains($0) } }
-        let dropped = Set(initializers.map(\.name).filter { !read.contains($0) })
-        initializers.removeAll { dropped.contains($0.name) }
-        inputs.removeAll { dropped.contains($0.name) }
-        var existing = Set(inputs.map(\.name) + initializers.map(\.name))
-        for node in nodes { existing.formUnion(node.outputs) }
-        valueInfos.removeAll { !existing.contains($0.name) }
     }
 }

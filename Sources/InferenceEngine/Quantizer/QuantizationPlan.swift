@@ -47,7 +47,7 @@ struct QuantizationPlan {
 
     /// `keepingFloat`: names of nodes to leave in float whatever they are (the publisher's choice, or the nodes that
     /// moved the outputs most).
-    init(_ graph: EditableGraph, keepingFloat: Set<String> = []) throws {
+    init(_ graph: EditableGraph, keepingFloat: Set<String> = []) {
         let consumers = Consumers(graph)
         for (index, node) in graph.nodes.enumerated() where node.domain == "" {
             let outcome: Result<Void, Skip>
@@ -156,7 +156,9 @@ struct QuantizationPlan {
             output = graph.nodes[next].outputs[0]
             absorbed.append(next)
         }
-        if let next = consumers.only(output, graph), graph.nodes[next].opType == "Relu", graph.nodes[next].domain == "" {
+        if let next = consumers.only(output, graph), graph.nodes[next].opType == "Relu", graph.nodes[next].domain == "",
+            graph.nodes[next].outputs.count == 1
+        {
             output = graph.nodes[next].outputs[0]
             absorbed.append(next)
         }
@@ -173,18 +175,16 @@ struct QuantizationPlan {
     ) -> (Int, (scale: [Float], shift: [Float]))? {
         guard let next = consumers.only(value, graph) else { return nil }
         let node = graph.nodes[next]
+        // Inference form only: `training_mode` 1 (opset 14) normalizes by the batch's own statistics.
         guard node.opType == "BatchNormalization", node.domain == "", node.inputs.count == 5, node.outputs.count == 1,
-            node.inputs[0] == value
+            node.inputs[0] == value, (node.attributes["training_mode"]?.int ?? 0) == 0
         else { return nil }
         let parameters = node.inputs[1...].compactMap { try? graph.constant($0) }.filter { $0.elementType == .float && $0.count == channels }
         guard parameters.count == 4 else { return nil }
-        let (gamma, beta, mean, variance) = (
-            parameters[0].floatValues(), parameters[1].floatValues(), parameters[2].floatValues(), parameters[3].floatValues()
-        )
-        let epsilon = node.attributes["epsilon"].map(\.float) ?? 1e-5
-        let scale = (0..<channels).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
-        let shift = (0..<channels).map { beta[$0] - mean[$0] * scale[$0] }
-        return (next, (scale, shift))
+        let folded = OperatorFusion.affine(
+            gamma: parameters[0].floatValues(), beta: parameters[1].floatValues(), mean: parameters[2].floatValues(),
+            variance: parameters[3].floatValues(), epsilon: node.attributes["epsilon"].map(\.float) ?? 1e-5)
+        return (next, folded)
     }
 }
 

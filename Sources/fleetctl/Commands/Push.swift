@@ -15,10 +15,12 @@ struct Push: AsyncParsableCommand {
     @Option(help: "Codec and level for new chunks: zlib[:LEVEL], zstd[:LEVEL].") var codec: CodecOption = .init(settings: .standard)
     @Flag(help: "Keep this version out of \"latest\" until a rollout of it completes: push, then create its rollout.") var hold = false
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(help: "Also publish an int8 variant made from the model (only int8 is supported).") var quantize: String?
     @OptionGroup var quantizing: QuantizeOptions
 
     func validate() throws {
-        if quantizing.quantize != nil, version.variant == "int8" {
+        if let quantize, quantize != "int8" { throw ValidationError("--quantize takes int8, not '\(quantize)'") }
+        if quantize != nil, version.variant == "int8" {
             throw ValidationError("--quantize int8 publishes the int8 variant beside this one; push this one under another --variant")
         }
     }
@@ -34,7 +36,7 @@ struct Push: AsyncParsableCommand {
             requirements: try version.requirements
         ) { event in bar.show(event) }
         bar.finish()
-        guard quantizing.quantize != nil else {
+        guard quantize != nil else {
             if json { print(try JSONText.encode(summary)) } else { printSummary(summary) }
             return
         }

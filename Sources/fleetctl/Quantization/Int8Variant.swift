@@ -9,6 +9,9 @@ import InferenceEngine
 struct Int8Variant {
     /// What the variant is (bytes, report) and how far it answers from the float model.
     let bytes: [UInt8]
+    /// The operators the rewrite wrote (a device must support them) and the float file's digest.
+    let operators: [String]
+    let sourceDigest: Digest
     let report: QuantizationReport
     let deviations: [Manifest.Quantization.Deviation]
     let samples: [[String: Tensor]]
@@ -65,8 +68,10 @@ struct Int8Variant {
             int8: try Self.medianMilliseconds(try Model(bytes: quantized.bytes), samples[0])
         )
         let variant = Int8Variant(
-            bytes: quantized.bytes, report: quantized.report, deviations: deviations, samples: samples, int8Session: int8, latency: latency)
-        if let over = deviations.first(where: { $0.value > $0.limit }) {
+            bytes: quantized.bytes, operators: quantized.operators, sourceDigest: Digest.of(original), report: quantized.report, deviations: deviations,
+            samples: samples, int8Session: int8, latency: latency)
+        // Written so that NaN (an int8 model answering NaN or infinity) fails the limit too.
+        if let over = deviations.first(where: { !($0.value <= $0.limit) }) {
             throw Refused(
                 reason: "output '\(over.output)' moves \(Self.describe(over)) from float, above the limit \(Self.format(over.limit))"
                     + (limit == nil ? " (raise it with --max-quant-error)" : ""))
@@ -106,8 +111,8 @@ struct Int8Variant {
         return (modelPath, folder + "/self-test", 1e-2, max(1e-4, largest * 1e-2))
     }
 
-    /// The manifest's record of how this variant came from `source` (the float model file's digest).
-    func manifestRecord(sourceVariant: String, sourceDigest: Digest) -> Manifest.Quantization {
+    /// The manifest's record of how this variant came from the float file it was made from.
+    func manifestRecord(sourceVariant: String) -> Manifest.Quantization {
         Manifest.Quantization(
             scheme: "int8", sourceVariant: sourceVariant, sourceDigest: sourceDigest, quantizedNodes: report.quantized.count,
             floatNodes: report.skipped.count, samples: samples.count, deviations: deviations)

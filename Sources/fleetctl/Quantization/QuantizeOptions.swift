@@ -1,10 +1,9 @@
 import ArgumentParser
 import InferenceEngine
 
-/// `--quantize int8`, `--calibration DIR`, `--max-quant-error E`: how `fleetctl push` makes a quantized variant
-/// beside the one it pushes, and `fleetctl quantize` tries one locally.
+/// `--calibration DIR`, `--max-quant-error E`, `--keep-float NODES`: how `fleetctl push --quantize int8` makes a
+/// quantized variant beside the one it pushes, and `fleetctl quantize` makes one locally.
 struct QuantizeOptions: ParsableArguments {
-    @Option(help: "Also publish an int8 variant made from the model (only int8 is supported).") var quantize: String?
     @Option(
         help:
             "Folder of sample inputs for calibration and the error check: input_N.pb files, or one folder of them per sample. Default: the --self-test inputs.")
@@ -22,7 +21,6 @@ struct QuantizeOptions: ParsableArguments {
     var keptFloat: Set<String> { Set((keepFloat ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) }
 
     func validate() throws {
-        if let quantize, quantize != "int8" { throw ValidationError("--quantize takes int8, not '\(quantize)'") }
         if let maxQuantError, !(maxQuantError.isFinite && maxQuantError >= 0) {
             throw ValidationError("--max-quant-error must be a number >= 0")
         }

@@ -26,6 +26,9 @@ struct QuantizedPush {
         let variant = try Int8Variant.make(modelAt: version.file, samples: samples, limit: options.maxQuantError, keepingFloat: options.keptFloat)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleetctl-int8-\(UUID().uuidString)").path
         let fileName = URL(fileURLWithPath: version.file).lastPathComponent
+        // The caller removes the folder once the variant is pushed; until `Prepared` is returned, this does.
+        var handedOver = false
+        defer { if !handedOver { try? FileManager.default.removeItem(atPath: folder) } }
         let written = try variant.write(to: folder, fileName: fileName)
         let vectors = try SelfTestVectors(folder: written.selfTest)
         var inputs = [ModelPublisher.FileInput(localPath: written.model, manifestPath: fileName, mode: ArtifactPacker.defaultMode(forPath: fileName))]
@@ -36,18 +39,19 @@ struct QuantizedPush {
             model: fileName, inputs: vectors.inputs.map { "self-test/" + $0 }, outputs: vectors.outputs.map { "self-test/" + $0 },
             relativeTolerance: written.relativeTolerance, absoluteTolerance: written.absoluteTolerance)
         let floatSize = UInt64(float.summary.fileSize)
-        return Prepared(
+        let prepared = Prepared(
             folder: folder, inputs: inputs, selfTest: selfTest,
-            requirements: try requirements(floatSize: floatSize, int8Size: UInt64(variant.bytes.count)),
-            record: variant.manifestRecord(sourceVariant: version.variant, sourceDigest: Digest.of(try Data(contentsOf: URL(fileURLWithPath: version.file)))),
-            lines: variant.summaryLines, latency: variant.latency)
+            requirements: try requirements(floatSize: floatSize, int8Size: UInt64(variant.bytes.count), operators: variant.operators),
+            record: variant.manifestRecord(sourceVariant: version.variant), lines: variant.summaryLines, latency: variant.latency)
+        handedOver = true
+        return prepared
     }
 
     /// The float variant's requirements, plus the operators the rewrite uses; a RAM minimum shrinks with the file, so
     /// a device below the float variant's minimum still fits this one (that is how low-RAM devices come to choose it).
-    private func requirements(floatSize: UInt64, int8Size: UInt64) throws -> Manifest.Requirements {
+    private func requirements(floatSize: UInt64, int8Size: UInt64, operators: [String]) throws -> Manifest.Requirements {
         var requirements = try version.requirements ?? Manifest.Requirements()
-        requirements.requiredOps = Array(Set((requirements.requiredOps ?? []) + ModelQuantizer.operators)).sorted()
+        requirements.requiredOps = Array(Set((requirements.requiredOps ?? []) + operators)).sorted()
         if let ram = requirements.minRAMBytes, floatSize > 0 {
             let scaled = Double(ram) * Double(int8Size) / Double(floatSize)
             requirements.minRAMBytes = UInt64(scaled.rounded(.up))

@@ -65,8 +65,9 @@ struct DequantizeLinearOperator: Operator {
                 }
             }
         }
-        // A fused activation runs in float32 before a conversion to a narrower output type (which the graph would
-        // have run after it): fusion only takes float32 outputs (`OperatorFusion`), so this is for odd scale types.
+        // A fused activation runs in float32 before the conversion to the scale's type when that is float16 or
+        // bfloat16 (fusion cannot see the scale's type at load): exact for Relu and Clip, and for the smooth
+        // activations one rounding earlier than the unfused graph, which rounds the dequantized value first.
         ConvEpilogue.Activation.apply(activation, to: output.mutablePointer(as: Float.self), count: output.count)
         return [TensorCast.convert(output, to: outputType ?? scale.elementType, context: context)]
     }
