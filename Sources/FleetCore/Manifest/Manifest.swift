@@ -21,9 +21,6 @@ public struct Manifest: Codable, Equatable, Sendable {
     /// Set when this variant was quantized from another at push (`fleetctl push --quantize int8`). Optional: absent
     /// for every variant pushed as it is.
     public var quantization: Quantization?
-    /// The model's inputs and outputs, description and license (`fleetctl push --description --license`). Optional:
-    /// absent in manifests made before it existed or by other tools.
-    public var info: ModelInfo?
     /// When the publisher made this manifest (RFC 3339, UTC).
     public var createdAt: Timestamp
     /// The key id of the publisher key that signs this manifest (`PublisherPublicKey.keyID`).
@@ -33,8 +30,8 @@ public struct Manifest: Codable, Equatable, Sendable {
 
     public init(
         model: String, version: SemanticVersion, variant: String, files: [File],
-        selfTest: SelfTest? = nil, requirements: Requirements? = nil, quantization: Quantization? = nil, info: ModelInfo? = nil,
-        createdAt: Timestamp, publisher: String, signature: String? = nil
+        selfTest: SelfTest? = nil, requirements: Requirements? = nil, quantization: Quantization? = nil, createdAt: Timestamp, publisher: String,
+        signature: String? = nil
     ) {
         self.format = Self.currentFormat
         self.model = model
@@ -44,7 +41,6 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.selfTest = selfTest
         self.requirements = requirements
         self.quantization = quantization
-        self.info = info
         self.createdAt = createdAt
         self.publisher = publisher
         self.signature = signature

@@ -51,8 +51,6 @@ public struct ModelPublisher: Sendable {
     /// What the push measured when this variant was quantized from another (`fleetctl push --quantize`), signed with
     /// the manifest. A property rather than a parameter of `push`, whose async frame must stay small (see `upload`).
     public var quantization: Manifest.Quantization?
-    /// The model's inputs, outputs, description and license for the manifest (a property for the same reason).
-    public var info: Manifest.ModelInfo?
 
     public init(registry: RegistryClient, key: PublisherPrivateKey, settings: ChunkCompressor.Settings = .standard, chunker: Chunker = Chunker()) {
         self.registry = registry
@@ -83,7 +81,7 @@ public struct ModelPublisher: Sendable {
         let manifest = try ManifestSigning.sign(
             Manifest(
                 model: model, version: version, variant: variant, files: entries, selfTest: selfTest, requirements: requirements,
-                quantization: quantization, info: info, createdAt: .now(), publisher: key.publicKey.keyID),
+                quantization: quantization, createdAt: .now(), publisher: key.publicKey.keyID),
             with: key
         )
         try ManifestValidator.validate(manifest)

@@ -21,7 +21,7 @@ struct ManifestCommand: ParsableCommand {
         let files = try inputs.map { try packer.pack(file: $0.localPath, as: $0.manifestPath, mode: $0.mode) }
         let unsigned = Manifest(
             model: version.model, version: try version.semanticVersion, variant: version.variant, files: files,
-            selfTest: test, requirements: try version.requirements, info: version.info, createdAt: .now(), publisher: signingKey.publicKey.keyID
+            selfTest: test, requirements: try version.requirements, createdAt: .now(), publisher: signingKey.publicKey.keyID
         )
         try ManifestValidator.validate(unsigned)
         let bytes = try ManifestCoding.encode(try ManifestSigning.sign(unsigned, with: signingKey))

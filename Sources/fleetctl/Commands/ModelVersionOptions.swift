@@ -2,7 +2,6 @@ import ArgumentParser
 import FleetCore
 import FleetHTTP
 import Foundation
-import InferenceEngine
 
 /// The model file, its name, version, variant, signing key and self-test vectors: what both
 /// `fleetctl push` and `fleetctl manifest` describe a version with.
@@ -17,29 +16,6 @@ struct ModelVersionOptions: ParsableArguments {
     @Option(help: "Requirement: CPU architectures, e.g. aarch64,x86_64.") var arch: String?
     @Option(help: "Requirement: minimum engine version.") var minEngine: String?
     @Option(help: "Requirement: ONNX operators the device's engine must support, e.g. QLinearConv,DequantizeLinear.") var requireOps: String?
-    @Option(help: "What the model does, for the people and programs that call it (in the signed manifest).") var description: String?
-    @Option(help: "The model's license, e.g. Apache-2.0 (in the signed manifest).") var license: String?
-
-    /// The manifest's `info`: the description and license given, and the inputs and outputs the ONNX graph declares
-    /// (none for a file the engine cannot parse: pushing such a file is allowed, it just has no declared interface).
-    var info: Manifest.ModelInfo? {
-        let summary = try? InferenceEngine.ModelSummary(contentsOf: file)
-        let info = Manifest.ModelInfo(
-            description: description, license: license, inputs: summary?.inputs.map(Self.value), outputs: summary?.outputs.map(Self.value))
-        return info.isEmpty ? nil : info
-    }
-
-    /// A declared graph value as the manifest names it: fixed dimensions as numbers, named ones by name, others `?`.
-    private static func value(_ declared: InferenceEngine.ModelSummary.ValueDescription) -> Manifest.ModelInfo.Value {
-        let shape = declared.shape.map { dims -> [Manifest.ModelInfo.Dimension] in
-            dims.enumerated().map { index, dim -> Manifest.ModelInfo.Dimension in
-                if let dim { return .fixed(dim) }
-                let name = index < declared.dimensionNames.count ? declared.dimensionNames[index] ?? "" : ""
-                return .symbolic(name.isEmpty ? "?" : name)
-            }
-        }
-        return Manifest.ModelInfo.Value(name: declared.name, type: declared.elementType?.description, shape: shape)
-    }
 
     /// The variant's device requirements (signed with the manifest), or nil when none is given.
     var requirements: Manifest.Requirements? {

@@ -29,28 +29,6 @@ struct ListModels: AsyncParsableCommand {
 }
 
 struct ShowModel: AsyncParsableCommand {
-    /// The model info of a manifest's bytes (a synchronous function, so the decoded manifest stays out of `run`'s
-    /// async frame: the Swift 6.3 hazard in docs/decisions.md).
-    static func info(_ manifest: [UInt8]) -> Manifest.ModelInfo? {
-        (try? ManifestCoding.decode(manifest))?.manifest.info
-    }
-
-    /// The newest version's description, license, inputs and outputs, as lines under the table ("" when it has none).
-    static func interface(_ info: Manifest.ModelInfo?) -> String {
-        guard let info else { return "" }
-        func values(_ list: [Manifest.ModelInfo.Value]?) -> String {
-            (list ?? []).map { value in
-                "\(value.name): \(value.type ?? "?") [\((value.shape ?? []).map(\.description).joined(separator: ", "))]"
-            }.joined(separator: "; ")
-        }
-        var lines: [String] = []
-        if let description = info.description { lines.append(Field.line("about", description)) }
-        if let license = info.license { lines.append(Field.line("license", license)) }
-        if info.inputs != nil { lines.append(Field.line("inputs", values(info.inputs))) }
-        if info.outputs != nil { lines.append(Field.line("outputs", values(info.outputs))) }
-        return lines.isEmpty ? "" : "\n\n" + lines.joined(separator: "\n")
-    }
-
     /// The worst output's deviation from the source variant, e.g. `0.0123` (relative RMS) or `1.2%` (labels that
     /// differ); `-` for a variant pushed as it is.
     static func quantizationError(_ quantization: Manifest.Quantization?) -> String {
@@ -65,14 +43,7 @@ struct ShowModel: AsyncParsableCommand {
     @Argument(help: "Model name.") var model: String
 
     func run() async throws {
-        let client = try connection.client()
-        let reply = try await client.versions(of: model)
-        // The newest version's interface is in its signed manifest (not in the listing): one more GET, for tables only.
-        var info: Manifest.ModelInfo?
-        if !output.json, let newest = reply.value.versions.first {
-            info = Self.info(try await client.manifest(model: model, version: newest.version, variant: newest.variant))
-        }
-        try output.show(reply) { answer in
+        try output.show(try await connection.client().versions(of: model)) { answer in
             Table(
                 headers: ["VERSION", "VARIANT", "MODEL", "STORED", "QUANT ERR", "COMMITTED", "MANIFEST"],
                 rows: answer.versions.map { version in
@@ -82,7 +53,7 @@ struct ShowModel: AsyncParsableCommand {
                         version.committedAt.description, version.manifestDigest.description
                     ]
                 }, shrinkable: [1, 6]
-            ).render() + Self.interface(info)
+            ).render()
         }
     }
 }

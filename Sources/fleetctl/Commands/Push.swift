@@ -30,7 +30,6 @@ struct Push: AsyncParsableCommand {
         let (inputs, test) = try version.files()
         var publisher = ModelPublisher(registry: try connection.client(), key: signingKey, settings: codec.settings)
         publisher.hold = hold
-        publisher.info = version.info
         let bar = ProgressBar(enabled: !json)
         let summary = try await publisher.push(
             model: version.model, version: try version.semanticVersion, variant: version.variant, files: inputs, selfTest: test,
