@@ -44,7 +44,7 @@ public enum ModelQuantizer {
         graph.removeUnused()
         let bytes = graph.serialized()
         let operators = Set(graph.nodes.filter { $0.original == nil }.map(\.opType))
-        let original = rewrite.originalNodes
+        let original = rewrite.source.nodes
         let products = plan.products.values.sorted { $0.node < $1.node }.map {
             QuantizationReport.Node(
                 name: original[$0.node].displayName, op: original[$0.node].opType, detail: "int8 weights per column, activations quantized at run time")
@@ -93,15 +93,11 @@ public struct QuantizationReport: Sendable, Codable, Equatable {
 
 /// The node list of a rewritten graph and the initializers it adds.
 private struct Rewrite {
-    let originalNodes: [EditableGraph.Node]
+    /// The graph as it was: its nodes, bytes, opset and the names its subgraphs read.
+    let source: EditableGraph
     let plan: QuantizationPlan
     let ranges: [String: ValueRange]
     let consumers: Consumers
-    /// The model's ai.onnx opset: what the rewritten nodes may use.
-    let opset: Int
-    let original: [UInt8]
-    /// The graph as it was, for the subgraphs that may read a value by name.
-    let source: EditableGraph
     private(set) var initializers: [(entry: EditableGraph.Entry, tensor: Tensor)] = []
     private var names: Set<String>
     /// A value's uint8 form: produced by a quantized convolution or by one QuantizeLinear, whoever reads it.
@@ -110,13 +106,10 @@ private struct Rewrite {
     private var dynamicForms: [String: (value: String, scale: String, zeroPoint: String)] = [:]
 
     init(graph: EditableGraph, plan: QuantizationPlan, ranges: [String: ValueRange]) {
-        originalNodes = graph.nodes
+        source = graph
         self.plan = plan
         self.ranges = ranges
         consumers = Consumers(graph)
-        opset = graph.opsets[""] ?? 1
-        original = graph.original
-        source = graph
         var names = Set(graph.initializers.map(\.name) + graph.inputs.map(\.name) + graph.outputs.map(\.name) + graph.valueInfos.map(\.name))
         names.formUnion(graph.subgraphNames)
         for node in graph.nodes {
@@ -130,7 +123,7 @@ private struct Rewrite {
     mutating func nodes() -> [EditableGraph.Node] {
         let absorbed = Set(plan.convolutions.values.flatMap(\.absorbed))
         var result: [EditableGraph.Node] = []
-        for (index, node) in originalNodes.enumerated() where !absorbed.contains(index) {
+        for (index, node) in source.nodes.enumerated() where !absorbed.contains(index) {
             if let product = plan.products[index] {
                 result += rewrite(product, node)
             } else if let convolution = plan.convolutions[index] {
@@ -185,7 +178,7 @@ private struct Rewrite {
                 outputs: [sums]),
             .init(op: "Mul", name: fresh("\(base)_scales"), inputs: [activation.scale, weightScales], outputs: [scales])
         ]
-        if opset >= 13 {
+        if (source.opsets[""] ?? 1) >= 13 {
             // One step from int32 sums to floats: DequantizeLinear with a scale per column (per-axis since opset 13).
             nodes.append(
                 .init(
@@ -233,13 +226,13 @@ private struct Rewrite {
         nodes.append(
             .init(
                 op: "QLinearConv", name: fresh("\(node.displayName)_QLinearConv"), inputs: inputs, outputs: [quantized],
-                copying: node.attributeFields.map { Array(original[$0]) }))
+                copying: node.attributeFields.map { Array(source.original[$0]) }))
         staticForms[convolution.output] = (quantized, outputScale, outputZero)
         let readInFloat =
             consumers.isGraphOutput(convolution.output) || source.mayBeReadBySubgraph(convolution.output)
             || consumers.of(convolution.output).contains { reader in
                 guard let next = plan.convolutions[reader] else { return true }
-                return next.input != convolution.output || originalNodes[reader].inputs.dropFirst().contains(convolution.output)
+                return next.input != convolution.output || source.nodes[reader].inputs.dropFirst().contains(convolution.output)
             }
         if readInFloat {
             nodes.append(

@@ -96,10 +96,9 @@ struct DequantizeLinearOperator: Operator {
         _ x: Tensor, _ scale: Tensor, _ zeroPoint: Tensor?, _ layout: QuantizationLayout, outputType: ElementType?,
         context: ExecutionContext
     ) throws -> Tensor? {
-        guard x.elementType == .uint8 || x.elementType == .int8, scale.elementType == .float, outputType ?? .float == .float else { return nil }
-        var steps = true
-        layout.forEachRun { _, step, _, count in steps = steps && (step == 0 || count == 1) }
-        guard steps else { return nil }
+        guard x.elementType == .uint8 || x.elementType == .int8, scale.elementType == .float, outputType ?? .float == .float,
+            layout.hasOneParameterPerRun
+        else { return nil }
         let output = try context.allocate(.float, x.shape, zeroed: false)
         let zeros = zeroPoint.map { $0.floatValues() }
         let (source, scales, y) = (UnsafeRawPointer(x.pointer(as: UInt8.self)), scale.pointer(as: Float.self), output.mutablePointer(as: Float.self))

@@ -37,6 +37,10 @@ struct QuantizationLayout {
         }
     }
 
+    /// Whether every run of `forEachRun` uses one parameter throughout (per tensor or per axis slice; a blocked
+    /// layout steps through parameters within a run), so a run can go to a kernel taking one scale.
+    var hasOneParameterPerRun: Bool { mode != .blocked || inner == 1 }
+
     /// Calls `body(parameter, parameterStep, start, count)` for runs of elements
     /// `start..<start+count`; element `start + j` uses parameter `parameter + j * parameterStep`.
     func forEachRun(_ body: (_ parameter: Int, _ step: Int, _ start: Int, _ count: Int) -> Void) {

@@ -67,14 +67,9 @@ struct QuantizeLinearOperator: Operator {
         }
         private func quantize<I: QuantizedInteger>(_ type: I.Type) {
             // 8-bit outputs with one parameter per run (per tensor or per axis slice): the vectorized C loop.
-            if I.self == UInt8.self || I.self == Int8.self {
+            if I.self == UInt8.self || I.self == Int8.self, layout.hasOneParameterPerRun {
                 let y = UnsafeMutableRawPointer(output.mutablePointer(as: I.self))
-                var handled = true
-                layout.forEachRun { parameter, step, start, count in
-                    guard step == 0 || count == 1 else {
-                        handled = false
-                        return
-                    }
+                layout.forEachRun { parameter, _, start, count in
                     let zero = zeros.map { Float($0[parameter]) } ?? 0
                     if I.self == UInt8.self {
                         ck_quantize_u8(x + start, y.assumingMemoryBound(to: UInt8.self) + start, count, scales[parameter], zero)
@@ -82,7 +77,7 @@ struct QuantizeLinearOperator: Operator {
                         ck_quantize_s8(x + start, y.assumingMemoryBound(to: Int8.self) + start, count, scales[parameter], zero)
                     }
                 }
-                if handled { return }
+                return
             }
             let y = output.mutablePointer(as: I.self)
             layout.forEachRun { parameter, step, start, count in
