@@ -29,6 +29,18 @@ def __getattr__(name):
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
 
 
+def run_in_venv(venv, packages, script):
+    """Re-runs `script` (with this process's arguments) under the venv at `venv`, made and given the pinned `packages`
+    on first use; returns when already running there. For checks whose clients come from PyPI."""
+    python = os.path.join(venv, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
+        return
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *packages], check=True)
+    os.execv(python, [python, os.path.abspath(script), *sys.argv[1:]])
+
+
 # The timing part of every onnxruntime worker script (a `session`, its `feeds` and `runs` defined
 # before it): 3 warm-up runs, then `runs` timed ones, in milliseconds, into `times`.
 ORT_TIMED_RUNS = r'''

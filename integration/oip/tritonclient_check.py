@@ -27,28 +27,17 @@ PACKAGES = ["tritonclient[http]==2.73.0", "onnxruntime==1.32.0", "numpy==2.4.6"]
 VENV = os.environ.get("OIP_VENV", os.path.join(tempfile.gettempdir(), "modelfleet-oip-venv"))
 
 
-def in_venv():
-    """Re-runs this script in the venv that has the client (made on the first run)."""
-    python = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PACKAGES], check=True)
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "debug"))
     args = parser.parse_args()
-    in_venv()
+    sys.path.insert(0, os.path.join(ROOT, "integration", "bench"))
+    import common
+    common.run_in_venv(VENV, PACKAGES, __file__)
     import numpy as np
     import onnxruntime
     import tritonclient.http as http
     from tritonclient.utils import InferenceServerException
-    sys.path.insert(0, os.path.join(ROOT, "integration", "bench"))
-    import common
 
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="modelfleet-oip-")

@@ -35,28 +35,17 @@ MODELS = [("digits-mlp/v1", []), ("magika-0.6.1/standard_v3_2", []), ("rapidocr-
 REFUSED = "rapidocr-onnxruntime-1.2.13/ch_PP-OCRv3_det_infer"
 
 
-def in_venv():
-    """Re-runs this script in the venv that has the tools (made on the first run)."""
-    python = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(python):
-        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *PACKAGES], check=True)
-    os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "debug"))
     args = parser.parse_args()
-    in_venv()
+    sys.path.insert(0, os.path.join(ROOT, "integration", "bench"))
+    import common
+    common.run_in_venv(VENV, PACKAGES, __file__)
     import numpy as np
     import onnx
     import onnxruntime
     from onnx import numpy_helper
-    sys.path.insert(0, os.path.join(ROOT, "integration", "bench"))
-    import common
 
     reference = os.path.join(common.CORPUS, "reference")
     fleetctl, agent = os.path.join(args.bin, "fleetctl"), os.path.join(args.bin, "modelfleet-agent")
