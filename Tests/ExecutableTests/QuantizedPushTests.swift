@@ -7,15 +7,8 @@ import Testing
 /// variant installing, self-testing and running the int8 one.
 @Suite(.serialized) struct QuantizedPushTests {
     @Test func anInt8VariantIsPublishedBesideFloatAndChosenByASmallDevice() async throws {
-        let dir = try TestPaths.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let registry = RegistryProcess(dataDirectory: dir.path + "/registry")
-        try registry.start()
-        func fleetctl(_ arguments: [String]) throws -> ProgramRunner.Result {
-            try ProgramRunner.run("fleetctl", arguments + ["--registry", registry.baseURL, "--token-file", "registry/admin.token"], in: dir)
-        }
-        #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
-        #expect(try fleetctl(["keys", "register", "publisher.pub"]).status == 0)
+        let publishing = try PublishingRegistry()
+        let (dir, registry, fleetctl) = (publishing.dir, publishing.registry, publishing.fleetctl)
         let model = TestPaths.corpus.appendingPathComponent("models/digits-mlp/v1.onnx").path
         let vectors = TestPaths.corpus.appendingPathComponent("reference/digits-mlp/v1/test_data_set_0").path
         // The float variant asks for twice this machine's memory, so the agent here cannot run it; the int8 one's
@@ -69,15 +62,8 @@ import Testing
     }
 
     @Test func aVariantThatCannotBeMadeLeavesTheFloatOnePublishedAndSaysWhy() async throws {
-        let dir = try TestPaths.scratch()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let registry = RegistryProcess(dataDirectory: dir.path + "/registry")
-        try registry.start()
-        func fleetctl(_ arguments: [String]) throws -> ProgramRunner.Result {
-            try ProgramRunner.run("fleetctl", arguments + ["--registry", registry.baseURL, "--token-file", "registry/admin.token"], in: dir)
-        }
-        #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
-        #expect(try fleetctl(["keys", "register", "publisher.pub"]).status == 0)
+        let publishing = try PublishingRegistry()
+        let (dir, fleetctl) = (publishing.dir, publishing.fleetctl)
         let cls = TestPaths.corpus.appendingPathComponent("reference/rapidocr-onnxruntime-1.2.13/ch_ppocr_mobile_v2.0_cls_infer")
 
         // A convolutional model without sample inputs: nothing to calibrate on.
@@ -120,4 +106,25 @@ import Testing
         let versions = try JSONDecoder().decode(VersionList.self, from: Data(try fleetctl(["models", "show", "ocr-cls", "--json"]).stdout.utf8)).versions
         #expect(versions.map(\.variant).sorted() == ["fp32", "fp32", "int8-manual"], "\(versions)")
     }
+}
+
+/// A registry process in a scratch folder, a publisher key registered on it, and fleetctl pointed at it with the
+/// admin token: what both tests start from.
+private final class PublishingRegistry {
+    let dir: URL
+    let registry: RegistryProcess
+
+    init() throws {
+        dir = try TestPaths.scratch()
+        registry = RegistryProcess(dataDirectory: dir.path + "/registry")
+        try registry.start()
+        #expect(try ProgramRunner.run("fleetctl", ["keys", "generate"], in: dir).status == 0)
+        #expect(try fleetctl(["keys", "register", "publisher.pub"]).status == 0)
+    }
+
+    func fleetctl(_ arguments: [String]) throws -> ProgramRunner.Result {
+        try ProgramRunner.run("fleetctl", arguments + ["--registry", registry.baseURL, "--token-file", "registry/admin.token"], in: dir)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
 }
