@@ -68,16 +68,18 @@ struct SelfTestVectors {
 
     init(folder: String) throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder)
-        func numbered(_ prefix: String) -> [String] {
-            names.compactMap { name -> (Int, String)? in
-                guard name.hasPrefix(prefix), name.hasSuffix(".pb"), let index = Int(name.dropFirst(prefix.count).dropLast(3)) else { return nil }
-                return (index, name)
-            }.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-        inputs = numbered("input_")
-        outputs = numbered("output_")
+        inputs = Self.numbered("input_", in: names)
+        outputs = Self.numbered("output_", in: names)
         guard !inputs.isEmpty, !outputs.isEmpty else {
             throw ValidationError("\(folder) must hold input_N.pb and output_N.pb files (found \(inputs.count) inputs, \(outputs.count) outputs)")
         }
+    }
+
+    /// The names `PREFIXN.pb` among `names`, in the order of N (`input_0.pb`, `input_1.pb`, … `input_10.pb`).
+    static func numbered(_ prefix: String, in names: [String]) -> [String] {
+        names.compactMap { name -> (Int, String)? in
+            guard name.hasPrefix(prefix), name.hasSuffix(".pb"), let index = Int(name.dropFirst(prefix.count).dropLast(3)) else { return nil }
+            return (index, name)
+        }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }

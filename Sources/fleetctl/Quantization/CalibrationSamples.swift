@@ -8,7 +8,7 @@ import InferenceEngine
 enum CalibrationSamples {
     static func load(folder: String, for model: Model) throws -> [[String: Tensor]] {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-        if names.contains(where: Self.isInputFile) { return [try sample(folder, model)] }
+        if !SelfTestVectors.numbered("input_", in: names).isEmpty { return [try sample(folder, model)] }
         let folders = names.filter { name in
             var isFolder: ObjCBool = false
             return FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder) && isFolder.boolValue
@@ -20,15 +20,9 @@ enum CalibrationSamples {
         return samples
     }
 
-    private static func isInputFile(_ name: String) -> Bool {
-        name.hasPrefix("input_") && name.hasSuffix(".pb") && Int(name.dropFirst("input_".count).dropLast(3)) != nil
-    }
-
     /// One folder's inputs, by the model's input names (a file's stored name wins, else its position).
     private static func sample(_ folder: String, _ model: Model) throws -> [String: Tensor] {
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter(isInputFile).sorted {
-            Int($0.dropFirst("input_".count).dropLast(3)) ?? 0 < Int($1.dropFirst("input_".count).dropLast(3)) ?? 0
-        }
+        let files = SelfTestVectors.numbered("input_", in: try FileManager.default.contentsOfDirectory(atPath: folder))
         var sample: [String: Tensor] = [:]
         for (position, file) in files.enumerated() {
             let (name, tensor) = try model.input(protobufFile: folder + "/" + file, position: position)
